@@ -1,0 +1,99 @@
+"""Reading configuration from the environment.
+
+Every problem raises ``ConfigurationError`` naming the variable, so that
+``manage.py`` and the WSGI entry point can stop with one clear line instead of
+a traceback.
+"""
+
+import os
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class ConfigurationError(ImproperlyConfigured):
+    pass
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if required:
+            raise ConfigurationError(f"{name} must be set (production mode, DJANGO_DEBUG=0).")
+        return default if default is not None else ""
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value.strip().lower() in _TRUE:
+        return True
+    if value.strip().lower() in _FALSE:
+        return False
+    raise ConfigurationError(f"{name} must be 0 or 1 (got {value!r}).")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number (got {value!r}).") from None
+
+
+def env_list(name: str, default: list[str], *, required: bool = False) -> list[str]:
+    raw = env_str(name, required=required)
+    if not raw:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)} (got {value!r}).")
+    return value
+
+
+def database_from_url(name: str, default: str) -> dict:
+    """Parse DATABASE_URL with dj-database-url, accepting only the databases we support."""
+    import dj_database_url
+
+    url = env_str(name, default)
+    scheme = urlsplit(url).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise ConfigurationError(
+            f"{name} must start with sqlite:// or postgres:// (got {url.split(':', 1)[0]!r})."
+        )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60 if scheme != "sqlite" else 0)
+    except (ValueError, KeyError) as error:
+        raise ConfigurationError(f"{name} is malformed: {error}") from None
+    if scheme != "sqlite" and not config.get("NAME"):
+        raise ConfigurationError(f"{name} must name a database (postgres://user@host:port/name).")
+    if scheme != "sqlite" and config.get("PORT") not in ("", None):
+        try:
+            int(config["PORT"])
+        except ValueError:
+            raise ConfigurationError(f"{name} has a malformed port.") from None
+    return config
+
+
+def cache_from_url(name: str) -> dict:
+    url = env_str(name)
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aid-shop"}
+    scheme = urlsplit(url).scheme
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aid-shop"}
+    raise ConfigurationError(f"{name} must start with redis:// or locmem:// (got {scheme!r}).")

@@ -1,0 +1,140 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+
+class Village(models.Model):
+    """A village of the township. Poor villages are province-designated (省定贫困村);
+    key villages (重点村) are those whose households benefit from aid pools."""
+
+    code = models.SlugField(_("代码"), max_length=64, unique=True)
+    name = models.CharField(_("村名"), max_length=64, unique=True)
+    township = models.CharField(_("乡镇"), max_length=64, default="刘垓子镇")
+    is_poor_village = models.BooleanField(_("省定贫困村"), default=False)
+    is_key_village = models.BooleanField(_("电商帮扶重点村"), default=False)
+    description = models.TextField(_("简介"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("村")
+        verbose_name_plural = _("村")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_key_village=False) | models.Q(is_poor_village=True),
+                name="key_village_is_poor_village",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Producer(models.Model):
+    """The business entity behind a storefront: a cooperative, workshop, household or company."""
+
+    class Kind(models.TextChoices):
+        COOPERATIVE = "cooperative", _("党支部领办合作社")
+        WORKSHOP = "workshop", _("扶贫车间")
+        HOUSEHOLD = "household", _("农户")
+        COMPANY = "company", _("企业")
+
+    code = models.SlugField(_("代码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=128, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    village = models.ForeignKey(
+        Village, verbose_name=_("所在村"), on_delete=models.PROTECT, related_name="producers"
+    )
+    contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("营业中"), default=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="ProducerMembership",
+        related_name="producers",
+        verbose_name=_("成员"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("生产者")
+        verbose_name_plural = _("生产者")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProducerMembership(models.Model):
+    """Who may act for a producer: its own people, or a cadre (帮扶干部) who lists for villagers."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("成员")
+        CADRE = "cadre", _("帮扶干部")
+
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="producer_memberships"
+    )
+    role = models.CharField(_("身份"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        verbose_name = _("生产者成员")
+        verbose_name_plural = _("生产者成员")
+        constraints = [
+            models.UniqueConstraint(fields=["producer", "user"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.producer}"
+
+
+class ProducersIndexPage(Page):
+    intro = models.TextField(_("导语"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["shop.HomePage"]
+    subpage_types = ["producers.ProducerPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("生产者目录页")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["producer_pages"] = (
+            ProducerPage.objects.live().child_of(self).select_related("producer__village", "image")
+        )
+        return context
+
+
+class ProducerPage(Page):
+    """The public story and storefront of one producer; its products are its children."""
+
+    producer = models.OneToOneField(
+        Producer, verbose_name=_("生产者"), on_delete=models.PROTECT, related_name="page"
+    )
+    intro = models.CharField(_("一句话介绍"), max_length=200, blank=True)
+    story = RichTextField(_("故事"), blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("封面图片"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel([FieldPanel("producer"), FieldPanel("intro")], heading=_("生产者")),
+        FieldPanel("image"),
+        FieldPanel("story"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("story")]
+    parent_page_types = ["producers.ProducersIndexPage"]
+    subpage_types = ["shop.ProductPage"]
+
+    class Meta:
+        verbose_name = _("生产者页面")

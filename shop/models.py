@@ -1,0 +1,170 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+from producers.models import Producer, ProducerPage
+
+
+class HomePage(Page):
+    intro = models.CharField(_("标语"), max_length=200, blank=True)
+    aid_story = RichTextField(_("帮扶故事"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("aid_story")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["producers.ProducersIndexPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("首页")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["featured_producers"] = (
+            ProducerPage.objects.live()
+            .descendant_of(self)
+            .select_related("producer__village", "image")[:6]
+        )
+        context["latest_products"] = (
+            ProductPage.objects.live()
+            .descendant_of(self)
+            .select_related("producer__village", "image", "category")
+            .order_by("-first_published_at")[:8]
+        )
+        return context
+
+
+class Category(models.Model):
+    """Browse taxonomy across producers (蔬菜, 水果, 手工艺品 and their sub-categories).
+
+    The return policy is data here, not code: handicrafts get the 7-day
+    no-reason window; fresh produce is refundable only for quality problems.
+    """
+
+    class ReturnPolicy(models.TextChoices):
+        NO_REASON = "no_reason", _("七天无理由退货")
+        QUALITY_ONLY = "quality_only", _("生鲜：仅质量问题可退")
+
+    slug = models.SlugField(_("代码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级分类"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    return_policy = models.CharField(
+        _("退货规则"), max_length=16, choices=ReturnPolicy.choices, default=ReturnPolicy.NO_REASON
+    )
+    return_window_days = models.PositiveSmallIntegerField(_("退货期（天）"), default=7)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("分类")
+        verbose_name_plural = _("分类")
+
+    def __str__(self) -> str:
+        return f"{self.parent} / {self.name}" if self.parent_id else self.name
+
+
+class ProductPage(Page):
+    """A product of the producer whose page is its parent.
+
+    What is sold (variants with price and stock) lives in ``ProductVariant``,
+    outside page revisions, so publishing an old revision never touches stock
+    or prices.
+    """
+
+    producer = models.ForeignKey(
+        Producer,
+        verbose_name=_("生产者"),
+        on_delete=models.PROTECT,
+        related_name="product_pages",
+        editable=False,
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("分类"), on_delete=models.PROTECT, related_name="products"
+    )
+    summary = models.CharField(_("简介"), max_length=200)
+    description = RichTextField(_("详细介绍"), blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("主图"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    origin = models.CharField(_("产地"), max_length=100, blank=True)
+    season_note = models.CharField(_("采收/季节"), max_length=100, blank=True)
+    storage_note = models.CharField(_("储存方法"), max_length=100, blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("category"),
+        FieldPanel("image"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [FieldPanel("origin"), FieldPanel("season_note"), FieldPanel("storage_note")],
+            heading=_("产地与储存"),
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.FilterField("category"),
+        index.FilterField("producer"),
+    ]
+    parent_page_types = ["producers.ProducerPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("商品")
+        verbose_name_plural = _("商品")
+
+    def save(self, *args, **kwargs):
+        # The producer is the one whose page this product sits under; keeping it
+        # on the row lets listings and permission checks avoid walking the tree.
+        parent = self.get_parent()
+        if parent is not None:
+            self.producer_id = parent.specific.producer_id
+        super().save(*args, **kwargs)
+
+
+class ProductVariant(models.Model):
+    """A sellable unit of a product ("5斤装礼盒"). Stock changes only through
+    ``shop.inventory``; the check constraint makes overselling impossible."""
+
+    product = models.ForeignKey(
+        ProductPage, verbose_name=_("商品"), on_delete=models.PROTECT, related_name="variants"
+    )
+    name = models.CharField(_("规格"), max_length=64)
+    price_fen = models.PositiveIntegerField(_("价格（分）"))
+    unit = models.CharField(_("单位"), max_length=16, default="份")
+    net_weight_grams = models.PositiveIntegerField(_("净重（克）"), null=True, blank=True)
+    stock = models.PositiveIntegerField(_("库存"), default=0)
+    is_active = models.BooleanField(_("在售"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["product", "sort_order", "pk"]
+        verbose_name = _("规格")
+        verbose_name_plural = _("规格")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stock__gte=0), name="variant_stock_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_fen__gt=0), name="variant_price_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["product", "name"], name="variant_name_unique_per_product"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.title} · {self.name}"
