@@ -22,6 +22,7 @@ if settings.DEBUG:
 # Chinese pages have no prefix; English ones live under /en/.
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
+    path("", include("shop.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -7,6 +7,8 @@ from wagtail.search import index
 
 from producers.models import Producer, ProducerPage
 
+from .chinese_text import index_tokens
+
 
 class HomePage(Page):
     intro = models.CharField(_("标语"), max_length=200, blank=True)
@@ -116,6 +118,7 @@ class ProductPage(Page):
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
+        index.SearchField("search_tokens"),
         index.FilterField("category"),
         index.FilterField("producer"),
     ]
@@ -125,6 +128,21 @@ class ProductPage(Page):
     class Meta:
         verbose_name = _("商品")
         verbose_name_plural = _("商品")
+
+    def search_tokens(self) -> str:
+        """Chinese-aware tokens for search (see shop/chinese_text.py)."""
+        producer = self.producer if self.producer_id else None
+        return index_tokens(
+            " ".join(
+                [
+                    self.title,
+                    self.summary,
+                    self.category.name if self.category_id else "",
+                    producer.name if producer else "",
+                    producer.village.name if producer else "",
+                ]
+            )
+        )
 
     def save(self, *args, **kwargs):
         # The producer is the one whose page this product sits under; keeping it

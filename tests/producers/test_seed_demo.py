@@ -1,0 +1,73 @@
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from producers import roles
+from producers.demo import DEMO_PASSWORD, DEMO_USERS
+from producers.models import Producer, Village
+
+pytestmark = pytest.mark.django_db
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for app_label in ("producers", "shop", "aid_accounting", "wagtailcore", "wagtailimages")
+        for model in apps.get_app_config(app_label).get_models()
+    }
+
+
+@pytest.fixture
+def seeded():
+    call_command("seed_demo", verbosity=0)
+
+
+def test_seed_demo_twice_creates_nothing_twice(seeded):
+    before = row_counts()
+    call_command("seed_demo", verbosity=0)
+    assert row_counts() == before
+
+
+def test_demo_township_matches_the_report(seeded):
+    assert Village.objects.count() == 35
+    assert Village.objects.filter(is_poor_village=True).count() == 12
+    assert Village.objects.filter(is_key_village=True).count() == 9
+    named = ["姜庄村", "孔庄村", "吕堂村", "施庄村", "张庄村", "三十里铺村", "马庄村", "后李村"]
+    assert set(named) <= set(Village.objects.values_list("name", flat=True))
+    household_model = apps.get_model("aid_accounting", "Household")
+    assert household_model.objects.count() == 722
+    assert not household_model.objects.exclude(village__is_poor_village=True).exists()
+
+
+def test_every_demo_producer_has_a_published_page_with_products(seeded):
+    for producer in Producer.objects.all():
+        assert producer.page.live
+        assert producer.product_pages.exists()
+        for product in producer.product_pages.all():
+            assert product.image_id is not None
+            assert product.variants.filter(stock__gt=0).exists()
+
+
+def test_each_role_has_a_demo_login(client, seeded):
+    for group in roles.ROLE_LABELS:
+        assert Group.objects.get(name=group).user_set.exists()
+    for username, *_ in DEMO_USERS:
+        assert client.login(username=username, password=DEMO_PASSWORD), username
+
+
+def test_editor_can_open_the_admin(client, seeded):
+    client.login(username="editor", password=DEMO_PASSWORD)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_buyer_cannot_open_the_admin(client, seeded):
+    client.login(username="buyer", password=DEMO_PASSWORD)
+    assert client.get("/admin/").status_code == 302
+
+
+@override_settings(DEBUG=False)
+def test_seed_demo_refuses_in_production_mode():
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", verbosity=0)
