@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from . import roles
+from .access import provision_producer
 from .models import Producer, ProducerMembership, ProducerPage, ProducersIndexPage, Village
 
 # (code, name, is_poor_village, is_key_village). The report names 姜庄, 孔庄,
@@ -172,6 +173,7 @@ def seed_producers(*, home_page, villages: dict[str, Village]) -> dict[str, Prod
             )
             index.add_child(instance=page)
             page.save_revision().publish()
+        provision_producer(producer)
         pages[spec.code] = page
     return pages
 
@@ -236,9 +238,9 @@ def seed_users() -> int:
         if role:
             user.groups.add(Group.objects.get(name=role))
         for code in producer_codes:
+            producer = Producer.objects.get(code=code)
             ProducerMembership.objects.get_or_create(
-                user=user,
-                producer=Producer.objects.get(code=code),
-                defaults={"role": membership_role},
+                user=user, producer=producer, defaults={"role": membership_role}
             )
+            provision_producer(producer)
     return created

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
@@ -33,7 +35,7 @@ class Village(models.Model):
         return self.name
 
 
-class Producer(models.Model):
+class Producer(ClusterableModel):
     """The business entity behind a storefront: a cooperative, workshop, household or company."""
 
     class Kind(models.TextChoices):
@@ -58,6 +60,18 @@ class Producer(models.Model):
         verbose_name=_("成员"),
     )
 
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("name"), FieldPanel("code"), FieldPanel("kind"), FieldPanel("village")],
+            heading=_("基本信息"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("is_active")],
+            heading=_("联系方式"),
+        ),
+        InlinePanel("memberships", heading=_("可代表该生产者操作的人"), label=_("成员")),
+    ]
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("生产者")
@@ -74,11 +88,13 @@ class ProducerMembership(models.Model):
         MEMBER = "member", _("成员")
         CADRE = "cadre", _("帮扶干部")
 
-    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="memberships")
+    producer = ParentalKey(Producer, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="producer_memberships"
     )
     role = models.CharField(_("身份"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+
+    panels = [FieldPanel("user"), FieldPanel("role")]
 
     class Meta:
         verbose_name = _("生产者成员")

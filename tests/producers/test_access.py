@@ -1,0 +1,72 @@
+import pytest
+from wagtail.models import Collection, GroupPagePermission, Page
+
+from producers.access import producer_group_name, provision_producer
+from producers.models import ProducerMembership
+from tests.factories import (
+    ProducerFactory,
+    ProducerPageFactory,
+    ProductPageFactory,
+    UserFactory,
+    producers_index,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def member_of(producer_page):
+    user = UserFactory()
+    ProducerMembership.objects.create(producer=producer_page.producer, user=user)
+    provision_producer(producer_page.producer)
+    return user
+
+
+def test_member_may_add_and_edit_under_their_own_producer_page_only():
+    own, other = ProducerPageFactory(), ProducerPageFactory()
+    user = member_of(own)
+
+    assert own.permissions_for_user(user).can_add_subpage()
+    assert own.permissions_for_user(user).can_edit()
+    assert not other.permissions_for_user(user).can_add_subpage()
+    assert not other.permissions_for_user(user).can_edit()
+
+
+def test_member_cannot_publish_their_products():
+    product = ProductPageFactory()
+    user = member_of(product.get_parent())
+
+    permissions = product.permissions_for_user(user)
+    assert permissions.can_edit()
+    assert not permissions.can_publish()
+
+
+def test_provisioning_creates_a_draft_page_for_a_new_producer():
+    index = producers_index()
+    producer = ProducerFactory()
+    page = provision_producer(producer)
+
+    assert page.producer == producer
+    assert not page.live
+    assert page.get_parent().specific == index
+
+
+def test_removing_a_membership_removes_the_permissions():
+    own = ProducerPageFactory()
+    user = member_of(own)
+    ProducerMembership.objects.filter(user=user).delete()
+    provision_producer(own.producer)
+
+    assert not user.groups.filter(name=producer_group_name(own.producer)).exists()
+    assert not user.groups.filter(name="producer_member").exists()
+    assert not Page.objects.get(pk=own.pk).permissions_for_user(user).can_edit()
+
+
+def test_provisioning_twice_changes_nothing():
+    own = ProducerPageFactory()
+    user = member_of(own)
+    before = (GroupPagePermission.objects.count(), Collection.objects.count(), user.groups.count())
+
+    provision_producer(own.producer)
+
+    after = (GroupPagePermission.objects.count(), Collection.objects.count(), user.groups.count())
+    assert after == before
