@@ -1,5 +1,8 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -70,6 +73,7 @@ class Producer(ClusterableModel):
             heading=_("联系方式"),
         ),
         InlinePanel("memberships", heading=_("可代表该生产者操作的人"), label=_("成员")),
+        InlinePanel("certificates", heading=_("扶贫产品认定"), label=_("认定证书")),
     ]
 
     class Meta:
@@ -79,6 +83,54 @@ class Producer(ClusterableModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CertificateQuerySet(models.QuerySet):
+    def valid_on(self, day: datetime.date) -> "CertificateQuerySet":
+        return self.filter(valid_from__lte=day, valid_to__gte=day)
+
+
+class Certificate(models.Model):
+    """A poverty-alleviation product certificate (扶贫产品认定). Its badge shows
+    only between ``valid_from`` and ``valid_to``, both inclusive."""
+
+    number = models.CharField(_("证书编号"), max_length=64)
+    issuing_body = models.CharField(_("认定机构"), max_length=128)
+    valid_from = models.DateField(_("有效期起"))
+    valid_to = models.DateField(_("有效期止"))
+
+    objects = CertificateQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("number"),
+        FieldPanel("issuing_body"),
+        FieldPanel("valid_from"),
+        FieldPanel("valid_to"),
+    ]
+
+    class Meta:
+        abstract = True
+        ordering = ["-valid_to"]
+
+    def __str__(self) -> str:
+        return f"{self.issuing_body} {self.number}"
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return self.valid_from <= day <= self.valid_to
+
+
+class ProducerCertificate(Certificate):
+    producer = ParentalKey(Producer, on_delete=models.CASCADE, related_name="certificates")
+
+    class Meta(Certificate.Meta):
+        verbose_name = _("生产者认定证书")
+        verbose_name_plural = _("生产者认定证书")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gte=models.F("valid_from")),
+                name="producer_certificate_period_ordered",
+            )
+        ]
 
 
 class ProducerMembership(models.Model):
@@ -154,3 +206,8 @@ class ProducerPage(Page):
 
     class Meta:
         verbose_name = _("生产者页面")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["valid_certificates"] = self.producer.certificates.valid_on(timezone.localdate())
+        return context

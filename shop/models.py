@@ -5,7 +5,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
-from producers.models import Producer, ProducerPage
+from producers.models import Certificate, Producer, ProducerPage
 
 from .chinese_text import index_tokens
 
@@ -28,12 +28,6 @@ class HomePage(Page):
             ProducerPage.objects.live()
             .descendant_of(self)
             .select_related("producer__village", "image")[:6]
-        )
-        context["latest_products"] = (
-            ProductPage.objects.live()
-            .descendant_of(self)
-            .select_related("producer__village", "image", "category")
-            .order_by("-first_published_at")[:8]
         )
         return context
 
@@ -186,3 +180,24 @@ class ProductVariant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.title} · {self.name}"
+
+
+class ProductCertificate(Certificate):
+    """Kept outside page revisions: certificates are issued by the township,
+    not edited by producers along with their product text."""
+
+    product = models.ForeignKey(
+        ProductPage, verbose_name=_("商品"), on_delete=models.CASCADE, related_name="certificates"
+    )
+
+    panels = [FieldPanel("product"), *Certificate.panels]
+
+    class Meta(Certificate.Meta):
+        verbose_name = _("商品认定证书")
+        verbose_name_plural = _("商品认定证书")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gte=models.F("valid_from")),
+                name="product_certificate_period_ordered",
+            )
+        ]

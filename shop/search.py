@@ -2,6 +2,7 @@
 
 from .chinese_text import query_tokens
 from .models import ProductPage
+from .selectors import listed_products
 
 
 def search_products(query: str):
@@ -9,4 +10,5 @@ def search_products(query: str):
     tokens = query_tokens(query)
     if not tokens:
         return ProductPage.objects.none()
-    return ProductPage.objects.live().search(tokens, operator="and")
+    # Relevance decides the order; the listing's joins and prefetches are kept.
+    return listed_products().order_by().search(tokens, operator="and")

@@ -1,9 +1,20 @@
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
 
+from producers.models import Village
+
+from . import selectors
+from .models import Category
 from .search import search_products
 
 RESULTS_PER_PAGE = 20
+PRODUCTS_PER_PAGE = 24
+
+
+def _sort_from(request) -> str:
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    return sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
 
 
 def search(request):
@@ -11,3 +22,48 @@ def search(request):
     results = search_products(query)
     page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "shop/search.html", {"query": query, "results": page})
+
+
+def category_list(request):
+    categories = Category.objects.filter(parent=None).prefetch_related("children")
+    return render(request, "shop/category_list.html", {"categories": categories})
+
+
+def category_detail(request, slug: str):
+    category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    sort = _sort_from(request)
+    products = selectors.products_in_category(category=category, sort=sort)
+    return render(
+        request,
+        "shop/category_detail.html",
+        {
+            "category": category,
+            "subcategories": category.children.all(),
+            "products": Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page")),
+            "sort": sort,
+        },
+    )
+
+
+def village_list(request):
+    villages = Village.objects.annotate(
+        producer_count=Count("producers", filter=Q(producers__is_active=True))
+    ).order_by("-is_key_village", "-is_poor_village", "name")
+    return render(request, "shop/village_list.html", {"villages": villages})
+
+
+def village_detail(request, code: str):
+    village = get_object_or_404(Village, code=code)
+    sort = _sort_from(request)
+    products = selectors.products_in_village(village=village, sort=sort)
+    producers = village.producers.filter(is_active=True, page__live=True).select_related("page")
+    return render(
+        request,
+        "shop/village_detail.html",
+        {
+            "village": village,
+            "producers": producers,
+            "products": Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page")),
+            "sort": sort,
+        },
+    )

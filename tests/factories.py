@@ -1,8 +1,13 @@
 """factory-boy factories for the catalogue. Pages are added to the Wagtail tree
 under the migrated HomePage, so tests see the same structure as the site."""
 
+import io
+
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.images import ImageFile
+from PIL import Image as PILImage
+from wagtail.images.models import Image
 
 from producers.models import Producer, ProducerPage, ProducersIndexPage, Village
 from shop.models import Category, HomePage, ProductPage, ProductVariant
@@ -16,6 +21,22 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
     password = factory.django.Password("correct horse battery staple")
+
+
+def jpeg_bytes(width: int = 640, height: int = 480, colour=(200, 40, 40)) -> bytes:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (width, height), colour).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+class ImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Image
+
+    title = factory.Sequence(lambda n: f"照片{n}")
+    file = factory.LazyAttribute(
+        lambda image: ImageFile(io.BytesIO(jpeg_bytes()), name=f"{image.title}.jpg")
+    )
 
 
 class VillageFactory(factory.django.DjangoModelFactory):
