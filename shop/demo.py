@@ -266,7 +266,9 @@ def seed_categories() -> dict[str, Category]:
 
 @transaction.atomic
 def seed_products(*, producer_pages: dict[str, ProducerPage]) -> int:
-    """Create the demo products under their producers; returns how many were new."""
+    """Create the demo products under their producers; returns how many were new.
+
+    Run after ``seed_users``, so that drafts can be submitted by a member."""
     categories = seed_categories()
     for code, page in producer_pages.items():
         if page.image_id is None:
@@ -299,6 +301,11 @@ def seed_products(*, producer_pages: dict[str, ProducerPage]) -> int:
             revision = product.save_revision()
             if spec.live:
                 revision.publish()
+            else:
+                # Drafts wait in the editors' queue, submitted by the producer's member.
+                submitter = parent.producer.members.order_by("pk").first()
+                if submitter is not None:
+                    product.get_workflow().start(product, submitter)
             created += 1
         for order, (name, price_fen, unit, grams, stock) in enumerate(spec.variants):
             ProductVariant.objects.get_or_create(

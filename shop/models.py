@@ -59,6 +59,15 @@ class Category(models.Model):
     return_window_days = models.PositiveSmallIntegerField(_("退货期（天）"), default=7)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("parent"),
+        FieldPanel("return_policy"),
+        FieldPanel("return_window_days"),
+        FieldPanel("sort_order"),
+    ]
+
     class Meta:
         ordering = ["sort_order", "name"]
         verbose_name = _("分类")
@@ -161,6 +170,17 @@ class ProductVariant(models.Model):
     stock = models.PositiveIntegerField(_("库存"), default=0)
     is_active = models.BooleanField(_("在售"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    # Stock is not a form field: it changes only through shop.inventory.
+    panels = [
+        FieldPanel("product"),
+        FieldPanel("name"),
+        FieldPanel("price_fen"),
+        FieldPanel("unit"),
+        FieldPanel("net_weight_grams"),
+        FieldPanel("is_active"),
+        FieldPanel("sort_order"),
+    ]
 
     class Meta:
         ordering = ["product", "sort_order", "pk"]

@@ -71,3 +71,13 @@ def test_buyer_cannot_open_the_admin(client, seeded):
 def test_seed_demo_refuses_in_production_mode():
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo", verbosity=0)
+
+
+def test_demo_drafts_await_the_editors_approval(seeded):
+    from shop.models import ProductPage
+
+    drafts = ProductPage.objects.filter(live=False)
+    assert drafts.exists()
+    for draft in drafts:
+        assert draft.current_workflow_state is not None
+        assert draft.current_workflow_state.status == "in_progress"

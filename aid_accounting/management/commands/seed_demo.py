@@ -32,8 +32,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             villages = seed_villages()
             producer_pages = seed_producers(home_page=home_page, villages=villages)
-            new_products = seed_products(producer_pages=producer_pages)
             new_users = seed_users()
+            new_products = seed_products(producer_pages=producer_pages)
             poor_villages = [v for v in villages.values() if v.is_poor_village]
             new_households = seed_households(villages=poor_villages)
         self.stdout.write(

@@ -1,0 +1,55 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.widgets import ListingButton
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .admin_views import adjust_stock
+from .models import Category, ProductCertificate, ProductVariant
+
+
+class CategoryViewSet(SnippetViewSet):
+    model = Category
+    icon = "folder-open-inverse"
+    menu_label = _("分类")
+    list_display = ["name", "parent", "return_policy", "return_window_days"]
+
+
+class ProductVariantViewSet(SnippetViewSet):
+    model = ProductVariant
+    icon = "list-ul"
+    menu_label = _("规格与库存")
+    list_display = ["product", "name", "price_fen", "stock", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+
+
+class ProductCertificateViewSet(SnippetViewSet):
+    model = ProductCertificate
+    icon = "success"
+    menu_label = _("商品认定证书")
+    list_display = ["product", "number", "issuing_body", "valid_from", "valid_to"]
+
+
+class CatalogueGroup(SnippetViewSetGroup):
+    items = (ProductVariantViewSet, CategoryViewSet, ProductCertificateViewSet)
+    menu_icon = "list-ul"
+    menu_label = _("商品目录")
+    menu_name = "catalogue"
+
+
+register_snippet(CatalogueGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_stock_url():
+    return [path("stock/<int:variant_id>/", adjust_stock, name="shop_adjust_stock")]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def stock_button(snippet, user, next_url=None):
+    if isinstance(snippet, ProductVariant) and user.has_perm("shop.change_productvariant"):
+        yield ListingButton(
+            _("调整库存"), reverse("shop_adjust_stock", args=[snippet.pk]), priority=20
+        )
