@@ -13,7 +13,7 @@ from wagtail.images.models import Image
 
 from producers.models import ProducerPage
 
-from .models import Category, ProductPage, ProductVariant
+from .models import Category, ProductPage, ProductPhoto, ProductVariant
 
 # (slug, name, parent slug, return policy, return window in days)
 CATEGORIES: list[tuple[str, str, str | None, str, int]] = [
@@ -297,6 +297,17 @@ def seed_products(*, producer_pages: dict[str, ProducerPage]) -> int:
                 description=f"<p>{spec.summary}</p>",
                 live=spec.live,
             )
+            product.photos = [
+                ProductPhoto(
+                    image=photo_for(
+                        title=f"{spec.title}（细节）",
+                        slug=f"{spec.slug}-detail",
+                        shape=spec.shape,
+                        colour=tuple(max(0, c - 30) for c in spec.colour),
+                    ),
+                    caption=spec.summary,
+                )
+            ]
             parent.add_child(instance=product)
             revision = product.save_revision()
             if spec.live:

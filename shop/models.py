@@ -1,8 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from producers.models import Certificate, Producer, ProducerPage
@@ -113,6 +114,7 @@ class ProductPage(Page):
         FieldPanel("summary"),
         FieldPanel("category"),
         FieldPanel("image"),
+        InlinePanel("photos", heading=_("更多照片"), label=_("照片")),
         FieldPanel("description"),
         MultiFieldPanel(
             [FieldPanel("origin"), FieldPanel("season_note"), FieldPanel("storage_note")],
@@ -131,6 +133,12 @@ class ProductPage(Page):
     class Meta:
         verbose_name = _("商品")
         verbose_name_plural = _("商品")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["variants"] = self.variants.filter(is_active=True)
+        context["photos"] = self.photos.select_related("image")
+        return context
 
     def search_tokens(self) -> str:
         """Chinese-aware tokens for search (see shop/chinese_text.py)."""
@@ -154,6 +162,18 @@ class ProductPage(Page):
         if parent is not None:
             self.producer_id = parent.specific.producer_id
         super().save(*args, **kwargs)
+
+
+class ProductPhoto(Orderable):
+    """More photos of a product; part of the page, so they go through approval."""
+
+    product = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="photos")
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("照片"), on_delete=models.CASCADE, related_name="+"
+    )
+    caption = models.CharField(_("说明"), max_length=100, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("caption")]
 
 
 class ProductVariant(models.Model):
