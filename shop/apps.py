@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ShopConfig(AppConfig):
     name = "shop"
     verbose_name = _("商城")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .cart import merge_cart_on_login
+
+        user_logged_in.connect(merge_cart_on_login, dispatch_uid="shop.merge_cart_on_login")

@@ -1,11 +1,27 @@
 from django.urls import path
 
-from . import views
+from .views import account, catalogue, purchase
 
 urlpatterns = [
-    path("search/", views.search, name="search"),
-    path("categories/", views.category_list, name="category_list"),
-    path("categories/<slug:slug>/", views.category_detail, name="category_detail"),
-    path("villages/", views.village_list, name="village_list"),
-    path("villages/<slug:code>/", views.village_detail, name="village_detail"),
+    path("search/", catalogue.search, name="search"),
+    path("categories/", catalogue.category_list, name="category_list"),
+    path("categories/<slug:slug>/", catalogue.category_detail, name="category_detail"),
+    path("villages/", catalogue.village_list, name="village_list"),
+    path("villages/<slug:code>/", catalogue.village_detail, name="village_detail"),
+    path("cart/", purchase.cart_detail, name="cart"),
+    path("cart/add/", purchase.cart_add, name="cart_add"),
+    path("cart/update/", purchase.cart_update, name="cart_update"),
+    path("checkout/", purchase.checkout, name="checkout"),
+    path("orders/<str:number>/", purchase.order_detail, name="order_detail"),
+    path("orders/<str:number>/pay/", purchase.order_pay, name="order_pay"),
+    path("account/orders/", account.order_history, name="account_orders"),
+    path("account/addresses/", account.address_list, name="account_addresses"),
+    path("account/addresses/new/", account.address_edit, name="account_address_new"),
+    path("account/addresses/<int:address_id>/", account.address_edit, name="account_address_edit"),
+    path(
+        "account/addresses/<int:address_id>/delete/",
+        account.address_delete,
+        name="account_address_delete",
+    ),
+    path("account/profile/", account.profile, name="account_profile"),
 ]

@@ -4,9 +4,9 @@ from django.shortcuts import get_object_or_404, render
 
 from producers.models import Village
 
-from . import selectors
-from .models import Category
-from .search import search_products
+from .. import selectors
+from ..models import Category
+from ..search import search_products
 
 RESULTS_PER_PAGE = 20
 PRODUCTS_PER_PAGE = 24

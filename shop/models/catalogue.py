@@ -8,7 +8,7 @@ from wagtail.search import index
 
 from producers.models import Certificate, Producer, ProducerPage
 
-from .chinese_text import index_tokens
+from ..chinese_text import index_tokens
 
 
 class HomePage(Page):

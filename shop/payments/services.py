@@ -1,0 +1,89 @@
+"""Recording payments and their outcomes. Every way money arrives (the dummy
+page, a Stripe webhook, staff recording a bank transfer) ends here, and the
+order is marked paid through ``shop.orders``."""
+
+import uuid
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import orders
+from ..models import Order, Payment
+from .gateways import PaymentStart, get_gateway
+
+
+class PaymentError(Exception):
+    pass
+
+
+@transaction.atomic
+def start_payment(*, order: Order, method: str = "") -> tuple[Payment, PaymentStart]:
+    """Open a payment for an order awaiting payment and ask its gateway how to proceed."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.AWAITING_PAYMENT:
+        raise PaymentError(_("该订单无需付款。"))
+    gateway = get_gateway(order.gateway)
+    if method and method not in gateway.methods:
+        raise PaymentError(_("不支持该支付方式。"))
+    payment = Payment.objects.create(
+        order=order,
+        gateway=gateway.name,
+        method=method or gateway.methods[0],
+        amount_fen=order.total_fen,
+        idempotency_key=f"pay-{order.number}-{uuid.uuid4().hex}",
+    )
+    return payment, gateway.start(payment=payment)
+
+
+@transaction.atomic
+def payment_succeeded(
+    *, payment_id: int, amount_fen: int, currency: str = "cny", external_id: str | None = None
+) -> Payment:
+    """The gateway confirmed the money. Idempotent: a second confirmation changes nothing."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status == Payment.Status.SUCCEEDED:
+        return payment
+    payment.status = Payment.Status.SUCCEEDED
+    payment.amount_fen = amount_fen
+    payment.currency = currency.lower()
+    if external_id:
+        payment.external_id = external_id
+    payment.save()
+    orders.mark_paid(order_id=payment.order_id, amount_fen=amount_fen, currency=currency)
+    return payment
+
+
+@transaction.atomic
+def payment_failed(*, payment_id: int, message: str = "") -> Payment:
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status == Payment.Status.PENDING:
+        payment.status = Payment.Status.FAILED
+        payment.failure_message = message[:255]
+        payment.save(update_fields=["status", "failure_message", "updated_at"])
+    return payment
+
+
+@transaction.atomic
+def record_offline_payment(
+    *, order_id: int, amount_fen: int, method: str, reference: str, actor
+) -> Payment:
+    """Staff record a bank transfer or cash for an offline order."""
+    if method not in ("bank_transfer", "cash"):
+        raise PaymentError(_("线下付款方式只能是银行转账或现金。"))
+    if amount_fen <= 0:
+        raise PaymentError(_("金额必须大于零。"))
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != Order.Status.AWAITING_PAYMENT:
+        raise PaymentError(_("该订单无需付款。"))
+    payment = Payment.objects.create(
+        order=order,
+        gateway="offline",
+        method=method,
+        amount_fen=amount_fen,
+        status=Payment.Status.SUCCEEDED,
+        external_id=f"offline-{order.number}-{reference}"[:128] if reference else None,
+        idempotency_key=f"offline-{order.number}-{uuid.uuid4().hex}",
+        recorded_by=actor,
+    )
+    orders.mark_paid(order_id=order.pk, amount_fen=amount_fen, actor=actor)
+    return payment

@@ -1,0 +1,152 @@
+"""Cart, checkout and the buyer's order page. Thin: every rule lives in
+shop.cart, shop.checkout, shop.orders and shop.payments."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import cart as carts
+from ..checkout import CheckoutError, place_order
+from ..forms import CheckoutForm
+from ..models import Address, Order
+from ..ownership import can_view_order, remember_guest_order
+from ..payments.services import PaymentError, start_payment
+
+
+def _back(request, fallback: str = "cart"):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def cart_detail(request):
+    cart = carts.get_cart(request)
+    items = carts.items(cart)
+    return render(
+        request,
+        "shop/cart.html",
+        {
+            "items": items,
+            "subtotal_fen": sum(item.total_fen for item in items),
+            "can_check_out": bool(items) and not any(item.problem for item in items),
+        },
+    )
+
+
+@require_POST
+def cart_add(request):
+    try:
+        line = carts.add_item(
+            cart=carts.get_cart(request, create=True),
+            variant_id=request.POST.get("variant"),
+            quantity=request.POST.get("quantity", 1),
+        )
+    except carts.CartError as error:
+        messages.error(request, str(error))
+        return _back(request)
+    messages.success(request, _("已将“%(item)s”加入购物车。") % {"item": line.variant})
+    return redirect("cart")
+
+
+@require_POST
+def cart_update(request):
+    cart = carts.get_cart(request)
+    if cart is None:
+        return redirect("cart")
+    try:
+        carts.set_quantity(
+            cart=cart, variant_id=request.POST.get("variant"), quantity=request.POST.get("quantity")
+        )
+    except carts.CartError as error:
+        messages.error(request, str(error))
+    return redirect("cart")
+
+
+def _initial_checkout(request) -> dict:
+    if not request.user.is_authenticated:
+        return {}
+    initial = {"email": request.user.email}
+    address = Address.objects.filter(user=request.user).first()
+    if address:
+        initial.update(
+            {
+                field: getattr(address, field)
+                for field in ("recipient", "mobile", "province", "city", "district", "street")
+            }
+        )
+    return initial
+
+
+def checkout(request):
+    cart = carts.get_cart(request)
+    items = carts.items(cart)
+    if not items:
+        return redirect("cart")
+    form = CheckoutForm(request.POST or None, initial=_initial_checkout(request))
+    problems = [item.problem for item in items if item.problem]
+    if request.method == "POST" and form.is_valid() and not problems:
+        try:
+            order = place_order(
+                items=[(item.variant.pk, item.quantity) for item in items],
+                email=form.cleaned_data["email"],
+                address=form.shipping_address(),
+                gateway=settings.PAYMENT_GATEWAY,
+                user=request.user,
+            )
+        except CheckoutError as error:
+            problems = error.messages
+        else:
+            carts.clear(cart)
+            if request.user.is_authenticated and form.cleaned_data["save_address"]:
+                _save_address(request.user, form)
+            remember_guest_order(request, order)
+            return _pay(request, order)
+    return render(
+        request,
+        "shop/checkout.html",
+        {
+            "form": form,
+            "items": items,
+            "problems": problems,
+            "subtotal_fen": sum(item.total_fen for item in items),
+        },
+    )
+
+
+def _save_address(user, form: CheckoutForm) -> None:
+    address = form.shipping_address()
+    Address.objects.filter(user=user).update(is_default=False)
+    Address.objects.create(user=user, is_default=True, **address.__dict__)
+
+
+def _pay(request, order: Order):
+    try:
+        _payment, start = start_payment(order=order)
+    except PaymentError as error:
+        messages.error(request, str(error))
+        return redirect("order_detail", order.number)
+    return redirect(start.redirect_url or reverse("order_detail", args=[order.number]))
+
+
+def _viewable_order(request, number: str) -> Order:
+    order = get_object_or_404(Order, number=number)
+    if not can_view_order(request, order):
+        raise Http404
+    return order
+
+
+def order_detail(request, number: str):
+    order = _viewable_order(request, number)
+    shipments = order.shipments.select_related("producer").prefetch_related("lines")
+    return render(request, "shop/order_detail.html", {"order": order, "shipments": shipments})
+
+
+@require_POST
+def order_pay(request, number: str):
+    return _pay(request, _viewable_order(request, number))

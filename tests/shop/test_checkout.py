@@ -1,0 +1,209 @@
+import pytest
+from django.dispatch import receiver
+from django_fsm import TransitionNotAllowed
+
+from shop import events, orders
+from shop.checkout import CheckoutError, place_order
+from shop.models import Order, OrderEvent, ShippingPolicy
+from tests.shop.conftest import ADDRESS
+
+pytestmark = pytest.mark.django_db
+
+
+def stock(variant) -> int:
+    variant.refresh_from_db()
+    return variant.stock
+
+
+def test_order_reserves_stock_and_ships_per_producer(two_producers, address):
+    tomato, bag = two_producers
+    order = place_order(
+        items=[(tomato.pk, 2), (bag.pk, 3)], email="a@example.com", address=address, gateway="dummy"
+    )
+    assert (stock(tomato), stock(bag)) == (8, 2)
+    assert order.status == Order.Status.AWAITING_PAYMENT
+    assert order.subtotal_fen == 2 * 3980 + 3 * 990
+    assert order.shipments.count() == 2
+    assert order.total_fen == order.subtotal_fen + order.shipping_fen
+
+
+def test_shipping_is_per_producer_with_a_free_threshold(two_producers, address):
+    tomato, bag = two_producers
+    ShippingPolicy.objects.create(
+        producer=tomato.product.producer, flat_fee_fen=1200, free_over_fen=5000
+    )
+    ShippingPolicy.objects.create(producer=bag.product.producer, flat_fee_fen=800)
+
+    order = place_order(
+        items=[(tomato.pk, 2), (bag.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+    )
+
+    fees = {s.producer_id: s.shipping_fen for s in order.shipments.all()}
+    assert fees == {tomato.product.producer_id: 0, bag.product.producer_id: 800}
+    assert order.shipping_fen == 800
+
+
+def test_a_region_the_producer_does_not_ship_to_is_refused(two_producers, address):
+    tomato, _ = two_producers
+    ShippingPolicy.objects.create(producer=tomato.product.producer, excluded_provinces=["北京市"])
+    with pytest.raises(CheckoutError, match="暂不发往北京市"):
+        place_order(items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy")
+    assert stock(tomato) == 10
+    assert not Order.objects.exists()
+
+
+def test_sold_out_line_fails_the_whole_order_and_takes_nothing(two_producers, address):
+    tomato, bag = two_producers
+    with pytest.raises(CheckoutError) as error:
+        place_order(
+            items=[(tomato.pk, 2), (bag.pk, 6)],
+            email="a@example.com",
+            address=address,
+            gateway="dummy",
+        )
+    assert "库存不足" in error.value.messages[0]
+    assert (stock(tomato), stock(bag)) == (10, 5)
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("items", [[(1, 0)], [(1, -3)], []])
+def test_non_positive_or_missing_quantities_are_refused(items, address):
+    with pytest.raises(CheckoutError):
+        place_order(items=items, email="a@example.com", address=address, gateway="dummy")
+
+
+def test_unknown_variant_is_refused(address):
+    with pytest.raises(CheckoutError):
+        place_order(items=[(999999, 1)], email="a@example.com", address=address, gateway="dummy")
+    assert not Order.objects.exists()
+
+
+def test_paying_announces_order_paid_once(two_producers, address):
+    tomato, _ = two_producers
+    order = place_order(
+        items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+    )
+    announced = []
+
+    @receiver(events.order_paid)
+    def listen(sender, order, **kwargs):
+        announced.append(order.pk)
+
+    try:
+        orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+        orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+    finally:
+        events.order_paid.disconnect(listen)
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert announced == [order.pk]
+    assert order.events.filter(kind="paid").count() == 1
+
+
+def test_a_wrong_amount_is_flagged_for_review_not_paid(two_producers, address):
+    tomato, _ = two_producers
+    order = place_order(
+        items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+    )
+    orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen - 1)
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT
+    assert order.needs_review
+
+
+def test_expired_orders_are_cancelled_and_give_stock_back(two_producers, address):
+    tomato, _ = two_producers
+    order = place_order(
+        items=[(tomato.pk, 4)], email="a@example.com", address=address, gateway="dummy"
+    )
+    assert orders.expire_unpaid_orders(now=order.created_at) == 0
+
+    assert orders.expire_unpaid_orders(now=order.expires_at + orders.timedelta(seconds=1)) == 1
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert stock(tomato) == 10
+    assert orders.expire_unpaid_orders(now=order.expires_at + orders.timedelta(hours=1)) == 0
+
+
+def test_a_payment_after_expiry_is_flagged_for_review(two_producers, address):
+    tomato, _ = two_producers
+    order = place_order(
+        items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+    )
+    orders.cancel(order_id=order.pk)
+    orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert order.needs_review
+
+
+def test_illegal_transitions_raise(two_producers, address):
+    tomato, _ = two_producers
+    order = place_order(
+        items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+    )
+    with pytest.raises(TransitionNotAllowed):
+        order.complete()
+    shipment = order.shipments.get()
+    with pytest.raises((TransitionNotAllowed, ValueError)):
+        orders.ship(shipment_id=shipment.pk, carrier="顺丰", tracking_number="SF1")
+
+
+def test_shipping_delivery_and_completion_follow_the_return_window(two_producers, address):
+    tomato, bag = two_producers
+    order = place_order(
+        items=[(tomato.pk, 1), (bag.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+    )
+    orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+    completed = []
+
+    @receiver(events.order_completed)
+    def listen(sender, order, **kwargs):
+        completed.append(order.pk)
+
+    try:
+        for shipment in order.shipments.all():
+            orders.ship(shipment_id=shipment.pk, carrier="顺丰", tracking_number="SF123")
+        order.refresh_from_db()
+        assert order.status == Order.Status.SHIPPED
+        for shipment in order.shipments.all():
+            orders.deliver(shipment_id=shipment.pk)
+        order.refresh_from_db()
+        assert order.status == Order.Status.DELIVERED
+
+        window_end = orders.return_window_end(order)
+        assert orders.complete_due_orders(now=window_end - orders.timedelta(seconds=1)) == 0
+        assert orders.complete_due_orders(now=window_end) == 1
+    finally:
+        events.order_completed.disconnect(listen)
+    order.refresh_from_db()
+    assert order.status == Order.Status.COMPLETED
+    assert completed == [order.pk]
+    assert [e.kind for e in OrderEvent.objects.filter(order=order, from_status__gt="")] == [
+        "paid",
+        "shipped",
+        "delivered",
+        "completed",
+    ]
+
+
+def test_full_purchase_through_the_site_with_the_dummy_gateway(client, two_producers):
+    tomato, bag = two_producers
+    client.post("/cart/add/", {"variant": tomato.pk, "quantity": 2})
+    client.post("/cart/add/", {"variant": bag.pk, "quantity": 1})
+
+    response = client.post("/checkout/", ADDRESS)
+
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert response["Location"] == f"/payments/dummy/{order.payments.get().pk}/"
+    response = client.post(response["Location"], {"outcome": "succeed"})
+    assert response["Location"] == f"/orders/{order.number}/"
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    page = client.get(f"/orders/{order.number}/")
+    assert page.status_code == 200
+    assert "已付款" in page.text
+    assert client.get("/cart/").context["items"] == []
