@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from . import events, inventory
 from .models import Order, OrderEvent, Shipment
+from .notifications import queue_order_email
 
 
 def _locked(order_id: int) -> Order:
@@ -60,6 +61,7 @@ def mark_paid(*, order_id: int, amount_fen: int, currency: str = "cny", actor=No
     order.save(update_fields=["status", "paid_at"])
     _record(order, "paid", before=before, actor=actor)
     events.order_paid.send(sender=Order, order=order)
+    queue_order_email(order, "paid")
     return order
 
 
@@ -114,6 +116,7 @@ def ship(*, shipment_id: int, carrier: str, tracking_number: str, actor=None) ->
         actor=actor,
         note=f"{shipment.producer} {carrier} {tracking_number}",
     )
+    queue_order_email(order, "shipped", key=str(shipment.pk))
     if (
         order.status == Order.Status.PAID
         and not order.shipments.exclude(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from . import events, inventory
 from .models import Order, OrderEvent, OrderLine, Payment, Refund, Shipment
+from .notifications import queue_order_email
 from .payments.gateways import get_gateway
 
 REFUNDABLE = (
@@ -136,3 +137,4 @@ def _apply(order: Order, refund: Refund) -> None:
     OrderEvent.objects.create(
         order=order, kind="refund_succeeded", note=f"{refund.amount_fen}", actor=refund.created_by
     )
+    queue_order_email(order, "refunded", key=str(refund.pk))

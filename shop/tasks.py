@@ -1,0 +1,18 @@
+"""Periodic shop tasks (scheduled by celery beat, see CELERY_BEAT_SCHEDULE).
+Each is idempotent: it re-checks every order under its row lock."""
+
+from celery import shared_task
+
+from . import notifications, orders
+
+__all__ = ["complete_due_orders", "expire_unpaid_orders", "notifications"]
+
+
+@shared_task
+def expire_unpaid_orders() -> int:
+    return orders.expire_unpaid_orders()
+
+
+@shared_task
+def complete_due_orders() -> int:
+    return orders.complete_due_orders()

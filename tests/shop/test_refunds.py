@@ -1,0 +1,152 @@
+import pytest
+from django.core import mail
+from django.dispatch import receiver
+
+from shop import events, orders
+from shop.checkout import place_order
+from shop.models import Order, Refund
+from shop.payments.services import payment_succeeded, start_payment
+from shop.refunds import RefundError, execute_refund, request_refund
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff():
+    return UserFactory()
+
+
+@pytest.fixture
+def paid_order(two_producers, address, django_capture_on_commit_callbacks):
+    tomato, bag = two_producers
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place_order(
+            items=[(tomato.pk, 3), (bag.pk, 2)],
+            email="a@example.com",
+            address=address,
+            gateway="dummy",
+        )
+        payment, _ = start_payment(order=order)
+        payment_succeeded(payment_id=payment.pk, amount_fen=order.total_fen)
+    order.refresh_from_db()
+    return order
+
+
+@pytest.fixture
+def refunded_lines():
+    seen = []
+
+    @receiver(events.line_refunded)
+    def listen(sender, line, quantity, amount_fen, **kwargs):
+        seen.append((line.pk, quantity, amount_fen))
+
+    yield seen
+    events.line_refunded.disconnect(listen)
+
+
+def refund(order, staff, **kwargs):
+    return execute_refund(
+        refund_id=request_refund(order_id=order.pk, actor=staff, reason="质量问题", **kwargs).pk
+    )
+
+
+def test_a_partial_line_refund_gives_back_that_quantity(paid_order, staff, refunded_lines):
+    line = paid_order.lines.get(quantity=3)
+    result = refund(paid_order, staff, line_id=line.pk, quantity=1)
+
+    assert result.status == Refund.Status.SUCCEEDED
+    line.refresh_from_db()
+    assert (line.refunded_quantity, line.refunded_fen) == (1, line.unit_price_fen)
+    assert refunded_lines == [(line.pk, 1, line.unit_price_fen)]
+    line.variant.refresh_from_db()
+    assert line.variant.stock == 10 - 3 + 1  # not shipped: stock comes back
+    paid_order.refresh_from_db()
+    assert paid_order.status == Order.Status.PAID
+    assert paid_order.is_partially_refunded
+
+
+def test_refunding_the_rest_of_a_line_refunds_exactly_what_is_left(paid_order, staff):
+    line = paid_order.lines.get(quantity=3)
+    refund(paid_order, staff, line_id=line.pk, quantity=1)
+    refund(paid_order, staff, line_id=line.pk, quantity=2)
+    line.refresh_from_db()
+    assert line.refunded_fen == line.total_fen
+    with pytest.raises(RefundError):
+        request_refund(order_id=paid_order.pk, actor=staff, reason="x", line_id=line.pk, quantity=1)
+
+
+def test_a_whole_order_refund_refunds_everything_once(paid_order, staff, refunded_lines):
+    refund(paid_order, staff)
+    paid_order.refresh_from_db()
+    assert paid_order.status == Order.Status.REFUNDED
+    assert paid_order.refunded_fen == paid_order.total_fen
+    assert sorted(q for _, q, _ in refunded_lines) == [2, 3]
+    with pytest.raises(RefundError):
+        request_refund(order_id=paid_order.pk, actor=staff, reason="again")
+
+
+def test_shipped_goods_do_not_come_back_into_stock(paid_order, staff):
+    line = paid_order.lines.get(quantity=3)
+    orders.ship(shipment_id=line.shipment_id, carrier="顺丰", tracking_number="SF1")
+    refund(paid_order, staff, line_id=line.pk, quantity=3)
+    line.variant.refresh_from_db()
+    assert line.variant.stock == 7
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 4, 100])
+def test_impossible_quantities_are_refused_and_nothing_changes(paid_order, staff, quantity):
+    line = paid_order.lines.get(quantity=3)
+    with pytest.raises(RefundError):
+        request_refund(
+            order_id=paid_order.pk, actor=staff, reason="x", line_id=line.pk, quantity=quantity
+        )
+    assert not Refund.objects.exists()
+
+
+def test_a_line_of_another_order_is_refused(paid_order, staff, two_producers, address):
+    tomato, _ = two_producers
+    other = place_order(
+        items=[(tomato.pk, 1)], email="b@example.com", address=address, gateway="dummy"
+    )
+    with pytest.raises(RefundError):
+        request_refund(
+            order_id=paid_order.pk,
+            actor=staff,
+            reason="x",
+            line_id=other.lines.get().pk,
+            quantity=1,
+        )
+
+
+def test_an_unpaid_order_cannot_be_refunded(two_producers, address, staff):
+    tomato, _ = two_producers
+    order = place_order(
+        items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+    )
+    with pytest.raises(RefundError):
+        request_refund(order_id=order.pk, actor=staff, reason="x")
+
+
+def test_executing_a_refund_twice_applies_it_once(paid_order, staff, refunded_lines):
+    pending = request_refund(order_id=paid_order.pk, actor=staff, reason="x")
+    execute_refund(refund_id=pending.pk)
+    execute_refund(refund_id=pending.pk)
+    paid_order.refresh_from_db()
+    assert paid_order.refunded_fen == paid_order.total_fen
+    assert len(refunded_lines) == 2
+
+
+def test_buyers_get_e_mails_for_payment_shipping_and_refunds_once_each(
+    paid_order, staff, django_capture_on_commit_callbacks
+):
+    assert [m.subject for m in mail.outbox] == [f"订单 {paid_order.number} 付款成功"]
+    line = paid_order.lines.first()
+    with django_capture_on_commit_callbacks(execute=True):
+        orders.ship(shipment_id=line.shipment_id, carrier="顺丰", tracking_number="SF1")
+        refund(paid_order, staff, line_id=line.pk, quantity=1)
+    assert [m.subject for m in mail.outbox][1:] == [
+        f"订单 {paid_order.number} 已发货",
+        f"订单 {paid_order.number} 退款已处理",
+    ]
+    assert "SF1" in mail.outbox[1].body
