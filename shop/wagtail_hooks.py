@@ -5,8 +5,8 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .admin_views import adjust_stock
-from .models import Category, ProductCertificate, ProductVariant
+from .admin_views import adjust_stock, offline_sale, record_payment, refund_order
+from .models import Category, Order, ProductCertificate, ProductVariant
 
 
 class CategoryViewSet(SnippetViewSet):
@@ -42,9 +42,35 @@ class CatalogueGroup(SnippetViewSetGroup):
 register_snippet(CatalogueGroup)
 
 
+class OrderViewSet(SnippetViewSet):
+    """Orders are read here; they change only through the order service's
+    actions (refund, offline payment), never through a generic edit form."""
+
+    model = Order
+    icon = "form"
+    menu_label = _("订单")
+    menu_order = 150
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    inspect_template_name = "shop/admin/order_inspect.html"
+    list_display = ["number", "status", "channel", "total_fen", "created_at", "needs_review"]
+    list_filter = ["status", "channel", "needs_review"]
+    search_fields = ["number", "email"]
+    form_fields = ["needs_review", "review_reason"]
+    copy_view_enabled = False
+
+
+register_snippet(OrderViewSet)
+
+
 @hooks.register("register_admin_urls")
-def register_stock_url():
-    return [path("stock/<int:variant_id>/", adjust_stock, name="shop_adjust_stock")]
+def register_shop_admin_urls():
+    return [
+        path("stock/<int:variant_id>/", adjust_stock, name="shop_adjust_stock"),
+        path("orders/<int:order_id>/refund/", refund_order, name="shop_refund_order"),
+        path("orders/<int:order_id>/payment/", record_payment, name="shop_record_payment"),
+        path("orders/offline-sale/", offline_sale, name="shop_offline_sale"),
+    ]
 
 
 @hooks.register("register_snippet_listing_buttons")

@@ -155,6 +155,10 @@ class Order(AddressFields):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("订单")
         verbose_name_plural = _("订单")
+        permissions = [
+            ("refund_order", _("可以办理退款")),
+            ("record_offline_payment", _("可以登记线下收款和线下销售")),
+        ]
         indexes = [
             models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
             models.Index(fields=["paid_at"], name="order_paid_at"),

@@ -1,6 +1,7 @@
 import pytest
 from django.db import IntegrityError
 
+from shop.money import yuan_to_fen
 from shop.templatetags.money import yuan
 from tests.factories import ProductPageFactory, ProductVariantFactory
 
@@ -50,3 +51,17 @@ def test_variant_stock_cannot_go_negative_in_the_database():
 )
 def test_yuan_formats_integer_fen_exactly(fen, text):
     assert yuan(fen) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "fen"),
+    [("12.50", 1250), ("12.5", 1250), ("0.01", 1), ("¥1,234.56", 123456), (" 7 ", 700)],
+)
+def test_yuan_to_fen_reads_what_people_type(text, fen):
+    assert yuan_to_fen(text) == fen
+
+
+@pytest.mark.parametrize("text", ["12.345", "abc", "", "NaN", "Infinity", "1e400"])
+def test_yuan_to_fen_refuses_what_is_not_an_amount(text):
+    with pytest.raises(ValueError):
+        yuan_to_fen(text)
