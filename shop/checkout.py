@@ -17,6 +17,8 @@ from .models import Order, OrderEvent, OrderLine, ProductVariant, Shipment
 from .shipping import NotDeliverable, shipping_fee
 
 PAYMENT_WINDOW = timedelta(minutes=30)
+# A union's bank transfer takes days, not minutes.
+PAYMENT_WINDOWS = {"offline": timedelta(days=7)}
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
 
 
@@ -130,7 +132,7 @@ def _create_order(*, variants, quantities, email, address, gateway, user, channe
         subtotal_fen=subtotal,
         shipping_fen=shipping,
         total_fen=subtotal + shipping,
-        expires_at=now + PAYMENT_WINDOW,
+        expires_at=now + PAYMENT_WINDOWS.get(gateway, PAYMENT_WINDOW),
         recipient=address.recipient,
         mobile=address.mobile,
         province=address.province,

@@ -50,6 +50,26 @@ class CheckoutForm(forms.Form):
         )
 
 
+class InstitutionCheckoutForm(CheckoutForm):
+    """Checkout for an institutional buyer: pay online, or by bank transfer
+    with an invoice (the order then waits for staff to record the transfer)."""
+
+    pay_by = forms.ChoiceField(
+        label=_("付款方式"),
+        choices=[("online", _("在线支付")), ("bank_transfer", _("对公银行转账"))],
+        widget=forms.RadioSelect,
+        initial="online",
+    )
+    invoice_title = forms.CharField(label=_("发票抬头"), max_length=128, required=False)
+    tax_number = forms.CharField(label=_("纳税人识别号"), max_length=20, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pay_by") == "bank_transfer" and not data.get("invoice_title"):
+            self.add_error("invoice_title", _("对公转账请填写发票抬头。"))
+        return data
+
+
 class AddressForm(forms.ModelForm):
     mobile = forms.CharField(label=_("手机号码"), max_length=20, validators=[validate_mobile])
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from .. import cart as carts
 from ..checkout import CheckoutError, place_order
-from ..forms import CheckoutForm
-from ..models import Address, Order
+from ..forms import CheckoutForm, InstitutionCheckoutForm
+from ..models import Address, BuyerProfile, Order
 from ..ownership import can_view_order, remember_guest_order
 from ..payments.services import PaymentError, start_payment
 
@@ -68,10 +68,18 @@ def cart_update(request):
     return redirect("cart")
 
 
-def _initial_checkout(request) -> dict:
+def _institution(request) -> BuyerProfile | None:
+    if not request.user.is_authenticated:
+        return None
+    return BuyerProfile.objects.filter(user=request.user, is_institution=True).first()
+
+
+def _initial_checkout(request, institution: BuyerProfile | None) -> dict:
     if not request.user.is_authenticated:
         return {}
     initial = {"email": request.user.email}
+    if institution:
+        initial.update(invoice_title=institution.invoice_title, tax_number=institution.tax_number)
     address = Address.objects.filter(user=request.user).first()
     if address:
         initial.update(
@@ -88,16 +96,23 @@ def checkout(request):
     items = carts.items(cart)
     if not items:
         return redirect("cart")
-    form = CheckoutForm(request.POST or None, initial=_initial_checkout(request))
+    institution = _institution(request)
+    form_class = InstitutionCheckoutForm if institution else CheckoutForm
+    form = form_class(request.POST or None, initial=_initial_checkout(request, institution))
     problems = [item.problem for item in items if item.problem]
     if request.method == "POST" and form.is_valid() and not problems:
+        data = form.cleaned_data
+        by_transfer = data.get("pay_by") == "bank_transfer"
         try:
             order = place_order(
                 items=[(item.variant.pk, item.quantity) for item in items],
-                email=form.cleaned_data["email"],
+                email=data["email"],
                 address=form.shipping_address(),
-                gateway=settings.PAYMENT_GATEWAY,
+                gateway="offline" if by_transfer else settings.PAYMENT_GATEWAY,
+                channel=Order.Channel.OFFLINE if by_transfer else Order.Channel.ONLINE,
                 user=request.user,
+                invoice_title=data.get("invoice_title", ""),
+                tax_number=data.get("tax_number", ""),
             )
         except CheckoutError as error:
             problems = error.messages

@@ -153,3 +153,28 @@ def test_another_buyers_address_is_404(client):
     assert client.get(f"/account/addresses/{address.pk}/").status_code == 404
     assert client.post(f"/account/addresses/{address.pk}/delete/").status_code == 404
     assert Address.objects.filter(pk=address.pk).exists()
+
+
+def test_an_institution_can_order_in_bulk_and_pay_by_bank_transfer(client, two_producers):
+    from shop.models import BuyerProfile
+
+    tomato, _ = two_producers
+    union = UserFactory()
+    BuyerProfile.objects.create(
+        user=union, is_institution=True, invoice_title="临清市总工会", tax_number="12371581MB0"
+    )
+    client.force_login(union)
+    client.post("/cart/add/", {"variant": tomato.pk, "quantity": 10})
+
+    response = client.post(
+        "/checkout/", {**ADDRESS, "pay_by": "bank_transfer", "invoice_title": "临清市总工会"}
+    )
+
+    order = Order.objects.get()
+    assert response["Location"] == f"/orders/{order.number}/"
+    assert (order.gateway, order.channel, order.invoice_title) == (
+        "offline",
+        "offline",
+        "临清市总工会",
+    )
+    assert (order.expires_at - order.created_at).days >= 6
