@@ -1,5 +1,6 @@
 import pytest
 from django.apps import apps
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -50,24 +51,33 @@ def test_every_demo_producer_has_a_published_page_with_products(seeded):
             assert product.variants.filter(stock__gt=0).exists()
 
 
-def test_each_role_has_a_demo_login(client, seeded):
+def test_each_role_has_a_demo_login(rf, seeded):
     for group in roles.ROLE_LABELS:
         assert Group.objects.get(name=group).user_set.exists()
     for username, *_ in DEMO_USERS:
-        assert client.login(username=username, password=DEMO_PASSWORD), username
+        request = rf.post("/admin/login/", REMOTE_ADDR="127.0.0.1")
+        assert authenticate(request, username=username, password=DEMO_PASSWORD), username
 
 
-def test_editor_can_open_the_admin(client, seeded):
-    client.login(username="editor", password=DEMO_PASSWORD)
+def admin_login(client, username: str):
+    return client.post(
+        "/admin/login/",
+        {"username": username, "password": DEMO_PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+    )
+
+
+def test_editor_logs_in_to_the_admin_with_the_documented_password(client, seeded):
+    assert admin_login(client, "editor").status_code == 302
     assert client.get("/admin/").status_code == 200
 
 
 def test_buyer_cannot_open_the_admin(client, seeded):
-    client.login(username="buyer", password=DEMO_PASSWORD)
+    admin_login(client, "buyer")
     assert client.get("/admin/").status_code == 302
 
 
-@override_settings(DEBUG=False)
+@override_settings(PRODUCTION=True)
 def test_seed_demo_refuses_in_production_mode():
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo", verbosity=0)

@@ -9,7 +9,10 @@ from shop.checkout import CheckoutError, ShippingAddress, place_order
 from shop.models import Order, ProductVariant
 from tests.factories import ProductVariantFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 BUYERS = 50
 UNITS = 20

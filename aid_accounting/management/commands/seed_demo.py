@@ -21,7 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, allow_production: bool = False, **options):
-        if not settings.DEBUG and not allow_production:
+        if settings.PRODUCTION and not allow_production:
             raise CommandError(
                 "seed_demo creates accounts with published passwords; refusing in production "
                 "mode (DJANGO_DEBUG=0). Pass --allow-production to override."
