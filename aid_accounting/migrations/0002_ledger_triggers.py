@@ -1,0 +1,17 @@
+from django.db import migrations
+
+from aid_accounting import ledger_triggers
+
+
+def install(apps, schema_editor):
+    ledger_triggers.install(schema_editor.connection)
+
+
+def uninstall(apps, schema_editor):
+    ledger_triggers.uninstall(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("aid_accounting", "0001_initial")]
+
+    operations = [migrations.RunPython(install, uninstall)]

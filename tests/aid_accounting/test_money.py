@@ -1,0 +1,135 @@
+import random
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aid_accounting.money import round_half_up_share, split_largest_remainder
+
+amounts = st.integers(min_value=-(10**12), max_value=10**12)
+rates = st.integers(min_value=0, max_value=10_000)
+weight_maps = st.dictionaries(
+    keys=st.text(alphabet="LGZ-0123456789abc", min_size=1, max_size=12),
+    values=st.integers(min_value=0, max_value=10**6),
+    min_size=1,
+    max_size=40,
+).filter(lambda weights: sum(weights.values()) > 0)
+
+
+@pytest.mark.parametrize(
+    ("amount_fen", "rate_bp", "expected"),
+    [
+        (10_000, 2_500, 2_500),
+        (1, 5_000, 1),  # 0.5 fen rounds up
+        (3, 5_000, 2),  # 1.5 fen rounds up
+        (1, 4_999, 0),
+        (199, 2_500, 50),  # 49.75
+        (198, 2_500, 50),  # 49.5
+        (197, 2_500, 49),  # 49.25
+        (0, 2_500, 0),
+        (3_980, 0, 0),
+        (3_980, 10_000, 3_980),
+    ],
+)
+def test_round_half_up_share_examples(amount_fen, rate_bp, expected):
+    assert round_half_up_share(amount_fen, rate_bp) == expected
+
+
+@given(amounts, rates)
+def test_round_half_up_share_matches_decimal_half_up(amount_fen, rate_bp):
+    exact = Decimal(amount_fen) * rate_bp / 10_000
+    assert round_half_up_share(amount_fen, rate_bp) == int(
+        exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    )
+
+
+@given(amounts, rates)
+def test_share_of_a_reversal_is_minus_the_share(amount_fen, rate_bp):
+    assert round_half_up_share(-amount_fen, rate_bp) == -round_half_up_share(amount_fen, rate_bp)
+
+
+@pytest.mark.parametrize("rate_bp", [-1, 10_001])
+def test_round_half_up_share_refuses_rates_outside_0_to_100_percent(rate_bp):
+    with pytest.raises(ValueError, match="rate_bp"):
+        round_half_up_share(100, rate_bp)
+
+
+@pytest.mark.parametrize(("amount_fen", "rate_bp"), [(39.8, 2_500), (100, 25.0), (True, 2_500)])
+def test_round_half_up_share_refuses_non_integers(amount_fen, rate_bp):
+    with pytest.raises(TypeError):
+        round_half_up_share(amount_fen, rate_bp)
+
+
+def test_split_gives_the_left_over_fen_to_the_smallest_key_on_a_tie():
+    assert split_largest_remainder(100, {"LGZ-c": 1, "LGZ-a": 1, "LGZ-b": 1}) == {
+        "LGZ-a": 34,
+        "LGZ-b": 33,
+        "LGZ-c": 33,
+    }
+
+
+def test_split_gives_the_left_over_fen_to_the_largest_remainders():
+    # Quotas 10 × 2/7 = 2.857, 10 × 3/7 = 4.286, 10 × 2/7 = 2.857: the two .857s win.
+    assert split_largest_remainder(10, {"a": 2, "b": 3, "c": 2}) == {"a": 3, "b": 4, "c": 3}
+
+
+def test_split_by_members_weighs_larger_households_more():
+    assert split_largest_remainder(1_000, {"one": 1, "four": 4}) == {"one": 200, "four": 800}
+
+
+def test_zero_weight_gets_nothing():
+    assert split_largest_remainder(7, {"a": 0, "b": 1}) == {"a": 0, "b": 7}
+
+
+def test_split_refuses_a_negative_weight():
+    with pytest.raises(ValueError, match="must not be negative: 'b' has -1"):
+        split_largest_remainder(100, {"a": 2, "b": -1})
+
+
+@pytest.mark.parametrize("weights", [{}, {"a": 0, "b": 0}])
+def test_split_refuses_zero_total_weight(weights):
+    with pytest.raises(ValueError, match="total weight is zero"):
+        split_largest_remainder(100, weights)
+
+
+def test_split_refuses_float_amounts():
+    with pytest.raises(TypeError):
+        split_largest_remainder(100.0, {"a": 1})
+
+
+@given(amounts, weight_maps)
+def test_split_parts_add_up_to_the_total(total_fen, weights):
+    assert sum(split_largest_remainder(total_fen, weights).values()) == total_fen
+
+
+@given(amounts, weight_maps)
+def test_each_part_is_within_one_fen_of_its_exact_quota(total_fen, weights):
+    total_weight = sum(weights.values())
+    for key, part in split_largest_remainder(total_fen, weights).items():
+        # |part - total × w / W| < 1, in integers
+        assert abs(part * total_weight - total_fen * weights[key]) < total_weight
+
+
+@given(amounts, weight_maps, st.randoms(use_true_random=False))
+def test_split_does_not_depend_on_the_order_of_the_weights(total_fen, weights, rng: random.Random):
+    shuffled_keys = list(weights)
+    rng.shuffle(shuffled_keys)
+    shuffled = {key: weights[key] for key in shuffled_keys}
+    assert split_largest_remainder(total_fen, shuffled) == split_largest_remainder(
+        total_fen, weights
+    )
+
+
+@given(amounts, weight_maps)
+def test_split_is_deterministic(total_fen, weights):
+    assert split_largest_remainder(total_fen, weights) == split_largest_remainder(
+        total_fen, dict(weights)
+    )
+
+
+@given(amounts, weight_maps)
+def test_split_of_a_negative_total_nets_with_the_split_of_the_positive(total_fen, weights):
+    forward = split_largest_remainder(total_fen, weights)
+    backward = split_largest_remainder(-total_fen, weights)
+    assert all(forward[key] + backward[key] == 0 for key in weights)
