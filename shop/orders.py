@@ -38,10 +38,18 @@ def _flag_for_review(order: Order, reason: str, *, actor=None) -> Order:
 
 
 @transaction.atomic
-def mark_paid(*, order_id: int, amount_fen: int, currency: str = "cny", actor=None) -> Order:
-    """Record that the order's total was received. Paying twice changes
-    nothing; a wrong amount or a payment for a cancelled order is flagged for
-    review instead (a person decides whether to refund)."""
+def mark_paid(
+    *,
+    order_id: int,
+    amount_fen: int,
+    currency: str = "cny",
+    actor=None,
+    paid_at: datetime | None = None,
+) -> Order:
+    """Record that the order's total was received (at ``paid_at``: a bank
+    transfer is recorded after it arrived). Paying twice changes nothing; a
+    wrong amount or a payment for a cancelled order is flagged for review
+    instead (a person decides whether to refund)."""
     order = _locked(order_id)
     if order.status != Order.Status.AWAITING_PAYMENT:
         if order.status == Order.Status.CANCELLED:
@@ -57,7 +65,7 @@ def mark_paid(*, order_id: int, amount_fen: int, currency: str = "cny", actor=No
         )
     before = order.status
     order.pay()
-    order.paid_at = timezone.now()
+    order.paid_at = paid_at or timezone.now()
     order.save(update_fields=["status", "paid_at"])
     _record(order, "paid", before=before, actor=actor)
     events.order_paid.send(sender=Order, order=order)

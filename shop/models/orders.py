@@ -122,6 +122,10 @@ class Order(AddressFields):
         ONLINE = "online", _("线上")
         OFFLINE = "offline", _("线下（单位采购、集市）")
 
+    # Orders reference nothing an editor would look up "usage" of, and are
+    # saved several times in their life: keep them out of Wagtail's index.
+    wagtail_reference_index_ignore = True
+
     number = models.CharField(_("订单号"), max_length=24, unique=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -3,6 +3,7 @@ page, a Stripe webhook, staff recording a bank transfer) ends here, and the
 order is marked paid through ``shop.orders``."""
 
 import uuid
+from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -37,9 +38,15 @@ def start_payment(*, order: Order, method: str = "") -> tuple[Payment, PaymentSt
 
 @transaction.atomic
 def payment_succeeded(
-    *, payment_id: int, amount_fen: int, currency: str = "cny", external_id: str | None = None
+    *,
+    payment_id: int,
+    amount_fen: int,
+    currency: str = "cny",
+    external_id: str | None = None,
+    paid_at: datetime | None = None,
 ) -> Payment:
-    """The gateway confirmed the money. Idempotent: a second confirmation changes nothing."""
+    """The gateway confirmed the money (at ``paid_at``, when it says so).
+    Idempotent: a second confirmation changes nothing."""
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.status == Payment.Status.SUCCEEDED:
         return payment
@@ -49,7 +56,9 @@ def payment_succeeded(
     if external_id:
         payment.external_id = external_id
     payment.save()
-    orders.mark_paid(order_id=payment.order_id, amount_fen=amount_fen, currency=currency)
+    orders.mark_paid(
+        order_id=payment.order_id, amount_fen=amount_fen, currency=currency, paid_at=paid_at
+    )
     return payment
 
 
@@ -65,9 +74,16 @@ def payment_failed(*, payment_id: int, message: str = "") -> Payment:
 
 @transaction.atomic
 def record_offline_payment(
-    *, order_id: int, amount_fen: int, method: str, reference: str, actor
+    *,
+    order_id: int,
+    amount_fen: int,
+    method: str,
+    reference: str,
+    actor,
+    received_at: datetime | None = None,
 ) -> Payment:
-    """Staff record a bank transfer or cash for an offline order."""
+    """Staff record a bank transfer or cash for an offline order (received at
+    ``received_at``, which may be days before it is recorded)."""
     if method not in ("bank_transfer", "cash"):
         raise PaymentError(_("线下付款方式只能是银行转账或现金。"))
     if amount_fen <= 0:
@@ -85,5 +101,5 @@ def record_offline_payment(
         idempotency_key=f"offline-{order.number}-{uuid.uuid4().hex}",
         recorded_by=actor,
     )
-    orders.mark_paid(order_id=order.pk, amount_fen=amount_fen, actor=actor)
+    orders.mark_paid(order_id=order.pk, amount_fen=amount_fen, actor=actor, paid_at=received_at)
     return payment

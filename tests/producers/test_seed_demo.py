@@ -3,6 +3,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import override_settings
 
 from producers import roles
@@ -15,20 +16,25 @@ pytestmark = pytest.mark.django_db
 def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
-        for app_label in ("producers", "shop", "aid_accounting", "wagtailcore", "wagtailimages")
+        for app_label in (
+            "producers",
+            "shop",
+            "aid_accounting",
+            "wagtailcore",
+            "wagtailimages",
+            "auth",
+        )
         for model in apps.get_app_config(app_label).get_models()
     }
 
 
-@pytest.fixture
-def seeded():
-    call_command("seed_demo", verbosity=0)
-
-
-def test_seed_demo_twice_creates_nothing_twice(seeded):
-    before = row_counts()
-    call_command("seed_demo", verbosity=0)
-    assert row_counts() == before
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo township without orders, built once for this module and rolled back after."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--no-orders", verbosity=0)
+        yield
+        transaction.set_rollback(True)
 
 
 def test_demo_township_matches_the_report(seeded):

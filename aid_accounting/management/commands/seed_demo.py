@@ -3,11 +3,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from aid_accounting.demo import seed_households
 from producers.demo import seed_producers, seed_users, seed_villages
-from shop.demo import seed_products
+from shop.demo import seed_orders, seed_products
 from shop.models import HomePage
+
+SILENT_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
 
 
 class Command(BaseCommand):
@@ -15,12 +18,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--no-orders", action="store_true", help="Skip the year of demo orders."
+        )
+        parser.add_argument(
             "--allow-production",
             action="store_true",
             help="Seed even with DJANGO_DEBUG=0 (demo passwords are public: never on a real site).",
         )
 
-    def handle(self, *args, allow_production: bool = False, **options):
+    def handle(self, *args, allow_production: bool = False, no_orders: bool = False, **options):
         if settings.PRODUCTION and not allow_production:
             raise CommandError(
                 "seed_demo creates accounts with published passwords; refusing in production "
@@ -29,17 +35,19 @@ class Command(BaseCommand):
         home_page = HomePage.objects.first()
         if home_page is None:
             raise CommandError("No HomePage found: run `manage.py migrate` first.")
-        with transaction.atomic():
+        # The demo's fictional people must not be e-mailed (moderation notices, receipts).
+        with override_settings(MAILERS=SILENT_MAILERS), transaction.atomic():
             villages = seed_villages()
             producer_pages = seed_producers(home_page=home_page, villages=villages)
             new_users = seed_users()
             new_products = seed_products(producer_pages=producer_pages)
             poor_villages = [v for v in villages.values() if v.is_poor_village]
             new_households = seed_households(villages=poor_villages)
+            new_orders = 0 if no_orders else seed_orders()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo township ready: {len(villages)} villages, {len(producer_pages)} producers, "
                 f"{new_products} new products, {new_users} new users, "
-                f"{new_households} new households."
+                f"{new_households} new households, {new_orders} new orders."
             )
         )
