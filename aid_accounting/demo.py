@@ -1,4 +1,4 @@
-"""Demo households for the seed_demo command (DESIGN §11, docs/demo-data.md).
+"""Demo households and aid for the seed_demo command (DESIGN §11, docs/demo-data.md).
 
 The report's 722 registered poor households, spread over the poor villages.
 Everything about them is made up and looks it: names are a surname plus 示
@@ -12,12 +12,16 @@ import datetime
 import random
 from collections.abc import Sequence
 
+from django.contrib.auth.models import AbstractUser
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from producers.models import Village
+from producers.models import Producer, Village
 
-from .models import Household
+from . import distribution, payouts, periods
+from .models import AidPool, AidRule, Household, PayoutBatch
 from .money import split_largest_remainder
+from .rules import set_rule
 from .validators import id_number_check_character
 
 REPORT_HOUSEHOLD_COUNT = 722
@@ -29,6 +33,12 @@ DEMO_BANK_NAME = "示例农村商业银行"
 HOUSEHOLDS_PER_CADRE = 8
 # Demo phones are 1990000 and a four-digit serial number.
 MAX_HOUSEHOLDS = 9_999
+DEMO_POOL_NAME = "九个重点村帮扶资金池"
+DEMO_SHARE_BP = 2500
+# Before any demo order: the demo year is the year before seeding.
+DEMO_RULES_FROM = datetime.date(2020, 1, 1)
+# Demo months are closed as a township would: a few days after each month ends.
+DEMO_CLOSE_DELAY = datetime.timedelta(days=5)
 
 
 def _registration_number(village: Village, sequence: int) -> str:
@@ -97,3 +107,54 @@ def _fictional_household(
         bank_name=DEMO_BANK_NAME,
         bank_account_number=f"6200000000000{serial:06d}",
     )
+
+
+def seed_aid() -> int:
+    """The report's mechanism: 25% of every demo producer's sales to one pool
+    over the key villages, split equally per household. Returns how many
+    rules were new. Run it before the demo orders, whose accruals use it."""
+    pool, _created = AidPool.objects.get_or_create(
+        name=DEMO_POOL_NAME, defaults={"weighting": AidPool.Weighting.EQUAL}
+    )
+    pool.villages.add(*Village.objects.filter(is_key_village=True))
+    created = 0
+    for producer in Producer.objects.order_by("code"):
+        if not AidRule.objects.filter(producer=producer, product__isnull=True).exists():
+            set_rule(
+                producer=producer,
+                pool=pool,
+                share_bp=DEMO_SHARE_BP,
+                valid_from=DEMO_RULES_FROM,
+                note="示例：销售额的25%用于重点村脱贫户",
+            )
+            created += 1
+    return created
+
+
+def close_demo_periods(*, until: str | None = None) -> list[str]:
+    """Close every month of the demo year up to ``until`` ("YYYY-MM", by
+    default last month), each as if closed a few days after it ended; months
+    already closed are left alone. Returns the months closed now."""
+    now = timezone.now()
+    last = periods.parse(until) if until else periods.month_of(now).previous()
+    first = distribution.first_month(default=last)
+    closed = []
+    for month in periods.months_between(first, last):
+        result = distribution.close_period(
+            period=month.code, now=min(month.ends_at + DEMO_CLOSE_DELAY, now)
+        )
+        if not result.already_closed:
+            closed.append(month.code)
+    return closed
+
+
+def pay_demo_batch(*, drafter: AbstractUser, approver: AbstractUser) -> PayoutBatch:
+    """One household payout batch, drafted, approved by a second officer,
+    exported (the file is dropped; the audit log keeps the export) and paid."""
+    batch = payouts.draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=drafter)
+    payouts.approve_batch(batch=batch, actor=approver)
+    payouts.export_bank_csv(batch=batch, actor=drafter)
+    for row in batch.rows.order_by("pk"):
+        payouts.mark_row_paid(row=row, actor=drafter)
+    batch.refresh_from_db()
+    return batch

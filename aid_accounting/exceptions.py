@@ -15,3 +15,20 @@ class IdempotencyConflict(LedgerError):
 
 class DecryptionError(Exception):
     """A stored personal-data value could not be decrypted with any configured key."""
+
+
+class AidAccountingError(Exception):
+    """A request the aid accounting refuses, with a message for the person who made it;
+    nothing was written."""
+
+
+class RuleError(AidAccountingError):
+    """An aid rule that cannot be set: over 100%, overlapping versions, bad dates."""
+
+
+class PeriodError(AidAccountingError):
+    """A period that cannot be closed: malformed, not yet over, or earlier ones still open."""
+
+
+class PayoutError(AidAccountingError):
+    """A payout step refused: wrong state, the four-eyes rule, or not enough payable."""

@@ -13,21 +13,34 @@ retried task, a replayed webhook or a period closed twice cannot post twice.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from producers.models import Producer
 
 from .exceptions import IdempotencyConflict, UnbalancedTransaction
-from .models import KIND_BY_OWNER_TYPE, SINGLETON_OWNER_TYPES, Account, Entry, Transaction
+from .models import (
+    KIND_BY_OWNER_TYPE,
+    SINGLETON_OWNER_TYPES,
+    Account,
+    AidPool,
+    Entry,
+    Household,
+    Transaction,
+)
 
 
 @dataclass(frozen=True)
 class EntrySpec:
-    """One leg of a transaction about to be posted."""
+    """One leg of a transaction about to be posted, with the order line it comes from."""
 
     account: Account
     amount_fen: int
+    order_line_id: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.amount_fen, int) or isinstance(self.amount_fen, bool):
@@ -62,6 +75,38 @@ def account_for(
     return account
 
 
+def clearing_account() -> Account:
+    return account_for(
+        owner_type=Account.OwnerType.PROCESSOR_CLEARING,
+        name=str(Account.OwnerType.PROCESSOR_CLEARING.label),
+    )
+
+
+def bank_account() -> Account:
+    return account_for(owner_type=Account.OwnerType.BANK, name=str(Account.OwnerType.BANK.label))
+
+
+def producer_account(producer: Producer) -> Account:
+    return account_for(
+        owner_type=Account.OwnerType.PRODUCER,
+        owner_id=producer.pk,
+        name=f"{Account.OwnerType.PRODUCER.label} {producer.name}",
+    )
+
+
+def pool_account(pool: AidPool) -> Account:
+    return account_for(owner_type=Account.OwnerType.POOL, owner_id=pool.pk, name=pool.name)
+
+
+def household_account(household: Household) -> Account:
+    # The masked name: the ledger is read by auditors, who see personal data masked.
+    return account_for(
+        owner_type=Account.OwnerType.HOUSEHOLD,
+        owner_id=household.pk,
+        name=f"{Account.OwnerType.HOUSEHOLD.label} {household}",
+    )
+
+
 def post_transaction(
     *,
     kind: Transaction.Kind | str,
@@ -69,6 +114,7 @@ def post_transaction(
     entries: Sequence[EntrySpec],
     source: str = "",
     memo: str = "",
+    booked_at: datetime | None = None,
 ) -> Transaction:
     """Post a balanced transaction once per idempotency key and return it.
 
@@ -76,6 +122,9 @@ def post_transaction(
     existing transaction and writes nothing; different content under a used key
     raises ``IdempotencyConflict``. Runs inside the caller's transaction when
     there is one (the shop's order-paid transaction, for accruals).
+    ``booked_at`` is when it takes effect, if not now: an accrual is booked
+    when the money was received, which for a bank transfer recorded later is
+    in the past.
     """
     kind = Transaction.Kind(kind)
     if not idempotency_key:
@@ -88,10 +137,19 @@ def post_transaction(
     try:
         with transaction.atomic():
             posting = Transaction.objects.create(
-                kind=kind, idempotency_key=idempotency_key, source=source, memo=memo
+                kind=kind,
+                idempotency_key=idempotency_key,
+                source=source,
+                memo=memo,
+                created_at=booked_at or timezone.now(),
             )
             Entry.objects.bulk_create(
-                Entry(transaction=posting, account=spec.account, amount_fen=spec.amount_fen)
+                Entry(
+                    transaction=posting,
+                    account=spec.account,
+                    amount_fen=spec.amount_fen,
+                    order_line_id=spec.order_line_id,
+                )
                 for spec in entries
             )
             Transaction.objects.filter(pk=posting.pk).update(posted=True)
@@ -133,8 +191,16 @@ def _same_posting_or_conflict(
     source: str,
     memo: str,
 ) -> Transaction:
-    stored_legs = sorted(existing.entries.values_list("account_id", "amount_fen"))
-    new_legs = sorted((spec.account.pk, spec.amount_fen) for spec in entries)
+    # None sorts badly against ints: compare order lines as -1 when absent.
+    stored_legs = sorted(
+        (account_id, amount, line_id or -1)
+        for account_id, amount, line_id in existing.entries.values_list(
+            "account_id", "amount_fen", "order_line_id"
+        )
+    )
+    new_legs = sorted(
+        (spec.account.pk, spec.amount_fen, spec.order_line_id or -1) for spec in entries
+    )
     if (existing.kind, existing.source, existing.memo, stored_legs) != (
         kind,
         source,

@@ -278,8 +278,8 @@ class Transaction(models.Model):
 class Entry(models.Model):
     """One leg of a transaction: debit positive, credit negative, never zero.
 
-    The order line an entry comes from (DESIGN §7) is added with the shop's
-    OrderLine model at checkout, as a nullable foreign key.
+    Accrual and reversal entries carry the order line they come from (DESIGN
+    §7), so every fen of a pool can be traced to a sale by a query.
     """
 
     transaction = models.ForeignKey(
@@ -289,6 +289,14 @@ class Entry(models.Model):
         Account, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="entries"
     )
     amount_fen = models.BigIntegerField(_("金额（分）"), help_text=_("借方为正，贷方为负"))
+    order_line = models.ForeignKey(
+        "shop.OrderLine",
+        verbose_name=_("订单明细"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
 
     class Meta:
         ordering = ["transaction_id", "pk"]
@@ -300,3 +308,518 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account.code} {self.amount_fen:+d}"
+
+
+# Aid rules, pools and periods -------------------------------------------------
+
+
+class AidPool(models.Model):
+    """Who benefits from the aid of the rules that feed this pool (DESIGN §7).
+
+    The beneficiaries are the eligible households, at close time, of the
+    pool's key villages plus its named households; each close splits the
+    pool's distributable aid among them equally or by household members.
+    """
+
+    class Weighting(models.TextChoices):
+        EQUAL = "equal", _("按户平均")
+        MEMBERS = "members", _("按家庭人口")
+
+    name = models.CharField(_("名称"), max_length=128, unique=True)
+    villages = models.ManyToManyField(
+        Village,
+        verbose_name=_("受益重点村"),
+        blank=True,
+        related_name="aid_pools",
+        limit_choices_to={"is_key_village": True},
+    )
+    households = models.ManyToManyField(
+        Household, verbose_name=_("指定受益户"), blank=True, related_name="aid_pools"
+    )
+    weighting = models.CharField(
+        _("分配方式"), max_length=8, choices=Weighting.choices, default=Weighting.EQUAL
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("帮扶资金池")
+        verbose_name_plural = _("帮扶资金池")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def beneficiaries(self) -> HouseholdQuerySet:
+        """The households a close made now would pay: eligible, and in a key
+        village of the pool or named by it. Subqueries, not joins, so each
+        household comes once."""
+        key_villages = self.villages.filter(is_key_village=True).values("pk")
+        named = self.households.values("pk")
+        return Household.objects.eligible().filter(Q(village_id__in=key_villages) | Q(pk__in=named))
+
+
+class AidRule(models.Model):
+    """One version of an aid rule (带贫益贫机制) for a producer, or for one of
+    its products, which then overrides the producer's rule.
+
+    Versions are written only by ``aid_accounting.rules.set_rule``: a new
+    version closes the previous one (its ``valid_to``) and links to it; nothing
+    else of a version ever changes, and each accrued line keeps the version it
+    used, so a later edit never changes past sales. ``valid_from`` and
+    ``valid_to`` are local dates, both inclusive.
+    """
+
+    producer = models.ForeignKey(
+        "producers.Producer",
+        verbose_name=_("生产者"),
+        on_delete=models.PROTECT,
+        related_name="aid_rules",
+    )
+    product = models.ForeignKey(
+        "shop.ProductPage",
+        verbose_name=_("商品"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="aid_rules",
+        help_text=_("留空则适用于该生产者的全部商品"),
+    )
+    pool = models.ForeignKey(
+        AidPool, verbose_name=_("资金池"), on_delete=models.PROTECT, related_name="rules"
+    )
+    share_bp = models.PositiveIntegerField(
+        _("比例（基点）"), default=0, help_text=_("占明细净额的比例，2500 即 25%")
+    )
+    fixed_fen_per_unit = models.PositiveIntegerField(_("每件固定金额（分）"), default=0)
+    valid_from = models.DateField(_("生效日期"))
+    valid_to = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("含当日"))
+    version = models.PositiveIntegerField(_("版本"))
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("上一版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+    )
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设置人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("设置时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["producer", "product", "-version"]
+        verbose_name = _("帮扶规则")
+        verbose_name_plural = _("帮扶规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(share_bp__lte=10_000),
+                name="aid_rule_share_at_most_100_percent",
+                violation_error_message=_("比例不能超过100%。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="aid_rule_valid_to_after_valid_from",
+                violation_error_message=_("失效日期不能早于生效日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(version=1, supersedes__isnull=True)
+                | Q(version__gt=1, supersedes__isnull=False),
+                name="aid_rule_version_chain",
+            ),
+            # One chain of versions per scope; concurrent editors collide here.
+            models.UniqueConstraint(
+                fields=["producer", "version"],
+                condition=Q(product__isnull=True),
+                name="aid_rule_one_version_per_producer",
+            ),
+            models.UniqueConstraint(
+                fields=["product", "version"],
+                condition=Q(product__isnull=False),
+                name="aid_rule_one_version_per_product",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.product.title if self.product_id else self.producer.name
+        return f"{scope} v{self.version}"
+
+    @property
+    def share_percent(self) -> str:
+        """2500 → "25%", 1250 → "12.5%"."""
+        whole, rest = divmod(self.share_bp, 100)
+        return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") + "%"
+
+
+class AccountingPeriod(models.Model):
+    """A calendar month that distribution closes (DESIGN §7), e.g. "2026-10".
+
+    Dates are local (Asia/Shanghai) and both inclusive. Rows are made by
+    ``distribution.close_period``.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("未结算")
+        CLOSED = "closed", _("已结算")
+
+    code = models.CharField(_("期间"), max_length=7, unique=True)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField(_("结算时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("结算人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-start"]
+        verbose_name = _("会计期间")
+        verbose_name_plural = _("会计期间")
+        permissions = [("close_accountingperiod", _("可以结算会计期间"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="period_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | Q(status="closed", closed_at__isnull=False),
+                name="period_closed_at_iff_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class LineAccrual(models.Model):
+    """The aid accounting of one paid order line: the rule version it used,
+    what went to the pool and to the producer, what refunds reversed, and the
+    close that distributed it. Written only by ``accrual`` and
+    ``distribution``; the ledger entries carry the same line, and
+    ``aid_reconcile`` checks the two agree."""
+
+    line = models.OneToOneField(
+        "shop.OrderLine",
+        verbose_name=_("订单明细"),
+        on_delete=models.PROTECT,
+        related_name="aid_accrual",
+    )
+    rule = models.ForeignKey(
+        AidRule,
+        verbose_name=_("规则版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accruals",
+    )
+    pool = models.ForeignKey(
+        AidPool,
+        verbose_name=_("资金池"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accruals",
+    )
+    line_total_fen = models.PositiveBigIntegerField(_("明细金额（分）"))
+    aid_fen = models.PositiveBigIntegerField(_("帮扶金额（分）"))
+    producer_fen = models.PositiveBigIntegerField(_("生产者金额（分）"))
+    accrued_at = models.DateTimeField(_("计提时间"), db_index=True)
+    refunded_fen = models.PositiveBigIntegerField(_("已退款（分）"), default=0)
+    reversed_fen = models.PositiveBigIntegerField(_("已冲回帮扶金额（分）"), default=0)
+    distributed_in = models.ForeignKey(
+        AccountingPeriod,
+        verbose_name=_("分配期间"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="distributed_accruals",
+    )
+    distributed_fen = models.PositiveBigIntegerField(_("已分配（分）"), default=0)
+    transaction = models.OneToOneField(
+        Transaction,
+        verbose_name=_("计提凭证"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="line_accrual",
+    )
+
+    class Meta:
+        ordering = ["-accrued_at", "-pk"]
+        verbose_name = _("明细计提")
+        verbose_name_plural = _("明细计提")
+        indexes = [models.Index(fields=["pool", "distributed_in"], name="accrual_pool_distributed")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(aid_fen__lte=models.F("line_total_fen"))
+                & Q(producer_fen=models.F("line_total_fen") - models.F("aid_fen")),
+                name="accrual_parts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_fen__lte=models.F("line_total_fen"))
+                & Q(reversed_fen__lte=models.F("aid_fen")),
+                name="accrual_reversal_within_accrual",
+            ),
+            models.CheckConstraint(
+                condition=Q(aid_fen=0) | Q(pool__isnull=False, rule__isnull=False),
+                name="accrual_aid_has_a_pool",
+            ),
+            models.CheckConstraint(
+                condition=Q(distributed_fen__lte=models.F("aid_fen")),
+                name="accrual_distributed_within_aid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} · {self.aid_fen}"
+
+
+class AidReversal(models.Model):
+    """The part of a refund that reverses one line's accrual.
+
+    ``netted_in`` is the close that took it into account: the close that
+    distributed its line, or, for a refund after distribution, the next close,
+    which distributes that much less.
+    """
+
+    accrual = models.ForeignKey(
+        LineAccrual, verbose_name=_("明细计提"), on_delete=models.PROTECT, related_name="reversals"
+    )
+    refund = models.ForeignKey(
+        "shop.Refund",
+        verbose_name=_("退款"),
+        on_delete=models.PROTECT,
+        related_name="aid_reversals",
+    )
+    refunded_fen = models.PositiveBigIntegerField(_("退款金额（分）"))
+    aid_fen = models.PositiveBigIntegerField(_("冲回帮扶金额（分）"))
+    created_at = models.DateTimeField(_("冲回时间"), default=timezone.now)
+    netted_in = models.ForeignKey(
+        AccountingPeriod,
+        verbose_name=_("冲抵期间"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="netted_reversals",
+    )
+    transaction = models.OneToOneField(
+        Transaction, verbose_name=_("冲回凭证"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("计提冲回")
+        verbose_name_plural = _("计提冲回")
+        constraints = [
+            models.UniqueConstraint(fields=["accrual", "refund"], name="one_reversal_per_refund"),
+            models.CheckConstraint(
+                condition=Q(aid_fen__lte=models.F("refunded_fen")),
+                name="reversal_aid_within_refund",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.accrual.line} −{self.aid_fen}"
+
+
+class PoolDistribution(models.Model):
+    """What one close paid out of one pool: the aid of the lines it
+    distributed, less refunds that came after an earlier distribution; the
+    households' shares are the entries of its transaction."""
+
+    pool = models.ForeignKey(
+        AidPool, verbose_name=_("资金池"), on_delete=models.PROTECT, related_name="distributions"
+    )
+    period = models.ForeignKey(
+        AccountingPeriod,
+        verbose_name=_("期间"),
+        on_delete=models.PROTECT,
+        related_name="distributions",
+    )
+    transaction = models.OneToOneField(
+        Transaction, verbose_name=_("分配凭证"), on_delete=models.PROTECT, related_name="+"
+    )
+    lines_fen = models.PositiveBigIntegerField(_("本期明细帮扶金额（分）"))
+    late_reversals_fen = models.PositiveBigIntegerField(_("分配后退款冲抵（分）"))
+    amount_fen = models.PositiveBigIntegerField(_("分配金额（分）"))
+    household_count = models.PositiveIntegerField(_("受益户数"))
+    weighting = models.CharField(_("分配方式"), max_length=8, choices=AidPool.Weighting.choices)
+    created_at = models.DateTimeField(_("分配时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-period__start", "pool"]
+        verbose_name = _("资金池分配")
+        verbose_name_plural = _("资金池分配")
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "period"], name="one_distribution_per_pool"),
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0)
+                & Q(amount_fen=models.F("lines_fen") - models.F("late_reversals_fen")),
+                name="distribution_amount_is_lines_less_reversals",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool} {self.period}"
+
+
+# Payouts ------------------------------------------------------------------------
+
+
+class PayoutBatch(models.Model):
+    """A bank transfer run for household or producer payables (DESIGN §7 flow 4).
+
+    draft → approved (by a second aid officer) → exported (the bank file) →
+    completed once every row is paid or failed; a draft or approved batch
+    can be cancelled. Written only by ``aid_accounting.payouts``.
+    """
+
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", _("帮扶户")
+        PRODUCER = "producer", _("生产者")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        APPROVED = "approved", _("已审核")
+        EXPORTED = "exported", _("已导出")
+        COMPLETED = "completed", _("已完成")
+        CANCELLED = "cancelled", _("已作废")
+
+    kind = models.CharField(_("付款对象"), max_length=16, choices=Kind.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    total_fen = models.PositiveBigIntegerField(_("合计（分）"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("起草人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("起草时间"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导出人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("付款批次")
+        verbose_name_plural = _("付款批次")
+        constraints = [
+            # The four-eyes rule, kept by the database too.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("created_by")),
+                name="payout_batch_approved_by_another_officer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class PayoutRow(models.Model):
+    """One payee of a batch: the amount to transfer and how the transfer went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待付款")
+        PAID = "paid", _("已付款")
+        FAILED = "failed", _("付款失败")
+
+    batch = models.ForeignKey(
+        PayoutBatch, verbose_name=_("付款批次"), on_delete=models.PROTECT, related_name="rows"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("应付账户"), on_delete=models.PROTECT, related_name="payout_rows"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("帮扶户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payout_rows",
+    )
+    producer = models.ForeignKey(
+        "producers.Producer",
+        verbose_name=_("生产者"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payout_rows",
+    )
+    amount_fen = models.PositiveBigIntegerField(_("金额（分）"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    failure_reason = models.CharField(_("失败原因"), max_length=255, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+    transaction = models.OneToOneField(
+        Transaction,
+        verbose_name=_("付款凭证"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payout_row",
+    )
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        verbose_name = _("付款明细")
+        verbose_name_plural = _("付款明细")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "account"], name="one_row_per_payee"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_row_positive"),
+            models.CheckConstraint(
+                condition=Q(household__isnull=False, producer__isnull=True)
+                | Q(household__isnull=True, producer__isnull=False),
+                name="payout_row_one_payee",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paid", transaction__isnull=False)
+                | (~Q(status="paid") & Q(transaction__isnull=True)),
+                name="payout_row_paid_iff_posted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} · {self.payee_label}"
+
+    @property
+    def payee_label(self) -> str:
+        if self.household_id:
+            return str(self.household)
+        return str(self.producer)

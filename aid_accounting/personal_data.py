@@ -13,15 +13,12 @@ from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from producers.roles import AID_OFFICER
-
 from .models import Household, PersonalDataAccess
+from .roles import is_aid_officer
 
 
 def can_reveal_personal_data(user: AbstractUser | AnonymousUser) -> bool:
-    # Group membership on purpose, not is_superuser: DESIGN §8 gives full
-    # personal data to the aid officer role alone.
-    return user.is_active and user.groups.filter(name=AID_OFFICER).exists()
+    return is_aid_officer(user)
 
 
 def reveal_personal_data(

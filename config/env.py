@@ -19,11 +19,16 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def env_str(name: str, default: str | None = None, *, required: bool = False) -> str:
+_PRODUCTION = "production mode, DJANGO_DEBUG=0"
+
+
+def env_str(
+    name: str, default: str | None = None, *, required: bool = False, why: str = _PRODUCTION
+) -> str:
     value = os.environ.get(name)
     if value is None or value == "":
         if required:
-            raise ConfigurationError(f"{name} must be set (production mode, DJANGO_DEBUG=0).")
+            raise ConfigurationError(f"{name} must be set ({why}).")
         return default if default is not None else ""
     return value
 
@@ -54,6 +59,21 @@ def env_list(name: str, default: list[str], *, required: bool = False) -> list[s
     if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_fernet_keys(name: str, default: list[str], *, required: bool = False) -> list[str]:
+    """Comma-separated Fernet keys; checked now, not at the first encrypted read."""
+    from cryptography.fernet import Fernet
+
+    keys = env_list(name, default, required=required)
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigurationError(
+                f"{name} must be Fernet keys (32 url-safe base64-encoded bytes), comma-separated."
+            ) from None
+    return keys
 
 
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:

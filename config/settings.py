@@ -16,6 +16,7 @@ from .env import (
     database_from_url,
     env_bool,
     env_choice,
+    env_fernet_keys,
     env_int,
     env_list,
     env_str,
@@ -123,6 +124,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["TEST"] = {"CHARSET": "UTF8", "TEMPLATE": "template0"}
+    # Wagtail's PostgreSQL search backend needs it.
+    INSTALLED_APPS.append("django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": cache_from_url("CACHE_URL")}
@@ -207,11 +210,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "expire-unpaid-orders": {"task": "shop.tasks.expire_unpaid_orders", "schedule": 60.0},
+    "complete-due-orders": {"task": "shop.tasks.complete_due_orders", "schedule": 3600.0},
+}
 
 # E-mail --------------------------------------------------------------------
 
-_email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Production sends real mail by default: `check --deploy` rejects the console backend.
+_email_default = "smtp.EmailBackend" if PRODUCTION else "console.EmailBackend"
+_email_backend = env_str("EMAIL_BACKEND", f"django.core.mail.backends.{_email_default}")
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,
@@ -233,14 +241,21 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shop@liugaizi.example")
 # Payments ------------------------------------------------------------------
 
 PAYMENT_GATEWAY = env_choice("PAYMENT_GATEWAY", "dummy", ("dummy", "stripe", "offline"))
-STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", required=PAYMENT_GATEWAY == "stripe")
-STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", required=PAYMENT_GATEWAY == "stripe")
+_stripe = PAYMENT_GATEWAY == "stripe"
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", required=_stripe, why="PAYMENT_GATEWAY=stripe")
+STRIPE_WEBHOOK_SECRET = env_str(
+    "STRIPE_WEBHOOK_SECRET", required=_stripe, why="PAYMENT_GATEWAY=stripe"
+)
+# Stripe.js needs it in the card payment page (it is public by design).
+STRIPE_PUBLISHABLE_KEY = env_str(
+    "STRIPE_PUBLISHABLE_KEY", required=_stripe, why="PAYMENT_GATEWAY=stripe"
+)
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 
 # Personal data -------------------------------------------------------------
 
 # Comma-separated Fernet keys, newest first; older keys still decrypt (rotation).
-FIELD_ENCRYPTION_KEYS = env_list(
+FIELD_ENCRYPTION_KEYS = env_fernet_keys(
     "FIELD_ENCRYPTION_KEY",
     ["Wm9uZ1dvcmtzLWRldi1vbmx5LWtleS0wMDAwMDAwMDA="],
     required=PRODUCTION,
@@ -266,8 +281,10 @@ LOGGING = {
     # Wagtail logs every page action and background task at INFO; the seed
     # command would print hundreds of lines.
     "loggers": {
-        "django.tasks": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # Eager tasks would log every run; a real worker logs them (at INFO).
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }

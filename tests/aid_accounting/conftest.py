@@ -1,10 +1,19 @@
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
 
 from aid_accounting.ledger import EntrySpec, account_for, post_transaction
-from aid_accounting.models import Account, Entry, Transaction
+from aid_accounting.models import Account, AidPool, Entry, Transaction
+from aid_accounting.rules import set_rule
 from producers.roles import AID_OFFICER, AUDITOR
-from tests.factories import UserFactory
+from tests.factories import (
+    ProducerPageFactory,
+    ProductPageFactory,
+    ProductVariantFactory,
+    UserFactory,
+    VillageFactory,
+)
 
 from .factories import HouseholdFactory
 
@@ -81,4 +90,72 @@ def sale(clearing, producer_payable, pool):
             EntrySpec(account=pool, amount_fen=-995),
         ],
         source="order:1",
+    )
+
+
+# Sales and aid ------------------------------------------------------------------
+
+AID_FROM = datetime.date(2026, 1, 1)
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="staff")
+
+
+@pytest.fixture
+def second_officer(db):
+    user = UserFactory(username="officer2")
+    user.groups.add(Group.objects.get(name=AID_OFFICER))
+    return user
+
+
+@pytest.fixture
+def key_village(db):
+    return VillageFactory(name="姜庄村", code="jiangzhuang")
+
+
+@pytest.fixture
+def beneficiaries(key_village):
+    """Three eligible households of the key village, 1, 2 and 4 members."""
+    return [
+        HouseholdFactory(registration_number=f"LGZ-J-{n}", village=key_village, member_count=m)
+        for n, m in ((1, 1), (2, 2), (3, 4))
+    ]
+
+
+@pytest.fixture
+def aid_pool(key_village, beneficiaries):
+    pool = AidPool.objects.create(name="重点村帮扶资金池")
+    pool.villages.add(key_village)
+    return pool
+
+
+@pytest.fixture
+def tomato(db):
+    """¥39.80 a box, shipped for ¥10 (free from ¥99)."""
+    return ProductVariantFactory(
+        product=ProductPageFactory(title="大棚番茄", parent=ProducerPageFactory()),
+        name="5斤装",
+        price_fen=3980,
+        stock=1000,
+    )
+
+
+@pytest.fixture
+def bag(db):
+    """¥9.90 a bag, from another producer."""
+    return ProductVariantFactory(
+        product=ProductPageFactory(title="购物袋", parent=ProducerPageFactory()),
+        name="单个",
+        price_fen=990,
+        stock=1000,
+    )
+
+
+@pytest.fixture
+def tomato_rule(tomato, aid_pool):
+    """25% of the tomato producer's sales to the pool."""
+    return set_rule(
+        producer=tomato.product.producer, pool=aid_pool, share_bp=2500, valid_from=AID_FROM
     )

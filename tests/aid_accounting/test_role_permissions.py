@@ -14,7 +14,7 @@ def aid_accounting_permissions(group_name: str) -> set[str]:
     )
 
 
-def test_aid_officer_keeps_the_register_and_reads_the_ledger():
+def test_aid_officer_keeps_register_rules_pools_periods_and_payouts_and_reads_the_ledger():
     assert aid_accounting_permissions(AID_OFFICER) == {
         "add_household",
         "change_household",
@@ -22,14 +22,38 @@ def test_aid_officer_keeps_the_register_and_reads_the_ledger():
         "view_account",
         "view_transaction",
         "view_entry",
+        "add_aidpool",
+        "change_aidpool",
+        "view_aidpool",
+        "add_aidrule",
+        "view_aidrule",
+        "view_accountingperiod",
+        "close_accountingperiod",
+        "view_lineaccrual",
+        "view_aidreversal",
+        "view_pooldistribution",
+        "add_payoutbatch",
+        "view_payoutbatch",
+        "view_payoutrow",
     }
 
 
 def test_auditor_only_reads():
-    assert aid_accounting_permissions(AUDITOR) == {
+    permissions = aid_accounting_permissions(AUDITOR)
+
+    assert permissions == {
         "view_household",
         "view_account",
         "view_transaction",
         "view_entry",
         "view_personaldataaccess",
+        "view_aidpool",
+        "view_aidrule",
+        "view_accountingperiod",
+        "view_lineaccrual",
+        "view_aidreversal",
+        "view_pooldistribution",
+        "view_payoutbatch",
+        "view_payoutrow",
     }
+    assert all(codename.startswith("view_") for codename in permissions)

@@ -1,0 +1,81 @@
+"""Admin forms of aid accounting. They only read input: the services in
+rules.py, distribution.py and payouts.py decide and write."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from producers.models import Producer
+from shop.models import ProductPage
+from shop.money import YuanField
+
+from . import periods
+from .exceptions import PeriodError
+from .models import AidPool, PayoutBatch
+
+
+class RuleForm(forms.Form):
+    producer = forms.ModelChoiceField(label=_("生产者"), queryset=Producer.objects.all())
+    product = forms.ModelChoiceField(
+        label=_("商品"),
+        queryset=ProductPage.objects.all(),
+        required=False,
+        empty_label=_("（该生产者的全部商品）"),
+    )
+    pool = forms.ModelChoiceField(label=_("资金池"), queryset=AidPool.objects.all())
+    share_percent = forms.DecimalField(
+        label=_("帮扶比例（%）"),
+        help_text=_("占明细净额的比例，最多两位小数，例如 25 或 12.5"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    fixed_per_unit = YuanField(
+        label=_("每件固定金额（元）"), min_fen=0, required=False, help_text=_("可留空")
+    )
+    valid_from = forms.DateField(
+        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(
+        label=_("失效日期（含当日）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(label=_("说明"), max_length=255, required=False)
+
+    def clean(self):
+        data = super().clean()
+        producer, product = data.get("producer"), data.get("product")
+        if product is not None and producer is not None and product.producer_id != producer.pk:
+            self.add_error("product", _("该商品不属于所选生产者。"))
+        return data
+
+    @property
+    def share_bp(self) -> int:
+        # Two decimals of a percent are exactly basis points.
+        return int(self.cleaned_data["share_percent"] * 100)
+
+
+class ClosePeriodForm(forms.Form):
+    period = forms.CharField(label=_("期间"), max_length=7, help_text=_("年-月，例如 2026-10"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"period": periods.month_of(timezone.now()).previous().code})
+        super().__init__(*args, **kwargs)
+
+    def clean_period(self) -> str:
+        try:
+            return periods.parse(self.cleaned_data["period"]).code
+        except PeriodError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class DraftBatchForm(forms.Form):
+    kind = forms.ChoiceField(label=_("付款对象"), choices=PayoutBatch.Kind.choices)
+
+
+class RowFailedForm(forms.Form):
+    reason = forms.CharField(label=_("失败原因"), max_length=255)

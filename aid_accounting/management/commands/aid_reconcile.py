@@ -1,0 +1,30 @@
+"""Check every invariant of the aid ledger (DESIGN §7); exit non-zero on any failure."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from aid_accounting.reconcile import reconcile
+from shop.money import format_fen as yuan
+
+
+class Command(BaseCommand):
+    help = "Reconcile the aid ledger with the accrual, distribution and payout records."
+
+    def handle(self, *args, **options):
+        report = reconcile()
+        for check in report.checks:
+            mark = self.style.SUCCESS("ok  ") if check.ok else self.style.ERROR("FAIL")
+            self.stdout.write(f"{mark} {check.name}")
+            for failure in check.failures:
+                self.stdout.write(f"       {failure}")
+        figures = report.figures
+        self.stdout.write(
+            f"{figures['transactions']} transactions, {figures['accrued_lines']} accrued lines, "
+            f"{figures['pools']} pools, {figures['closed_periods']} closed periods; aid accrued "
+            f"{yuan(figures['aid_accrued_fen'])}, reversed {yuan(figures['aid_reversed_fen'])}, "
+            f"distributed {yuan(figures['aid_distributed_fen'])}; "
+            f"paid out {yuan(figures['paid_out_fen'])}."
+        )
+        failed = sum(not check.ok for check in report.checks)
+        if failed:
+            raise CommandError(f"{failed} of {len(report.checks)} checks failed.")
+        self.stdout.write(self.style.SUCCESS(f"All {len(report.checks)} checks passed."))

@@ -1,0 +1,13 @@
+"""Scheduled aid-accounting tasks (celery beat, see CELERY_BEAT_SCHEDULE)."""
+
+from celery import shared_task
+
+from . import distribution
+
+
+@shared_task
+def close_previous_period() -> list[str]:
+    """Close the month just ended, and any earlier one a stopped scheduler
+    missed. Idempotent: a closed month is skipped, and a close is one
+    database transaction, so a crash half-way leaves nothing to undo."""
+    return [result.period.code for result in distribution.close_due_periods()]

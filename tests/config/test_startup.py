@@ -1,0 +1,99 @@
+"""Start-up with bad configuration stops with one clear line; production passes --deploy."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from cryptography.fernet import Fernet
+from django.conf import settings
+
+# Variables the settings read, removed so the outer environment (CI's PostgreSQL
+# and Redis, say) does not leak into these runs.
+CONFIG_VARIABLES = {
+    "DATABASE_URL",
+    "CACHE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "DJANGO_DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "FIELD_ENCRYPTION_KEY",
+    "PAYMENT_GATEWAY",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "EMAIL_BACKEND",
+}
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "ALLOWED_HOSTS": "shop.example.org",
+    "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+}
+
+
+def run(*args: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    # DJANGO_* too: the e2e tests set DJANGO_ALLOW_ASYNC_UNSAFE, which --deploy rejects.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in CONFIG_VARIABLES and not k.startswith("DJANGO_")
+    }
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings", **variables}
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def without(name: str) -> dict[str, str]:
+    return {k: v for k, v in PRODUCTION.items() if k != name}
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"DATABASE_URL": "postgres://u@h:notaport/db"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://u@h:5432"}, "DATABASE_URL"),
+        ({"CACHE_URL": "memcached://127.0.0.1"}, "CACHE_URL"),
+        ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
+        ({"PAYMENT_GATEWAY": "bogus"}, "PAYMENT_GATEWAY"),
+        ({"PAYMENT_GATEWAY": "stripe"}, "STRIPE_SECRET_KEY"),
+        (without("SECRET_KEY"), "SECRET_KEY"),
+        ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY"),
+        (without("ALLOWED_HOSTS"), "ALLOWED_HOSTS"),
+        (without("FIELD_ENCRYPTION_KEY"), "FIELD_ENCRYPTION_KEY"),
+        ({**PRODUCTION, "FIELD_ENCRYPTION_KEY": "not-a-key"}, "FIELD_ENCRYPTION_KEY"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_bad_configuration_stops_with_one_line_naming_the_variable(variables, named):
+    result = run("manage.py", "check", **variables)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert named in lines[0]
+
+
+def test_the_wsgi_entry_point_also_stops_with_one_line():
+    result = run("-c", "import config.wsgi", DJANGO_DEBUG="maybe")
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: DJANGO_DEBUG must be 0 or 1 (got 'maybe')."
+    ]
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = run("manage.py", "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

@@ -1,0 +1,138 @@
+"""Alipay and WeChat Pay start (server-side confirmation), the payment pages and
+what we send Stripe, against the recorded-response stub."""
+
+import pytest
+from django.urls import reverse
+
+from shop.models import Order, Payment, Refund
+from shop.payments.services import PaymentError, payment_succeeded, start_payment
+from shop.refunds import execute_refund, request_refund
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_alipay_is_confirmed_on_the_server_and_sends_the_buyer_to_alipay(
+    on_stub, stripe_order, settings
+):
+    settings.WAGTAILADMIN_BASE_URL = "https://shop.example.cn"
+    payment, start = start_payment(order=stripe_order, method="alipay")
+
+    [request] = on_stub.intent_requests()
+    assert request.form == {
+        "amount": str(stripe_order.total_fen),
+        "currency": "cny",
+        "payment_method_types[0]": "alipay",
+        "metadata[order_number]": stripe_order.number,
+        "metadata[payment_id]": str(payment.pk),
+        "confirm": "true",
+        "payment_method_data[type]": "alipay",
+        "return_url": f"https://shop.example.cn/payments/stripe/{payment.pk}/return/",
+    }
+    assert request.headers["Idempotency-Key"] == payment.idempotency_key
+    assert payment.external_id == on_stub.intents.popitem()[0]
+    assert start.redirect_url.startswith("https://hooks.stripe.com/redirect/authenticate/")
+
+
+def test_wechat_pay_is_confirmed_on_the_server_for_a_qr_code(on_stub, stripe_order):
+    payment, start = start_payment(order=stripe_order, method="wechat_pay")
+
+    [request] = on_stub.intent_requests()
+    assert request.form["payment_method_data[type]"] == "wechat_pay"
+    assert request.form["payment_method_options[wechat_pay][client]"] == "web"
+    assert request.form["confirm"] == "true"
+    assert "return_url" not in request.form
+    assert start.redirect_url == reverse("stripe_payment", args=[payment.pk])
+
+
+def test_the_wechat_page_shows_the_qr_code_to_scan(wechat_payment, buyer_client):
+    response = buyer_client.get(reverse("stripe_payment", args=[wechat_payment.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'src="data:image/png;base64,' in html
+    assert "扫一扫" in html
+    assert "js.stripe.com" not in html  # Stripe.js only where a card is typed
+
+
+def test_coming_back_to_an_alipay_payment_goes_to_alipay_again(alipay_payment, buyer_client):
+    response = buyer_client.get(reverse("stripe_payment", args=[alipay_payment.pk]))
+
+    assert response.status_code == 302
+    assert response.url.startswith("https://hooks.stripe.com/redirect/authenticate/")
+
+
+def test_the_buyer_can_switch_to_another_method(wechat_payment, buyer_client):
+    response = buyer_client.post(
+        reverse("stripe_payment", args=[wechat_payment.pk]), {"method": "alipay"}
+    )
+
+    alipay = Payment.objects.get(order=wechat_payment.order, method="alipay")
+    assert response.status_code == 302
+    assert response.url.startswith("https://hooks.stripe.com/redirect/authenticate/")
+    assert alipay.external_id != wechat_payment.external_id
+
+
+def test_an_unknown_method_is_refused(wechat_payment, buyer_client):
+    response = buyer_client.post(
+        reverse("stripe_payment", args=[wechat_payment.pk]), {"method": "bitcoin"}, follow=True
+    )
+
+    assert "不支持该支付方式" in response.content.decode()
+    assert Payment.objects.filter(order=wechat_payment.order).count() == 1
+
+
+def test_when_stripe_refuses_to_start_the_buyer_is_told_and_nothing_is_kept(on_stub, stripe_order):
+    on_stub.error = "Amount must convert to at least 400 fen."
+
+    with pytest.raises(PaymentError):
+        start_payment(order=stripe_order, method="alipay")
+
+    assert not Payment.objects.filter(order=stripe_order).exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [("succeeded", "确认到账后"), ("failed", "付款未成功")],
+)
+def test_the_return_page_says_what_happens_next(alipay_payment, buyer_client, status, message):
+    response = buyer_client.get(
+        reverse("stripe_return", args=[alipay_payment.pk]),
+        {"redirect_status": status},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == reverse(
+        "order_detail", args=[alipay_payment.order.number]
+    )
+    assert message in response.content.decode()
+    assert order_status(alipay_payment) == Order.Status.AWAITING_PAYMENT  # only the webhook pays
+
+
+def test_the_return_page_is_only_for_the_buyer(alipay_payment, client):
+    response = client.get(reverse("stripe_return", args=[alipay_payment.pk]))
+
+    assert response.status_code == 404
+
+
+def order_status(payment: Payment) -> str:
+    return Order.objects.get(pk=payment.order_id).status
+
+
+def test_a_pending_refund_counts_as_done_and_carries_its_idempotency_key(on_stub, alipay_payment):
+    payment_succeeded(
+        payment_id=alipay_payment.pk,
+        amount_fen=alipay_payment.amount_fen,
+        external_id=alipay_payment.external_id,
+    )
+    refund = request_refund(order_id=alipay_payment.order_id, actor=UserFactory(), reason="退货")
+
+    result = execute_refund(refund_id=refund.pk)
+
+    assert result.status == Refund.Status.SUCCEEDED
+    [request] = [r for r in on_stub.requests if r.path == "/v1/refunds"]
+    assert request.headers["Idempotency-Key"] == refund.idempotency_key
+    assert request.form == {
+        "payment_intent": alipay_payment.external_id,
+        "amount": str(refund.amount_fen),
+    }
