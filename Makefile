@@ -52,7 +52,7 @@ test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 messages: setup
-	$(PY) manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=node_modules
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: seed

@@ -5,7 +5,8 @@ Everything about them is made up and looks it: names are a surname plus 示
 and a cyclic character (姜示丙), ID numbers use the unassigned region code 99
 (well-formed, with a correct check character, but nobody's), phones start
 199 0000 and the bank is 示例农村商业银行. The same villages always give the
-same households, and households already present are left alone.
+same households, and households already present are left alone. Producers'
+payout accounts are at the same bank, numbered 62000000000990001 and up.
 """
 
 import datetime
@@ -19,7 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from producers.models import Producer, Village
 
 from . import distribution, payouts, periods
-from .models import AidPool, AidRule, Household, PayoutBatch
+from .models import AidPool, AidRule, Household, PayoutBatch, ProducerPayoutAccount
 from .money import split_largest_remainder
 from .rules import set_rule
 from .validators import id_number_check_character
@@ -39,6 +40,8 @@ DEMO_SHARE_BP = 2500
 DEMO_RULES_FROM = datetime.date(2020, 1, 1)
 # Demo months are closed as a township would: a few days after each month ends.
 DEMO_CLOSE_DELAY = datetime.timedelta(days=5)
+# The nth producer by code is paid to 62000000000990000 + n (17 digits).
+DEMO_PRODUCER_ACCOUNT_BASE = 62_000_000_000_990_000
 
 
 def _registration_number(village: Village, sequence: int) -> str:
@@ -111,8 +114,9 @@ def _fictional_household(
 
 def seed_aid() -> int:
     """The report's mechanism: 25% of every demo producer's sales to one pool
-    over the key villages, split equally per household. Returns how many
-    rules were new. Run it before the demo orders, whose accruals use it."""
+    over the key villages, split equally per household, and the producers'
+    payout accounts. Returns how many rules were new. Run it before the demo
+    orders, whose accruals use it."""
     pool, _created = AidPool.objects.get_or_create(
         name=DEMO_POOL_NAME, defaults={"weighting": AidPool.Weighting.EQUAL}
     )
@@ -128,6 +132,23 @@ def seed_aid() -> int:
                 note="示例：销售额的25%用于重点村脱贫户",
             )
             created += 1
+    seed_producer_payout_accounts()
+    return created
+
+
+def seed_producer_payout_accounts() -> int:
+    """Give every producer without a payout account a fictional one; return how many."""
+    created = 0
+    for serial, producer in enumerate(Producer.objects.order_by("code"), start=1):
+        if ProducerPayoutAccount.objects.filter(producer=producer).exists():
+            continue
+        ProducerPayoutAccount.objects.create(
+            producer=producer,
+            holder_name=producer.name,
+            bank_name=DEMO_BANK_NAME,
+            bank_account_number=str(DEMO_PRODUCER_ACCOUNT_BASE + serial),
+        )
+        created += 1
     return created
 
 
@@ -148,10 +169,15 @@ def close_demo_periods(*, until: str | None = None) -> list[str]:
     return closed
 
 
-def pay_demo_batch(*, drafter: AbstractUser, approver: AbstractUser) -> PayoutBatch:
-    """One household payout batch, drafted, approved by a second officer,
+def pay_demo_batch(
+    *,
+    drafter: AbstractUser,
+    approver: AbstractUser,
+    kind: PayoutBatch.Kind = PayoutBatch.Kind.HOUSEHOLD,
+) -> PayoutBatch:
+    """One payout batch of ``kind``, drafted, approved by a second officer,
     exported (the file is dropped; the audit log keeps the export) and paid."""
-    batch = payouts.draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=drafter)
+    batch = payouts.draft_batch(kind=kind, actor=drafter)
     payouts.approve_batch(batch=batch, actor=approver)
     payouts.export_bank_csv(batch=batch, actor=drafter)
     for row in batch.rows.order_by("pk"):

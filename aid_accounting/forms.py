@@ -1,5 +1,6 @@
 """Admin forms of aid accounting. They only read input: the services in
-rules.py, distribution.py and payouts.py decide and write."""
+rules.py, distribution.py and payouts.py decide and write; producers' payout
+accounts, plain records, are saved by their form."""
 
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from shop.money import YuanField
 
 from . import periods
 from .exceptions import PeriodError
-from .models import AidPool, PayoutBatch
+from .models import AidPool, PayoutBatch, ProducerPayoutAccount
 
 
 class RuleForm(forms.Form):
@@ -79,3 +80,30 @@ class DraftBatchForm(forms.Form):
 
 class RowFailedForm(forms.Form):
     reason = forms.CharField(label=_("失败原因"), max_length=255)
+
+
+class ProducerPayoutAccountForm(forms.ModelForm):
+    """The account number is write-only: an edit form never shows the stored
+    one (that would reveal it without an audit row), only its mask; left
+    empty, it is kept."""
+
+    class Meta:
+        model = ProducerPayoutAccount
+        fields = ["producer", "holder_name", "bank_name", "bank_account_number"]
+        widgets = {"bank_account_number": forms.TextInput(attrs={"autocomplete": "off"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["producer"].disabled = True
+            self.initial["bank_account_number"] = ""
+            number = self.fields["bank_account_number"]
+            number.required = False
+            number.help_text = _("当前账号 %(masked)s；留空则不修改。") % {
+                "masked": self.instance.masked_bank_account
+            }
+
+    def clean_bank_account_number(self) -> str:
+        # Numbers are often copied in groups of four.
+        number = "".join(self.cleaned_data["bank_account_number"].split())
+        return number or self.instance.bank_account_number

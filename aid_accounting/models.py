@@ -28,7 +28,7 @@ from producers.models import Village
 
 from . import masking
 from .encryption import EncryptedTextField
-from .validators import validate_id_number
+from .validators import validate_bank_account_number, validate_id_number
 
 # Households -------------------------------------------------------------------
 
@@ -139,7 +139,8 @@ class Household(models.Model):
 
 
 class PersonalDataAccess(models.Model):
-    """Audit log: one row for each time someone saw or exported full personal data."""
+    """Audit log: one row for each time someone saw or exported full personal
+    data, of a household or of a producer's payout account."""
 
     class Purpose(models.TextChoices):
         VIEW = "view", _("查看")
@@ -154,6 +155,16 @@ class PersonalDataAccess(models.Model):
     household = models.ForeignKey(
         Household,
         verbose_name=_("帮扶户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
+    )
+    producer = models.ForeignKey(
+        "producers.Producer",
+        verbose_name=_("生产者"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="personal_data_accesses",
     )
@@ -165,9 +176,17 @@ class PersonalDataAccess(models.Model):
         ordering = ["-accessed_at", "-pk"]
         verbose_name = _("个人信息查看记录")
         verbose_name_plural = _("个人信息查看记录")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household__isnull=False, producer__isnull=True)
+                | Q(household__isnull=True, producer__isnull=False),
+                name="personal_data_access_one_subject",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.get_purpose_display()} {self.household.registration_number}"
+        subject = self.household.registration_number if self.household_id else self.producer.code
+        return f"{self.user} {self.get_purpose_display()} {subject}"
 
 
 # Ledger -----------------------------------------------------------------------
@@ -675,6 +694,46 @@ class PoolDistribution(models.Model):
 
 
 # Payouts ------------------------------------------------------------------------
+
+
+class ProducerPayoutAccount(models.Model):
+    """The bank account a producer's payables are transferred to.
+
+    Most are business accounts, but a household producer's (农户) is a
+    person's, so every account number is handled as personal data: encrypted
+    at rest, shown masked, in full only through
+    ``personal_data.reveal_producer_bank_account``, which checks the role and
+    writes the audit log.
+    """
+
+    producer = models.OneToOneField(
+        "producers.Producer",
+        verbose_name=_("生产者"),
+        on_delete=models.PROTECT,
+        related_name="payout_account",
+    )
+    holder_name = models.CharField(_("户名"), max_length=128)
+    bank_name = models.CharField(_("开户银行"), max_length=128)
+    bank_account_number = EncryptedTextField(
+        _("银行账号"), validators=[validate_bank_account_number]
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["producer__name"]
+        verbose_name = _("生产者收款账户")
+        verbose_name_plural = _("生产者收款账户")
+
+    def __str__(self) -> str:
+        return self.producer.name
+
+    @property
+    def masked_holder_name(self) -> str:
+        return masking.mask_name(self.holder_name)
+
+    @property
+    def masked_bank_account(self) -> str:
+        return masking.mask_bank_account(self.bank_account_number)
 
 
 class PayoutBatch(models.Model):

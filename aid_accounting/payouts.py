@@ -8,13 +8,15 @@ completed); a draft or approved batch can be cancelled.
   the one who drafted it (also a database constraint).
 - A draft takes each payee's payable less what other open batches already
   hold for it, so two batches never pay the same fen; only positive amounts
-  make rows, and households with no bank account on the register wait.
+  make rows, and households with no bank account on the register, like
+  producers with no payout account, wait.
   Approval, export and payment check again that each row is still covered
   by its payable (a refund can lower a producer's), so no payout drives a
   payable below zero.
 - The bank file is the only place full account numbers appear; each
-  household's numbers are read through ``personal_data.reveal_personal_data``,
-  which writes the audit log with purpose "export".
+  household's numbers are read through ``personal_data.reveal_personal_data``
+  and each producer's through ``personal_data.reveal_producer_bank_account``,
+  which write the audit log with purpose "export".
 - A paid row posts debit payable / credit bank once (idempotency key per row);
   a failed row posts nothing, and the payable stays for a later batch.
 """
@@ -43,7 +45,7 @@ from .models import (
     PersonalDataAccess,
     Transaction,
 )
-from .personal_data import reveal_personal_data
+from .personal_data import reveal_personal_data, reveal_producer_bank_account
 from .roles import require_aid_officer
 
 OPEN_STATUSES = (
@@ -128,7 +130,7 @@ def export_bank_csv(*, batch: PayoutBatch, actor: AbstractUser) -> str:
         _require_covered(batch)
         rows = list(
             batch.rows.filter(status=PayoutRow.Status.PENDING)
-            .select_related("household", "producer")
+            .select_related("household", "producer__payout_account")
             .order_by("pk")
         )
         out = io.StringIO()
@@ -213,7 +215,8 @@ def _payees(
     kind: PayoutBatch.Kind, accounts: list[Account]
 ) -> list[tuple[Account, Household | Producer]]:
     """The payees of the accounts, in account order; households without a bank
-    account on the register are left out (their payable waits for one)."""
+    account on the register and producers without a payout account are left
+    out (their payable waits for one)."""
     owner_ids = [account.owner_id for account in accounts]
     if kind == PayoutBatch.Kind.HOUSEHOLD:
         # The stored value is compared, not decrypted: an empty one is stored as is.
@@ -225,7 +228,7 @@ def _payees(
             .in_bulk(owner_ids)
         )
     else:
-        owners = Producer.objects.in_bulk(owner_ids)
+        owners = Producer.objects.filter(payout_account__isnull=False).in_bulk(owner_ids)
     ordered = sorted(accounts, key=lambda account: account.code)
     return [
         (account, owners[account.owner_id]) for account in ordered if account.owner_id in owners
@@ -298,10 +301,13 @@ def _bank_line(batch: PayoutBatch, row: PayoutRow, actor: AbstractUser) -> list[
         payee, reference = household.head_name, household.registration_number
         bank_name, account_number = details["bank_name"], details["bank_account_number"]
     else:
-        # Producers keep no bank details in this system yet: the township's
-        # bank fills them in from its own payee list by the producer code.
-        payee, reference = row.producer.name, row.producer.code
-        bank_name = account_number = ""
+        payout_account = row.producer.payout_account
+        account_number = reveal_producer_bank_account(
+            user=actor, payout_account=payout_account, purpose=PersonalDataAccess.Purpose.EXPORT
+        )
+        # The holder, not the producer's name: the bank matches the name on the account.
+        payee, reference = payout_account.holder_name, row.producer.code
+        bank_name = payout_account.bank_name
     whole, cents = divmod(row.amount_fen, 100)
     return [
         str(batch.pk),

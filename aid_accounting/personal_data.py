@@ -2,9 +2,10 @@
 
 Full ID numbers, phones and bank accounts are for aid officers only, and every
 time one is shown or exported the audit log records who, when, which
-household, which fields and why. Every view, export or task that needs a full
-value goes through ``reveal_personal_data``; everything else shows the masks
-of ``aid_accounting.masking``.
+household or producer, which fields and why. Every view, export or task that
+needs a full value goes through ``reveal_personal_data`` (households) or
+``reveal_producer_bank_account`` (producers' payout accounts); everything else
+shows the masks of ``aid_accounting.masking``.
 """
 
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from .models import Household, PersonalDataAccess
+from .models import Household, PersonalDataAccess, ProducerPayoutAccount
 from .roles import is_aid_officer
 
 
@@ -35,9 +36,31 @@ def reveal_personal_data(
         raise ValueError(
             f"fields must be a non-empty subset of {Household.PERSONAL_FIELDS}, got {list(fields)}"
         )
-    if not can_reveal_personal_data(user):
-        raise PermissionDenied(_("只有帮扶专员可以查看完整的个人信息。"))
+    _require_can_reveal(user)
     PersonalDataAccess.objects.create(
         user=user, household=household, fields=list(fields), purpose=purpose
     )
     return {field: getattr(household, field) for field in fields}
+
+
+def reveal_producer_bank_account(
+    *,
+    user: AbstractUser,
+    payout_account: ProducerPayoutAccount,
+    purpose: PersonalDataAccess.Purpose | str,
+) -> str:
+    """Return the full account number after checking the role and writing the audit row."""
+    purpose = PersonalDataAccess.Purpose(purpose)
+    _require_can_reveal(user)
+    PersonalDataAccess.objects.create(
+        user=user,
+        producer_id=payout_account.producer_id,
+        fields=["bank_account_number"],
+        purpose=purpose,
+    )
+    return payout_account.bank_account_number
+
+
+def _require_can_reveal(user: AbstractUser) -> None:
+    if not can_reveal_personal_data(user):
+        raise PermissionDenied(_("只有帮扶专员可以查看完整的个人信息。"))

@@ -1,10 +1,11 @@
 """The aid accounting admin, for the roles of DESIGN §8.
 
-Aid officers keep the register and the pools, set rules, close periods and
-run payouts; auditors read everything here, with personal data masked. Rules,
-periods, payouts and the ledger are written only by their services, so their
-listings are read-only for everyone (``ReadOnlyPolicy``) and change only
-through the action views of ``admin_views``, which call those services.
+Aid officers keep the register, the pools and producers' payout accounts,
+set rules, close periods and run payouts; auditors read everything here, with
+personal data masked. Rules, periods, payouts and the ledger are written only
+by their services, so their listings are read-only for everyone
+(``ReadOnlyPolicy``) and change only through the action views of
+``admin_views``, which call those services.
 """
 
 from django.urls import path, reverse
@@ -15,11 +16,13 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import HeaderButton
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
+
+from producers.admin_policies import ReadOnlyPolicy
 
 from . import admin_views
 from .attribution import household_attribution
+from .forms import ProducerPayoutAccountForm
 from .ledger import balance
 from .models import (
     Account,
@@ -29,19 +32,9 @@ from .models import (
     Entry,
     Household,
     PayoutBatch,
+    ProducerPayoutAccount,
     Transaction,
 )
-
-
-class ReadOnlyPolicy(ModelPermissionPolicy):
-    """Only "view": these rows are written by the services, never by a generic form."""
-
-    def user_has_permission(self, user, action):
-        return action == "view" and super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([a for a in actions if a == "view"])
-
 
 for read_only_model in (AidRule, AccountingPeriod, PayoutBatch, Transaction, Entry, Account):
     register_permission_policy(read_only_model, ReadOnlyPolicy(read_only_model))
@@ -215,6 +208,27 @@ class AccountingPeriodViewSet(ReadOnlyViewSet):
     list_display = ["code", "status", "closed_at", "closed_by"]
 
 
+class ProducerPayoutAccountViewSet(ModelViewSet):
+    """Where producers are paid. Masks only, as for households: the form's
+    account number is write-only (see ``ProducerPayoutAccountForm``), and
+    there is no inspect view, which would show no more than the list."""
+
+    model = ProducerPayoutAccount
+    icon = "password"
+    menu_label = _("生产者收款账户")
+    copy_view_enabled = False
+    list_display = [
+        "producer",
+        Column("masked_holder_name", label=_("户名")),
+        "bank_name",
+        Column("masked_bank_account", label=_("银行账号")),
+        "updated_at",
+    ]
+
+    def get_form_class(self, for_update=False):
+        return ProducerPayoutAccountForm
+
+
 class BatchIndexView(ActionIndexView):
     action_label = _("起草付款批次")
     action_url_name = "aid_draft_batch"
@@ -275,6 +289,7 @@ class AidAccountingGroup(ModelViewSetGroup):
         AidRuleViewSet("aid_rules"),
         AidPoolViewSet("aid_pools"),
         AccountingPeriodViewSet("aid_periods"),
+        ProducerPayoutAccountViewSet("aid_producer_payout_accounts"),
         PayoutBatchViewSet("aid_payout_batches"),
         TransactionViewSet("aid_transactions"),
         EntryViewSet("aid_entries"),

@@ -8,6 +8,7 @@ FIELD_ENCRYPTION_KEY and turns on the HTTPS protections.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import (
@@ -136,6 +137,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    "producers.auth.MobileNumberBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -213,6 +215,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "shop.tasks.expire_unpaid_orders", "schedule": 60.0},
     "complete-due-orders": {"task": "shop.tasks.complete_due_orders", "schedule": 3600.0},
+    # Daily, so a month closes on the first night it is due and a missed night catches up.
+    "close-previous-period": {
+        "task": "aid_accounting.tasks.close_previous_period",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 # E-mail --------------------------------------------------------------------

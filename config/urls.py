@@ -5,6 +5,11 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from aid_accounting import portal_urls as aid_portal_urls
+from producers import portal_urls as producer_portal_urls
+from shop import portal_urls as shop_portal_urls
+from shop.payments import urls as payment_urls
+
 from .health import healthz
 from .i18n import set_language
 
@@ -14,7 +19,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", set_language, name="set_language"),
     # Outside the language prefix: gateways call back to fixed addresses.
-    path("payments/", include("shop.payments.urls")),
+    path("payments/", include(payment_urls.webhook_urlpatterns)),
 ]
 
 if settings.DEBUG:
@@ -22,8 +27,15 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# The producer portal: its pages come from the app that owns what each shows.
+portal_patterns = (
+    producer_portal_urls.urlpatterns + shop_portal_urls.urlpatterns + aid_portal_urls.urlpatterns
+)
+
 # Chinese pages have no prefix; English ones live under /en/.
 urlpatterns += i18n_patterns(
+    path("portal/", include((portal_patterns, "portal"))),
+    path("payments/", include(payment_urls.page_urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("", include("shop.urls")),
     path("", include(wagtail_urls)),

@@ -44,7 +44,8 @@ def _ensure_page(producer: Producer) -> ProducerPage:
     return page
 
 
-def _ensure_collection(producer: Producer) -> Collection:
+def ensure_collection(producer: Producer) -> Collection:
+    """The image collection of the producer's photos (its members may use it)."""
     root = Collection.get_first_root_node()
     collection = root.get_children().filter(name=producer.name).first()
     return collection or root.add_child(name=producer.name)
@@ -60,7 +61,7 @@ def provision_producer(producer: Producer) -> ProducerPage:
         GroupPagePermission.objects.get_or_create(
             group=group, page=page, permission=_permission("wagtailcore", codename)
         )
-    collection = _ensure_collection(producer)
+    collection = ensure_collection(producer)
     for codename in MEMBER_IMAGE_PERMISSIONS:
         GroupCollectionPermission.objects.get_or_create(
             group=group, collection=collection, permission=_permission("wagtailimages", codename)

@@ -11,7 +11,14 @@ from django.db import transaction
 
 from . import roles
 from .access import provision_producer
-from .models import Producer, ProducerMembership, ProducerPage, ProducersIndexPage, Village
+from .models import (
+    MemberProfile,
+    Producer,
+    ProducerMembership,
+    ProducerPage,
+    ProducersIndexPage,
+    Village,
+)
 
 # (code, name, is_poor_village, is_key_village). The report names 姜庄, 孔庄,
 # 吕堂, 施庄, 张庄, 三十里铺, 马庄 and 后李; it gives 12 province-designated
@@ -205,6 +212,10 @@ DEMO_USERS: list[tuple[str, str, str | None, tuple[str, ...], str]] = [
 ]
 
 
+# Portal log-ins by mobile number (199 1111 xxxx: made up, like the households' 199 0000 xxxx).
+DEMO_MOBILES = {"jiangzhuang": "19911110001", "cadre": "19911110002"}
+
+
 def demo_email(username: str) -> str:
     return f"{username}@demo.liugaizi.example"
 
@@ -237,6 +248,10 @@ def seed_users() -> int:
         )
         if role:
             user.groups.add(Group.objects.get(name=role))
+        if username in DEMO_MOBILES:
+            MemberProfile.objects.get_or_create(
+                user=user, defaults={"mobile": DEMO_MOBILES[username]}
+            )
         for code in producer_codes:
             producer = Producer.objects.get(code=code)
             ProducerMembership.objects.get_or_create(

@@ -11,6 +11,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from .mobile import normalize_mobile, validate_mobile
+
 
 class Village(models.Model):
     """A village of the township. Poor villages are province-designated (省定贫困村);
@@ -157,6 +159,60 @@ class ProducerMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.producer}"
+
+
+class MemberProfile(models.Model):
+    """What the producer portal knows of a person beyond the account: the
+    mobile number they log in with (many villagers have no e-mail)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member_profile"
+    )
+    mobile = models.CharField(
+        _("手机号码"), max_length=11, unique=True, validators=[validate_mobile]
+    )
+
+    panels = [FieldPanel("user"), FieldPanel("mobile")]
+
+    class Meta:
+        verbose_name = _("成员手机号")
+        verbose_name_plural = _("成员手机号")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.mobile}"
+
+    def save(self, *args, **kwargs):
+        self.mobile = normalize_mobile(self.mobile)
+        super().save(*args, **kwargs)
+
+
+class PortalActivity(models.Model):
+    """One thing done in the producer portal: who did it, for which producer
+    (a cadre acts for several), and what."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="portal_activities",
+    )
+    producer = models.ForeignKey(
+        Producer,
+        verbose_name=_("代表的生产者"),
+        on_delete=models.CASCADE,
+        related_name="portal_activities",
+    )
+    action = models.CharField(_("操作"), max_length=32)
+    summary = models.CharField(_("内容"), max_length=255)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("门户操作记录")
+        verbose_name_plural = _("门户操作记录")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user} @ {self.producer}: {self.summary}"
 
 
 class ProducersIndexPage(Page):

@@ -1,10 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .access import provision_producer
-from .models import Producer, Village
+from .admin_policies import ReadOnlyPolicy
+from .models import MemberProfile, PortalActivity, Producer, Village
 
 
 class VillageViewSet(SnippetViewSet):
@@ -25,8 +27,30 @@ class ProducerViewSet(SnippetViewSet):
     search_fields = ["name"]
 
 
+class MemberProfileViewSet(SnippetViewSet):
+    model = MemberProfile
+    icon = "mobile-alt"
+    menu_label = _("成员手机号")
+    list_display = ["user", "mobile"]
+    search_fields = ["mobile"]
+
+
+class PortalActivityViewSet(SnippetViewSet):
+    """The portal's record of who did what on whose behalf: read-only here."""
+
+    model = PortalActivity
+    icon = "history"
+    menu_label = _("门户操作记录")
+    list_display = ["created_at", "user", "producer", "summary"]
+    list_filter = ["producer", "action"]
+    inspect_view_enabled = True
+
+
+register_permission_policy(PortalActivity, ReadOnlyPolicy(PortalActivity))
+
+
 class ProducersGroup(SnippetViewSetGroup):
-    items = (ProducerViewSet, VillageViewSet)
+    items = (ProducerViewSet, VillageViewSet, MemberProfileViewSet, PortalActivityViewSet)
     menu_icon = "group"
     menu_label = _("生产者与村")
     menu_name = "producers"

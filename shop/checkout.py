@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import inventory
@@ -41,6 +42,12 @@ class ShippingAddress:
 def new_order_number() -> str:
     suffix = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(6))
     return f"LG{timezone.localdate():%y%m%d}{suffix}"
+
+
+def _order_language() -> str:
+    active = translation.get_language()
+    known = dict(settings.LANGUAGES)
+    return active if active in known else settings.LANGUAGE_CODE
 
 
 def place_order(
@@ -127,6 +134,7 @@ def _create_order(*, variants, quantities, email, address, gateway, user, channe
         number=new_order_number(),
         user=user if user is not None and user.is_authenticated else None,
         email=email,
+        language=_order_language(),
         channel=channel,
         gateway=gateway,
         subtotal_fen=subtotal,

@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from producers.mobile import normalize_mobile, validate_mobile
+
 from .checkout import ShippingAddress
 from .models import Address, BuyerProfile, Order, OrderLine
 from .money import YuanField
-from .regions import PROVINCE_CHOICES, normalize_mobile, validate_mobile
+from .regions import PROVINCE_CHOICES
 
 
 class StockAdjustmentForm(forms.Form):

@@ -30,7 +30,7 @@ def send_order_email(self, order_id: int, kind: str, key: str = "") -> bool:
     if order is None or order.events.filter(kind=event_kind).exists():
         return False
     context = {"order": order, "site_url": settings.WAGTAILADMIN_BASE_URL}
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(order.language):
         subject = render_to_string(f"shop/email/{kind}_subject.txt", context).strip()
         body = render_to_string(f"shop/email/{kind}.txt", context)
     try:

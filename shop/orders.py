@@ -45,16 +45,23 @@ def mark_paid(
     currency: str = "cny",
     actor=None,
     paid_at: datetime | None = None,
+    duplicate: bool = False,
 ) -> Order:
     """Record that the order's total was received (at ``paid_at``: a bank
-    transfer is recorded after it arrived). Paying twice changes nothing; a
-    wrong amount or a payment for a cancelled order is flagged for review
-    instead (a person decides whether to refund)."""
+    transfer is recorded after it arrived). The same payment confirmed twice
+    changes nothing; a wrong amount, a payment for a cancelled order or a
+    second, distinct payment (``duplicate``: the buyer paid twice) is flagged
+    for review instead (a person decides whether to refund)."""
     order = _locked(order_id)
     if order.status != Order.Status.AWAITING_PAYMENT:
         if order.status == Order.Status.CANCELLED:
             return _flag_for_review(
                 order, _("订单已取消后收到付款 %(amount)s 分，需要退款。") % {"amount": amount_fen}
+            )
+        if duplicate:
+            return _flag_for_review(
+                order,
+                _("订单已付款后又收到一笔付款 %(amount)s 分，需要退款。") % {"amount": amount_fen},
             )
         return order
     if amount_fen != order.total_fen or currency.lower() != "cny":

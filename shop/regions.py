@@ -1,9 +1,4 @@
-"""Chinese addresses: provincial-level divisions and mobile numbers."""
-
-import re
-
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+"""Chinese addresses: the provincial-level divisions (mobile numbers: ``producers.mobile``)."""
 
 PROVINCES = [
     "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
@@ -13,22 +8,3 @@ PROVINCES = [
     "香港特别行政区", "澳门特别行政区", "台湾省",
 ]  # fmt: skip
 PROVINCE_CHOICES = [(name, name) for name in PROVINCES]
-
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-
-
-def normalize_mobile(value: str) -> str:
-    """Strip spaces, dashes and a +86 prefix, as people type them."""
-    digits = re.sub(r"[\s\-]", "", value or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    return digits
-
-
-def validate_mobile(value: str) -> None:
-    if not _MOBILE.fullmatch(normalize_mobile(value)):
-        raise ValidationError(
-            _("请输入11位中国大陆手机号码，例如 13812345678。"), code="invalid_mobile"
-        )

@@ -5,8 +5,9 @@ the register (masked), the ledger and the personal-data audit log. Nobody gets
 change or delete on the ledger: only aid_accounting.ledger writes it.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from producers.role_grants import grant_permissions, revoke_permissions
 
 GRANTS = {
     "aid_officer": [
@@ -28,33 +29,11 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    # Permissions are normally created after migrate (post_migrate); create this
-    # app's now so they can be granted. The historical app config has no
-    # models_module, which create_permissions takes as "no models".
-    app_config = apps.get_app_config("aid_accounting")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, codenames in GRANTS.items():
-        permissions = Permission.objects.filter(
-            content_type__app_label="aid_accounting", codename__in=codenames
-        )
-        if permissions.count() != len(codenames):
-            raise RuntimeError(f"missing aid_accounting permissions for {group_name}: {codenames}")
-        Group.objects.get(name=group_name).permissions.add(*permissions)
+    grant_permissions(apps, app_label="aid_accounting", grants=GRANTS)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, codenames in GRANTS.items():
-        permissions = Permission.objects.filter(
-            content_type__app_label="aid_accounting", codename__in=codenames
-        )
-        Group.objects.get(name=group_name).permissions.remove(*permissions)
+    revoke_permissions(apps, app_label="aid_accounting", grants=GRANTS)
 
 
 class Migration(migrations.Migration):

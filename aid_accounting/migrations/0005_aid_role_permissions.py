@@ -5,8 +5,9 @@ periods and run payout batches; auditors read all of it. Nobody gets change
 or delete on what only the services write.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from producers.role_grants import grant_permissions, revoke_permissions
 
 GRANTS = {
     "aid_officer": [
@@ -38,31 +39,11 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    # As in 0003: create this app's permissions now so they can be granted.
-    app_config = apps.get_app_config("aid_accounting")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, codenames in GRANTS.items():
-        permissions = Permission.objects.filter(
-            content_type__app_label="aid_accounting", codename__in=codenames
-        )
-        if permissions.count() != len(codenames):
-            raise RuntimeError(f"missing aid_accounting permissions for {group_name}: {codenames}")
-        Group.objects.get(name=group_name).permissions.add(*permissions)
+    grant_permissions(apps, app_label="aid_accounting", grants=GRANTS)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, codenames in GRANTS.items():
-        permissions = Permission.objects.filter(
-            content_type__app_label="aid_accounting", codename__in=codenames
-        )
-        Group.objects.get(name=group_name).permissions.remove(*permissions)
+    revoke_permissions(apps, app_label="aid_accounting", grants=GRANTS)
 
 
 class Migration(migrations.Migration):

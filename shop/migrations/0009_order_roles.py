@@ -1,5 +1,6 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from producers.role_grants import grant_permissions, revoke_permissions
 
 GRANTS = {
     # The township editors run the shop: orders, refunds, offline sales.
@@ -10,19 +11,14 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    app_config = apps.get_app_config("shop")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
-    Group = apps.get_model("auth.Group")
-    Permission = apps.get_model("auth.Permission")
-    for group_name, codenames in GRANTS.items():
-        Group.objects.get(name=group_name).permissions.add(
-            *Permission.objects.filter(content_type__app_label="shop", codename__in=codenames)
-        )
+    grant_permissions(apps, app_label="shop", grants=GRANTS)
+
+
+def revoke(apps, schema_editor):
+    revoke_permissions(apps, app_label="shop", grants=GRANTS)
 
 
 class Migration(migrations.Migration):
     dependencies = [("shop", "0008_order_permissions")]
 
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(grant, revoke)]

@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 from wagtail.admin.panels import FieldPanel
 
+from producers.mobile import validate_mobile
 from producers.models import Producer
 
-from ..regions import PROVINCE_CHOICES, validate_mobile
+from ..regions import PROVINCE_CHOICES
 from .catalogue import Category, ProductVariant
 
 
@@ -136,6 +137,10 @@ class Order(AddressFields):
         related_name="orders",
     )
     email = models.EmailField(_("电子邮箱"))
+    # The language the buyer ordered in: their e-mails are written in it.
+    language = models.CharField(
+        _("语言"), max_length=16, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     status = FSMField(_("状态"), default=Status.AWAITING_PAYMENT, choices=Status.choices)
     channel = models.CharField(
         _("渠道"), max_length=8, choices=Channel.choices, default=Channel.ONLINE

@@ -46,10 +46,16 @@ def payment_succeeded(
     paid_at: datetime | None = None,
 ) -> Payment:
     """The gateway confirmed the money (at ``paid_at``, when it says so).
-    Idempotent: a second confirmation changes nothing."""
+    Idempotent: a second confirmation changes nothing; a second payment that
+    succeeded for an order already paid flags the order (the buyer paid twice)."""
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.status == Payment.Status.SUCCEEDED:
         return payment
+    paid_before = (
+        Payment.objects.filter(order_id=payment.order_id, status=Payment.Status.SUCCEEDED)
+        .exclude(pk=payment.pk)
+        .exists()
+    )
     payment.status = Payment.Status.SUCCEEDED
     payment.amount_fen = amount_fen
     payment.currency = currency.lower()
@@ -57,7 +63,11 @@ def payment_succeeded(
         payment.external_id = external_id
     payment.save()
     orders.mark_paid(
-        order_id=payment.order_id, amount_fen=amount_fen, currency=currency, paid_at=paid_at
+        order_id=payment.order_id,
+        amount_fen=amount_fen,
+        currency=currency,
+        paid_at=paid_at,
+        duplicate=paid_before,
     )
     return payment
 

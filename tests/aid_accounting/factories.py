@@ -1,7 +1,7 @@
 import factory
 
-from aid_accounting.models import Household
-from tests.factories import VillageFactory
+from aid_accounting.models import Household, ProducerPayoutAccount
+from tests.factories import ProducerFactory, VillageFactory
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):
@@ -19,3 +19,13 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     phone = "19900001234"
     bank_name = "示例农村商业银行"
     bank_account_number = "6200000000000001234"
+
+
+class ProducerPayoutAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProducerPayoutAccount
+
+    producer = factory.SubFactory(ProducerFactory)
+    holder_name = factory.LazyAttribute(lambda account: account.producer.name)
+    bank_name = "示例农村商业银行"
+    bank_account_number = "62000000000990001"

@@ -5,9 +5,22 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from aid_accounting.demo import close_demo_periods, pay_demo_batch, seed_aid
-from aid_accounting.models import AccountingPeriod, AidPool, AidRule, PayoutBatch, PayoutRow
+from aid_accounting.demo import (
+    close_demo_periods,
+    pay_demo_batch,
+    seed_aid,
+    seed_producer_payout_accounts,
+)
+from aid_accounting.models import (
+    AccountingPeriod,
+    AidPool,
+    AidRule,
+    PayoutBatch,
+    PayoutRow,
+    ProducerPayoutAccount,
+)
 from aid_accounting.reconcile import reconcile
+from aid_accounting.validators import validate_bank_account_number
 from tests.factories import VillageFactory
 
 from .factories import HouseholdFactory
@@ -49,6 +62,19 @@ def test_seed_aid_again_creates_nothing(tomato, key_villages):
 
     assert seed_aid() == 0
     assert AidRule.objects.count() == 1
+
+
+def test_seed_aid_gives_every_producer_a_fictional_payout_account_once(tomato, bag, key_villages):
+    seed_aid()
+
+    assert seed_producer_payout_accounts() == 0
+    accounts = list(ProducerPayoutAccount.objects.order_by("producer__code"))
+    assert [(a.producer, a.bank_name, a.bank_account_number) for a in accounts] == [
+        (tomato.product.producer, "示例农村商业银行", "62000000000990001"),
+        (bag.product.producer, "示例农村商业银行", "62000000000990002"),
+    ]
+    for account in accounts:
+        validate_bank_account_number(account.bank_account_number)
 
 
 def test_demo_months_close_in_order_and_a_batch_is_paid(

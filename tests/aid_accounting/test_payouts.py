@@ -21,6 +21,7 @@ from aid_accounting.payouts import (
     mark_row_paid,
 )
 
+from .factories import ProducerPayoutAccountFactory
 from .sales import deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
@@ -176,6 +177,7 @@ def test_a_producer_payable_lowered_by_a_refund_is_not_paid_out(
 ):
     order = sell([(tomato, 2)], paid_at=at("2026-10-10"))
     producer = tomato.product.producer
+    ProducerPayoutAccountFactory(producer=producer)
     batch = draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=aid_officer)
     assert batch.rows.get().amount_fen == balance(producer_account(producer))
 

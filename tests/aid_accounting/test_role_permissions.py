@@ -35,6 +35,9 @@ def test_aid_officer_keeps_register_rules_pools_periods_and_payouts_and_reads_th
         "add_payoutbatch",
         "view_payoutbatch",
         "view_payoutrow",
+        "add_producerpayoutaccount",
+        "change_producerpayoutaccount",
+        "view_producerpayoutaccount",
     }
 
 
@@ -55,5 +58,6 @@ def test_auditor_only_reads():
         "view_pooldistribution",
         "view_payoutbatch",
         "view_payoutrow",
+        "view_producerpayoutaccount",
     }
     assert all(codename.startswith("view_") for codename in permissions)

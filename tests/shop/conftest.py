@@ -1,7 +1,16 @@
+from dataclasses import dataclass
+
 import pytest
 
+from producers.access import provision_producer
+from producers.models import ProducerMembership, ProducerPage
 from shop.checkout import ShippingAddress
-from tests.factories import ProducerPageFactory, ProductPageFactory, ProductVariantFactory
+from tests.factories import (
+    ProducerPageFactory,
+    ProductPageFactory,
+    ProductVariantFactory,
+    UserFactory,
+)
 
 ADDRESS = {
     "email": "buyer@example.com",
@@ -35,3 +44,40 @@ def two_producers():
         stock=5,
     )
     return tomato, bag
+
+
+@dataclass(frozen=True)
+class PortalMember:
+    """A producer with its page, and a member who acts for it in the portal."""
+
+    page: ProducerPage
+    user: object
+
+    @property
+    def producer(self):
+        return self.page.producer
+
+
+def portal_member() -> PortalMember:
+    page = ProducerPageFactory()
+    user = UserFactory()
+    ProducerMembership.objects.create(producer=page.producer, user=user)
+    provision_producer(page.producer)
+    return PortalMember(page=page, user=user)
+
+
+@pytest.fixture
+def member_a() -> PortalMember:
+    return portal_member()
+
+
+@pytest.fixture
+def member_b() -> PortalMember:
+    return portal_member()
+
+
+@pytest.fixture
+def client_a(client, member_a):
+    """The portal as producer A's member sees it."""
+    client.force_login(member_a.user)
+    return client

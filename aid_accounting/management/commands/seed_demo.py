@@ -1,11 +1,13 @@
 """Build the demo township of the 2020 report (DESIGN §11). Idempotent."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from aid_accounting.demo import seed_households
+from aid_accounting.demo import close_demo_periods, pay_demo_batch, seed_aid, seed_households
+from aid_accounting.models import PayoutBatch
 from producers.demo import seed_producers, seed_users, seed_villages
 from shop.demo import seed_orders, seed_products
 from shop.models import HomePage
@@ -43,11 +45,25 @@ class Command(BaseCommand):
             new_products = seed_products(producer_pages=producer_pages)
             poor_villages = [v for v in villages.values() if v.is_poor_village]
             new_households = seed_households(villages=poor_villages)
+            # The rules come before the orders, whose accruals use them.
+            new_rules = seed_aid()
             new_orders = 0 if no_orders else seed_orders()
+            closed = close_demo_periods()
+            paid_batch = new_orders and not PayoutBatch.objects.exists()
+            if paid_batch:
+                users = get_user_model().objects
+                officers = {
+                    "drafter": users.get(username="officer"),
+                    "approver": users.get(username="officer2"),
+                }
+                for kind in PayoutBatch.Kind:
+                    pay_demo_batch(kind=kind, **officers)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo township ready: {len(villages)} villages, {len(producer_pages)} producers, "
                 f"{new_products} new products, {new_users} new users, "
-                f"{new_households} new households, {new_orders} new orders."
+                f"{new_households} new households, {new_rules} new aid rules, "
+                f"{new_orders} new orders, {len(closed)} periods closed"
+                f"{', payout batches to households and producers paid' if paid_batch else ''}."
             )
         )
