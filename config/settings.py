@@ -214,6 +214,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "shop.tasks.expire_unpaid_orders", "schedule": 60.0},
+    "confirm-overdue-deliveries": {
+        "task": "shop.tasks.confirm_overdue_deliveries",
+        "schedule": 3600.0,
+    },
     "complete-due-orders": {"task": "shop.tasks.complete_due_orders", "schedule": 3600.0},
     # Daily, so a month closes on the first night it is due and a missed night catches up.
     "close-previous-period": {

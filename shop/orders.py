@@ -8,10 +8,14 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed
 
 from . import events, inventory
 from .models import Order, OrderEvent, Shipment
 from .notifications import queue_order_email
+
+# A parcel not confirmed by then is taken as delivered (自动确认收货).
+AUTO_CONFIRM_AFTER = timedelta(days=10)
 
 
 def _locked(order_id: int) -> Order:
@@ -146,13 +150,20 @@ def ship(*, shipment_id: int, carrier: str, tracking_number: str, actor=None) ->
 
 
 @transaction.atomic
-def deliver(*, shipment_id: int, actor=None) -> Shipment:
+def deliver(*, shipment_id: int, actor=None, note: str = "") -> Shipment:
+    order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment_id)
+    order = _locked(order_id)
+    # Read under the order's lock, so two confirmations cannot both deliver it.
     shipment = Shipment.objects.get(pk=shipment_id)
-    order = _locked(shipment.order_id)
     shipment.deliver()
     shipment.delivered_at = timezone.now()
     shipment.save()
-    _record(order, "shipment_delivered", actor=actor, note=str(shipment.producer))
+    _record(
+        order,
+        "shipment_delivered",
+        actor=actor,
+        note=f"{shipment.producer} {note}".strip(),
+    )
     events.shipment_delivered.send(sender=Shipment, shipment=shipment)
     if (
         order.status == Order.Status.SHIPPED
@@ -164,6 +175,24 @@ def deliver(*, shipment_id: int, actor=None) -> Shipment:
         order.save(update_fields=["status", "delivered_at"])
         _record(order, "delivered", before=before, actor=actor)
     return shipment
+
+
+def confirm_overdue_deliveries(*, now: datetime | None = None) -> int:
+    """Take parcels nobody confirmed as delivered AUTO_CONFIRM_AFTER their
+    shipping (as the big marketplaces do), so their orders can complete and
+    their aid be distributed. Returns how many were confirmed."""
+    now = now or timezone.now()
+    overdue = Shipment.objects.filter(
+        status=Shipment.Status.SHIPPED, shipped_at__lte=now - AUTO_CONFIRM_AFTER
+    ).values_list("pk", flat=True)
+    confirmed = 0
+    for shipment_id in overdue:
+        try:
+            deliver(shipment_id=shipment_id, note=_("超时自动确认收货"))
+        except TransitionNotAllowed:
+            continue  # delivered meanwhile by someone else
+        confirmed += 1
+    return confirmed
 
 
 def return_window_end(order: Order) -> datetime | None:

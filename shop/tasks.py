@@ -5,7 +5,12 @@ from celery import shared_task
 
 from . import notifications, orders
 
-__all__ = ["complete_due_orders", "expire_unpaid_orders", "notifications"]
+__all__ = [
+    "complete_due_orders",
+    "confirm_overdue_deliveries",
+    "expire_unpaid_orders",
+    "notifications",
+]
 
 
 @shared_task
@@ -16,3 +21,8 @@ def expire_unpaid_orders() -> int:
 @shared_task
 def complete_due_orders() -> int:
     return orders.complete_due_orders()
+
+
+@shared_task
+def confirm_overdue_deliveries() -> int:
+    return orders.confirm_overdue_deliveries()

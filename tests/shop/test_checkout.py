@@ -207,3 +207,27 @@ def test_full_purchase_through_the_site_with_the_dummy_gateway(client, two_produ
     assert page.status_code == 200
     assert "已付款" in page.text
     assert client.get("/cart/").context["items"] == []
+
+
+def test_parcels_nobody_confirmed_are_taken_as_delivered_ten_days_after_shipping(
+    two_producers, address
+):
+    tomato, _bag = two_producers
+    order = place_order(
+        items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+    )
+    orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+    shipment = order.shipments.get()
+    orders.ship(shipment_id=shipment.pk, carrier="顺丰", tracking_number="SF123")
+    shipment.refresh_from_db()
+
+    due = shipment.shipped_at + orders.AUTO_CONFIRM_AFTER
+    assert orders.confirm_overdue_deliveries(now=due - orders.timedelta(seconds=1)) == 0
+    assert orders.confirm_overdue_deliveries(now=due) == 1
+    assert orders.confirm_overdue_deliveries(now=due) == 0
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.DELIVERED
+    assert OrderEvent.objects.filter(
+        order=order, kind="shipment_delivered", note__contains="超时自动确认收货"
+    ).exists()
