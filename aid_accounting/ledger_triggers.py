@@ -21,6 +21,7 @@ triggers, and must call ``install`` again; tests/aid_accounting checks that
 they exist.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 SQLITE_INSTALL = [
@@ -217,18 +218,23 @@ STATEMENTS = {
 def _statements(connection: BaseDatabaseWrapper, direction: int) -> list[str]:
     if connection.vendor not in STATEMENTS:
         # The ledger's integrity depends on these triggers: never run without them.
-        raise NotImplementedError(f"no ledger triggers for database vendor {connection.vendor!r}")
+        raise ImproperlyConfigured(
+            f"The aid ledger needs SQLite or PostgreSQL (its balance and immutability "
+            f"triggers); DATABASE_URL names {connection.vendor!r}."
+        )
     return STATEMENTS[connection.vendor][direction]
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
+    statements = _statements(connection, 0)
     with connection.cursor() as cursor:
-        for sql in _statements(connection, 0):
+        for sql in statements:
             # No parameters: the plpgsql bodies have % placeholders of their own.
             cursor.execute(sql)
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
+    statements = _statements(connection, 1)
     with connection.cursor() as cursor:
-        for sql in _statements(connection, 1):
+        for sql in statements:
             cursor.execute(sql)

@@ -6,10 +6,14 @@ test can go on after the error (PostgreSQL aborts the whole transaction
 otherwise).
 """
 
+from types import SimpleNamespace
+
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
+from aid_accounting import ledger_triggers
 from aid_accounting.models import Entry, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +196,8 @@ def test_flush_empties_a_posted_ledger_and_keeps_the_triggers(sale):
 
     assert not Transaction.objects.exists()
     assert expected_triggers() <= installed_triggers()
+
+
+def test_a_database_without_ledger_triggers_is_refused_with_a_clear_message():
+    with pytest.raises(ImproperlyConfigured, match="SQLite or PostgreSQL"):
+        ledger_triggers.install(SimpleNamespace(vendor="mysql"))
