@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from shop.money import format_fen
 
-from . import distribution, payouts, rules
+from . import distribution, household_import, payouts, rules
 from .exceptions import AidAccountingError
-from .forms import ClosePeriodForm, DraftBatchForm, RowFailedForm, RuleForm
+from .forms import ClosePeriodForm, DraftBatchForm, ImportRegisterForm, RowFailedForm, RuleForm
 from .models import AidRule, PayoutBatch, PayoutRow
 
 
@@ -159,3 +159,34 @@ def settle_row(request, row_id: int, outcome: str):
     except AidAccountingError as error:
         messages.error(request, str(error))
     return redirect("aid_payout_batches:inspect", row.batch_id)
+
+
+@permission_required("aid_accounting.add_household", raise_exception=True)
+def import_households(request):
+    """Check an uploaded register ("检查") and import it ("导入") once it is clean."""
+    form = ImportRegisterForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = household_import.import_register(
+                data=upload.read(household_import.MAX_BYTES + 1),
+                actor=request.user,
+                dry_run=request.POST.get("action") != "import",
+            )
+        except household_import.RegisterFileError as error:
+            form.add_error("file", str(error))
+        else:
+            if result.imported:
+                messages.success(request, _("已导入 %(count)s 户。") % {"count": result.imported})
+                return redirect("households:index")
+            if result.is_clean:
+                messages.info(
+                    request,
+                    _("%(count)s 行全部无误，可以导入。") % {"count": len(result.households)},
+                )
+    return TemplateResponse(
+        request,
+        "aid_accounting/admin/import_households.html",
+        {"form": form, "result": result, "title": _("导入帮扶户登记表")},
+    )

@@ -19,8 +19,16 @@ from simple_history.utils import bulk_create_with_history
 
 from producers.models import Producer, Village
 
-from . import distribution, payouts, periods
-from .models import AidPool, AidRule, Household, PayoutBatch, ProducerPayoutAccount
+from . import distribution, notices, payouts, periods
+from .models import (
+    AccountingPeriod,
+    AidPool,
+    AidRule,
+    Household,
+    Notice,
+    PayoutBatch,
+    ProducerPayoutAccount,
+)
 from .money import split_largest_remainder
 from .rules import set_rule
 from .validators import id_number_check_character
@@ -184,3 +192,24 @@ def pay_demo_batch(
         payouts.mark_row_paid(row=row, actor=drafter)
     batch.refresh_from_db()
     return batch
+
+
+def publish_demo_notices(*, officer: AbstractUser) -> list[Notice]:
+    """Generate, review and publish the public notices of the last closed
+    month, as ``officer``; notices already published are left alone, so
+    running it again changes nothing. Returns the notices published now."""
+    period = (
+        AccountingPeriod.objects.filter(status=AccountingPeriod.Status.CLOSED)
+        .order_by("-start")
+        .first()
+    )
+    if period is None:
+        return []
+    notices.generate_notices(period=period)
+    published = []
+    pending = Notice.objects.filter(period=period).exclude(status=Notice.Status.PUBLISHED)
+    for notice in pending.order_by("village__code"):
+        if notice.status == Notice.Status.DRAFT:
+            notice = notices.review_notice(notice=notice, actor=officer)
+        published.append(notices.publish_notice(notice=notice, actor=officer))
+    return published

@@ -32,3 +32,7 @@ class PeriodError(AidAccountingError):
 
 class PayoutError(AidAccountingError):
     """A payout step refused: wrong state, the four-eyes rule, or not enough payable."""
+
+
+class NoticeError(AidAccountingError):
+    """A public-notice step refused: period not closed, wrong state, or the window closed."""

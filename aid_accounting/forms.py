@@ -107,3 +107,13 @@ class ProducerPayoutAccountForm(forms.ModelForm):
         # Numbers are often copied in groups of four.
         number = "".join(self.cleaned_data["bank_account_number"].split())
         return number or self.instance.bank_account_number
+
+
+class ImportRegisterForm(forms.Form):
+    file = forms.FileField(
+        label=_("登记表（CSV，UTF-8或GBK）"),
+        help_text=_(
+            "列：登记编号、户主姓名、家庭人口、所在村，以及可选的类别、状态、帮扶责任人、"
+            "身份证号码、联系电话、开户银行、银行账号。"
+        ),
+    )

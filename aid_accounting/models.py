@@ -882,3 +882,7 @@ class PayoutRow(models.Model):
         if self.household_id:
             return str(self.household)
         return str(self.producer)
+
+
+# Public notices (公示), in their own module; imported here so Django finds them.
+from .notice_models import Notice, NoticeObjection, NoticeRow  # noqa: E402, F401

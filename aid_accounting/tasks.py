@@ -11,3 +11,7 @@ def close_previous_period() -> list[str]:
     missed. Idempotent: a closed month is skipped, and a close is one
     database transaction, so a crash half-way leaves nothing to undo."""
     return [result.period.code for result in distribution.close_due_periods()]
+
+
+# Defined with the notices; imported here so the worker's autodiscovery registers it.
+from .notice_mail import send_objection_email  # noqa: E402, F401

@@ -20,7 +20,7 @@ from wagtail.permissions import register_permission_policy
 
 from producers.admin_policies import ReadOnlyPolicy
 
-from . import admin_views
+from . import admin_views, dashboard_views
 from .attribution import household_attribution
 from .forms import ProducerPayoutAccountForm
 from .ledger import balance
@@ -99,6 +99,12 @@ class HouseholdInspectView(InspectView):
         return context
 
 
+class HouseholdIndexView(ActionIndexView):
+    action_label = _("导入登记表")
+    action_url_name = "aid_import_households"
+    action_permission = "aid_accounting.add_household"
+
+
 class HouseholdViewSet(ModelViewSet):
     """The household register, as aid officers (edit) and auditors (list) see it.
 
@@ -115,6 +121,7 @@ class HouseholdViewSet(ModelViewSet):
     menu_order = 300
     inspect_view_enabled = True
     inspect_view_class = HouseholdInspectView
+    index_view_class = HouseholdIndexView
     # The template shows masks only; listing just this keeps the generic view
     # from decrypting the personal fields it would not show anyway.
     inspect_view_fields = ["registration_number"]
@@ -297,6 +304,16 @@ class AidAccountingGroup(ModelViewSetGroup):
     )
 
 
+@hooks.register("register_admin_urls")
+def register_dashboard_urls():
+    return dashboard_views.urls()
+
+
+@hooks.register("register_admin_menu_item")
+def register_dashboard_menu_item():
+    return dashboard_views.menu_item()
+
+
 @hooks.register("register_admin_viewset")
 def register_household_viewset() -> HouseholdViewSet:
     return HouseholdViewSet("households")
@@ -317,6 +334,7 @@ def register_aid_accounting_urls():
             name="aid_set_rule_version",
         ),
         path("aid/periods/close/", admin_views.close_period, name="aid_close_period"),
+        path("aid/households/import/", admin_views.import_households, name="aid_import_households"),
         path("aid/payouts/draft/", admin_views.draft_batch, name="aid_draft_batch"),
         path(
             "aid/payouts/<int:batch_id>/approve/",
@@ -346,3 +364,19 @@ def register_aid_accounting_urls():
             name="aid_row_failed",
         ),
     ]
+
+
+# Public notices (公示). Imported when the hooks run: notice_admin builds on
+# the base views above, so a module-level import would be circular.
+@hooks.register("register_admin_viewset")
+def register_notice_viewsets():
+    from .notice_admin import NoticeGroup
+
+    return NoticeGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_notice_urls():
+    from .notice_admin import admin_urls
+
+    return admin_urls()

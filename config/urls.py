@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from aid_accounting import portal_urls as aid_portal_urls
+from aid_accounting.open_data_views import open_data_view
 from producers import portal_urls as producer_portal_urls
 from shop import portal_urls as shop_portal_urls
 from shop.payments import urls as payment_urls
@@ -37,7 +38,9 @@ urlpatterns += i18n_patterns(
     path("portal/", include((portal_patterns, "portal"))),
     path("payments/", include(payment_urls.page_urlpatterns)),
     path("accounts/", include("allauth.urls")),
+    path("open-data/", open_data_view, name="open_data"),
     path("", include("shop.urls")),
+    path("notices/", include("aid_accounting.notice_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -38,6 +38,10 @@ def test_aid_officer_keeps_register_rules_pools_periods_and_payouts_and_reads_th
         "add_producerpayoutaccount",
         "change_producerpayoutaccount",
         "view_producerpayoutaccount",
+        "add_notice",
+        "view_notice",
+        "view_noticerow",
+        "view_noticeobjection",
     }
 
 
@@ -59,5 +63,7 @@ def test_auditor_only_reads():
         "view_payoutbatch",
         "view_payoutrow",
         "view_producerpayoutaccount",
+        "view_notice",
+        "view_noticerow",
     }
     assert all(codename.startswith("view_") for codename in permissions)

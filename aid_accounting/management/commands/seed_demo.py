@@ -6,7 +6,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from aid_accounting.demo import close_demo_periods, pay_demo_batch, seed_aid, seed_households
+from aid_accounting.demo import (
+    close_demo_periods,
+    pay_demo_batch,
+    publish_demo_notices,
+    seed_aid,
+    seed_households,
+)
 from aid_accounting.models import PayoutBatch
 from producers.demo import seed_producers, seed_users, seed_villages
 from shop.demo import seed_orders, seed_products
@@ -49,6 +55,7 @@ class Command(BaseCommand):
             new_rules = seed_aid()
             new_orders = 0 if no_orders else seed_orders()
             closed = close_demo_periods()
+            publish_demo_notices(officer=get_user_model().objects.get(username="officer"))
             paid_batch = new_orders and not PayoutBatch.objects.exists()
             if paid_batch:
                 users = get_user_model().objects

@@ -1,0 +1,31 @@
+"""Aid figures on the shop's pages (DESIGN §3): the shop's templates load
+these tags, so the shop itself never imports ``aid_accounting``."""
+
+from django import template
+
+from shop.models import Order, ProductPage
+
+from .. import impact
+
+register = template.Library()
+
+
+@register.simple_tag
+def aid_rule_text(product: ProductPage) -> str:
+    """The product's current aid rule in words, or "" when it has none."""
+    return impact.rule_text(product=product)
+
+
+@register.inclusion_tag("aid_accounting/impact/order.html")
+def order_impact(order: Order) -> dict:
+    return {"impact": impact.order_impact(order=order)}
+
+
+@register.inclusion_tag("aid_accounting/impact/order.txt")
+def order_impact_text(order: Order) -> dict:
+    return {"impact": impact.order_impact(order=order)}
+
+
+@register.inclusion_tag("aid_accounting/impact/township.html")
+def township_impact() -> dict:
+    return {"impact": impact.township_impact()}
