@@ -78,8 +78,33 @@ def media_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield media
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_per_xdist_worker() -> Iterator[None]:
+    """Under pytest-xdist (CI runs ``-n auto``) each process gets its own Redis
+    database (15, 13, 11, ... from CACHE_URL's), so one process emptying its cache
+    between tests never empties another's in the middle of a test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    location = str(settings.CACHES["default"].get("LOCATION", ""))
+    if not worker.startswith("gw") or not location.startswith("redis://"):
+        yield
+        return
+    url = urlsplit(location)
+    database = int(url.path.strip("/") or 0) - 2 * int(worker.removeprefix("gw"))
+    if database < 0:
+        pytest.fail(f"no Redis database left for xdist worker {worker}", pytrace=False)
+    caches_setting = {
+        **settings.CACHES,
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": url._replace(path=f"/{database}").geturl(),
+        },
+    }
+    with override_settings(CACHES=caches_setting):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def empty_caches() -> None:
+def empty_caches(cache_per_xdist_worker: None) -> None:
     """Each test starts with empty caches, so nothing cached by an earlier test (or, with
     Redis, an earlier run) leaks in: Wagtail caches site root paths, for one."""
     for cache in caches.all():
