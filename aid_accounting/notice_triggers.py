@@ -11,6 +11,7 @@ passes. Installed by migration 0008; on SQLite a later migration that rebuilds
 the notice or row table drops them and must call ``install`` again.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 SQLITE_INSTALL = [
@@ -134,7 +135,10 @@ STATEMENTS = {
 
 def _statements(connection: BaseDatabaseWrapper, direction: int) -> list[str]:
     if connection.vendor not in STATEMENTS:
-        raise NotImplementedError(f"no notice triggers for database vendor {connection.vendor!r}")
+        raise ImproperlyConfigured(
+            f"Public notices need SQLite or PostgreSQL (their freezing triggers); "
+            f"DATABASE_URL names {connection.vendor!r}."
+        )
     return STATEMENTS[connection.vendor][direction]
 
 
