@@ -411,3 +411,8 @@ def test_demo_notices_are_published_once(october, aid_officer):
     assert all(notice.status == Notice.Status.PUBLISHED for notice in first)
     assert publish_demo_notices(officer=aid_officer) == []
     assert verify_chain() == []
+
+
+def test_flush_empties_a_database_with_published_notices(published):
+    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+    assert not Notice.objects.exists()

@@ -1,17 +1,19 @@
 """Django's ``flush``, made to work on SQLite once the ledger has posted transactions.
 
 PostgreSQL empties tables with TRUNCATE, which row triggers do not see. SQLite
-deletes row by row, and the ledger's guards refuse to delete posted entries,
-so ``flush`` (and the teardown of every ``transaction=True`` test) would fail.
-Emptying the whole database is not editing the ledger: on SQLite the guards
-are dropped for the flush and put back, all in one database transaction, so a
-failed or cancelled flush leaves them in place.
+deletes row by row, and the ledger's guards refuse to delete posted entries (as
+the notices' guards refuse published notices), so ``flush`` (and the teardown of
+every ``transaction=True`` test) would fail. Emptying the whole database is not
+editing the ledger: on SQLite the guards are dropped for the flush and put back,
+all in one database transaction, so a failed or cancelled flush leaves them in place.
 """
 
 from django.core.management.commands import flush
 from django.db import connections, transaction
 
-from aid_accounting import ledger_triggers
+from aid_accounting import ledger_triggers, notice_triggers
+
+GUARDS = (ledger_triggers, notice_triggers)
 
 
 class Command(flush.Command):
@@ -20,6 +22,8 @@ class Command(flush.Command):
         if connection.vendor != "sqlite":
             return super().handle(**options)
         with transaction.atomic(using=connection.alias):
-            ledger_triggers.uninstall(connection)
+            for guard in GUARDS:
+                guard.uninstall(connection)
             super().handle(**options)
-            ledger_triggers.install(connection)
+            for guard in GUARDS:
+                guard.install(connection)
