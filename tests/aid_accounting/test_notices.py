@@ -415,7 +415,7 @@ def test_demo_notices_are_published_once(october, aid_officer):
 
 # Transactional, as flush really runs: inside the test's wrapping transaction
 # PostgreSQL refuses to TRUNCATE tables with deferred foreign-key checks pending.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_flush_empties_a_database_with_published_notices(published):
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
     assert not Notice.objects.exists()
