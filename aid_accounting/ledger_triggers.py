@@ -21,8 +21,7 @@ triggers, and must call ``install`` again; tests/aid_accounting checks that
 they exist.
 """
 
-from django.core.exceptions import ImproperlyConfigured
-from django.db.backends.base.base import BaseDatabaseWrapper
+from aid_accounting.db_guards import GuardTriggers
 
 SQLITE_INSTALL = [
     """
@@ -209,32 +208,10 @@ POSTGRES_UNINSTALL = [
     "DROP FUNCTION IF EXISTS aid_ledger_guard_transaction()",
 ]
 
-STATEMENTS = {
-    "sqlite": (SQLITE_INSTALL, SQLITE_UNINSTALL),
-    "postgresql": (POSTGRES_INSTALL, POSTGRES_UNINSTALL),
-}
-
-
-def _statements(connection: BaseDatabaseWrapper, direction: int) -> list[str]:
-    if connection.vendor not in STATEMENTS:
-        # The ledger's integrity depends on these triggers: never run without them.
-        raise ImproperlyConfigured(
-            f"The aid ledger needs SQLite or PostgreSQL (its balance and immutability "
-            f"triggers); DATABASE_URL names {connection.vendor!r}."
-        )
-    return STATEMENTS[connection.vendor][direction]
-
-
-def install(connection: BaseDatabaseWrapper) -> None:
-    statements = _statements(connection, 0)
-    with connection.cursor() as cursor:
-        for sql in statements:
-            # No parameters: the plpgsql bodies have % placeholders of their own.
-            cursor.execute(sql)
-
-
-def uninstall(connection: BaseDatabaseWrapper) -> None:
-    statements = _statements(connection, 1)
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+GUARDS = GuardTriggers(
+    needed_by="The aid ledger's balance and immutability rules",
+    install_statements={"sqlite": SQLITE_INSTALL, "postgresql": POSTGRES_INSTALL},
+    uninstall_statements={"sqlite": SQLITE_UNINSTALL, "postgresql": POSTGRES_UNINSTALL},
+)
+install = GUARDS.install
+uninstall = GUARDS.uninstall

@@ -11,8 +11,7 @@ passes. Installed by migration 0008; on SQLite a later migration that rebuilds
 the notice or row table drops them and must call ``install`` again.
 """
 
-from django.core.exceptions import ImproperlyConfigured
-from django.db.backends.base.base import BaseDatabaseWrapper
+from aid_accounting.db_guards import GuardTriggers
 
 SQLITE_INSTALL = [
     """
@@ -127,28 +126,10 @@ POSTGRES_UNINSTALL = [
     "DROP FUNCTION IF EXISTS aid_notice_guard()",
 ]
 
-STATEMENTS = {
-    "sqlite": (SQLITE_INSTALL, SQLITE_UNINSTALL),
-    "postgresql": (POSTGRES_INSTALL, POSTGRES_UNINSTALL),
-}
-
-
-def _statements(connection: BaseDatabaseWrapper, direction: int) -> list[str]:
-    if connection.vendor not in STATEMENTS:
-        raise ImproperlyConfigured(
-            f"Public notices need SQLite or PostgreSQL (their freezing triggers); "
-            f"DATABASE_URL names {connection.vendor!r}."
-        )
-    return STATEMENTS[connection.vendor][direction]
-
-
-def install(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection, 0):
-            cursor.execute(sql)
-
-
-def uninstall(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection, 1):
-            cursor.execute(sql)
+GUARDS = GuardTriggers(
+    needed_by="Published public notices",
+    install_statements={"sqlite": SQLITE_INSTALL, "postgresql": POSTGRES_INSTALL},
+    uninstall_statements={"sqlite": SQLITE_UNINSTALL, "postgresql": POSTGRES_UNINSTALL},
+)
+install = GUARDS.install
+uninstall = GUARDS.uninstall
