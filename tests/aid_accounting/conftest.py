@@ -16,6 +16,7 @@ from tests.factories import (
 )
 
 from .factories import HouseholdFactory
+from .township import clock, township  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

@@ -19,26 +19,8 @@ from shop.models import OrderLine
 from tests.factories import UserFactory
 
 from .sales import sell
-from .township import Clock, set_clock, trade
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    return set_clock(monkeypatch)
-
-
-@pytest.fixture
-def township(clock, tomato, bag, tomato_rule, beneficiaries, staff, aid_officer, second_officer):
-    trade(
-        clock=clock,
-        tomato=tomato,
-        bag=bag,
-        staff=staff,
-        aid_officer=aid_officer,
-        second_officer=second_officer,
-    )
 
 
 DASHBOARD = reverse("aid_dashboard")

@@ -2,7 +2,6 @@
 the producer's own, the same on the page and in the CSV."""
 
 import csv
-import datetime
 import io
 from collections import defaultdict
 from decimal import Decimal
@@ -24,33 +23,12 @@ from tests.factories import UserFactory
 
 from .factories import ProducerPayoutAccountFactory
 from .sales import refund, sell
+from .township import at
 
 pytestmark = pytest.mark.django_db
 
 PAGE = reverse("portal:earnings")
 CSV = reverse("portal:earnings_csv")
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
-
-
-class Clock:
-    """Refunds and payouts are booked at ``timezone.now()``; this sets it."""
-
-    def __init__(self) -> None:
-        self.now = at("2026-10-01")
-
-    def set(self, day: str) -> datetime.datetime:
-        self.now = at(day)
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: clock.now)
-    return clock
 
 
 def pay_producers(*, drafter, approver) -> None:

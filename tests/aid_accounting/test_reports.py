@@ -30,26 +30,7 @@ from aid_accounting.reports import (
 from producers.roles import BUYER, TOWNSHIP_EDITOR
 from tests.factories import UserFactory
 
-from .township import Clock, set_clock, trade
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    return set_clock(monkeypatch)
-
-
-@pytest.fixture
-def township(clock, tomato, bag, tomato_rule, beneficiaries, staff, aid_officer, second_officer):
-    trade(
-        clock=clock,
-        tomato=tomato,
-        bag=bag,
-        staff=staff,
-        aid_officer=aid_officer,
-        second_officer=second_officer,
-    )
 
 
 YEAR = Filters(period=year_period(2026))

@@ -28,7 +28,8 @@ class Clock:
         return self.now
 
 
-def set_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(timezone, "now", lambda: clock.now)
     return clock
@@ -53,3 +54,15 @@ def trade(*, clock: Clock, tomato, bag, staff, aid_officer, second_officer) -> N
         mark_row_paid(row=row, actor=aid_officer)
     sell([(tomato, 3)], paid_at=clock.set("2026-11-05"))
     clock.set("2026-12-01")
+
+
+@pytest.fixture
+def township(clock, tomato, bag, tomato_rule, beneficiaries, staff, aid_officer, second_officer):
+    trade(
+        clock=clock,
+        tomato=tomato,
+        bag=bag,
+        staff=staff,
+        aid_officer=aid_officer,
+        second_officer=second_officer,
+    )
