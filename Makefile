@@ -55,7 +55,8 @@ messages: setup
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=node_modules
 	$(PY) manage.py compilemessages --ignore=.venv
 
-bench: seed
+# Each bench builds its own PostgreSQL database (see docs/benchmarks.md); needs wrk.
+bench: setup
 	$(PY) bench/run_all.py
 
 clean:

@@ -17,20 +17,24 @@ the buyer paid. Refunds post the mirror image, in proportion (see
 each line has at most one ``LineAccrual``, so a replayed event posts nothing.
 """
 
-import datetime
-
 from django.db import transaction
 from django.utils import timezone
 
-from shop.models import Order, OrderLine, Refund
+from shop.models import Order, OrderLine, Refund, Shipment
 
 from . import allocation
 from .ledger import (
     EntrySpec,
+    Posting,
+    accounts_for,
     clearing_account,
+    clearing_owner,
     pool_account,
+    pool_owner,
     post_transaction,
+    post_transactions,
     producer_account,
+    producer_owner,
 )
 from .models import Account, AidReversal, LineAccrual, Transaction
 
@@ -45,24 +49,66 @@ def on_line_refunded(
     reverse_refund(refund=refund, line=line, amount_fen=amount_fen)
 
 
-@transaction.atomic
+# No savepoint inside the order-paid transaction: if accrual fails, the
+# payment rolls back with it anyway.
+@transaction.atomic(savepoint=False)
 def accrue_order(*, order: Order) -> list[LineAccrual]:
     """Accrue every line of a paid order, and its shipping; lines already
-    accrued are left as they are."""
+    accrued are left as they are. A fixed number of queries, however many
+    lines: their rules, accounts, postings and accruals are each read or
+    written together."""
     if order.paid_at is None:
         raise ValueError(f"order {order.number} is not paid; nothing to accrue")
     paid_on = timezone.localtime(order.paid_at).date()
-    existing = {
-        accrual.line_id: accrual for accrual in LineAccrual.objects.filter(line__order=order)
+    lines = list(
+        order.lines.select_related("variant", "producer", "shipment", "aid_accrual").order_by("pk")
+    )
+    # hasattr: a line without an accrual raises on the reverse one-to-one.
+    new_lines = [line for line in lines if not hasattr(line, "aid_accrual")]
+    splits = allocation.allocate_lines(lines=new_lines, on=paid_on)
+    shipments = _charged_shipments(
+        order, shipments=sorted({line.shipment for line in lines}, key=lambda s: s.pk)
+    )
+    accounts = accounts_for(
+        owners=[
+            clearing_owner(),
+            *(producer_owner(line.producer) for line in lines),
+            *(pool_owner(split.rule.pool) for split in splits.values() if split.aid_fen),
+        ]
+    )
+    clearing = accounts[Account.OwnerType.PROCESSOR_CLEARING, None]
+    postings = {
+        line.pk: _line_posting(line=line, order=order, split=splits[line.pk], accounts=accounts)
+        for line in new_lines
+        if line.total_fen
     }
-    clearing = clearing_account()
-    accruals = [
-        existing.get(line.pk)
-        or _accrue_line(line=line, order=order, paid_on=paid_on, clearing=clearing)
-        for line in order.lines.select_related("variant", "producer").order_by("pk")
-    ]
-    _post_shipping(order=order, clearing=clearing, kind=Transaction.Kind.ACCRUAL)
-    return accruals
+    shipping = _shipping_posting(
+        order=order,
+        shipments=shipments,
+        clearing=clearing,
+        producer_accounts={
+            shipment.pk: accounts[Account.OwnerType.PRODUCER, shipment.producer_id]
+            for shipment in shipments
+        },
+        kind=Transaction.Kind.ACCRUAL,
+    )
+    posted = post_transactions(postings=[*postings.values(), *([shipping] if shipping else [])])
+    transactions = dict(zip(postings, posted[: len(postings)], strict=True))
+    created = LineAccrual.objects.bulk_create(
+        LineAccrual(
+            line=line,
+            rule=splits[line.pk].rule,
+            pool=splits[line.pk].rule.pool if splits[line.pk].aid_fen else None,
+            line_total_fen=line.total_fen,
+            aid_fen=splits[line.pk].aid_fen,
+            producer_fen=splits[line.pk].producer_fen,
+            accrued_at=order.paid_at,
+            transaction=transactions.get(line.pk),
+        )
+        for line in new_lines
+    )
+    accruals = {accrual.line_id: accrual for accrual in created}
+    return [accruals.get(line.pk) or line.aid_accrual for line in lines]
 
 
 @transaction.atomic
@@ -111,39 +157,44 @@ def reverse_refund(*, refund: Refund, line: OrderLine, amount_fen: int) -> AidRe
     )
     if refund.line_id is None:
         # A whole-order refund gives the shipping back too (shop.refunds).
-        _post_shipping(
-            order=line.order, clearing=clearing_account(), kind=Transaction.Kind.REVERSAL
+        shipments = _charged_shipments(
+            line.order, shipments=list(line.order.shipments.select_related("producer"))
         )
+        shipping = _shipping_posting(
+            order=line.order,
+            shipments=shipments,
+            clearing=clearing_account(),
+            producer_accounts={s.pk: producer_account(s.producer) for s in shipments},
+            kind=Transaction.Kind.REVERSAL,
+        )
+        if shipping:
+            post_transactions(postings=[shipping])
     return reversal
 
 
-def _accrue_line(
-    *, line: OrderLine, order: Order, paid_on: datetime.date, clearing: Account
-) -> LineAccrual:
-    split = allocation.allocate_line(line=line, on=paid_on)
-    posting = None
-    if line.total_fen:
-        legs = [(clearing, line.total_fen), (producer_account(line.producer), -split.producer_fen)]
-        if split.aid_fen:
-            legs.append((pool_account(split.rule.pool), -split.aid_fen))
-        rule_text = f"规则 {split.rule}（{split.rule.pk}）" if split.rule else "无帮扶规则"
-        posting = post_transaction(
-            kind=Transaction.Kind.ACCRUAL,
-            idempotency_key=f"accrual:order-line:{line.pk}",
-            entries=_line_entries(legs, line),
-            source=f"order:{order.number}",
-            memo=f"{line.product_title}·{line.variant_name} × {line.quantity}；{rule_text}",
-            booked_at=order.paid_at,
-        )
-    return LineAccrual.objects.create(
-        line=line,
-        rule=split.rule,
-        pool=split.rule.pool if split.aid_fen else None,
-        line_total_fen=line.total_fen,
-        aid_fen=split.aid_fen,
-        producer_fen=split.producer_fen,
-        accrued_at=order.paid_at,
-        transaction=posting,
+def _line_posting(
+    *,
+    line: OrderLine,
+    order: Order,
+    split: allocation.LineAid,
+    accounts: dict[tuple[str, int | None], Account],
+) -> Posting:
+    """Debit clearing with the line total, credit the producer with the rest
+    and the pool with the aid."""
+    legs = [
+        (accounts[Account.OwnerType.PROCESSOR_CLEARING, None], line.total_fen),
+        (accounts[Account.OwnerType.PRODUCER, line.producer_id], -split.producer_fen),
+    ]
+    if split.aid_fen:
+        legs.append((accounts[Account.OwnerType.POOL, split.rule.pool_id], -split.aid_fen))
+    rule_text = f"规则 {split.rule}（{split.rule.pk}）" if split.rule else "无帮扶规则"
+    return Posting(
+        kind=Transaction.Kind.ACCRUAL,
+        idempotency_key=f"accrual:order-line:{line.pk}",
+        entries=_line_entries(legs, line),
+        source=f"order:{order.number}",
+        memo=f"{line.product_title}·{line.variant_name} × {line.quantity}；{rule_text}",
+        booked_at=order.paid_at,
     )
 
 
@@ -155,31 +206,40 @@ def _line_entries(legs: list[tuple[Account, int]], line: OrderLine) -> list[Entr
     ]
 
 
-def _post_shipping(*, order: Order, clearing: Account, kind: Transaction.Kind) -> None:
-    """Shipping paid (accrual) or refunded (reversal): clearing against each
-    shipping producer. Once per order and kind, whoever asks."""
-    shipments = [
-        shipment
-        for shipment in order.shipments.select_related("producer").order_by("pk")
-        if shipment.shipping_fen
-    ]
+def _charged_shipments(order: Order, *, shipments: list[Shipment]) -> list[Shipment]:
+    """The order's ``shipments`` that charge shipping, checked against the order."""
+    shipments = [shipment for shipment in shipments if shipment.shipping_fen]
     total = sum(shipment.shipping_fen for shipment in shipments)
     if total != order.shipping_fen:
         raise ValueError(
             f"order {order.number}: shipments charge {total} fen of shipping, "
             f"the order {order.shipping_fen}"
         )
-    if not total:
-        return
+    return shipments
+
+
+def _shipping_posting(
+    *,
+    order: Order,
+    shipments: list[Shipment],
+    clearing: Account,
+    producer_accounts: dict[int, Account],
+    kind: Transaction.Kind,
+) -> Posting | None:
+    """Shipping paid (accrual) or refunded (reversal): clearing against each
+    shipping producer (``producer_accounts`` by shipment id). Once per order
+    and kind, whoever asks; None when the order charged no shipping."""
+    if not shipments:
+        return None
     sign = 1 if kind == Transaction.Kind.ACCRUAL else -1
-    post_transaction(
+    return Posting(
         kind=kind,
         idempotency_key=f"{kind.value}:order:{order.pk}:shipping",
         entries=[
-            EntrySpec(account=clearing, amount_fen=sign * total),
+            EntrySpec(account=clearing, amount_fen=sign * order.shipping_fen),
             *(
                 EntrySpec(
-                    account=producer_account(shipment.producer),
+                    account=producer_accounts[shipment.pk],
                     amount_fen=-sign * shipment.shipping_fen,
                 )
                 for shipment in shipments

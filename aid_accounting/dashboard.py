@@ -23,12 +23,14 @@ of queries is fixed, whatever the number of sales or households.
 
 import datetime
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from shop.models import Order
+from producers.models import Producer
+from shop.models import Category, Order
 
 from . import periods
 from .exceptions import PeriodError
@@ -186,22 +188,42 @@ def _signed(row: dict, figures: dict[str, tuple[Q, int]]) -> dict[str, int]:
     return {name: sign * (row[name] or 0) for name, (_condition, sign) in figures.items()}
 
 
-def totals(*, period: Period) -> Totals:
-    """The period's figures and the balances at its end, in one query."""
-    row = (
+def totals(*, periods: Sequence[Period]) -> list[Totals]:
+    """Each period's figures and the balances at its end, in one query (one
+    pass over the entries, however many periods)."""
+    rows = (
         _posted()
-        .filter(transaction__created_at__lt=period.end)
+        .filter(transaction__created_at__lt=max(period.end for period in periods))
         .aggregate(
-            **_sums(_TOTAL_FIGURES, within=_in(period)),
-            payable=Sum("amount_fen", filter=_HOUSEHOLD),
-            undistributed=Sum("amount_fen", filter=_POOL),
+            **{
+                f"{name}_{index}": aggregate
+                for index, period in enumerate(periods)
+                for name, aggregate in _sums(_TOTAL_FIGURES, within=_in(period)).items()
+            },
+            **{
+                f"{balance}_{index}": Sum(
+                    "amount_fen", filter=owner & Q(transaction__created_at__lt=period.end)
+                )
+                for index, period in enumerate(periods)
+                for balance, owner in (("payable", _HOUSEHOLD), ("undistributed", _POOL))
+            },
         )
     )
-    return Totals(
-        **_signed(row, _TOTAL_FIGURES),
-        payable_fen=-(row["payable"] or 0),
-        undistributed_fen=-(row["undistributed"] or 0),
-    )
+    result = []
+    for index in range(len(periods)):
+        row = {
+            name[: -len(f"_{index}")]: value
+            for name, value in rows.items()
+            if name.endswith(f"_{index}")
+        }
+        result.append(
+            Totals(
+                **_signed(row, _TOTAL_FIGURES),
+                payable_fen=-(row["payable"] or 0),
+                undistributed_fen=-(row["undistributed"] or 0),
+            )
+        )
+    return result
 
 
 def line_breakdown(
@@ -239,44 +261,45 @@ def _line_scope(*, village_id: int | None, producer_id: int | None) -> Q:
     return scope
 
 
-def _household_field(name: str) -> Subquery:
-    """A field of a household account's owner, for grouping its entries
-    (accounts name their owner by a plain id, not a foreign key)."""
-    return Subquery(Household.objects.filter(pk=OuterRef("account__owner_id")).values(name))
-
-
-def village_breakdown(*, period: Period, village_id: int | None = None) -> list[Row]:
+def village_breakdown(
+    *, period: Period, village_id: int | None = None, line_rows: list[Row] | None = None
+) -> list[Row]:
     """Per village: its producers' sales and aid (line postings), and what its
-    households received, were paid and are still owed at the end of the period."""
-    line_rows = {
-        row.key: row
-        for row in line_breakdown(
+    households received, were paid and are still owed at the end of the period.
+    ``line_rows``: the villages' line figures, if the caller has them already."""
+    if line_rows is None:
+        line_rows = line_breakdown(
             period=period,
             group_by="order_line__producer__village_id",
             label="order_line__producer__village__name",
             village_id=village_id,
         )
-    }
-    household_rows = (
-        _posted()
-        .filter(_HOUSEHOLD, transaction__created_at__lt=period.end)
-        .annotate(village_id=_household_field("village_id"))
-        .filter(**({"village_id": village_id} if village_id is not None else {}))
-        .annotate(village_name=_household_field("village__name"))
-        .values("village_id", "village_name")
-        .annotate(**_sums(_HOUSEHOLD_FIGURES, within=_in(period)), payable=Sum("amount_fen"))
-        .order_by()
-    )
+    line_rows = {row.key: row for row in line_rows}
+    # Households' postings summed per household, then per village here: a
+    # few hundred rows, rather than a lookup of the village for every entry.
+    villages = Household.objects.order_by().values_list("pk", "village_id", "village__name")
+    if village_id is not None:
+        villages = villages.filter(village_id=village_id)
+    village_of = {pk: (str(key), name) for pk, key, name in villages}
+    household_rows: dict[str, dict] = {}
+    for household_id, figures in household_figures(period=period).items():
+        if household_id not in village_of:
+            continue
+        key, name = village_of[household_id]
+        row = household_rows.setdefault(
+            key, {"label": name, **dict.fromkeys((*_HOUSEHOLD_FIGURES, "payable_fen"), 0)}
+        )
+        for field in (*_HOUSEHOLD_FIGURES, "payable_fen"):
+            row[field] += getattr(figures, field)
     rows = dict(line_rows)
-    for household_row in household_rows:
-        key = str(household_row["village_id"])
+    for key, household_row in household_rows.items():
         line_row = line_rows.get(key)
         rows[key] = Row(
             key=key,
-            label=line_row.label if line_row else household_row["village_name"],
+            label=line_row.label if line_row else household_row["label"],
             **{name: getattr(line_row, name) if line_row else 0 for name in _LINE_FIGURES},
-            **_signed(household_row, _HOUSEHOLD_FIGURES),
-            payable_fen=-(household_row["payable"] or 0),
+            **{name: household_row[name] for name in _HOUSEHOLD_FIGURES},
+            payable_fen=household_row["payable_fen"],
         )
     return sorted(rows.values(), key=lambda row: row.label)
 
@@ -312,27 +335,79 @@ def journal(*, period: Period) -> QuerySet[Entry]:
     return _posted().filter(_in(period)).order_by("transaction__created_at", "transaction_id", "pk")
 
 
-def channel_breakdown(*, period: Period) -> list[Row]:
-    labels = dict(Order.Channel.choices)
-    return [
-        replace(row, label=str(labels.get(row.key, row.key)))
-        for row in line_breakdown(
-            period=period, group_by="order_line__order__channel", label="order_line__order__channel"
-        )
-    ]
-
-
 def dashboard(*, period: Period) -> Dashboard:
+    current, previous = totals(periods=[period, period.previous()])
+    groups = _line_groups(period=period)
+    labels = dict(Order.Channel.choices)
     return Dashboard(
         period=period,
-        totals=totals(period=period),
-        previous=totals(period=period.previous()),
-        by_village=village_breakdown(period=period),
-        by_producer=line_breakdown(
-            period=period, group_by="order_line__producer_id", label="order_line__producer__name"
+        totals=current,
+        previous=previous,
+        by_village=village_breakdown(
+            period=period, line_rows=_rollup(groups, key="village_id", label="village_name")
         ),
-        by_category=line_breakdown(
-            period=period, group_by="order_line__category_id", label="order_line__category__name"
-        ),
-        by_channel=channel_breakdown(period=period),
+        by_producer=_rollup(groups, key="producer_id", label="producer_name"),
+        by_category=_rollup(groups, key="category_id", label="category_name"),
+        by_channel=[
+            replace(row, label=str(labels.get(row.key, row.key)))
+            for row in _rollup(groups, key="channel", label="channel")
+        ],
+    )
+
+
+def _line_groups(*, period: Period) -> list[dict]:
+    """The period's line postings summed per producer, category and channel:
+    one pass over the entries gives every breakdown of the dashboard (a
+    producer's village is the producer's), a few dozen rows to roll up.
+    Grouped by ids only, so the database hashes small keys rather than
+    sorting every entry by names; the names are looked up after."""
+    # The accounts by id, not by a join on their type: with ids the planner
+    # knows from its statistics that they hold most entries, and hashes.
+    accounts = Account.objects.filter(
+        owner_type__in=[OwnerType.PROCESSOR_CLEARING, OwnerType.POOL]
+    ).values_list("pk", flat=True)
+    groups = list(
+        _posted()
+        .filter(
+            _in(period),
+            _LINE,
+            account_id__in=list(accounts),
+            transaction__kind__in=[Kind.ACCRUAL, Kind.REVERSAL],
+        )
+        .values(
+            producer_id=F("order_line__producer_id"),
+            category_id=F("order_line__category_id"),
+            channel=F("order_line__order__channel"),
+        )
+        .annotate(**_sums(_LINE_FIGURES))
+        .order_by()
+    )
+    producers = Producer.objects.select_related("village").in_bulk(
+        {group["producer_id"] for group in groups}
+    )
+    categories = Category.objects.in_bulk({group["category_id"] for group in groups})
+    for group in groups:
+        producer = producers[group["producer_id"]]
+        group.update(
+            producer_name=producer.name,
+            village_id=producer.village_id,
+            village_name=producer.village.name,
+            category_name=categories[group["category_id"]].name,
+        )
+    return groups
+
+
+def _rollup(groups: list[dict], *, key: str, label: str) -> list[Row]:
+    """``groups`` summed by ``key``, largest sales first, as ``line_breakdown`` orders them."""
+    sums: dict[str, dict[str, int]] = {}
+    labels: dict[str, str] = {}
+    for group in groups:
+        group_key = str(group[key])
+        labels[group_key] = str(group[label])
+        figures = sums.setdefault(group_key, dict.fromkeys(_LINE_FIGURES, 0))
+        for name, value in _signed(group, _LINE_FIGURES).items():
+            figures[name] += value
+    return sorted(
+        (Row(key=k, label=labels[k], **figures) for k, figures in sums.items()),
+        key=lambda row: (-row.sales_fen, row.label),
     )

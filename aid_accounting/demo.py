@@ -128,7 +128,10 @@ def seed_aid() -> int:
     pool, _created = AidPool.objects.get_or_create(
         name=DEMO_POOL_NAME, defaults={"weighting": AidPool.Weighting.EQUAL}
     )
-    pool.villages.add(*Village.objects.filter(is_key_village=True))
+    # Only what is missing: even an add() of nothing writes a history row.
+    missing = set(Village.objects.filter(is_key_village=True)) - set(pool.villages.all())
+    if missing:
+        pool.villages.add(*missing)
     created = 0
     for producer in Producer.objects.order_by("code"):
         if not AidRule.objects.filter(producer=producer, product__isnull=True).exists():

@@ -22,18 +22,20 @@ Months close in order.
 """
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import allocation, periods
 from .exceptions import PeriodError
-from .ledger import EntrySpec, household_account, pool_account, post_transaction
+from .ledger import EntrySpec, accounts_for, household_owner, pool_owner, post_transaction
 from .models import (
+    Account,
     AccountingPeriod,
     AidPool,
     AidReversal,
@@ -43,8 +45,8 @@ from .models import (
 )
 from .roles import require_aid_officer
 
-# Ids per UPDATE ... WHERE id IN (...): well under SQLite's limit on parameters.
-UPDATE_BATCH_SIZE = 500
+# The change reason of a period's history record when no officer closed it.
+CLOSED_AUTOMATICALLY = "period_closed_automatically"
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,11 @@ def close_period(
         record.status = AccountingPeriod.Status.CLOSED
         record.closed_at = now
         record.closed_by = actor
+        # The history says who closed it, or, without an officer, that the
+        # schedule (or the command) did.
+        record._history_user = actor
+        if actor is None:
+            record._change_reason = CLOSED_AUTOMATICALLY
         record.save(update_fields=["status", "closed_at", "closed_by"])
     return result
 
@@ -115,18 +122,42 @@ def close_due_periods(*, now: datetime.datetime | None = None) -> list[CloseResu
     return results
 
 
-def is_return_window_over(accrual: LineAccrual, *, now: datetime.datetime) -> bool:
+@dataclass(frozen=True)
+class Candidate:
+    """What the close reads of an undistributed line: plain values, not
+    models, since a month has thousands of lines."""
+
+    accrual_id: int
+    aid_fen: int
+    reversed_fen: int
+    refunded_fen: int
+    line_total_fen: int
+    completed_at: datetime.datetime | None
+    delivered_at: datetime.datetime | None
+    return_window_days: int
+
+
+CANDIDATE_FIELDS = (
+    "pk",
+    "aid_fen",
+    "reversed_fen",
+    "refunded_fen",
+    "line_total_fen",
+    "line__order__completed_at",
+    "line__shipment__delivered_at",
+    "line__return_window_days",
+)
+
+
+def is_return_window_over(line: Candidate, *, now: datetime.datetime) -> bool:
     """Whether nothing of the line can come back any more, as seen at ``now``."""
-    line = accrual.line
-    if accrual.refunded_fen == accrual.line_total_fen:
+    if line.refunded_fen == line.line_total_fen:
         return True
-    order = line.order
-    if order.completed_at is not None and order.completed_at <= now:
+    if line.completed_at is not None and line.completed_at <= now:
         return True
-    delivered_at = line.shipment.delivered_at
     return (
-        delivered_at is not None
-        and delivered_at + datetime.timedelta(days=line.return_window_days) <= now
+        line.delivered_at is not None
+        and line.delivered_at + datetime.timedelta(days=line.return_window_days) <= now
     )
 
 
@@ -164,10 +195,14 @@ def _close_pool(
     candidates = (
         LineAccrual.objects.select_for_update(of=("self",))
         .filter(pool=pool, distributed_in__isnull=True, accrued_at__lt=month.ends_at)
-        .select_related("line__order", "line__shipment")
+        .values_list(*CANDIDATE_FIELDS)
         .order_by("pk")
     )
-    due = [accrual for accrual in candidates if is_return_window_over(accrual, now=now)]
+    due = [
+        line
+        for line in (Candidate(*row) for row in candidates)
+        if is_return_window_over(line, now=now)
+    ]
     late = list(
         AidReversal.objects.select_for_update(of=("self",))
         .filter(accrual__pool=pool, accrual__distributed_in__isnull=False, netted_in__isnull=True)
@@ -175,7 +210,7 @@ def _close_pool(
     )
     if not due and not late:
         return
-    lines_fen = sum(accrual.aid_fen - accrual.reversed_fen for accrual in due)
+    lines_fen = sum(line.aid_fen - line.reversed_fen for line in due)
     late_fen = sum(reversal.aid_fen for reversal in late)
     amount = lines_fen - late_fen
     households = list(pool.beneficiaries())
@@ -194,13 +229,20 @@ def _close_pool(
     shares = allocation.split_among_households(
         amount_fen=amount, households=households, weighting=pool.weighting
     )
+    # Every household's account in one query, not one per household.
+    accounts = accounts_for(
+        owners=[pool_owner(pool), *(household_owner(household) for household in households)]
+    )
     posting = post_transaction(
         kind=Transaction.Kind.DISTRIBUTION,
         idempotency_key=f"distribution:pool:{pool.pk}:period:{month.code}",
         entries=[
-            EntrySpec(account=pool_account(pool), amount_fen=amount),
+            EntrySpec(account=accounts[Account.OwnerType.POOL, pool.pk], amount_fen=amount),
             *(
-                EntrySpec(account=household_account(household), amount_fen=-share)
+                EntrySpec(
+                    account=accounts[Account.OwnerType.HOUSEHOLD, household.pk],
+                    amount_fen=-share,
+                )
                 for household, share in sorted(
                     shares.items(), key=lambda item: item[0].registration_number
                 )
@@ -211,20 +253,16 @@ def _close_pool(
         memo=f"{pool.name} {month.code} 分配",
         booked_at=now,
     )
-    due_ids = [accrual.pk for accrual in due]
-    for start in range(0, len(due_ids), UPDATE_BATCH_SIZE):
-        batch = due_ids[start : start + UPDATE_BATCH_SIZE]
+    due_ids = [line.accrual_id for line in due]
+    for batch in _id_batches(due_ids):
         LineAccrual.objects.filter(pk__in=batch).update(
             distributed_in=record, distributed_fen=F("aid_fen") - F("reversed_fen")
         )
         AidReversal.objects.filter(accrual_id__in=batch, netted_in__isnull=True).update(
             netted_in=record
         )
-    late_ids = [reversal.pk for reversal in late]
-    for start in range(0, len(late_ids), UPDATE_BATCH_SIZE):
-        AidReversal.objects.filter(pk__in=late_ids[start : start + UPDATE_BATCH_SIZE]).update(
-            netted_in=record
-        )
+    for batch in _id_batches([reversal.pk for reversal in late]):
+        AidReversal.objects.filter(pk__in=batch).update(netted_in=record)
     result.distributions.append(
         PoolDistribution.objects.create(
             pool=pool,
@@ -238,3 +276,13 @@ def _close_pool(
             created_at=now,
         )
     )
+
+
+def _id_batches(ids: list[int]) -> Iterator[list[int]]:
+    """``ids`` in as few ``WHERE id IN (...)`` lists as the database takes:
+    one on PostgreSQL, under SQLite's limit on parameters (with room for the
+    statement's others) there. A month has thousands of lines."""
+    limit = connection.features.max_query_params
+    size = len(ids) if limit is None else limit - 10
+    for start in range(0, len(ids), size or 1):
+        yield ids[start : start + size]

@@ -15,7 +15,6 @@ each figure is a sum the database computes, so the number of queries does not
 grow with the number of months or sales.
 """
 
-import csv
 import datetime
 import io
 from collections import defaultdict
@@ -32,6 +31,7 @@ from shop.models import OrderLine
 
 from . import periods
 from .models import Account, AidPool, Entry, Transaction
+from .spreadsheet import InertCsvWriter
 
 PRODUCER = Account.OwnerType.PRODUCER
 POOL = Account.OwnerType.POOL
@@ -223,7 +223,7 @@ def statement_csv(*, producer: Producer, year: int) -> str:
     one row per posting; amounts in yuan."""
     opening = _balance_before(producer, _year_bounds(year)[0])
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = InertCsvWriter(out)
     writer.writerow(
         [
             _("日期"),

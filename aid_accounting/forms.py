@@ -25,6 +25,9 @@ class RuleForm(forms.Form):
         queryset=ProductPage.objects.all(),
         required=False,
         empty_label=_("（该生产者的全部商品）"),
+        # The page's own id, not pk (page_ptr): Django bounds-checks only the former,
+        # and on SQLite an id past 2**63 would otherwise raise OverflowError.
+        to_field_name="id",
     )
     pool = forms.ModelChoiceField(label=_("资金池"), queryset=AidPool.objects.all())
     share_percent = forms.DecimalField(

@@ -118,7 +118,23 @@ def _household(row: dict[str, str], villages: dict[str, Village]) -> tuple[House
 
 def check_register(*, data: bytes) -> ImportResult:
     """Read and check every row; write nothing."""
-    reader = csv.DictReader(io.StringIO(decode(data)))
+    text = decode(data)
+    if "\x00" in text:
+        # PostgreSQL refuses NUL in text: it would fail only when the rows are saved.
+        raise RegisterFileError(_("文件里有空字符（NUL），不是正常的CSV文件。"))
+    # newline="" as the csv module requires, so a bare \r ends a line instead of failing.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _check_rows(reader)
+    except csv.Error:
+        # e.g. a field longer than the csv module's limit (131072 characters)
+        raise RegisterFileError(
+            _("第%(line)s行无法按CSV读取，请在Excel中“另存为”CSV后再上传。")
+            % {"line": reader.line_num}
+        ) from None
+
+
+def _check_rows(reader: csv.DictReader) -> ImportResult:
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:

@@ -11,12 +11,12 @@ Every posting carries an idempotency key (``"accrual:order-line:123"``), so a
 retried task, a replayed webhook or a period closed twice cannot post twice.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -66,7 +66,7 @@ def account_for(
         raise ValueError(f"{owner_type} accounts are township-wide and take no owner_id")
     if not is_singleton and owner_id is None:
         raise ValueError(f"{owner_type} accounts need an owner_id")
-    code = owner_type.value if is_singleton else f"{owner_type.value}:{owner_id}"
+    code = _account_code(owner_type, owner_id)
     account, _created = Account.objects.get_or_create(
         owner_type=owner_type,
         owner_id=owner_id,
@@ -75,11 +75,73 @@ def account_for(
     return account
 
 
-def clearing_account() -> Account:
-    return account_for(
-        owner_type=Account.OwnerType.PROCESSOR_CLEARING,
-        name=str(Account.OwnerType.PROCESSOR_CLEARING.label),
+def accounts_for(
+    *, owners: Iterable[tuple[Account.OwnerType | str, int | None, str]]
+) -> dict[tuple[str, int | None], Account]:
+    """The accounts of many owners, ``(owner_type, owner_id, name)`` each, keyed
+    by ``(owner_type, owner_id)``; the missing ones created. One query when all
+    exist, three when some are new, however many owners: a close credits
+    every household, an order's accrual several producers.
+
+    Safe under concurrency like ``account_for``: a row another process created
+    meanwhile is skipped by the insert (ignore_conflicts) and read back.
+    """
+    wanted = {}
+    for owner_type, owner_id, name in owners:
+        owner_type = Account.OwnerType(owner_type)
+        if (owner_type in SINGLETON_OWNER_TYPES) != (owner_id is None):
+            raise ValueError(f"{owner_type} account with owner_id {owner_id!r}")
+        wanted[owner_type.value, owner_id] = name
+    if not wanted:
+        return {}
+
+    ids_by_type: dict[str, list[int | None]] = {}
+    for owner_type, owner_id in wanted:
+        ids_by_type.setdefault(owner_type, []).append(owner_id)
+    match = Q.create(
+        [
+            Q(owner_type=owner_type, owner_id__isnull=True)
+            if ids == [None]
+            else Q(owner_type=owner_type, owner_id__in=ids)
+            for owner_type, ids in ids_by_type.items()
+        ],
+        connector=Q.OR,
     )
+
+    def fetch() -> dict[tuple[str, int | None], Account]:
+        return {
+            (account.owner_type, account.owner_id): account
+            for account in Account.objects.filter(match)
+        }
+
+    found = fetch()
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        Account.objects.bulk_create(
+            [
+                Account(
+                    owner_type=owner_type,
+                    owner_id=owner_id,
+                    code=_account_code(owner_type, owner_id),
+                    name=wanted[owner_type, owner_id] or _account_code(owner_type, owner_id),
+                    kind=KIND_BY_OWNER_TYPE[owner_type],
+                )
+                for owner_type, owner_id in missing
+            ],
+            ignore_conflicts=True,
+        )
+        found = fetch()
+    return found
+
+
+def _account_code(owner_type: Account.OwnerType | str, owner_id: int | None) -> str:
+    owner_type = Account.OwnerType(owner_type)
+    return owner_type.value if owner_id is None else f"{owner_type.value}:{owner_id}"
+
+
+def clearing_account() -> Account:
+    owner_type, _owner_id, name = clearing_owner()
+    return account_for(owner_type=owner_type, name=name)
 
 
 def bank_account() -> Account:
@@ -87,24 +149,58 @@ def bank_account() -> Account:
 
 
 def producer_account(producer: Producer) -> Account:
-    return account_for(
-        owner_type=Account.OwnerType.PRODUCER,
-        owner_id=producer.pk,
-        name=f"{Account.OwnerType.PRODUCER.label} {producer.name}",
-    )
+    owner_type, owner_id, name = producer_owner(producer)
+    return account_for(owner_type=owner_type, owner_id=owner_id, name=name)
 
 
 def pool_account(pool: AidPool) -> Account:
-    return account_for(owner_type=Account.OwnerType.POOL, owner_id=pool.pk, name=pool.name)
+    owner_type, owner_id, name = pool_owner(pool)
+    return account_for(owner_type=owner_type, owner_id=owner_id, name=name)
+
+
+def clearing_owner() -> tuple[Account.OwnerType, None, str]:
+    """The processor clearing account as ``accounts_for`` takes it."""
+    owner_type = Account.OwnerType.PROCESSOR_CLEARING
+    return (owner_type, None, str(owner_type.label))
+
+
+def producer_owner(producer: Producer) -> tuple[Account.OwnerType, int, str]:
+    """The producer's account as ``accounts_for`` takes it."""
+    return (
+        Account.OwnerType.PRODUCER,
+        producer.pk,
+        f"{Account.OwnerType.PRODUCER.label} {producer.name}",
+    )
+
+
+def pool_owner(pool: AidPool) -> tuple[Account.OwnerType, int, str]:
+    return (Account.OwnerType.POOL, pool.pk, pool.name)
+
+
+def household_owner(household: Household) -> tuple[Account.OwnerType, int, str]:
+    # The masked name: the ledger is read by auditors, who see personal data masked.
+    return (
+        Account.OwnerType.HOUSEHOLD,
+        household.pk,
+        f"{Account.OwnerType.HOUSEHOLD.label} {household}",
+    )
 
 
 def household_account(household: Household) -> Account:
-    # The masked name: the ledger is read by auditors, who see personal data masked.
-    return account_for(
-        owner_type=Account.OwnerType.HOUSEHOLD,
-        owner_id=household.pk,
-        name=f"{Account.OwnerType.HOUSEHOLD.label} {household}",
-    )
+    owner_type, owner_id, name = household_owner(household)
+    return account_for(owner_type=owner_type, owner_id=owner_id, name=name)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A balanced transaction about to be posted (see ``post_transaction``)."""
+
+    kind: Transaction.Kind | str
+    idempotency_key: str
+    entries: Sequence[EntrySpec]
+    source: str = ""
+    memo: str = ""
+    booked_at: datetime | None = None
 
 
 def post_transaction(
@@ -126,41 +222,78 @@ def post_transaction(
     when the money was received, which for a bank transfer recorded later is
     in the past.
     """
-    kind = Transaction.Kind(kind)
-    if not idempotency_key:
-        raise ValueError("a posting needs an idempotency key")
-    _check_balanced(entries)
+    posting = Posting(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        entries=entries,
+        source=source,
+        memo=memo,
+        booked_at=booked_at,
+    )
+    return post_transactions(postings=[posting])[0]
 
-    existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return _same_posting_or_conflict(existing, kind, entries, source, memo)
+
+def post_transactions(*, postings: Sequence[Posting]) -> list[Transaction]:
+    """Post several transactions as ``post_transaction`` posts one, and return
+    them in the same order, in a fixed number of queries however many there
+    are (an order's accrual posts one per line): every posting is checked,
+    and the keys used before compared, before anything is written; then the
+    new ones are written together, drafts, their entries, marked posted, so
+    all of them or none."""
+    keys = [posting.idempotency_key for posting in postings]
+    if not all(keys):
+        raise ValueError("a posting needs an idempotency key")
+    if len(set(keys)) != len(keys):
+        raise ValueError("the same idempotency key twice in one batch")
+    for posting in postings:
+        Transaction.Kind(posting.kind)
+        _check_balanced(posting.entries)
+
+    existing = Transaction.objects.in_bulk(keys, field_name="idempotency_key")
+    for posting in postings:
+        if posting.idempotency_key in existing:
+            _same_posting_or_conflict(existing[posting.idempotency_key], posting)
+    new = [posting for posting in postings if posting.idempotency_key not in existing]
     try:
-        with transaction.atomic():
-            posting = Transaction.objects.create(
-                kind=kind,
-                idempotency_key=idempotency_key,
-                source=source,
-                memo=memo,
-                created_at=booked_at or timezone.now(),
-            )
-            Entry.objects.bulk_create(
-                Entry(
-                    transaction=posting,
-                    account=spec.account,
-                    amount_fen=spec.amount_fen,
-                    order_line_id=spec.order_line_id,
-                )
-                for spec in entries
-            )
-            Transaction.objects.filter(pk=posting.pk).update(posted=True)
+        written = _write(new) if new else {}
     except IntegrityError:
-        # A concurrent caller may have posted under the same key first.
-        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
+        # A concurrent caller may have posted under one of the same keys
+        # first: post again, taking its transactions as existing ones.
+        taken = Transaction.objects.filter(idempotency_key__in=keys).exclude(
+            idempotency_key__in=existing
+        )
+        if not taken.exists():
             raise
-        return _same_posting_or_conflict(existing, kind, entries, source, memo)
-    posting.posted = True
-    return posting
+        return post_transactions(postings=postings)
+    return [existing.get(key) or written[key] for key in keys]
+
+
+def _write(postings: Sequence[Posting]) -> dict[str, Transaction]:
+    with transaction.atomic():
+        drafts = Transaction.objects.bulk_create(
+            Transaction(
+                kind=Transaction.Kind(posting.kind),
+                idempotency_key=posting.idempotency_key,
+                source=posting.source,
+                memo=posting.memo,
+                created_at=posting.booked_at or timezone.now(),
+            )
+            for posting in postings
+        )
+        Entry.objects.bulk_create(
+            Entry(
+                transaction=draft,
+                account=spec.account,
+                amount_fen=spec.amount_fen,
+                order_line_id=spec.order_line_id,
+            )
+            for draft, posting in zip(drafts, postings, strict=True)
+            for spec in posting.entries
+        )
+        Transaction.objects.filter(pk__in=[draft.pk for draft in drafts]).update(posted=True)
+    for draft in drafts:
+        draft.posted = True
+    return {draft.idempotency_key: draft for draft in drafts}
 
 
 def balance(account: Account) -> int:
@@ -184,13 +317,7 @@ def _check_balanced(entries: Sequence[EntrySpec]) -> None:
         raise UnbalancedTransaction(f"entries sum to {total:+d} fen, not 0: {legs}")
 
 
-def _same_posting_or_conflict(
-    existing: Transaction,
-    kind: Transaction.Kind,
-    entries: Sequence[EntrySpec],
-    source: str,
-    memo: str,
-) -> Transaction:
+def _same_posting_or_conflict(existing: Transaction, posting: Posting) -> Transaction:
     # None sorts badly against ints: compare order lines as -1 when absent.
     stored_legs = sorted(
         (account_id, amount, line_id or -1)
@@ -199,12 +326,12 @@ def _same_posting_or_conflict(
         )
     )
     new_legs = sorted(
-        (spec.account.pk, spec.amount_fen, spec.order_line_id or -1) for spec in entries
+        (spec.account.pk, spec.amount_fen, spec.order_line_id or -1) for spec in posting.entries
     )
     if (existing.kind, existing.source, existing.memo, stored_legs) != (
-        kind,
-        source,
-        memo,
+        Transaction.Kind(posting.kind),
+        posting.source,
+        posting.memo,
         new_legs,
     ):
         raise IdempotencyConflict(

@@ -15,6 +15,12 @@ keeps these rules, on SQLite and PostgreSQL alike (``ledger_triggers``):
   transaction that is still a draft.
 
 ``aid_accounting.ledger`` is the only code that writes these tables.
+
+Change history (``HistoricalRecords``, django-simple-history) is kept for
+what people decide: households, pools, rules, periods, payout batches and
+rows, producers' payout accounts; ``audit_trail`` shows it in the admin. The
+ledger has none: its rows can be neither updated nor deleted (the triggers
+above), so each one already is its own permanent record, with its time.
 """
 
 from django.conf import settings
@@ -360,6 +366,13 @@ class AidPool(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
+    # With the villages and named households: who benefits is what changes.
+    history = HistoricalRecords(
+        m2m_fields=[villages, households],
+        verbose_name=_("帮扶资金池变更记录"),
+        verbose_name_plural=_("帮扶资金池变更记录"),
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("帮扶资金池")
@@ -432,6 +445,10 @@ class AidRule(models.Model):
     )
     created_at = models.DateTimeField(_("设置时间"), default=timezone.now)
 
+    history = HistoricalRecords(
+        verbose_name=_("帮扶规则变更记录"), verbose_name_plural=_("帮扶规则变更记录")
+    )
+
     class Meta:
         ordering = ["producer", "product", "-version"]
         verbose_name = _("帮扶规则")
@@ -499,6 +516,10 @@ class AccountingPeriod(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+
+    history = HistoricalRecords(
+        verbose_name=_("会计期间变更记录"), verbose_name_plural=_("会计期间变更记录")
     )
 
     class Meta:
@@ -719,6 +740,13 @@ class ProducerPayoutAccount(models.Model):
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # The account number is personal data, so it stays out, as for households.
+    history = HistoricalRecords(
+        excluded_fields=["bank_account_number"],
+        verbose_name=_("生产者收款账户变更记录"),
+        verbose_name_plural=_("生产者收款账户变更记录"),
+    )
+
     class Meta:
         ordering = ["producer__name"]
         verbose_name = _("生产者收款账户")
@@ -785,6 +813,10 @@ class PayoutBatch(models.Model):
         related_name="+",
     )
     exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
+
+    history = HistoricalRecords(
+        verbose_name=_("付款批次变更记录"), verbose_name_plural=_("付款批次变更记录")
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -853,6 +885,10 @@ class PayoutRow(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="payout_row",
+    )
+
+    history = HistoricalRecords(
+        verbose_name=_("付款明细变更记录"), verbose_name_plural=_("付款明细变更记录")
     )
 
     class Meta:

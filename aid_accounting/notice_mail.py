@@ -19,7 +19,9 @@ def officer_emails() -> list[str]:
     return sorted(set(users.exclude(email="").values_list("email", flat=True)))
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+# Nobody reads its result: queueing it then never touches the result store, so it
+# works with Redis down (config.celery.Task runs it in-process).
+@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=60)
 def send_objection_email(self, objection_id: int) -> bool:
     """Idempotent: ``emailed_at`` records the e-mail, so a retry never sends it twice."""
     objection = (

@@ -37,6 +37,7 @@ from django.utils import timezone
 from producers.models import Village
 
 from .models import Account, Entry, Household, LineAccrual, PoolDistribution
+from .spreadsheet import inert
 
 MIN_HOUSEHOLDS = 3
 DIMENSIONS = ("village", "producer", "category")
@@ -208,5 +209,6 @@ def to_csv(rows: Iterable[dict]) -> str:
     writer.writeheader()
     for row in rows:
         # csv writes None as "" already; booleans as the JSON spelling.
-        writer.writerow({**row, "suppressed": "true" if row["suppressed"] else "false"})
+        row = {**row, "suppressed": "true" if row["suppressed"] else "false"}
+        writer.writerow({key: inert(value) for key, value in row.items()})
     return out.getvalue()

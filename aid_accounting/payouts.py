@@ -19,9 +19,11 @@ completed); a draft or approved batch can be cancelled.
   which write the audit log with purpose "export".
 - A paid row posts debit payable / credit bank once (idempotency key per row);
   a failed row posts nothing, and the payable stays for a later batch.
+- Every step is in the change history of the batch and its rows with the
+  officer who took it (``_history_user``: these run from admin views, but the
+  service, not the request, knows who acts).
 """
 
-import csv
 import io
 from collections import defaultdict
 
@@ -31,6 +33,7 @@ from django.db.models import Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from producers.models import Producer
 
@@ -47,6 +50,7 @@ from .models import (
 )
 from .personal_data import reveal_personal_data, reveal_producer_bank_account
 from .roles import require_aid_officer
+from .spreadsheet import InertCsvWriter
 
 OPEN_STATUSES = (
     PayoutBatch.Status.DRAFT,
@@ -54,6 +58,8 @@ OPEN_STATUSES = (
     PayoutBatch.Status.EXPORTED,
 )
 CSV_HEADER = ["批次", "明细", "收款人", "编号", "开户银行", "银行账号", "金额（元）", "附言"]
+# The change reason of a batch's history record when its last row is settled.
+BATCH_COMPLETED = "batch_completed"
 
 
 def draft_batch(*, kind: PayoutBatch.Kind | str, actor: AbstractUser) -> PayoutBatch:
@@ -74,20 +80,25 @@ def draft_batch(*, kind: PayoutBatch.Kind | str, actor: AbstractUser) -> PayoutB
         payees = _payees(kind, [accounts[pk] for pk, fen in available.items() if fen > 0])
         if not payees:
             raise PayoutError(_("没有可付款的应付余额。"))
-        batch = PayoutBatch.objects.create(
+        batch = PayoutBatch(
             kind=kind,
             total_fen=sum(available[account.pk] for account, _payee in payees),
             created_by=actor,
         )
-        PayoutRow.objects.bulk_create(
-            PayoutRow(
-                batch=batch,
-                account=account,
-                amount_fen=available[account.pk],
-                household=payee if kind == PayoutBatch.Kind.HOUSEHOLD else None,
-                producer=payee if kind == PayoutBatch.Kind.PRODUCER else None,
-            )
-            for account, payee in payees
+        _save(batch, actor)
+        bulk_create_with_history(
+            [
+                PayoutRow(
+                    batch=batch,
+                    account=account,
+                    amount_fen=available[account.pk],
+                    household=payee if kind == PayoutBatch.Kind.HOUSEHOLD else None,
+                    producer=payee if kind == PayoutBatch.Kind.PRODUCER else None,
+                )
+                for account, payee in payees
+            ],
+            PayoutRow,
+            default_user=actor,
         )
     return batch
 
@@ -103,7 +114,7 @@ def approve_batch(*, batch: PayoutBatch, actor: AbstractUser) -> PayoutBatch:
         batch.status = PayoutBatch.Status.APPROVED
         batch.approved_by = actor
         batch.approved_at = timezone.now()
-        batch.save(update_fields=["status", "approved_by", "approved_at"])
+        _save(batch, actor, update_fields=["status", "approved_by", "approved_at"])
     return batch
 
 
@@ -114,7 +125,7 @@ def cancel_batch(*, batch: PayoutBatch, actor: AbstractUser) -> PayoutBatch:
         batch = _locked(batch)
         _require_status(batch, PayoutBatch.Status.DRAFT, PayoutBatch.Status.APPROVED)
         batch.status = PayoutBatch.Status.CANCELLED
-        batch.save(update_fields=["status"])
+        _save(batch, actor, update_fields=["status"])
     return batch
 
 
@@ -134,14 +145,14 @@ def export_bank_csv(*, batch: PayoutBatch, actor: AbstractUser) -> str:
             .order_by("pk")
         )
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = InertCsvWriter(out)
         writer.writerow(CSV_HEADER)
         for row in rows:
             writer.writerow(_bank_line(batch, row, actor))
         batch.status = PayoutBatch.Status.EXPORTED
         batch.exported_by = actor
         batch.exported_at = timezone.now()
-        batch.save(update_fields=["status", "exported_by", "exported_at"])
+        _save(batch, actor, update_fields=["status", "exported_by", "exported_at"])
     return out.getvalue()
 
 
@@ -284,9 +295,22 @@ def _settle(row: PayoutRow, status: PayoutRow.Status, actor: AbstractUser) -> No
     row.status = status
     row.settled_by = actor
     row.settled_at = timezone.now()
-    row.save(update_fields=["status", "failure_reason", "settled_by", "settled_at", "transaction"])
+    _save(
+        row,
+        actor,
+        update_fields=["status", "failure_reason", "settled_by", "settled_at", "transaction"],
+    )
     if not row.batch.rows.filter(status=PayoutRow.Status.PENDING).exists():
-        PayoutBatch.objects.filter(pk=row.batch_id).update(status=PayoutBatch.Status.COMPLETED)
+        batch = row.batch
+        batch.status = PayoutBatch.Status.COMPLETED
+        batch._change_reason = BATCH_COMPLETED
+        _save(batch, actor, update_fields=["status"])
+
+
+def _save(obj: PayoutBatch | PayoutRow, actor: AbstractUser, **kwargs) -> None:
+    """Save, with ``actor`` as the "who" of the history record the save writes."""
+    obj._history_user = actor
+    obj.save(**kwargs)
 
 
 def _bank_line(batch: PayoutBatch, row: PayoutRow, actor: AbstractUser) -> list[str]:

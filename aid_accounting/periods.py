@@ -53,7 +53,9 @@ class Month:
 def parse(code: str) -> Month:
     """ "2026-10" → Month(2026, 10); anything else raises PeriodError with a clear message."""
     match = _CODE.fullmatch(str(code).strip())
-    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
+    # Years 2 to 9998 only: the month before and after must be dates too
+    # (close_period reads both), and date() stops at years 1 and 9999.
+    if not match or not 1 <= int(match[2]) <= 12 or not 2 <= int(match[1]) <= 9998:
         raise PeriodError(
             _("“%(code)s”不是有效的期间，请写成“年-月”，例如 2026-10。") % {"code": code}
         )

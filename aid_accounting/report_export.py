@@ -5,7 +5,6 @@ integers only); XLSX as numbers of yuan with two decimals, made as
 ``Decimal(fen) / 100``, which is exact, so no float ever rounds a fen.
 """
 
-import csv
 import io
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from .earnings import yuan
 from .reports import Report
+from .spreadsheet import InertCsvWriter, inert
 
 # Excel refuses sheet titles longer than this.
 SHEET_TITLE_MAX = 31
@@ -22,7 +22,7 @@ SHEET_TITLE_MAX = 31
 def to_csv(report: Report) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese correctly."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = InertCsvWriter(out)
     writer.writerow([column.label for column in report.columns])
     for row in report.rows:
         writer.writerow(
@@ -42,7 +42,7 @@ def to_xlsx(report: Report) -> bytes:
     for row in report.rows:
         sheet.append(
             [
-                Decimal(value) / 100 if column.money else value
+                Decimal(value) / 100 if column.money else inert(value)
                 for column, value in zip(report.columns, row, strict=True)
             ]
         )

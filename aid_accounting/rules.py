@@ -21,6 +21,9 @@ from .models import AidPool, AidRule, LineAccrual
 from .money import BASIS_POINTS
 from .periods import start_of_day
 
+# The change reason of a version's history record when a newer version closes it.
+RULE_SUPERSEDED = "rule_superseded"
+
 
 def set_rule(
     *,
@@ -47,8 +50,8 @@ def set_rule(
         scope = AidRule.objects.filter(producer=producer, product=product)
         current = scope.select_for_update().order_by("-version").first()
         if current is not None:
-            _close_for(current, valid_from=valid_from)
-        return AidRule.objects.create(
+            _close_for(current, valid_from=valid_from, actor=actor)
+        rule = AidRule(
             producer=producer,
             product=product,
             pool=pool,
@@ -62,6 +65,9 @@ def set_rule(
             created_at=timezone.now(),
             note=note[:255],
         )
+        rule._history_user = actor  # simple-history's "who", for tasks and commands too
+        rule.save()
+        return rule
 
 
 def _check_terms(
@@ -92,7 +98,7 @@ def _check_terms(
         )
 
 
-def _close_for(current: AidRule, *, valid_from: datetime.date) -> None:
+def _close_for(current: AidRule, *, valid_from: datetime.date, actor: AbstractUser | None) -> None:
     """Make room for a version starting ``valid_from`` after ``current``."""
     if valid_from <= current.valid_from:
         raise RuleError(
@@ -123,4 +129,6 @@ def _close_for(current: AidRule, *, valid_from: datetime.date) -> None:
             }
         )
     current.valid_to = valid_from - datetime.timedelta(days=1)
+    current._history_user = actor
+    current._change_reason = RULE_SUPERSEDED
     current.save(update_fields=["valid_to"])

@@ -5,7 +5,10 @@ from celery import shared_task
 from . import distribution
 
 
-@shared_task
+# Acknowledged only when done, and handed back if the worker dies meanwhile (the global
+# settings say so too; a close must not rely on them): a close cut off by a killed worker
+# runs again, on another worker, after the broker's visibility timeout.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def close_previous_period() -> list[str]:
     """Close the month just ended, and any earlier one a stopped scheduler
     missed. Idempotent: a closed month is skipped, and a close is one

@@ -5,7 +5,8 @@ set rules, close periods and run payouts; auditors read everything here, with
 personal data masked. Rules, periods, payouts and the ledger are written only
 by their services, so their listings are read-only for everyone
 (``ReadOnlyPolicy``) and change only through the action views of
-``admin_views``, which call those services.
+``admin_views``, which call those services. The audit trail (变更记录,
+``audit_views``) joins this menu, and the objects' headers link to theirs.
 """
 
 from django.urls import path, reverse
@@ -13,15 +14,16 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic import EditView, IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import HeaderButton
 from wagtail.permissions import register_permission_policy
 
 from producers.admin_policies import ReadOnlyPolicy
 
-from . import admin_views, dashboard_views
+from . import admin_views, audit_views, dashboard_views
 from .attribution import household_attribution
+from .audit_views import AuditLinkMixin
 from .forms import ProducerPayoutAccountForm
 from .ledger import balance
 from .models import (
@@ -70,10 +72,11 @@ class ActionIndexView(IndexView):
 # Households ---------------------------------------------------------------------
 
 
-class HouseholdInspectView(InspectView):
+class HouseholdInspectView(AuditLinkMixin, InspectView):
     """A household with masks only, and the sales behind what it received in a period."""
 
     template_name = "aid_accounting/admin/household_inspect.html"
+    audit_source = "household"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -158,7 +161,9 @@ class RuleIndexView(ActionIndexView):
     action_permission = "aid_accounting.add_aidrule"
 
 
-class RuleInspectView(InspectView):
+class RuleInspectView(AuditLinkMixin, InspectView):
+    audit_source = "aidrule"
+
     @cached_property
     def header_more_buttons(self):
         buttons = super().header_more_buttons
@@ -190,11 +195,16 @@ class AidRuleViewSet(ReadOnlyViewSet):
     list_filter = ["pool", "producer"]
 
 
+class PoolInspectView(AuditLinkMixin, InspectView):
+    audit_source = "aidpool"
+
+
 class AidPoolViewSet(ModelViewSet):
     model = AidPool
     icon = "group"
     menu_label = _("帮扶资金池")
     inspect_view_enabled = True
+    inspect_view_class = PoolInspectView
     copy_view_enabled = False
     list_display = ["name", "weighting", "created_at"]
     form_fields = ["name", "villages", "households", "weighting"]
@@ -206,13 +216,22 @@ class PeriodIndexView(ActionIndexView):
     action_permission = "aid_accounting.close_accountingperiod"
 
 
+class PeriodInspectView(AuditLinkMixin, InspectView):
+    audit_source = "accountingperiod"
+
+
 class AccountingPeriodViewSet(ReadOnlyViewSet):
     model = AccountingPeriod
     icon = "date"
     menu_label = _("会计期间")
     index_view_class = PeriodIndexView
+    inspect_view_class = PeriodInspectView
     inspect_template_name = "aid_accounting/admin/period_inspect.html"
     list_display = ["code", "status", "closed_at", "closed_by"]
+
+
+class PayoutAccountEditView(AuditLinkMixin, EditView):
+    audit_source = "producerpayoutaccount"
 
 
 class ProducerPayoutAccountViewSet(ModelViewSet):
@@ -224,6 +243,7 @@ class ProducerPayoutAccountViewSet(ModelViewSet):
     icon = "password"
     menu_label = _("生产者收款账户")
     copy_view_enabled = False
+    edit_view_class = PayoutAccountEditView
     list_display = [
         "producer",
         Column("masked_holder_name", label=_("户名")),
@@ -242,11 +262,16 @@ class BatchIndexView(ActionIndexView):
     action_permission = "aid_accounting.add_payoutbatch"
 
 
+class BatchInspectView(AuditLinkMixin, InspectView):
+    audit_source = "payoutbatch"
+
+
 class PayoutBatchViewSet(ReadOnlyViewSet):
     model = PayoutBatch
     icon = "doc-full"
     menu_label = _("付款批次")
     index_view_class = BatchIndexView
+    inspect_view_class = BatchInspectView
     inspect_template_name = "aid_accounting/admin/batch_inspect.html"
     list_display = ["__str__", "status", "total_fen", "created_by", "created_at", "approved_by"]
     list_filter = ["kind", "status"]
@@ -292,6 +317,8 @@ class AidAccountingGroup(ModelViewSetGroup):
     menu_label = _("帮扶核算")
     menu_icon = "table"
     menu_order = 310
+    # Menu items registered with this hook join the group's menu (the audit trail).
+    submenu_hook = "register_aid_accounting_menu_item"
     items = (
         AidRuleViewSet("aid_rules"),
         AidPoolViewSet("aid_pools"),
@@ -312,6 +339,19 @@ def register_dashboard_urls():
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
     return dashboard_views.menu_item()
+
+
+@hooks.register("register_admin_urls")
+def register_audit_trail_urls():
+    return audit_views.urls()
+
+
+@hooks.register(AidAccountingGroup.submenu_hook)
+def register_audit_trail_menu_item():
+    return audit_views.menu_item()
+
+
+hooks.register("register_snippet_listing_buttons", audit_views.variant_listing_button)
 
 
 @hooks.register("register_admin_viewset")

@@ -1,82 +1,464 @@
-"""Storefront pages against a bare Django page, served the same way in the same run.
+"""Storefront pages against two bare pages, all served by gunicorn in the same run.
 
-Each page is requested through Django's full WSGI stack (middleware, sessions,
-templates) by the test client, on the database the settings point at (run
-`make seed` first). Prints median and 95th-percentile latency and SQL queries
-per request; the bare page is the baseline for the ratio column.
+The shop runs in production mode (DEBUG off, WhiteNoise, Redis cache) on its own
+PostgreSQL database, ``aid_shop_bench``: migrated, seeded with the demo township
+(``manage.py seed_demo``) and topped up to 200 live products, published as the demo
+publishes its own. Two bare pages, each one view rendering one small template, are
+the baselines:
 
-    .venv/bin/python bench/pages.py [--requests 200]
+- the project's bare page (bench/project_bare/): inside the project, with the shop's
+  settings, its whole middleware stack and its context processors, served as the
+  shop is. The ceiling for any page of this project; the targets are shares of it.
+- the Django ceiling (bench/bare/): minimal settings, no middleware, no database.
+
+wrk loads them and each storefront page alternately, a second at a time, so all see
+the same machine at the same moments. Each page is measured uncached (no cache of the
+shop's at all), for a signed-in buyer (the page cache on but never serving them; the
+product cards cached) and with the anonymous-page cache (shop.page_cache).
+
+    .venv/bin/python bench/pages.py [--seconds 10] [--connections 4]
+
+Prints the figures and writes them into docs/benchmarks.md (its bench:pages section,
+keeping the notes written by hand between its ``<!-- notes -->`` markers).
 """
 
 import argparse
+import datetime
 import os
+import re
 import statistics
+import subprocess
 import sys
-import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-import django
+from bench import common, serving  # noqa: E402
 
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.http import HttpResponse  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import path  # noqa: E402
-
-from config.urls import urlpatterns as site_urlpatterns  # noqa: E402
-from shop.models import ProductPage  # noqa: E402
+DATABASE = "aid_shop_bench"
+PROJECT_BARE_PATH = "bench-bare/"  # bench/project_bare/urls.py
+PRODUCTS = 200
+CACHE_SECONDS = "300"
+# The targets of issue #9, as a share of the project's bare page's requests per second.
+UNCACHED_TARGETS = {"category listing": 0.10, "product page": 0.15}
+CACHED_TARGET = 0.6
 
 
-def bare_page(request):
-    return HttpResponse("<!DOCTYPE html><title>bare</title><p>bare Django page</p>")
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    page_cache_seconds: str
+    signed_in: bool  # the visitor sends a signed-in buyer's session cookie
 
 
-urlpatterns = [path("__bare__/", bare_page), *site_urlpatterns]
+# Uncached: the anonymous-page cache off, and with it the card fragments. Signed in:
+# the cache on, as in production, but a signed-in buyer's pages are never served from
+# it; their product cards are (warm from earlier requests). Cached: an anonymous visitor.
+UNCACHED = Mode("uncached", "0", signed_in=False)
+SIGNED_IN = Mode("signed in", CACHE_SECONDS, signed_in=True)
+CACHED = Mode("cached", CACHE_SECONDS, signed_in=False)
+MODES = (UNCACHED, SIGNED_IN, CACHED)
+BUYER = "bench-buyer"
 
 
-def measure(client: Client, url: str, requests: int) -> tuple[float, float, int]:
-    for _ in range(5):  # warm caches and lazy imports
-        assert client.get(url).status_code == 200, url
-    timings = []
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    queries = len(captured)
-    for _ in range(requests):
-        start = time.perf_counter()
-        client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-    timings.sort()
-    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], queries
+@dataclass(frozen=True)
+class Row:
+    page: str
+    mode: Mode
+    load: serving.Load
+    project_bare: serving.Load  # the project's bare page's run just before this one
+    bare: serving.Load  # the Django ceiling's run just before that
+    queries: int
+
+    @property
+    def ratio(self) -> float:
+        """Over the project's bare page: what the targets are set against."""
+        return self.load.requests_per_second / self.project_bare.requests_per_second
+
+    @property
+    def django_ratio(self) -> float:
+        return self.load.requests_per_second / self.bare.requests_per_second
+
+    @property
+    def target(self) -> float | None:
+        return CACHED_TARGET if self.mode is CACHED else UNCACHED_TARGETS.get(self.page)
+
+
+def production_env() -> dict[str, str]:
+    """The shop's environment in production mode, on the bench's database and cache."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "SECRET_KEY": "bench-only-" + "k" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        # The development key: the bench's data is demo data, and every run (the
+        # seeding ones in development mode too) must read what earlier runs wrote.
+        "FIELD_ENCRYPTION_KEY": "Wm9uZ1dvcmtzLWRldi1vbmx5LWtleS0wMDAwMDAwMDA=",
+        "DATABASE_URL": f"{common.POSTGRES_SERVER}/{DATABASE}",
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/6"),
+        "MEDIA_ROOT": f"/tmp/{DATABASE}-media",
+        # Plain HTTP on 127.0.0.1: no proxy in front to terminate TLS.
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def ensure_database() -> None:
+    """Create the bench database once; later runs reuse it (seeding is idempotent)."""
+    import psycopg
+
+    with psycopg.connect(f"{common.POSTGRES_SERVER}/postgres", autocommit=True) as server:
+        exists = server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
+        if exists.fetchone() is None:
+            server.execute(f"CREATE DATABASE \"{DATABASE}\" ENCODING 'UTF8' TEMPLATE template0")
+
+
+def seed(env: dict[str, str]) -> None:
+    # seed_demo refuses production mode (its passwords are public): it runs in
+    # development mode, on the same database.
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
+    subprocess.run([*manage, "seed_demo"], env={**env, "DJANGO_DEBUG": "1"}, check=True)
+
+
+def top_up_products(*, total: int) -> int:
+    """Publish more products, copies of the demo's under the same producers, until
+    ``total`` are live; returns how many were added."""
+    from producers.models import ProducerPage
+    from shop.demo import PRODUCTS as DEMO_PRODUCTS
+    from shop.demo import photo_for
+    from shop.models import Category, ProductPage, ProductVariant
+
+    specs = [spec for spec in DEMO_PRODUCTS if spec.live]
+    producer_pages = {
+        page.producer.code: page for page in ProducerPage.objects.select_related("producer")
+    }
+    categories = {category.slug: category for category in Category.objects.all()}
+    live = ProductPage.objects.live().count()
+    for number in range(live, total):
+        spec = specs[number % len(specs)]
+        product = ProductPage(
+            title=f"{spec.title}（{number}号）",
+            slug=f"bench-{number}",
+            summary=spec.summary,
+            category=categories[spec.category_slug],
+            origin=spec.origin,
+            image=photo_for(title=spec.title, slug=spec.slug, shape=spec.shape, colour=spec.colour),
+            description=f"<p>{spec.summary}</p>",
+        )
+        producer_pages[spec.producer_code].add_child(instance=product)
+        product.save_revision().publish()
+        for order, (name, price_fen, unit, grams, stock) in enumerate(spec.variants):
+            ProductVariant.objects.create(
+                product=product,
+                name=name,
+                price_fen=price_fen,
+                unit=unit,
+                net_weight_grams=grams,
+                stock=stock,
+                sort_order=order,
+            )
+    return max(0, total - live)
+
+
+def bench_pages() -> dict[str, str]:
+    from shop.models import ProductPage
+
+    tomato = ProductPage.objects.live().get(slug="greenhouse-tomato")
+    return {
+        "home": "/",
+        "category listing": "/categories/vegetables/",
+        "product page": tomato.url,
+        "search": "/search/?q=番茄",
+    }
+
+
+def buyer_session() -> str:
+    """A session cookie of a signed-in buyer (in the bench's database, as a real one)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    buyer, _ = get_user_model().objects.get_or_create(
+        username=BUYER, defaults={"email": f"{BUYER}@example.com"}
+    )
+    client = Client()
+    client.force_login(buyer)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def count_queries(url: str, *, mode: Mode, cookie: str) -> int:
+    """SQL queries for a request of the mode's visitor, after one to warm up
+    (renditions are made on a page's first view; the caches store what they keep)."""
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    headers = {"cookie": cookie} if mode.signed_in else {}
+    with override_settings(PAGE_CACHE_SECONDS=int(mode.page_cache_seconds)):
+        Client(headers=headers).get(url)
+        with CaptureQueriesContext(connection) as captured:
+            response = Client(headers=headers).get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(captured)
+
+
+def load_pages(
+    *, pages: dict[str, str], env: dict[str, str], mode: Mode, bare_url: str, cookie: str, args
+) -> list[Row]:
+    rows = []
+    env = {**env, "PAGE_CACHE_SECONDS": mode.page_cache_seconds}
+    project_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.project_bare.settings"}
+    headers = {"Cookie": cookie} if mode.signed_in else None
+    with (
+        serving.gunicorn(app="config.wsgi:application", env=env) as base,
+        serving.gunicorn(app="bench.project_bare.wsgi:application", env=project_env) as project,
+    ):
+        project_url = f"{project}/{PROJECT_BARE_PATH}"
+        serving.wrk(project_url, seconds=1, connections=1, threads=1)
+        for name, path in pages.items():
+            url = base + quote(path, safe="/?=&")  # wrk sends the URL as given
+            # Warm up: renditions are made on a page's first view, the caches fill.
+            serving.wrk(url, seconds=1, connections=1, threads=1, headers=headers)
+            bare, project_bare, load = alternately(
+                [(bare_url, None), (project_url, None), (url, headers)],
+                seconds=args.seconds,
+                connections=args.connections,
+            )
+            bad = load.bad_responses + bare.bad_responses + project_bare.bad_responses
+            if bad:
+                sys.exit(f"{name}: {bad} bad responses (the page's and the bare pages')")
+            queries = count_queries(path, mode=mode, cookie=cookie)
+            row = Row(name, mode, load, project_bare, bare, queries)
+            print_row(row)
+            rows.append(row)
+    return rows
+
+
+def alternately(
+    targets: list[tuple[str, dict[str, str] | None]], *, seconds: int, connections: int
+) -> list[serving.Load]:
+    """Load each (URL, headers) in turn one second at a time, ``seconds`` rounds, so
+    that all see the machine's load as it comes and goes (it is shared); returns each
+    one's load over its rounds: the mean requests/s, the median of the rounds' p50
+    and p99."""
+    rounds: list[list[serving.Load]] = [[] for _ in targets]
+    for _ in range(seconds):
+        for runs, (url, headers) in zip(rounds, targets, strict=True):
+            runs.append(serving.wrk(url, seconds=1, connections=connections, headers=headers))
+    return [
+        serving.Load(
+            requests_per_second=statistics.mean(run.requests_per_second for run in runs),
+            p50_ms=statistics.median(run.p50_ms for run in runs),
+            p99_ms=statistics.median(run.p99_ms for run in runs),
+            requests=sum(run.requests for run in runs),
+            bad_responses=sum(run.bad_responses for run in runs),
+        )
+        for runs in rounds
+    ]
+
+
+def print_row(row: Row) -> None:
+    target = f"≥ {row.target:.2f}" if row.target else ""
+    print(
+        f"{row.page:18} {row.mode.name:9} {row.load.requests_per_second:9.1f} "
+        f"{row.load.p50_ms:8.1f} {row.load.p99_ms:8.1f} {row.ratio:9.2f} "
+        f"{row.django_ratio:9.2f} {target:>7} "
+        f"{row.queries:8d}   (bare: project {row.project_bare.requests_per_second:.0f}, "
+        f"Django {row.bare.requests_per_second:.0f})",
+        flush=True,
+    )
+
+
+def _baseline(label: str, loads: list[serving.Load], *, project: float, django: float) -> list:
+    rate = statistics.median(load.requests_per_second for load in loads)
+    return [
+        label,
+        "",
+        f"{rate:.0f}",
+        f"{statistics.median(load.p50_ms for load in loads):.1f}",
+        f"{statistics.median(load.p99_ms for load in loads):.1f}",
+        f"{rate / project:.2f}",
+        f"{rate / django:.2f}",
+        "",
+        "",
+    ]
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+NOTES_START, NOTES_END = "<!-- notes -->", "<!-- /notes -->"
+
+
+def kept_notes() -> str:
+    """The hand-written notes of the section as it stands, to write back unchanged."""
+    text = common.BENCHMARKS_MD.read_text(encoding="utf-8")
+    found = re.search(re.escape(NOTES_START) + r".*?" + re.escape(NOTES_END), text, re.DOTALL)
+    return found[0] if found else f"{NOTES_START}\n{NOTES_END}"
+
+
+def report(rows: list[Row], *, args, machine: str, load_before: str, load_after: str) -> str:
+    project_rate = statistics.median(row.project_bare.requests_per_second for row in rows)
+    django_rate = statistics.median(row.bare.requests_per_second for row in rows)
+    table = [
+        _baseline(
+            "project's bare page (target basis)",
+            [row.project_bare for row in rows],
+            project=project_rate,
+            django=django_rate,
+        ),
+        _baseline(
+            "bare Django page (Django ceiling)",
+            [row.bare for row in rows],
+            project=project_rate,
+            django=django_rate,
+        ),
+    ]
+    for row in rows:
+        met = "" if row.target is None else (" ✓" if row.ratio >= row.target else " ✗")
+        table.append(
+            [
+                row.page,
+                row.mode.name,
+                f"{row.load.requests_per_second:.0f}",
+                f"{row.load.p50_ms:.1f}",
+                f"{row.load.p99_ms:.1f}",
+                f"{row.ratio:.2f}",
+                f"{row.django_ratio:.2f}",
+                f"≥ {row.target:.2f}{met}" if row.target else "",
+                str(row.queries),
+            ]
+        )
+    markdown = common.markdown_table(
+        [
+            "page",
+            "",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "× project bare",
+            "× Django bare",
+            "target (× project bare)",
+            "queries",
+        ],
+        table,
+        align="llrrrrrlr",
+    )
+    project_rates = [row.project_bare.requests_per_second for row in rows]
+    django_rates = [row.bare.requests_per_second for row in rows]
+    return f"""## Storefront pages against bare pages (`bench/pages.py`)
+
+```sh
+make bench                                   # everything, or only this:
+.venv/bin/python bench/pages.py --seconds 10
+```
+
+The shop in production mode (DEBUG off, WhiteNoise, Redis cache) on PostgreSQL
+(`{DATABASE}`: the demo township plus copies of its products, {PRODUCTS} live products),
+each server gunicorn with 2 sync workers, against two baselines, each one view rendering
+the same small template:
+
+- **project's bare page** (`bench/project_bare/`): inside the project, with the shop's
+  settings, its whole middleware stack and context processors, served by gunicorn as the
+  shop is. The ceiling for any page of this project: **the targets are shares of it**
+  ("× project bare").
+- **bare Django page** (`bench/bare/`): minimal settings, no middleware, no database. The
+  ceiling for any Django page on this machine ("× Django bare", for reference).
+
+wrk loads them alternately, one second each, {args.seconds} rounds a page with
+{args.connections} connections: the Django page, the project's, the storefront page,
+again, so that all three see the shared machine's load as it comes and goes; req/s is
+the mean over the rounds, p50 and p99 the median of the rounds' (short rounds: read the
+p99 as a rough tail). Each ratio is over the bare pages' rounds of the same page. Three
+ways of serving each page:
+
+- **uncached**: the anonymous-page cache off (`PAGE_CACHE_SECONDS=0`), and with it the
+  product-card fragments it keeps; every page is rendered and queried for. Only what a
+  running site always has is warm: the listing photos' renditions exist (made on a
+  warm-up request) and Wagtail's per-process rendition cache and its site roots (in
+  Redis) are filled.
+- **signed in**: the cache on, as in production, for a signed-in buyer (wrk sends their
+  session cookie): their pages are never served from the cache and are rendered for
+  them, with their session and user read, but the product cards come from the cache
+  (warm from the warm-up request, retired by the same changes as whole pages).
+- **cached**: the anonymous-page cache serving a visitor with no session, as wrk is
+  (`shop.page_cache.PageCacheMiddleware`, before the session middleware).
+
+Queries are a second request's, from Django's test client, by the same visitor.
+Targets (issue #9), as shares of the project's bare page: uncached listing ≥ 0.10 and
+product page ≥ 0.15 (shown for the signed-in rows too), cached pages ≥ 0.6.
+
+{datetime.date.today():%Y-%m-%d}, {machine}, shared with other work: load
+average {load_before} before the run, {load_after} after it (1, 5, 15 min). Across the
+pages, the project's bare page ran at {min(project_rates):.0f} to {max(project_rates):.0f}
+requests/s, the Django page at {min(django_rates):.0f} to {max(django_rates):.0f}:
+
+{markdown}
+
+{kept_notes()}
+"""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--seconds", type=int, default=10, help="rounds of one second each, per page"
+    )
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument(
+        "--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone"
+    )
     args = parser.parse_args()
+    serving.check_wrk()
 
-    product = ProductPage.objects.live().first()
-    if product is None:
-        sys.exit("No products: run `make seed` (or manage.py seed_demo) first.")
-    pages = [
-        ("bare Django page (baseline)", "/__bare__/"),
-        ("home", "/"),
-        ("producers index", "/producers/"),
-        ("product page", product.url),
-    ]
-    with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
-        client = Client()
-        print(f"{connection.vendor}, {args.requests} requests per page, in-process WSGI")
-        print(f"{'page':32} {'median ms':>10} {'p95 ms':>8} {'× bare':>7} {'queries':>8}")
-        baseline = None
-        for name, url in pages:
-            median, p95, queries = measure(client, url, args.requests)
-            baseline = baseline or median
-            print(f"{name:32} {median:10.2f} {p95:8.2f} {median / baseline:7.1f} {queries:8d}")
+    env = production_env()
+    ensure_database()
+    seed(env)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    added = top_up_products(total=PRODUCTS)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    cache.clear()
+    load_before = load_average()
+    print(f"{added} products added to reach {PRODUCTS}; {common.machine()}; load {load_before}")
+
+    pages = bench_pages()
+    bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.bare.settings"}
+    rows = []
+    print(
+        f"{'page':18} {'mode':9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'× project':>9} "
+        f"{'× Django':>9} {'target':>7} {'queries':>8}"
+    )
+    cookie = buyer_session()
+    with serving.gunicorn(app="bench.bare.wsgi:application", env=bare_env) as bare_url:
+        for mode in MODES:
+            rows += load_pages(
+                pages=pages, env=env, mode=mode, bare_url=bare_url + "/", cookie=cookie, args=args
+            )
+    load_after = load_average()
+    print(f"load average {load_after}")
+    if not args.no_write:
+        body = report(
+            rows,
+            args=args,
+            machine=common.machine(),
+            load_before=load_before,
+            load_after=load_after,
+        )
+        common.write_section(name="pages", body=body)
+        print(f"Written to {common.BENCHMARKS_MD.relative_to(ROOT)}.")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,35 @@
+import logging
 import os
 
 from celery import Celery
+from celery import Task as BaseTask
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+logger = logging.getLogger(__name__)
+
+
+class Task(BaseTask):
+    """Every task of the shop: if the broker cannot take it (Redis down), it runs here
+    and now instead, so a sale's e-mail is sent late in the request rather than lost.
+
+    Tasks are idempotent (DESIGN §9), so running one in the web process is always
+    correct, only slower. A task whose result someone waits for should not be queued
+    from a request anyway. Publishing gives up after CELERY_TASK_PUBLISH_RETRY_POLICY.
+    """
+
+    def apply_async(self, args=None, kwargs=None, task_id=None, *rest, **options):
+        try:
+            return super().apply_async(args, kwargs, task_id, *rest, **options)
+        except OperationalError as error:
+            logger.warning("Broker unavailable (%s): running %s in this process", error, self.name)
+            # throw=False: the change that queued it has committed; a failure is logged
+            # by Celery and must not turn the buyer's page into an error.
+            return self.apply(args, kwargs, task_id=task_id, throw=False)
+
+
 # ``config`` is not a Django app, so autodiscovery would not find its tasks.
-app = Celery("aid_shop", include=["config.tasks"])
+app = Celery("aid_shop", include=["config.tasks"], task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -113,7 +113,13 @@ def cache_from_url(name: str) -> dict:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aid-shop"}
     scheme = urlsplit(url).scheme
     if scheme in {"redis", "rediss"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        # Fails open (config/cache.py), and gives up quickly: a page must not wait
+        # long on a cache that does not answer.
+        return {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     if scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aid-shop"}
     raise ConfigurationError(f"{name} must start with redis:// or locmem:// (got {scheme!r}).")

@@ -16,6 +16,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
     English; resolving it in the language its prefix names finds the Chinese twin.
     """
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    language = translation.get_language_from_path(urlsplit(next_url).path)
+    try:
+        path = urlsplit(next_url).path
+    except ValueError:  # e.g. "//[", an unclosed IPv6 host; Django's view refuses it anyway
+        path = ""
+    language = translation.get_language_from_path(path)
     with translation.override(language or settings.LANGUAGE_CODE):
         return django_set_language(request)

@@ -9,6 +9,7 @@ FIELD_ENCRYPTION_KEY and turns on the HTTPS protections.
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from .env import (
@@ -73,12 +74,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database that refuses connections gives a 503 page, not a 500 (config/unavailable.py).
+    "config.unavailable.DatabaseUnavailableMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.security.AdminContentSecurityPolicyMiddleware",
+    # Before the session and everything after it: a cached page for a visitor with no
+    # session cookie is served from here (shop.page_cache), after the HTTPS redirect,
+    # static files and the CSP header, which every response needs.
+    "shop.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After sessions, CSRF, users and messages: it decides which pages are stored.
+    "shop.page_cache.PageCacheViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -107,6 +118,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # Last: it replaces the CSRF token in pages rendered for the page cache.
+                "shop.page_cache.csrf_placeholder",
             ],
         },
     },
@@ -129,7 +142,24 @@ else:
     INSTALLED_APPS.append("django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": cache_from_url("CACHE_URL")}
+CACHES = {
+    "default": cache_from_url("CACHE_URL"),
+    # Wagtail writes every image rendition a page shows to its cache, even one it
+    # found prefetched: 24 writes to Redis per listing page. In process memory they
+    # cost little; each process fills its own (a few hundred bytes a rendition).
+    "renditions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "renditions",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+}
+# Anonymous storefront pages are cached this long (shop.page_cache); 0 turns it off.
+# On by default only in production with a shared cache (Redis): a local-memory cache
+# is per process, so one process could not retire the pages another has stored.
+PAGE_CACHE_SECONDS = env_int(
+    "PAGE_CACHE_SECONDS",
+    300 if PRODUCTION and not CACHES["default"]["BACKEND"].endswith("LocMemCache") else 0,
+)
 
 # Authentication ------------------------------------------------------------
 
@@ -151,11 +181,19 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_ADAPTER = "shop.account_adapter.AccountAdapter"
+# django-axes locks an account out after AXES_FAILURE_LIMIT failures in all three
+# log-ins alike; allauth keeps only its per-address limit, so its own per-account one
+# does not answer the shop's log-in first, differently and for a shorter time.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# One count per account however it was named: user name, e-mail or mobile number.
+AXES_USERNAME_CALLABLE = "config.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 
 # Internationalisation: Simplified Chinese first, English second -------------
 
@@ -197,6 +235,10 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 15 * 1024 * 1024
 WAGTAIL_WORKFLOW_ENABLED = True
+# The admin calls no outside server: no avatars from Gravatar (staff e-mail hashes),
+# no release check (both also unreachable from many networks in China).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Celery: with no broker configured, tasks run eagerly in-process ---------------
 
@@ -211,6 +253,20 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With the broker down, publishing gives up within seconds and the task runs in the
+# process that queued it (config.celery.Task): a buyer's page must not hang on Redis.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+# Redis never takes a task back from a worker that died holding it (kill -9, a lost
+# machine): another worker restores it this many seconds after it was taken. Keep it
+# longer than the longest task, or a slow task also starts a second time (harmless, as
+# every task is idempotent, but wasted).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "shop.tasks.expire_unpaid_orders", "schedule": 60.0},
@@ -272,7 +328,37 @@ FIELD_ENCRYPTION_KEYS = env_fernet_keys(
     required=PRODUCTION,
 )
 
-# Production hardening --------------------------------------------------------
+# Security headers and cookies ------------------------------------------------
+
+# No inline script or style anywhere in the shop or the portal: every script is a
+# file under static/js. The admin gets a relaxed copy (config.security), the Stripe
+# page Stripe's own sources (shop.payments.views).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-src": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    # Paying by Alipay through Stripe answers the order's POST with a redirect to
+    # Stripe and on to Alipay, and browsers hold form redirects to form-action too.
+    "form-action": [CSP.SELF]
+    + (["https://hooks.stripe.com", "https://*.alipay.com"] if _stripe else []),
+    "upgrade-insecure-requests": PRODUCTION,
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -282,7 +368,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_REFERRER_POLICY = "same-origin"
+    LANGUAGE_COOKIE_SECURE = True
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,8 @@ from shop.payments import urls as payment_urls
 from .health import healthz
 from .i18n import set_language
 
+handler500 = "config.unavailable.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),

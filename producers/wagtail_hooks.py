@@ -5,7 +5,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .access import provision_producer
-from .admin_policies import ReadOnlyPolicy
+from .admin_policies import ListersOnlyChooserViewSet, ReadOnlyPolicy
 from .models import MemberProfile, PortalActivity, Producer, Village
 
 
@@ -30,6 +30,7 @@ class ProducerViewSet(SnippetViewSet):
 class MemberProfileViewSet(SnippetViewSet):
     model = MemberProfile
     icon = "mobile-alt"
+    chooser_viewset_class = ListersOnlyChooserViewSet  # members' mobile numbers
     menu_label = _("成员手机号")
     list_display = ["user", "mobile"]
     search_fields = ["mobile"]
@@ -40,6 +41,7 @@ class PortalActivityViewSet(SnippetViewSet):
 
     model = PortalActivity
     icon = "history"
+    chooser_viewset_class = ListersOnlyChooserViewSet  # every producer's record
     menu_label = _("门户操作记录")
     list_display = ["created_at", "user", "producer", "summary"]
     list_filter = ["producer", "action"]

@@ -20,7 +20,9 @@ def adjust_stock(request, variant_id: int):
     form = StockAdjustmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            stock = inventory.adjust(variant_id=variant.pk, delta=form.cleaned_data["delta"])
+            stock = inventory.adjust(
+                variant_id=variant.pk, delta=form.cleaned_data["delta"], actor=request.user
+            )
         except inventory.OutOfStock:
             form.add_error("delta", _("库存不足，无法减少这么多。"))
         else:

@@ -117,6 +117,9 @@ class RefundForm(forms.Form):
         return data
 
 
+# The largest id a database row can have (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
 OFFLINE_METHODS = [("bank_transfer", _("银行转账")), ("cash", _("现金"))]
 
 
@@ -150,11 +153,17 @@ class OfflineSaleForm(CheckoutForm):
             if not row.strip():
                 continue
             parts = row.split()
-            if len(parts) != 2 or not all(part.isdigit() for part in parts):
+            # isdecimal, not isdigit: "²" is a digit that int() refuses; and at most
+            # 19 digits, as int() refuses over 4300 and no id has more than 19.
+            if len(parts) != 2 or not all(part.isdecimal() and len(part) <= 19 for part in parts):
                 raise forms.ValidationError(
                     _("第 %(row)s 行应为“规格编号 数量”。") % {"row": number}
                 )
             variant_id, quantity = int(parts[0]), int(parts[1])
+            if variant_id > MAX_ID:  # no such id; past 2**63 SQLite would overflow
+                raise forms.ValidationError(
+                    _("第 %(row)s 行应为“规格编号 数量”。") % {"row": number}
+                )
             if not 1 <= quantity <= 100_000:
                 raise forms.ValidationError(_("第 %(row)s 行的数量不合理。") % {"row": number})
             items.append((variant_id, quantity))

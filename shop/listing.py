@@ -28,6 +28,7 @@ from wagtail.models import Page, WorkflowState
 from producers.access import ensure_collection
 from producers.models import Producer, ProducerPage
 
+from . import page_cache
 from .models import Category, ProductPage, ProductVariant
 from .photos import PreparedPhoto
 
@@ -150,10 +151,16 @@ def _check_variants(rows: list[VariantRow], existing_ids: set[int]) -> None:
         raise ListingError(_("至少要有一个在售的规格。"))
 
 
-def _save_variants(product: ProductPage, rows: list[VariantRow]) -> None:
+# The change reason of the variants' history records written here.
+PORTAL_EDIT = "producer_portal"
+
+
+def _save_variants(product: ProductPage, rows: list[VariantRow], user: AbstractBaseUser) -> None:
+    before = {variant.pk: variant for variant in product.variants.all()}
+    changed = []
     for order, row in enumerate(rows):
         if row.variant_id is None:
-            ProductVariant.objects.create(
+            variant = ProductVariant(
                 product=product,
                 name=row.name,
                 price_fen=row.price_fen,
@@ -161,16 +168,33 @@ def _save_variants(product: ProductPage, rows: list[VariantRow]) -> None:
                 stock=row.opening_stock,
                 sort_order=order,
             )
-        else:
-            # update(), not save(): save() would write back the stock read
-            # earlier and undo what orders took meanwhile.
-            ProductVariant.objects.filter(pk=row.variant_id, product=product).update(
-                name=row.name,
-                price_fen=row.price_fen,
-                unit=row.unit,
-                is_active=row.is_active,
-                sort_order=order,
-            )
+            variant._history_user = user  # simple-history's "who" for this save
+            variant._change_reason = PORTAL_EDIT
+            variant.save()
+            continue
+        terms = {
+            "name": row.name,
+            "price_fen": row.price_fen,
+            "unit": row.unit,
+            "is_active": row.is_active,
+            "sort_order": order,
+        }
+        # update(), not save(): save() would write back the stock read
+        # earlier and undo what orders took meanwhile.
+        ProductVariant.objects.filter(pk=row.variant_id, product=product).update(**terms)
+        old = before[row.variant_id]
+        if any(getattr(old, name) != value for name, value in terms.items()):
+            changed.append(row.variant_id)
+    # update() writes no history, so the price and name changes are recorded
+    # here, as the rows now are (stock included, as orders left it).
+    ProductVariant.history.bulk_history_create(
+        ProductVariant.objects.filter(pk__in=changed),
+        update=True,
+        default_user=user,
+        default_change_reason=PORTAL_EDIT,
+    )
+    # update() sends no signal, and the variants show at once on a live product.
+    page_cache.invalidate()
 
 
 @transaction.atomic
@@ -221,7 +245,7 @@ def save_product_draft(
     elif not draft.live:
         draft.save()
     draft.save_revision(user=user, log_action=True)
-    _save_variants(draft, variants)
+    _save_variants(draft, variants, user)
     return draft
 
 

@@ -20,7 +20,9 @@ def queue_order_email(order: Order, kind: str, key: str = "") -> None:
     transaction.on_commit(partial(send_order_email.delay, order.pk, kind, key))
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+# Nobody reads its result: queueing it then never touches the result store, so it
+# works with Redis down (config.celery.Task runs it in-process).
+@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=60)
 def send_order_email(self, order_id: int, kind: str, key: str = "") -> bool:
     """Idempotent: an OrderEvent records the e-mail, so a retry never sends it twice."""
     if kind not in KINDS:

@@ -42,6 +42,12 @@ def _flag_for_review(order: Order, reason: str, *, actor=None) -> Order:
 
 
 @transaction.atomic
+def flag_for_review(*, order_id: int, reason: str, actor=None) -> Order:
+    """Ask a person to look at the order (the admin lists flagged orders)."""
+    return _flag_for_review(_locked(order_id), reason, actor=actor)
+
+
+@transaction.atomic
 def mark_paid(
     *,
     order_id: int,
@@ -55,27 +61,45 @@ def mark_paid(
     transfer is recorded after it arrived). The same payment confirmed twice
     changes nothing; a wrong amount, a payment for a cancelled order or a
     second, distinct payment (``duplicate``: the buyer paid twice) is flagged
-    for review instead (a person decides whether to refund)."""
+    for review instead (a person decides whether to refund).
+
+    A payment that lands after the order expired (the buyer paid at the last
+    minute, the gateway told us late) still buys the goods if they are in stock:
+    the order takes its stock again and is paid. If not, it is flagged: selling
+    stock that is gone would oversell."""
     order = _locked(order_id)
-    if order.status != Order.Status.AWAITING_PAYMENT:
-        if order.status == Order.Status.CANCELLED:
+    full = amount_fen == order.total_fen and currency.lower() == "cny"
+    if order.status == Order.Status.CANCELLED:
+        if duplicate or not full or not _expired(order):
             return _flag_for_review(
                 order, _("订单已取消后收到付款 %(amount)s 分，需要退款。") % {"amount": amount_fen}
             )
+        if not _reserve_again(order):
+            return _flag_for_review(
+                order,
+                _("订单超时取消后收到付款 %(amount)s 分，库存已不足，需要退款。")
+                % {"amount": amount_fen},
+            )
+        return _pay(order, order.pay_after_expiry, actor=actor, paid_at=paid_at)
+    if order.status != Order.Status.AWAITING_PAYMENT:
         if duplicate:
             return _flag_for_review(
                 order,
                 _("订单已付款后又收到一笔付款 %(amount)s 分，需要退款。") % {"amount": amount_fen},
             )
         return order
-    if amount_fen != order.total_fen or currency.lower() != "cny":
+    if not full:
         return _flag_for_review(
             order,
             _("收到金额 %(amount)s %(currency)s 与应付 %(total)s 分不符。")
             % {"amount": amount_fen, "currency": currency, "total": order.total_fen},
         )
+    return _pay(order, order.pay, actor=actor, paid_at=paid_at)
+
+
+def _pay(order: Order, transition, *, actor, paid_at: datetime | None) -> Order:
     before = order.status
-    order.pay()
+    transition()
     order.paid_at = paid_at or timezone.now()
     order.save(update_fields=["status", "paid_at"])
     _record(order, "paid", before=before, actor=actor)
@@ -84,13 +108,29 @@ def mark_paid(
     return order
 
 
-def _cancel_locked(order: Order, *, actor, note: str) -> None:
+def _expired(order: Order) -> bool:
+    """Cancelled by ``expire_unpaid_orders``, not by a person (who meant it)."""
+    return order.events.filter(kind="expired").exists()
+
+
+def _reserve_again(order: Order) -> bool:
+    """Take an expired order's stock again: every line, or none."""
+    try:
+        with transaction.atomic():
+            for line in order.lines.all():
+                inventory.reserve(variant_id=line.variant_id, quantity=line.quantity)
+    except inventory.OutOfStock:
+        return False
+    return True
+
+
+def _cancel_locked(order: Order, *, actor, note: str, kind: str = "cancelled") -> None:
     before = order.status
     order.cancel()
     order.save(update_fields=["status"])
     for line in order.lines.all():
         inventory.release(variant_id=line.variant_id, quantity=line.quantity)
-    _record(order, "cancelled", before=before, actor=actor, note=note)
+    _record(order, kind, before=before, actor=actor, note=note)
 
 
 @transaction.atomic
@@ -114,7 +154,7 @@ def expire_unpaid_orders(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             order = _locked(order_id)
             if order.status == Order.Status.AWAITING_PAYMENT and order.expires_at < now:
-                _cancel_locked(order, actor=None, note=_("超时未付款，自动取消。"))
+                _cancel_locked(order, actor=None, note=_("超时未付款，自动取消。"), kind="expired")
                 expired += 1
     return expired
 

@@ -5,6 +5,8 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from producers.admin_policies import ListersOnlyChooserViewSet
+
 from .admin_views import adjust_stock, offline_sale, record_payment, refund_order
 from .models import Category, Order, ProductCertificate, ProductVariant
 
@@ -48,6 +50,7 @@ class OrderViewSet(SnippetViewSet):
 
     model = Order
     icon = "form"
+    chooser_viewset_class = ListersOnlyChooserViewSet  # buyers' orders
     menu_label = _("订单")
     menu_order = 150
     add_to_admin_menu = True

@@ -23,6 +23,7 @@ from django.core.cache import caches
 from django.core.management.color import no_style
 from django.db import connection
 from django.test.utils import override_settings
+from django.utils import translation
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SERVICE_MARKERS = ("postgres", "worker", "e2e")
@@ -34,6 +35,12 @@ def needs_service(reason: str) -> NoReturn:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: a missing service fails, it does not skip)", pytrace=False)
     pytest.skip(reason)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The production hasher is slow on purpose (about a second per password here);
+    # the suite types thousands of passwords and checks log-ins, not the hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
@@ -109,6 +116,13 @@ def empty_caches(cache_per_xdist_worker: None) -> None:
     Redis, an earlier run) leaks in: Wagtail caches site root paths, for one."""
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> None:
+    """Each test starts in Chinese: a request to an /en/ page leaves English active in
+    the thread (LocaleMiddleware does not undo it), and page.url would follow it."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -1,12 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
+from simple_history.models import HistoricalRecords
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from producers.models import Certificate, Producer, ProducerPage
+from producers.models import Certificate, Producer, ProducerPage, join_relations
 
 from ..chinese_text import index_tokens
 
@@ -136,6 +137,9 @@ class ProductPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        join_relations(
+            self, fields=("producer", "category", "image"), select_related=("producer__village",)
+        )
         context["variants"] = self.variants.filter(is_active=True)
         context["photos"] = self.photos.select_related("image")
         return context
@@ -191,6 +195,13 @@ class ProductVariant(models.Model):
     is_active = models.BooleanField(_("在售"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    # Price, name and "on sale" as edited in the admin and the portal, and
+    # stock as staff and producers correct it; not what orders take (see
+    # shop.inventory).
+    history = HistoricalRecords(
+        verbose_name=_("规格变更记录"), verbose_name_plural=_("规格变更记录")
+    )
+
     # Stock is not a form field: it changes only through shop.inventory.
     panels = [
         FieldPanel("product"),
@@ -220,6 +231,18 @@ class ProductVariant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.title} · {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Saving an existing row (the admin's edit form) must not write back the
+        # stock it read: orders take stock meanwhile by conditional UPDATE
+        # (shop.inventory), and writing the old figure would undo that.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "stock"
+            ]
+        super().save(*args, **kwargs)
 
 
 class ProductCertificate(Certificate):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
 from wagtail.admin.panels import FieldPanel
 
 from producers.mobile import validate_mobile
@@ -92,6 +93,10 @@ class ShippingPolicy(models.Model):
         FieldPanel("free_over_fen"),
         FieldPanel("excluded_provinces"),
     ]
+
+    history = HistoricalRecords(
+        verbose_name=_("运费规则变更记录"), verbose_name_plural=_("运费规则变更记录")
+    )
 
     class Meta:
         verbose_name = _("运费规则")
@@ -199,6 +204,11 @@ class Order(AddressFields):
 
     @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.CANCELLED)
     def cancel(self):
+        pass
+
+    # Money that arrives after the order expired: shop.orders takes the stock again first.
+    @transition(field=status, source=Status.CANCELLED, target=Status.PAID)
+    def pay_after_expiry(self):
         pass
 
     @transition(field=status, source=Status.PAID, target=Status.SHIPPED)

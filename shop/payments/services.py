@@ -6,15 +6,20 @@ import uuid
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from .. import orders
-from ..models import Order, Payment
+from ..models import Order, Payment, Refund
 from .gateways import PaymentStart, get_gateway
 
 
 class PaymentError(Exception):
     pass
+
+
+class PaymentNotConfirmed(Exception):
+    """News about a payment whose success we have not recorded yet: ask again later."""
 
 
 @transaction.atomic
@@ -70,6 +75,35 @@ def payment_succeeded(
         duplicate=paid_before,
     )
     return payment
+
+
+@transaction.atomic
+def refund_reported(*, payment_id: int, refunded_fen: int) -> str:
+    """The gateway says ``refunded_fen`` of the payment has been refunded in all.
+
+    Our own refunds are written (pending) before the gateway is asked
+    (``shop.refunds``), so they always cover what it reports. More than ours
+    means a refund made at the gateway itself (Stripe's Dashboard): the order,
+    its stock and the aid ledger still count that money, so a person must
+    look. Raises PaymentNotConfirmed before the payment's success is recorded,
+    so that the news is applied after it, not lost."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status != Payment.Status.SUCCEEDED:
+        raise PaymentNotConfirmed(payment_id)
+    ours = (
+        payment.refunds.exclude(status=Refund.Status.FAILED).aggregate(total=Sum("amount_fen"))[
+            "total"
+        ]
+        or 0
+    )
+    if refunded_fen <= ours:
+        return "refund already recorded"
+    orders.flag_for_review(
+        order_id=payment.order_id,
+        reason=_("支付平台显示已退款 %(refunded)s 分，本店只记录了 %(ours)s 分，需要核对。")
+        % {"refunded": refunded_fen, "ours": ours},
+    )
+    return "refund made outside the shop, needs review"
 
 
 @transaction.atomic

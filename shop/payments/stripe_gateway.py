@@ -10,6 +10,7 @@ module globals, so each call sees the current settings and nothing leaks
 between configurations (tests point ``STRIPE_API_BASE`` at a local fake).
 """
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -192,6 +193,12 @@ class StripeGateway:
             # SDK then fails on .get): only reached once the signature checked out.
             raise WebhookError("malformed payload") from error
         data = event.to_dict()
+        try:
+            # A lone surrogate is valid JSON ("\ud800") but no database stores it:
+            # refuse the event here rather than fail when a part of it is written.
+            json.dumps(json.loads(payload), ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise WebhookError("malformed payload") from error
         inner = data.get("data")
         obj = inner.get("object") if isinstance(inner, dict) else None
         if not (

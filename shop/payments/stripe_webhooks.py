@@ -9,7 +9,10 @@ is processed afresh. Together: each event takes effect exactly once.
 Out-of-order events are safe because the services are: ``payment_failed`` only
 touches a pending payment (a late failure after a success changes nothing), and
 ``mark_paid`` flags a payment for a cancelled order, or of the wrong amount or
-currency, for review instead of paying the order.
+currency, for review instead of paying the order. The one event that cannot be
+applied before another is ``charge.refunded`` ahead of the payment's success:
+it is answered 409 and not recorded, so Stripe sends it again (with backoff, for
+days), by when the success has been applied.
 """
 
 import logging
@@ -52,7 +55,13 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         )
     except WebhookError as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain")
-    return HttpResponse(handle_event(event), content_type="text/plain")
+    try:
+        outcome = handle_event(event)
+    except services.PaymentNotConfirmed:
+        return HttpResponse(
+            "payment not confirmed yet: send again later", status=409, content_type="text/plain"
+        )
+    return HttpResponse(outcome, content_type="text/plain")
 
 
 def handle_event(event: "StripeEvent") -> str:
@@ -82,9 +91,13 @@ def _apply(event: "StripeEvent") -> str:
             return "unknown payment"
         if event.type == "payment_intent.succeeded":
             return _succeeded(event, intent, payment)
-        error = intent.get("last_payment_error") or {}
-        services.payment_failed(payment_id=payment.pk, message=error.get("message") or "")
+        error = intent.get("last_payment_error")
+        # Of any other shape, the event still fails the payment, without a message.
+        message = error.get("message") if isinstance(error, dict) else ""
+        services.payment_failed(payment_id=payment.pk, message=str(message or ""))
         return "payment failed"
+    if event.type == "charge.refunded" and event.object.get("object") == "charge":
+        return _charge_refunded(event.object)
     if event.type in REFUND_EVENTS:
         refund = event.object
         if refund.get("object") == "refund" and refund.get("status") == "failed":
@@ -94,6 +107,18 @@ def _apply(event: "StripeEvent") -> str:
             return f"refund failed at Stripe: {refund.get('failure_reason') or ''}; needs a person"
         return "ignored: refunds are applied by the refund flow"
     return "ignored"
+
+
+def _charge_refunded(charge: dict[str, Any]) -> str:
+    intent_id, refunded = charge.get("payment_intent"), charge.get("amount_refunded")
+    payment = (
+        Payment.objects.filter(gateway="stripe", external_id=intent_id).first()
+        if isinstance(intent_id, str) and intent_id
+        else None
+    )
+    if payment is None or not isinstance(refunded, int):
+        return "ignored: refunds are applied by the refund flow"
+    return services.refund_reported(payment_id=payment.pk, refunded_fen=refunded)
 
 
 def _succeeded(event: "StripeEvent", intent: dict[str, Any], payment: Payment) -> str:
@@ -121,7 +146,9 @@ def _find_payment(intent: dict[str, Any]) -> Payment | None:
     payment = Payment.objects.filter(gateway="stripe", external_id=intent_id).first()
     if payment is not None:
         return payment
-    metadata = intent.get("metadata") or {}
+    metadata = intent.get("metadata")
+    if not isinstance(metadata, dict):  # absent, or not the object we sent
+        return None
     payment_id = str(metadata.get("payment_id") or "")
     if not payment_id.isdigit():
         return None

@@ -27,8 +27,13 @@ def address_list(request):
 
 @login_required
 def address_edit(request, address_id: int | None = None):
-    # Another buyer's address id answers 404, like an unknown one.
-    address = get_object_or_404(Address, pk=address_id, user=request.user) if address_id else None
+    # Another buyer's address id answers 404, like an unknown one (and so does 0,
+    # which is not "no id": /account/addresses/0/ once showed the new-address form).
+    address = (
+        get_object_or_404(Address, pk=address_id, user=request.user)
+        if address_id is not None
+        else None
+    )
     form = AddressForm(request.POST or None, instance=address)
     if request.method == "POST" and form.is_valid():
         saved = form.save(commit=False)

@@ -36,7 +36,9 @@ def _record(request, action: str, summary: str) -> None:
 
 
 def _own_product(request, page_id: int) -> ProductPage:
-    return get_object_or_404(ProductPage, pk=page_id, producer=request.portal.producer)
+    # By the page's own id, not pk (page_ptr): Django bounds-checks only the former,
+    # and on SQLite an id past 2**63 in the URL would otherwise raise OverflowError.
+    return get_object_or_404(ProductPage, id=page_id, producer=request.portal.producer)
 
 
 def _own_variant(request, variant_id: int) -> ProductVariant:
@@ -157,7 +159,7 @@ def variant_stock(request, variant_id: int):
         return redirect(_back_to(variant))
     delta = form.delta()
     try:
-        stock = inventory.adjust(variant_id=variant.pk, delta=delta)
+        stock = inventory.adjust(variant_id=variant.pk, delta=delta, actor=request.user)
     except inventory.OutOfStock:
         variant.refresh_from_db(fields=["stock"])
         messages.error(
@@ -186,7 +188,7 @@ def variant_stock(request, variant_id: int):
 @require_POST
 def variant_sold_out(request, variant_id: int):
     variant = _own_variant(request, variant_id)
-    inventory.mark_sold_out(variant_id=variant.pk)
+    inventory.mark_sold_out(variant_id=variant.pk, actor=request.user)
     _record(request, "stock_sold_out", _("“%(variant)s”标为售罄") % {"variant": variant})
     messages.success(
         request,

@@ -3,7 +3,7 @@ shop.cart, shop.checkout, shop.orders and shop.payments."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +21,8 @@ from ..payments.services import PaymentError, start_payment
 def _back(request, fallback: str = "cart"):
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
+        # Never redirect(target): a bare word there is taken for a view name and crashes.
+        return HttpResponseRedirect(target)
     return redirect(fallback)
 
 

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aid_accounting import accrual
@@ -10,6 +12,7 @@ from aid_accounting.ledger import balance, clearing_account, pool_account, produ
 from aid_accounting.models import Entry, LineAccrual, Transaction
 from shop import events
 from shop.models import Order
+from tests.factories import ProductVariantFactory
 
 from .sales import sell
 
@@ -93,7 +96,7 @@ def test_a_failing_receiver_rolls_the_payment_back(tomato, tomato_rule, monkeypa
     def broken(**kwargs):
         raise RuntimeError("ledger unavailable")
 
-    monkeypatch.setattr(accrual, "_accrue_line", broken)
+    monkeypatch.setattr(accrual, "_line_posting", broken)
 
     with pytest.raises(RuntimeError, match="ledger unavailable"):
         sell([(tomato, 1)], paid_at=PAID_AT)
@@ -103,3 +106,26 @@ def test_a_failing_receiver_rolls_the_payment_back(tomato, tomato_rule, monkeypa
     assert order.paid_at is None
     assert not order.payments.filter(status="succeeded").exists()
     assert not Transaction.objects.exists()
+
+
+def test_accruing_an_order_takes_as_many_queries_for_six_lines_as_for_two(
+    tomato, bag, tomato_rule, monkeypatch
+):
+    """Rules, accounts, postings and accruals are read and written per order, not per line."""
+    more_tomatoes = [
+        ProductVariantFactory(product=tomato.product, name=f"{n}个装", price_fen=990 * n, stock=99)
+        for n in range(2, 6)
+    ]
+    sell([(tomato, 1), (bag, 1)], paid_at=PAID_AT)  # the accounts exist from now on
+    monkeypatch.setattr(accrual, "accrue_order", lambda **kwargs: [])
+    two_lines = sell([(tomato, 1), (bag, 1)], paid_at=PAID_AT)
+    six_lines = sell([(tomato, 1), (bag, 1), *((v, 1) for v in more_tomatoes)], paid_at=PAID_AT)
+    monkeypatch.undo()
+
+    def queries_to_accrue(order: Order) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            accrual.accrue_order(order=order)
+        return len(captured)
+
+    assert queries_to_accrue(six_lines) == queries_to_accrue(two_lines)
+    assert LineAccrual.objects.filter(line__order=six_lines).count() == 6

@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aid_accounting import distribution, tasks
@@ -21,6 +23,7 @@ from aid_accounting.models import (
 )
 from aid_accounting.rules import set_rule
 
+from .factories import HouseholdFactory
 from .sales import deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +274,24 @@ def test_a_close_that_crashes_half_way_leaves_nothing_and_retries_cleanly(
 
     assert sorted(PoolDistribution.objects.values_list("amount_fen", flat=True)) == [990, 1990]
     assert Transaction.objects.filter(kind=Transaction.Kind.DISTRIBUTION).count() == 2
+
+
+def test_closing_takes_as_many_queries_for_twenty_households_as_for_five(
+    tomato, tomato_rule, key_village, beneficiaries
+):
+    """Every household's account is read (or made) at once, not one by one."""
+
+    def queries_to_close(month: str, *, closed: str, new_households: int) -> int:
+        HouseholdFactory.create_batch(new_households, village=key_village)
+        delivered_sale(tomato, paid=at(f"{month}-10"), delivered=at(f"{month}-12"))
+        with CaptureQueriesContext(connection) as captured:
+            close_period(period=month, now=at(closed))
+        return len(captured)
+
+    # The first close has no earlier month to check; later ones compare alike.
+    queries_to_close("2026-09", closed="2026-10-02", new_households=0)
+    five = queries_to_close("2026-10", closed="2026-11-02", new_households=2)
+    twenty = queries_to_close("2026-11", closed="2026-12-02", new_households=15)
+
+    assert twenty == five
+    assert PoolDistribution.objects.get(period__code="2026-11").household_count == 20

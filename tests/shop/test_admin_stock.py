@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
+from shop import inventory
+from shop.models import ProductVariant
 from tests.factories import ProductVariantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +62,15 @@ def test_variant_listing_offers_the_stock_button(editor_client):
     response = editor_client.get("/admin/snippets/shop/productvariant/")
     assert response.status_code == 200
     assert "/admin/stock/" in response.text
+
+
+def test_saving_a_variant_read_before_an_order_keeps_the_stock_the_order_took():
+    variant = ProductVariantFactory(stock=5)
+    edited = ProductVariant.objects.get(pk=variant.pk)  # as the admin's edit form loads it
+    inventory.reserve(variant_id=variant.pk, quantity=2)
+
+    edited.price_fen = 4580
+    edited.save()
+
+    variant.refresh_from_db()
+    assert (variant.price_fen, variant.stock) == (4580, 3)

@@ -1,14 +1,11 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from shop.models import ProductCertificate, ProductPhoto
+from shop.models import ProductCertificate
 from tests.factories import (
     CategoryFactory,
-    ImageFactory,
     ProducerPageFactory,
     ProductPageFactory,
     ProductVariantFactory,
@@ -16,58 +13,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def add_products(count: int, **kwargs):
-    products = []
-    for _ in range(count):
-        product = ProductPageFactory(image=ImageFactory(), **kwargs)
-        ProductVariantFactory(product=product)
-        products.append(product)
-    return products
-
-
-def queries_for(client, url: str) -> int:
-    client.get(url)  # renditions are generated on the first view, then reused
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
-def test_listing_queries_do_not_grow_from_5_to_100_products(client):
-    producer_page = ProducerPageFactory(producer__village=VillageFactory())
-    category = CategoryFactory()
-    urls = {
-        "home": "/",
-        "category": f"/categories/{category.slug}/",
-        "village": f"/villages/{producer_page.producer.village.code}/",
-        "producer": producer_page.url,
-        "search": "/search/?q=番茄",
-    }
-
-    add_products(5, parent=producer_page, category=category)
-    with_5 = {name: queries_for(client, url) for name, url in urls.items()}
-    add_products(95, parent=producer_page, category=category)
-    with_100 = {name: queries_for(client, url) for name, url in urls.items()}
-
-    assert with_100 == with_5
-
-
-def test_product_page_queries_do_not_grow_with_variants_photos_or_certificates(client):
-    product = add_products(1)[0]
-    few = queries_for(client, product.url)
-
-    for _ in range(5):
-        ProductVariantFactory(product=product)
-    product.photos = [ProductPhoto(image=ImageFactory()) for _ in range(3)]
-    product.save_revision().publish()
-    today = timezone.localdate()
-    for number in ("A-1", "A-2"):
-        ProductCertificate.objects.create(
-            product=product, number=number, issuing_body="扶贫办", valid_from=today, valid_to=today
-        )
-
-    assert queries_for(client, product.url) == few
 
 
 def test_category_lists_its_sub_categories_products(client):

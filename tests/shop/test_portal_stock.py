@@ -49,7 +49,7 @@ def change(client, variant, direction: str, amount="1", **kwargs):
     )
 
 
-def test_plus_and_minus_go_through_the_inventory(client_a, variant, inventory_calls):
+def test_plus_and_minus_go_through_the_inventory(client_a, variant, inventory_calls, member_a):
     response = change(client_a, variant, "up", "5")
     assert response.status_code == 302
     assert response["Location"] == f"/portal/products/#variant-{variant.pk}"
@@ -57,8 +57,8 @@ def test_plus_and_minus_go_through_the_inventory(client_a, variant, inventory_ca
     change(client_a, variant, "down")
     assert stock(variant) == 7
     assert inventory_calls == [
-        ("adjust", {"variant_id": variant.pk, "delta": 5}),
-        ("adjust", {"variant_id": variant.pk, "delta": -1}),
+        ("adjust", {"variant_id": variant.pk, "delta": 5, "actor": member_a.user}),
+        ("adjust", {"variant_id": variant.pk, "delta": -1, "actor": member_a.user}),
     ]
     assert PortalActivity.objects.filter(action="stock_adjusted").count() == 2
 
@@ -67,7 +67,9 @@ def test_sold_out_goes_through_the_inventory(client_a, variant, inventory_calls,
     response = client_a.post(f"/portal/variants/{variant.pk}/sold-out/", follow=True)
     assert "已售罄" in response.text
     assert stock(variant) == 0
-    assert inventory_calls == [("mark_sold_out", {"variant_id": variant.pk})]
+    assert inventory_calls == [
+        ("mark_sold_out", {"variant_id": variant.pk, "actor": member_a.user})
+    ]
     activity = PortalActivity.objects.get()
     assert (activity.user, activity.producer) == (member_a.user, member_a.producer)
 

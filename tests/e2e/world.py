@@ -1,0 +1,82 @@
+"""Small worlds the browser journeys start from, built with the suite's factories."""
+
+import datetime
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from wagtail.users.models import UserProfile
+
+from aid_accounting import periods
+from aid_accounting.models import AidPool
+from aid_accounting.rules import set_rule
+from producers.access import provision_producer
+from producers.models import MemberProfile, ProducerMembership
+from producers.roles import AID_OFFICER
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.aid_accounting.sales import deliver, sell
+from tests.factories import UserFactory, VillageFactory
+
+PASSWORD = "e2e-password-liugaizi-1"
+# Rules apply from this day on; well before any sale of the tests.
+RULES_FROM = datetime.date(2026, 1, 1)
+
+
+# Given names of the three households' heads; their family name is the village's.
+GIVEN_NAMES = ("明远", "秀英", "建国")
+
+
+def aid_pool_for(*, producer, village_name: str, share_bp: int = 2500) -> AidPool:
+    """A pool for ``village_name``'s three registered poor households (heads
+    姜明远, 姜秀英, 姜建国 for 姜庄村), fed by ``share_bp`` of ``producer``'s sales."""
+    village = VillageFactory(name=village_name)
+    for given_name in GIVEN_NAMES:
+        HouseholdFactory(village=village, head_name=village_name[0] + given_name)
+    pool = AidPool.objects.create(name=f"{village_name}帮扶资金池")
+    pool.villages.add(village)
+    set_rule(producer=producer, pool=pool, share_bp=share_bp, valid_from=RULES_FROM)
+    return pool
+
+
+def staff_user(username: str, group: str, *, language: str = "en"):
+    """A member of ``group`` who works in the admin in ``language``: English by
+    default, so tests can name Wagtail's own buttons; Chinese ("zh-hans") for
+    pages built from the project's own labels, which are Chinese in the code."""
+    user = UserFactory(username=username)
+    user.set_password(PASSWORD)
+    user.save()
+    user.groups.add(Group.objects.get(name=group))
+    UserProfile.objects.create(user=user, preferred_language=language)
+    return user
+
+
+def aid_officers():
+    """Two aid officers, working in Chinese: the aid pages are the project's own."""
+    return (
+        staff_user("officer", AID_OFFICER, language="zh-hans"),
+        staff_user("officer2", AID_OFFICER, language="zh-hans"),
+    )
+
+
+def portal_member(producer, *, username: str = "villager", mobile: str = "13900001111"):
+    """A villager who logs in to the portal by ``mobile`` to work for ``producer``."""
+    user = UserFactory(username=username)
+    user.set_password(PASSWORD)
+    user.save()
+    MemberProfile.objects.create(user=user, mobile=mobile)
+    ProducerMembership.objects.create(producer=producer, user=user)
+    provision_producer(producer)
+    return user
+
+
+def last_month() -> periods.Month:
+    return periods.month_of(timezone.now()).previous()
+
+
+def sales_last_month(variants) -> None:
+    """Orders paid early last month and delivered two days later, so their
+    return windows are over and closing last month distributes their aid."""
+    month = last_month()
+    paid_at = periods.start_of_day(month.start) + datetime.timedelta(days=1, hours=10)
+    for variant, quantity in variants:
+        order = sell([(variant, quantity)], paid_at=paid_at)
+        deliver(order, at=paid_at + datetime.timedelta(days=2))

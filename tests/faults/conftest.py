@@ -1,0 +1,55 @@
+"""Faults of the services the shop runs on (issue #8): each test breaks one for real."""
+
+import socket
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.db import connection
+
+from tests.aid_accounting.conftest import (  # noqa: F401  (fixtures)
+    aid_officer,
+    aid_pool,
+    bag,
+    beneficiaries,
+    key_village,
+    second_officer,
+    staff,
+    tomato,
+    tomato_rule,
+)
+from tests.aid_accounting.township import clock, township  # noqa: F401  (fixtures)
+from tests.shop.conftest import address, two_producers  # noqa: F401  (fixtures)
+from tests.shop.payments.conftest import (  # noqa: F401  (fixtures)
+    deliver,
+    on_stub,
+    stripe_keys,
+    stripe_order,
+    stripe_stub,
+)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(database: str) -> str:
+    """``postgres://`` address of ``database`` on the test's server, as DATABASE_URL,
+    pg_dump and psycopg all take it."""
+    params = connection.get_connection_params()
+    user = quote(params.get("user") or "postgres")
+    password = f":{quote(params['password'])}" if params.get("password") else ""
+    host = params.get("host") or "127.0.0.1"
+    port = params.get("port") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{quote(database)}"
+
+
+@pytest.fixture
+def postgres_admin(require_postgres) -> Iterator[psycopg.Connection]:
+    """A connection of our own to the server's maintenance database, outside Django."""
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
+        yield admin

@@ -1,0 +1,756 @@
+"""The authorisation matrix (issue #8): every URL of the shop, the portal, the
+admin and the payment pages, requested by every role, with the answer DESIGN §8
+and the code intend. A URL pattern with no row fails the suite, so a new view
+cannot ship without someone deciding who may reach it.
+
+Cells read: ``ok`` 200; ``login`` a redirect to a log-in page (the portal's,
+the shop's or the admin's); ``deny`` Wagtail's answer to PermissionDenied, a
+redirect to /admin/ with an error message; ``404``; ``405`` (GET on a POST-only
+action: its POST rows below say who may post); ``302`` any other redirect.
+
+The world (tests/security/matrix_world.py) gives ``buyer`` and ``member``
+(producer A) the objects the URLs name; ``buyer2`` and ``member2`` are the
+other buyer and the other producer's member, who must get 404 for them.
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import path
+
+from shop.fulfilment import CARRIER_CHOICES
+from shop.views import catalogue
+
+from .matrix_support import (
+    ARGUMENT,
+    DENIED,
+    FORBIDDEN,
+    LOGIN,
+    NOT_ALLOWED,
+    NOT_FOUND,
+    OK,
+    REDIRECT,
+    REFUSALS,
+    WriteLog,
+    fill,
+    is_project_owned,
+    outcome,
+    project_viewset_namespaces,
+    walk,
+)
+from .matrix_world import ROLES, World, build_world
+
+pytestmark = pytest.mark.django_db
+
+CELLS = {
+    "ok": OK,
+    "login": LOGIN,
+    "deny": DENIED,
+    "403": FORBIDDEN,
+    "404": NOT_FOUND,
+    "405": NOT_ALLOWED,
+    "302": REDIRECT,
+    "400": "400",
+    "-": None,  # POST tables: a role allowed to post, not posted as
+}
+
+# What each route argument names in the world, unless a section says otherwise.
+ARGUMENTS = {
+    "number": "order_a.number",
+    "address_id": "address_a",
+    "notice_id": "notice",
+    "slug": "category.slug",
+    "code": "village.code",
+    "payment_id": "pending_payment_a",
+    "page_id": "product_a",
+    "variant_id": "variant_a",
+    "shipment_id": "pending_shipment_a",
+    "order_id": "order_a",
+    "rule_id": "rule",
+    "batch_id": "batch",
+    "row_id": "payout_row",
+}
+
+# The project's own URLs: every pattern of shop, producers, aid_accounting and
+# config, and every admin view of a viewset registered for their models.
+# A section "[prefix name=spec ...]" prefixes the routes below it ("." is the
+# prefix itself) and names what their arguments take from the world.
+PROJECT_TABLE = """
+#                                    anon          buyer2        member2       officer
+#                                           buyer         member        editor        auditor
+[/]
+healthz                              ok     ok     ok     ok     ok     ok     ok     ok
+i18n/setlang/                        302    302    302    302    302    302    302    302
+open-data/                           ok     ok     ok     ok     ok     ok     ok     ok
+search/                              ok     ok     ok     ok     ok     ok     ok     ok
+categories/                          ok     ok     ok     ok     ok     ok     ok     ok
+categories/<slug:slug>/              ok     ok     ok     ok     ok     ok     ok     ok
+villages/                            ok     ok     ok     ok     ok     ok     ok     ok
+villages/<slug:code>/                ok     ok     ok     ok     ok     ok     ok     ok
+cart/                                ok     ok     ok     ok     ok     ok     ok     ok
+cart/add/                            405    405    405    405    405    405    405    405
+cart/update/                         405    405    405    405    405    405    405    405
+# An empty cart sends everyone back to the cart.
+checkout/                            302    302    302    302    302    302    302    302
+# A guest's order is theirs only in the session that placed it.
+orders/<str:number>/                 404    ok     404    404    404    404    404    404
+orders/<str:number>/pay/             405    405    405    405    405    405    405    405
+account/orders/                      login  ok     ok     ok     ok     ok     ok     ok
+account/profile/                     login  ok     ok     ok     ok     ok     ok     ok
+notices/                             ok     ok     ok     ok     ok     ok     ok     ok
+notices/<int:notice_id>/             ok     ok     ok     ok     ok     ok     ok     ok
+
+[account/addresses/]
+.                                    login  ok     ok     ok     ok     ok     ok     ok
+new/                                 login  ok     ok     ok     ok     ok     ok     ok
+<int:address_id>/                    login  ok     404    404    404    404    404    404
+<int:address_id>/delete/             login  405    405    405    405    405    405    405
+
+[payments/dummy/]
+<int:payment_id>/                    404    ok     404    404    404    404    404    404
+
+# Settled, so the buyer is sent on to the order without a call to Stripe.
+[payments/stripe/ payment_id=stripe_payment_a]
+<int:payment_id>/                    404    302    404    404    404    404    404    404
+<int:payment_id>/return/             404    302    404    404    404    404    404    404
+webhook/                             405    405    405    405    405    405    405    405
+
+# Only producer members get in; staff are not members, so they too get the portal's log-in.
+[portal/]
+.                                    login  login  login  ok     ok     login  login  login
+login/                               ok     ok     ok     302    302    ok     ok     ok
+logout/                              405    405    405    405    405    405    405    405
+switch/                              login  login  login  405    405    login  login  login
+products/                            login  login  login  ok     ok     login  login  login
+products/new/                        login  login  login  ok     ok     login  login  login
+products/<int:page_id>/edit/         login  login  login  ok     404    login  login  login
+products/<int:page_id>/submit/       login  login  login  405    405    login  login  login
+variants/<int:variant_id>/stock/     login  login  login  405    405    login  login  login
+variants/<int:variant_id>/sold-out/  login  login  login  405    405    login  login  login
+shipments/                           login  login  login  ok     ok     login  login  login
+shipments/<int:shipment_id>/ship/    login  login  login  405    405    login  login  login
+shipments/<int:shipment_id>/deliver/ login  login  login  405    405    login  login  login
+earnings/                            login  login  login  ok     ok     login  login  login
+earnings/statement.csv               login  login  login  ok     ok     login  login  login
+
+# Stock and orders: the editors' desk (they take offline sales and refunds).
+[admin/]
+stock/<int:variant_id>/              login  login  login  deny   deny   ok     deny   deny
+orders/<int:order_id>/refund/        login  login  login  deny   deny   ok     deny   deny
+orders/<int:order_id>/payment/       login  login  login  deny   deny   ok     deny   deny
+orders/offline-sale/                 login  login  login  deny   deny   ok     deny   deny
+
+# Aid officers act; auditors read the reports; editors see aggregates only.
+[admin/aid/]
+dashboard/                           login  login  login  deny   deny   ok     ok     ok
+audit/                               login  login  login  deny   deny   ok     ok     ok
+rules/set/                           login  login  login  deny   deny   deny   ok     deny
+rules/<int:rule_id>/new-version/     login  login  login  deny   deny   deny   ok     deny
+periods/close/                       login  login  login  deny   deny   deny   ok     deny
+households/import/                   login  login  login  deny   deny   deny   ok     deny
+payouts/draft/                       login  login  login  deny   deny   deny   ok     deny
+payouts/<int:batch_id>/approve/      login  login  login  405    405    405    405    405
+payouts/<int:batch_id>/cancel/       login  login  login  405    405    405    405    405
+payouts/<int:batch_id>/export/       login  login  login  405    405    405    405    405
+payouts/rows/<int:row_id>/paid/      login  login  login  405    405    405    405    405
+payouts/rows/<int:row_id>/failed/    login  login  login  405    405    405    405    405
+notices/generate/                    login  login  login  deny   deny   deny   ok     deny
+notices/<int:notice_id>/review/      login  login  login  405    405    405    405    405
+notices/<int:notice_id>/publish/     login  login  login  405    405    405    405    405
+
+[admin/aid/reports/ slug='households-by-village']
+<slug:slug>/                         login  login  login  deny   deny   deny   ok     ok
+
+# The generic views of the viewsets the apps register. Editors keep the
+# catalogue and producers; aid officers the register, pools and payout
+# accounts; auditors read. Nobody deletes, and the ledger's models, rules,
+# periods, batches and notices are read-only for everyone (ReadOnlyPolicy).
+[admin/snippets/producers/producer/ pk=producer_a]
+.                                    login  login  login  deny   deny   ok     deny   ok
+results/                             login  login  login  deny   deny   ok     deny   ok
+add/                                 login  login  login  deny   deny   ok     deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
+copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+
+# Any admin user may choose from the catalogue, as a member's page form picks its category.
+[admin/snippets/choose/producers/producer/ pk=producer_a]
+.                                    login  login  login  ok     ok     ok     ok     ok
+results/                             login  login  login  ok     ok     ok     ok     ok
+chosen/<str:pk>/                     login  login  login  ok     ok     ok     ok     ok
+chosen-multiple/                     login  login  login  ok     ok     ok     ok     ok
+create/                              login  login  login  deny   deny   ok     deny   deny
+
+[admin/snippets/producers/village/ pk=village]
+.                                    login  login  login  deny   deny   ok     deny   ok
+results/                             login  login  login  deny   deny   ok     deny   ok
+add/                                 login  login  login  deny   deny   ok     deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
+copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+
+# Any admin user may choose from the catalogue, as a member's page form picks its category.
+[admin/snippets/choose/producers/village/ pk=village]
+.                                    login  login  login  ok     ok     ok     ok     ok
+results/                             login  login  login  ok     ok     ok     ok     ok
+chosen/<str:pk>/                     login  login  login  ok     ok     ok     ok     ok
+chosen-multiple/                     login  login  login  ok     ok     ok     ok     ok
+create/                              login  login  login  deny   deny   ok     deny   deny
+
+[admin/snippets/producers/memberprofile/ pk=member_profile]
+.                                    login  login  login  deny   deny   ok     deny   deny
+results/                             login  login  login  deny   deny   ok     deny   deny
+add/                                 login  login  login  deny   deny   ok     deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
+copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+
+# Only those who may list it choose from it (ListersOnlyChooserViewSet): no member.
+[admin/snippets/choose/producers/memberprofile/ pk=member_profile]
+.                                    login  login  login  deny   deny   ok     deny   deny
+results/                             login  login  login  deny   deny   ok     deny   deny
+chosen/<str:pk>/                     login  login  login  deny   deny   ok     deny   deny
+chosen-multiple/                     login  login  login  deny   deny   ok     deny   deny
+create/                              login  login  login  deny   deny   ok     deny   deny
+
+[admin/snippets/producers/portalactivity/ pk=activity]
+.                                    login  login  login  deny   deny   ok     ok     ok
+results/                             login  login  login  deny   deny   ok     ok     ok
+add/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+copy/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   ok     ok     ok
+
+# Only those who may list it choose from it (ListersOnlyChooserViewSet): no member.
+[admin/snippets/choose/producers/portalactivity/ pk=activity]
+.                                    login  login  login  deny   deny   ok     ok     ok
+results/                             login  login  login  deny   deny   ok     ok     ok
+chosen/<str:pk>/                     login  login  login  deny   deny   ok     ok     ok
+chosen-multiple/                     login  login  login  deny   deny   ok     ok     ok
+create/                              login  login  login  deny   deny   deny   deny   deny
+
+[admin/snippets/shop/productvariant/ pk=variant_a]
+.                                    login  login  login  deny   deny   ok     deny   ok
+results/                             login  login  login  deny   deny   ok     deny   ok
+add/                                 login  login  login  deny   deny   ok     deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
+copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+
+# Any admin user may choose from the catalogue, as a member's page form picks its category.
+[admin/snippets/choose/shop/productvariant/ pk=variant_a]
+.                                    login  login  login  ok     ok     ok     ok     ok
+results/                             login  login  login  ok     ok     ok     ok     ok
+chosen/<str:pk>/                     login  login  login  ok     ok     ok     ok     ok
+chosen-multiple/                     login  login  login  ok     ok     ok     ok     ok
+create/                              login  login  login  deny   deny   ok     deny   deny
+
+[admin/snippets/shop/category/ pk=category]
+.                                    login  login  login  deny   deny   ok     deny   ok
+results/                             login  login  login  deny   deny   ok     deny   ok
+add/                                 login  login  login  deny   deny   ok     deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
+copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+
+# Any admin user may choose from the catalogue, as a member's page form picks its category.
+[admin/snippets/choose/shop/category/ pk=category]
+.                                    login  login  login  ok     ok     ok     ok     ok
+results/                             login  login  login  ok     ok     ok     ok     ok
+chosen/<str:pk>/                     login  login  login  ok     ok     ok     ok     ok
+chosen-multiple/                     login  login  login  ok     ok     ok     ok     ok
+create/                              login  login  login  deny   deny   ok     deny   deny
+
+[admin/snippets/shop/productcertificate/ pk=certificate]
+.                                    login  login  login  deny   deny   ok     deny   deny
+results/                             login  login  login  deny   deny   ok     deny   deny
+add/                                 login  login  login  deny   deny   ok     deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
+copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+
+# Any admin user may choose from the catalogue, as a member's page form picks its category.
+[admin/snippets/choose/shop/productcertificate/ pk=certificate]
+.                                    login  login  login  ok     ok     ok     ok     ok
+results/                             login  login  login  ok     ok     ok     ok     ok
+chosen/<str:pk>/                     login  login  login  ok     ok     ok     ok     ok
+chosen-multiple/                     login  login  login  ok     ok     ok     ok     ok
+create/                              login  login  login  deny   deny   ok     deny   deny
+
+[admin/snippets/shop/order/ pk=order_a]
+.                                    login  login  login  deny   deny   ok     ok     ok
+results/                             login  login  login  deny   deny   ok     ok     ok
+add/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   ok     ok     ok
+
+# Only those who may list it choose from it (ListersOnlyChooserViewSet): no member.
+[admin/snippets/choose/shop/order/ pk=order_a]
+.                                    login  login  login  deny   deny   ok     ok     ok
+results/                             login  login  login  deny   deny   ok     ok     ok
+chosen/<str:pk>/                     login  login  login  deny   deny   ok     ok     ok
+chosen-multiple/                     login  login  login  deny   deny   ok     ok     ok
+create/                              login  login  login  deny   deny   deny   deny   deny
+
+[admin/households/ pk=household]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   ok     deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   ok     deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   ok     deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   ok     deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   ok     deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+copy/<int:pk>/                       login  login  login  deny   deny   deny   ok     deny
+
+[admin/aid_rules/ pk=rule]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+
+[admin/aid_pools/ pk=pool]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   ok     deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   ok     deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   ok     deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   ok     deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   ok     deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+
+[admin/aid_periods/ pk=period]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+
+[admin/aid_producer_payout_accounts/ pk=payout_account]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   ok     deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   ok     deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   ok     deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   ok     deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   ok     deny
+
+[admin/aid_payout_batches/ pk=batch]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+
+[admin/aid_transactions/ pk=transaction]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+
+[admin/aid_entries/ pk=entry]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+
+[admin/aid_accounts/ pk=account]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+
+[admin/aid_notices/ pk=notice]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+
+[admin/aid_notice_objections/ pk=objection]
+.                                    login  login  login  deny   deny   deny   ok     deny
+results/                             login  login  login  deny   deny   deny   ok     deny
+new/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     deny
+"""
+
+# Third-party URL sets are not listed pattern by pattern (see THIRD_PARTY):
+# these rows stand for them.
+THIRD_PARTY_TABLE = """
+#                                    anon          buyer2        member2       officer
+#                                           buyer         member        editor        auditor
+[admin/]
+.                                    login  login  login  ok     ok     ok     ok     ok
+users/                               login  login  login  deny   deny   deny   deny   deny
+groups/                              login  login  login  deny   deny   deny   deny   deny
+images/                              login  login  login  ok     ok     ok     deny   deny
+reports/site-history/                login  login  login  ok     ok     ok     ok     ok
+snippets/                            login  login  login  deny   deny   deny   deny   deny
+
+# A member edits their own producer's pages only; editors moderate all of them.
+[admin/pages/]
+.                                    login  login  login  302    302    ok     deny   deny
+<int:page_id>/edit/                  login  login  login  ok     deny   ok     deny   deny
+
+[admin/pages/ page_id=product_b]
+<int:page_id>/edit/                  login  login  login  deny   ok     ok     deny   deny
+
+[accounts/]
+login/                               ok     302    302    302    302    302    302    302
+email/                               login  ok     ok     ok     ok     ok     ok     ok
+password/change/                     login  ok     ok     ok     ok     ok     ok     ok
+
+# Pages served by Wagtail, by the world's page: a draft is nobody's to see.
+[page:]
+product_a                            ok     ok     ok     ok     ok     ok     ok     ok
+draft_product_a                      404    404    404    404    404    404    404    404
+producer_page_b                      ok     ok     ok     ok     ok     ok     ok     ok
+"""
+
+# Prefixes of URL patterns that belong to Wagtail or allauth: a pattern under
+# one of them needs no row unless it is the project's (is_project_owned).
+THIRD_PARTY = {
+    "admin/": "Wagtail's admin: pages, images, documents, users, workflows, reports",
+    "accounts/": "allauth's log-in, sign-up, e-mail and password pages",
+    "documents/": "Wagtail's document serving, which checks collection privacy itself",
+    "_util/": "Wagtail's log-in for password-protected pages",
+    "^media/": "uploads, served by Django with DEBUG only",
+    r"^((?:[\w\-]+/)*)$": "Wagtail's page serving: every page of the tree",
+}
+
+# POSTs to state-changing views, as each role that must not change anything
+# ("-": allowed, not posted). The generic add/edit/delete/copy views of the
+# viewsets are posted to by every role their GET row refuses (see below).
+POST_TABLE = """
+#                                    anon          buyer2        member2       officer
+#                                           buyer         member        editor        auditor
+[orders/ number=unpaid_order_a.number]
+<str:number>/pay/                    404    -      404    404    404    404    404    404
+
+[account/addresses/]
+<int:address_id>/                    login  -      404    404    404    404    404    404
+<int:address_id>/delete/             login  -      404    404    404    404    404    404
+
+[payments/dummy/]
+<int:payment_id>/                    404    -      404    404    404    404    404    404
+
+[payments/stripe/ payment_id=stripe_payment_a]
+<int:payment_id>/                    404    -      404    404    404    404    404    404
+
+# A member of B asking to act for A is sent home with an error.
+[portal/]
+switch/                              login  login  login  -      302    login  login  login
+products/new/                        login  login  login  -      -      login  login  login
+products/<int:page_id>/edit/         login  login  login  -      404    login  login  login
+variants/<int:variant_id>/stock/     login  login  login  -      404    login  login  login
+variants/<int:variant_id>/sold-out/  login  login  login  -      404    login  login  login
+shipments/<int:shipment_id>/ship/    login  login  login  -      404    login  login  login
+shipments/<int:shipment_id>/deliver/ login  login  login  -      404    login  login  login
+
+[portal/ page_id=draft_product_a]
+products/<int:page_id>/submit/       login  login  login  -      404    login  login  login
+
+[admin/]
+stock/<int:variant_id>/              login  login  login  deny   deny   -      deny   deny
+orders/<int:order_id>/refund/        login  login  login  deny   deny   -      deny   deny
+orders/offline-sale/                 login  login  login  deny   deny   -      deny   deny
+
+[admin/ order_id=unpaid_order_a]
+orders/<int:order_id>/payment/       login  login  login  deny   deny   -      deny   deny
+
+[admin/aid/]
+rules/set/                           login  login  login  deny   deny   deny   -      deny
+rules/<int:rule_id>/new-version/     login  login  login  deny   deny   deny   -      deny
+periods/close/                       login  login  login  deny   deny   deny   -      deny
+households/import/                   login  login  login  deny   deny   deny   -      deny
+payouts/draft/                       login  login  login  deny   deny   deny   -      deny
+payouts/<int:batch_id>/approve/      login  login  login  deny   deny   deny   -      deny
+payouts/<int:batch_id>/cancel/       login  login  login  deny   deny   deny   -      deny
+payouts/<int:batch_id>/export/       login  login  login  deny   deny   deny   -      deny
+payouts/rows/<int:row_id>/paid/      login  login  login  deny   deny   deny   -      deny
+payouts/rows/<int:row_id>/failed/    login  login  login  deny   deny   deny   -      deny
+notices/generate/                    login  login  login  deny   deny   deny   -      deny
+notices/<int:notice_id>/review/      login  login  login  deny   deny   deny   -      deny
+notices/<int:notice_id>/publish/     login  login  login  deny   deny   deny   -      deny
+"""
+
+# What the POSTs send: valid data where it matters, so that a missing check
+# would change something. "{name}" is the world object's pk.
+POST_DATA = {
+    "payments/dummy/<int:payment_id>/": {"outcome": "succeed"},
+    "account/addresses/<int:address_id>/": {"recipient": "改掉了"},
+    "portal/switch/": {"producer": "{producer_a}"},
+    "portal/products/<int:page_id>/edit/": {"title": "改掉了"},
+    "portal/variants/<int:variant_id>/stock/": {"amount": "5", "direction": "down"},
+    "portal/shipments/<int:shipment_id>/ship/": {
+        "carrier": CARRIER_CHOICES[0][0],
+        "tracking_number": "SF1234567890",
+    },
+    "admin/stock/<int:variant_id>/": {"delta": "-5"},
+    "admin/orders/<int:order_id>/refund/": {"reason": "测试"},
+    "admin/orders/<int:order_id>/payment/": {"amount": "100.00", "method": "cash"},
+    "admin/aid/rules/set/": {
+        "producer": "{producer_b}",
+        "pool": "{pool}",
+        "share_percent": "10",
+        "valid_from": "2026-12-01",
+    },
+    "admin/aid/periods/close/": {"period": "2026-11"},
+    "admin/aid/payouts/draft/": {"kind": "producer"},
+    "admin/aid/notices/generate/": {"period": "{period}"},
+    "admin/aid/notices/<int:notice_id>/publish/": {"window_days": "14"},
+}
+
+# The generic views that write: posted to by every role refused their form.
+GENERIC_WRITE = re.compile(r"/(new|add|edit/<int:pk>|delete/<int:pk>|copy/<int:pk>|create)/$")
+
+
+@dataclass(frozen=True)
+class Row:
+    route: str  # the pattern's route, or "page:<name>" for a page Wagtail serves
+    arguments: tuple[tuple[str, str], ...]
+    expected: tuple[tuple[str, str | None], ...]  # (role, outcome)
+
+    @property
+    def label(self) -> str:
+        """The route with its arguments named, for test ids and messages."""
+        arguments = dict(self.arguments)
+        return ARGUMENT.sub(lambda match: "{" + arguments[match.group(1)] + "}", self.route)
+
+    def path(self, world: World) -> str:
+        if self.route.startswith("page:"):
+            return world.objects[self.route.removeprefix("page:")].url
+        return fill(self.route, dict(self.arguments), world)
+
+
+def parse(table: str) -> list[Row]:
+    rows, prefix, section_arguments = [], "", {}
+    for line in table.splitlines():
+        line = line.split("#", 1)[0].rstrip()
+        if not line:
+            continue
+        if line.startswith("["):
+            prefix, *pairs = line.strip("[]").split()
+            prefix = "" if prefix == "/" else prefix
+            section_arguments = dict(pair.split("=", 1) for pair in pairs)
+            continue
+        key, *cells = line.split()
+        assert len(cells) == len(ROLES), f"{key}: {len(cells)} cells for {len(ROLES)} roles"
+        route = prefix if key == "." else prefix + key
+        used = set(ARGUMENT.findall(route))
+        arguments = {**ARGUMENTS, **section_arguments}
+        rows.append(
+            Row(
+                route=route,
+                arguments=tuple(sorted((k, v) for k, v in arguments.items() if k in used)),
+                expected=tuple(zip(ROLES, (CELLS[cell] for cell in cells), strict=True)),
+            )
+        )
+    return rows
+
+
+PROJECT_ROWS = parse(PROJECT_TABLE)
+THIRD_PARTY_ROWS = parse(THIRD_PARTY_TABLE)
+POST_ROWS = parse(POST_TABLE)
+GET_CELLS = [
+    (row, role, expected)
+    for row in PROJECT_ROWS + THIRD_PARTY_ROWS
+    for role, expected in row.expected
+]
+POST_CELLS = [
+    (row, role, expected) for row in POST_ROWS for role, expected in row.expected if expected
+] + [
+    (row, role, expected)
+    for row in PROJECT_ROWS
+    if GENERIC_WRITE.search(row.route)
+    for role, expected in row.expected
+    if expected in REFUSALS
+]
+
+
+def cell_id(cell) -> str:
+    row, role, _expected = cell
+    return f"{role}:{row.label}"
+
+
+# The world, once per module --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once and rolled back at the end of the module; each test runs in a
+    savepoint inside it, so no test sees another's changes. Each role's session
+    is made once too, and each test's client just carries its cookie."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = build_world()
+            for role, user in world.users.items():
+                client = Client()
+                client.force_login(user)
+                world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+            yield world
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def client_for(world: World, role: str) -> Client:
+    client = Client()
+    if role != "anon":
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    return client
+
+
+def check(response, expected: str, context: str) -> None:
+    got = outcome(response)
+    assert got == expected, f"{context}: expected {expected}, got {got}"
+    if expected == DENIED:
+        # Wagtail's redirect to the dashboard says why; a plain redirect there would not.
+        messages = [str(message) for message in get_messages(response.wsgi_request)]
+        assert messages, f"{context}: redirected to /admin/ without a message"
+
+
+# Completeness ---------------------------------------------------------------------------
+
+
+def third_party(route: str) -> bool:
+    return route in THIRD_PARTY or route.startswith(tuple(THIRD_PARTY))
+
+
+def test_every_url_pattern_has_an_authorisation_row():
+    listed = {row.route for row in PROJECT_ROWS}
+    namespaces = project_viewset_namespaces()
+    missing = sorted(
+        {
+            pattern.route
+            for pattern in walk()
+            if pattern.route not in listed
+            and (is_project_owned(pattern, namespaces) or not third_party(pattern.route))
+        }
+    )
+    assert not missing, "new URL without an authorisation row: " + ", ".join(missing)
+
+
+def test_every_row_names_a_url_pattern():
+    routes = {pattern.route for pattern in walk()}
+    rows = PROJECT_ROWS + THIRD_PARTY_ROWS + POST_ROWS
+    stale = sorted({row.route for row in rows if not row.route.startswith("page:")} - routes)
+    assert not stale, "authorisation rows for URLs that no longer exist: " + ", ".join(stale)
+
+
+def test_the_completeness_check_catches_a_new_view():
+    # Guards the guard: a project view added without a row must be reported.
+    unlisted = list(walk([path("new-page/", catalogue.search)]))
+    namespaces = project_viewset_namespaces()
+    assert [p.route for p in unlisted if is_project_owned(p, namespaces)] == ["new-page/"]
+
+
+# The matrix -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("row", "role", "expected"), GET_CELLS, ids=map(cell_id, GET_CELLS))
+def test_get(world, row, role, expected):
+    url = row.path(world)
+    response = client_for(world, role).get(url)
+    check(response, expected, f"{role} GET {url} ({row.label})")
+
+
+def post_data(route: str, world: World) -> dict:
+    data = POST_DATA.get(route, {})
+    return {
+        name: str(world.objects[value[1:-1]].pk) if value.startswith("{") else value
+        for name, value in data.items()
+    }
+
+
+@pytest.mark.parametrize(("row", "role", "expected"), POST_CELLS, ids=map(cell_id, POST_CELLS))
+def test_refused_post_changes_nothing(world, row, role, expected):
+    url = row.path(world)
+    writes = WriteLog()
+    with connection.execute_wrapper(writes):
+        response = client_for(world, role).post(url, post_data(row.route, world))
+    check(response, expected, f"{role} POST {url} ({row.label})")
+    assert not writes.writes, f"{role} POST {url} wrote: {writes.writes}"
+
+
+def test_a_member_cannot_switch_to_another_producer(world):
+    # The switch answers a refusal with the same redirect as a success, and the
+    # session it would change is no table the write log watches: what the member
+    # reaches afterwards is the proof.
+    client = client_for(world, "member2")
+    client.post("/portal/switch/", {"producer": world.producer_a.pk})
+    response = client.get(f"/portal/products/{world.product_a.pk}/edit/")
+    assert response.status_code == 404

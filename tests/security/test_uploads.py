@@ -1,0 +1,146 @@
+"""Uploads are judged by their content, not their name: the portal's product photo
+(read by Pillow and re-encoded) and the household register (CSV, read as text)."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
+
+from aid_accounting.models import Household
+from shop.models import ProductPage
+from tests.factories import CategoryFactory, jpeg_bytes
+from tests.shop.conftest import portal_member
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = b"<script>alert(document.cookie)</script>"
+UNREADABLE = "不是能识别的照片"
+
+
+def image_bytes(image_format: str, size=(64, 48), mode: str = "RGB") -> bytes:
+    buffer = io.BytesIO()
+    PILImage.new(mode, size).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def portal_client(client):
+    client.force_login(portal_member().user)
+    return client
+
+
+def add_product(client, content: bytes, name: str = "tomato.jpg"):
+    return client.post(
+        "/portal/products/new/",
+        {
+            "title": "大棚番茄",
+            "category": CategoryFactory().pk,
+            "summary": "自然成熟",
+            "description": "",
+            "action": "save",
+            "variants-TOTAL_FORMS": 1,
+            "variants-INITIAL_FORMS": 0,
+            "variants-MIN_NUM_FORMS": 0,
+            "variants-MAX_NUM_FORMS": 20,
+            "variants-0-name": "5斤装",
+            "variants-0-price": "39.80",
+            "variants-0-unit": "盒",
+            "variants-0-stock": "20",
+            "photo": SimpleUploadedFile(name, content, content_type="image/jpeg"),
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"<!DOCTYPE html><html><body>" + SCRIPT + b"</body></html>", id="html"),
+        pytest.param(
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>', id="svg"
+        ),
+        pytest.param(image_bytes("GIF") + SCRIPT, id="gif-polyglot"),
+        pytest.param(b"%PDF-1.4\n" + SCRIPT, id="pdf"),
+    ],
+)
+def test_a_file_named_jpg_that_is_no_photo_is_refused_plainly(portal_client, content):
+    response = add_product(portal_client, content)
+
+    assert response.status_code == 200
+    assert UNREADABLE in response.content.decode()
+    assert not ProductPage.objects.exists()
+    assert not get_image_model().objects.exists()
+
+
+def test_a_photo_with_a_script_appended_is_kept_without_it(portal_client):
+    add_product(portal_client, jpeg_bytes() + SCRIPT)
+
+    stored = ProductPage.objects.get().image.file.read()
+    assert stored.startswith(b"\xff\xd8")  # re-encoded as a JPEG
+    assert b"<script" not in stored
+
+
+def test_a_photo_uploaded_under_a_web_page_name_is_stored_as_jpg(portal_client):
+    add_product(portal_client, image_bytes("PNG"), name="index.html")
+
+    assert ProductPage.objects.get().image.file.name.endswith(".jpg")
+
+
+def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(portal_client):
+    # 64 megapixels in a PNG of a few kilobytes: decoded in colour it would take 192 MB.
+    response = add_product(portal_client, image_bytes("PNG", size=(8000, 8000), mode="1"))
+
+    assert "照片像素太多" in response.content.decode()
+    assert not ProductPage.objects.exists()
+
+
+def test_a_photo_over_the_size_limit_is_refused(portal_client, monkeypatch):
+    monkeypatch.setattr("shop.photos.MAX_UPLOAD_BYTES", 1000)
+
+    response = add_product(portal_client, jpeg_bytes(800, 600))
+
+    assert "照片文件太大" in response.content.decode()
+    assert not ProductPage.objects.exists()
+
+
+# The household register ------------------------------------------------------------
+
+
+@pytest.fixture
+def officer_client(client, aid_officer):
+    client.force_login(aid_officer)
+    return client
+
+
+def import_register(client, content: bytes):
+    return client.post(
+        "/admin/aid/households/import/",
+        {"file": SimpleUploadedFile("register.csv", content, "text/csv"), "action": "import"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        pytest.param(b"<html><body>" + SCRIPT + b"</body></html>", "缺少列", id="html"),
+        pytest.param(jpeg_bytes(), "无法识别文件编码", id="jpeg"),
+        pytest.param(b"\x00\x01" * 100, "不是正常的CSV文件", id="binary"),
+        pytest.param("登记编号".encode("utf-16"), "无法识别文件编码", id="utf-16"),
+    ],
+)
+def test_a_register_that_is_no_csv_is_refused_with_the_reason(officer_client, content, reason):
+    response = import_register(officer_client, content)
+
+    assert response.status_code == 200
+    assert reason in response.content.decode()
+    assert not Household.objects.exists()
+
+
+def test_a_register_over_the_size_limit_is_refused(officer_client, monkeypatch):
+    monkeypatch.setattr("aid_accounting.household_import.MAX_BYTES", 100)
+
+    response = import_register(officer_client, "登记编号,户主姓名\n".encode() * 20)
+
+    assert "文件太大" in response.content.decode()
+    assert not Household.objects.exists()

@@ -1,0 +1,120 @@
+"""Each storefront page runs a fixed number of SQL queries, whatever the number of
+products, variants, photos or certificates (DESIGN §14). The counts are exact, so a
+new query on a page is a decision, not an accident. These are uncached counts: the
+page cache is off in tests unless a test turns it on (see test_page_cache.py)."""
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from aid_accounting.models import AidPool
+from aid_accounting.rules import set_rule
+from shop.models import ProductCertificate, ProductPhoto
+from tests.factories import (
+    CategoryFactory,
+    ImageFactory,
+    ProducerPageFactory,
+    ProductPageFactory,
+    ProductVariantFactory,
+    UserFactory,
+    VillageFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HOME = 9
+CATEGORY = 6
+VILLAGE = 6
+PRODUCER = 12
+# Wagtail's share is 10: the site, the route (the home page, then each page below
+# it and its specific row), ancestors and view restrictions. The page's own 7: its
+# producer, village, category and image in one, the aid rule with its pool's villages
+# and households, certificates, variants, photos.
+PRODUCT = 17
+SEARCH = 4
+# A signed-in buyer's listing with the page cache on: never served from it, but its
+# product cards are (shop/templatetags/product_cards.py). Their session and user, and
+# no site lookup, which only the cards' links needed.
+CATEGORY_SIGNED_IN_WITH_CARDS_CACHED = CATEGORY + 2 - 1
+
+
+def add_products(count: int, **kwargs):
+    products = []
+    for _ in range(count):
+        product = ProductPageFactory(image=ImageFactory(), **kwargs)
+        ProductVariantFactory(product=product)
+        products.append(product)
+    return products
+
+
+def queries_for(client, url: str) -> int:
+    client.get(url)  # renditions are generated on the first view, then reused
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_listing_queries_are_fixed_from_5_to_100_products(client):
+    producer_page = ProducerPageFactory(producer__village=VillageFactory())
+    category = CategoryFactory()
+    urls = {
+        "home": "/",
+        "category": f"/categories/{category.slug}/",
+        "village": f"/villages/{producer_page.producer.village.code}/",
+        "producer": producer_page.url,
+        "search": "/search/?q=番茄",
+    }
+    expected = {
+        "home": HOME,
+        "category": CATEGORY,
+        "village": VILLAGE,
+        "producer": PRODUCER,
+        "search": SEARCH,
+    }
+
+    add_products(5, parent=producer_page, category=category)
+    with_5 = {name: queries_for(client, url) for name, url in urls.items()}
+    add_products(95, parent=producer_page, category=category)
+    with_100 = {name: queries_for(client, url) for name, url in urls.items()}
+
+    assert with_5 == expected
+    assert with_100 == expected
+
+
+def test_product_page_queries_are_fixed_whatever_its_variants_photos_or_certificates(client):
+    product = add_products(1)[0]
+    pool = AidPool.objects.create(name="重点村帮扶资金池")
+    pool.villages.add(product.producer.village)
+    set_rule(producer=product.producer, pool=pool, share_bp=2500, valid_from=timezone.localdate())
+    few = queries_for(client, product.url)
+
+    for _ in range(5):
+        ProductVariantFactory(product=product)
+    product.photos = [ProductPhoto(image=ImageFactory()) for _ in range(3)]
+    product.save_revision().publish()
+    today = timezone.localdate()
+    for number in ("A-1", "A-2"):
+        ProductCertificate.objects.create(
+            product=product, number=number, issuing_body="扶贫办", valid_from=today, valid_to=today
+        )
+    many = queries_for(client, product.url)
+
+    assert "25%" in client.get(product.url).text
+    assert (few, many) == (PRODUCT, PRODUCT)
+
+
+@override_settings(PAGE_CACHE_SECONDS=300)
+def test_a_signed_in_listing_with_its_cards_cached_runs_fixed_queries(client):
+    category = CategoryFactory()
+    url = f"/categories/{category.slug}/"
+    client.force_login(UserFactory())
+
+    add_products(5, category=category)
+    with_5 = queries_for(client, url)
+    add_products(20, category=category)
+    client.get(url)  # the new products' cards are rendered once
+    with_25 = queries_for(client, url)
+
+    assert (with_5, with_25) == (CATEGORY_SIGNED_IN_WITH_CARDS_CACHED,) * 2
