@@ -12,8 +12,10 @@ urlpatterns = [
     path("cart/add/", purchase.cart_add, name="cart_add"),
     path("cart/update/", purchase.cart_update, name="cart_update"),
     path("checkout/", purchase.checkout, name="checkout"),
-    path("orders/<str:number>/", purchase.order_detail, name="order_detail"),
-    path("orders/<str:number>/pay/", purchase.order_pay, name="order_pay"),
+    # Order numbers are letters and digits: anything else (a NUL byte, which
+    # PostgreSQL refuses in a query) is not found at the URL already.
+    path("orders/<slug:number>/", purchase.order_detail, name="order_detail"),
+    path("orders/<slug:number>/pay/", purchase.order_pay, name="order_pay"),
     path("account/orders/", account.order_history, name="account_orders"),
     path("account/addresses/", account.address_list, name="account_addresses"),
     path("account/addresses/new/", account.address_edit, name="account_address_new"),
