@@ -98,8 +98,8 @@ cart/update/                         405    405    405    405    405    405    4
 # An empty cart sends everyone back to the cart.
 checkout/                            302    302    302    302    302    302    302    302
 # A guest's order is theirs only in the session that placed it.
-orders/<str:number>/                 404    ok     404    404    404    404    404    404
-orders/<str:number>/pay/             405    405    405    405    405    405    405    405
+orders/<slug:number>/                 404    ok     404    404    404    404    404    404
+orders/<slug:number>/pay/             405    405    405    405    405    405    405    405
 account/orders/                      login  ok     ok     ok     ok     ok     ok     ok
 account/profile/                     login  ok     ok     ok     ok     ok     ok     ok
 notices/                             ok     ok     ok     ok     ok     ok     ok     ok
@@ -496,7 +496,7 @@ POST_TABLE = """
 #                                    anon          buyer2        member2       officer
 #                                           buyer         member        editor        auditor
 [orders/ number=unpaid_order_a.number]
-<str:number>/pay/                    404    -      404    404    404    404    404    404
+<slug:number>/pay/                    404    -      404    404    404    404    404    404
 
 [account/addresses/]
 <int:address_id>/                    login  -      404    404    404    404    404    404
