@@ -17,6 +17,9 @@ the buyer paid. Refunds post the mirror image, in proportion (see
 each line has at most one ``LineAccrual``, so a replayed event posts nothing.
 """
 
+from collections import defaultdict
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,26 +52,43 @@ def on_line_refunded(
     reverse_refund(refund=refund, line=line, amount_fen=amount_fen)
 
 
+def accrue_order(*, order: Order) -> list[LineAccrual]:
+    """Accrue every line of a paid order, and its shipping; lines already
+    accrued are left as they are. Returns the order's accruals, line by line."""
+    return accrue_orders(orders=[order])[order.pk]
+
+
+def accrue_orders(*, orders: Sequence[Order]) -> dict[int, list[LineAccrual]]:
+    """Accrue paid ``orders`` as ``accrue_order`` accrues one, all in the
+    caller's transaction; their accruals by order id. A fixed number of
+    queries however many orders and lines: their rules, accounts, postings
+    and accruals are each read or written together. Payment accrues its one
+    order; ``aid_accrue_paid`` accrues orders paid outside the shop in
+    batches."""
+    unpaid = [order.number for order in orders if order.paid_at is None]
+    if unpaid:
+        raise ValueError(f"order {', '.join(unpaid)} is not paid; nothing to accrue")
+    return _accrue({order.pk: order for order in orders})
+
+
 # No savepoint inside the order-paid transaction: if accrual fails, the
 # payment rolls back with it anyway.
 @transaction.atomic(savepoint=False)
-def accrue_order(*, order: Order) -> list[LineAccrual]:
-    """Accrue every line of a paid order, and its shipping; lines already
-    accrued are left as they are. A fixed number of queries, however many
-    lines: their rules, accounts, postings and accruals are each read or
-    written together."""
-    if order.paid_at is None:
-        raise ValueError(f"order {order.number} is not paid; nothing to accrue")
-    paid_on = timezone.localtime(order.paid_at).date()
+def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
     lines = list(
-        order.lines.select_related("variant", "producer", "shipment", "aid_accrual").order_by("pk")
+        OrderLine.objects.filter(order__in=by_pk)
+        .select_related("variant", "producer", "shipment", "aid_accrual")
+        .order_by("order_id", "pk")
     )
     # hasattr: a line without an accrual raises on the reverse one-to-one.
     new_lines = [line for line in lines if not hasattr(line, "aid_accrual")]
-    splits = allocation.allocate_lines(lines=new_lines, on=paid_on)
-    shipments = _charged_shipments(
-        order, shipments=sorted({line.shipment for line in lines}, key=lambda s: s.pk)
+    splits = allocation.allocate_lines(
+        lines=new_lines,
+        paid_on={pk: timezone.localtime(order.paid_at).date() for pk, order in by_pk.items()},
     )
+    lines_of: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in lines:
+        lines_of[line.order_id].append(line)
     accounts = accounts_for(
         owners=[
             clearing_owner(),
@@ -78,21 +98,31 @@ def accrue_order(*, order: Order) -> list[LineAccrual]:
     )
     clearing = accounts[Account.OwnerType.PROCESSOR_CLEARING, None]
     postings = {
-        line.pk: _line_posting(line=line, order=order, split=splits[line.pk], accounts=accounts)
+        line.pk: _line_posting(
+            line=line, order=by_pk[line.order_id], split=splits[line.pk], accounts=accounts
+        )
         for line in new_lines
         if line.total_fen
     }
-    shipping = _shipping_posting(
-        order=order,
-        shipments=shipments,
-        clearing=clearing,
-        producer_accounts={
-            shipment.pk: accounts[Account.OwnerType.PRODUCER, shipment.producer_id]
-            for shipment in shipments
-        },
-        kind=Transaction.Kind.ACCRUAL,
-    )
-    posted = post_transactions(postings=[*postings.values(), *([shipping] if shipping else [])])
+    shipping = []
+    for pk, order in by_pk.items():
+        shipments = _charged_shipments(
+            order,
+            shipments=sorted({line.shipment for line in lines_of[pk]}, key=lambda s: s.pk),
+        )
+        posting = _shipping_posting(
+            order=order,
+            shipments=shipments,
+            clearing=clearing,
+            producer_accounts={
+                shipment.pk: accounts[Account.OwnerType.PRODUCER, shipment.producer_id]
+                for shipment in shipments
+            },
+            kind=Transaction.Kind.ACCRUAL,
+        )
+        if posting:
+            shipping.append(posting)
+    posted = post_transactions(postings=[*postings.values(), *shipping])
     transactions = dict(zip(postings, posted[: len(postings)], strict=True))
     created = LineAccrual.objects.bulk_create(
         LineAccrual(
@@ -102,13 +132,47 @@ def accrue_order(*, order: Order) -> list[LineAccrual]:
             line_total_fen=line.total_fen,
             aid_fen=splits[line.pk].aid_fen,
             producer_fen=splits[line.pk].producer_fen,
-            accrued_at=order.paid_at,
+            accrued_at=by_pk[line.order_id].paid_at,
             transaction=transactions.get(line.pk),
         )
         for line in new_lines
     )
     accruals = {accrual.line_id: accrual for accrual in created}
-    return [accruals.get(line.pk) or line.aid_accrual for line in lines]
+    return {
+        pk: [accruals.get(line.pk) or line.aid_accrual for line in lines_of[pk]] for pk in by_pk
+    }
+
+
+def accrue_paid_orders(*, batch_size: int = 500) -> tuple[int, int]:
+    """Accrue every paid order that has lines without an accrual, oldest
+    first, ``batch_size`` orders per database transaction; returns how many
+    orders and lines it accrued. The shop accrues an order as it is paid, so
+    only orders recorded outside it (moved from an earlier platform, a table
+    restored on its own) need this; ``aid_reconcile`` lists them."""
+    if batch_size < 1:
+        raise ValueError(f"batch size {batch_size}: it must be at least 1")
+    orders = lines = 0
+    last = 0
+    while True:
+        with transaction.atomic():
+            pending = (
+                OrderLine.objects.filter(
+                    order_id__gt=last, order__paid_at__isnull=False, aid_accrual__isnull=True
+                )
+                .values_list("order_id", flat=True)
+                .distinct()
+                .order_by("order_id")[:batch_size]
+            )
+            batch = list(
+                Order.objects.select_for_update().filter(pk__in=list(pending)).order_by("pk")
+            )
+            if not batch:
+                return orders, lines
+            before = LineAccrual.objects.filter(line__order__in=batch).count()
+            accrued = accrue_orders(orders=batch)
+        orders += len(batch)
+        lines += sum(len(accruals) for accruals in accrued.values()) - before
+        last = batch[-1].pk
 
 
 @transaction.atomic

@@ -15,7 +15,8 @@
 """
 
 import datetime
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -37,23 +38,35 @@ class LineAid:
 
 def rule_for(*, producer_id: int, product_id: int | None, on: datetime.date) -> AidRule | None:
     """The rule version governing a sale of this product on this local date."""
-    return _governing(_valid_rules(producer_ids={producer_id}, on=on), producer_id, product_id)
+    rules = _valid_rules(producer_ids={producer_id}, first=on, last=on)
+    return _governing(rules, producer_id, product_id, on)
 
 
-def _valid_rules(*, producer_ids: set[int], on: datetime.date) -> list[AidRule]:
-    """The rule versions of these producers valid on ``on``, newest version first."""
+def _valid_rules(
+    *, producer_ids: set[int], first: datetime.date, last: datetime.date
+) -> list[AidRule]:
+    """The rule versions of these producers valid on any day from ``first``
+    to ``last``, newest version first."""
     return list(
-        AidRule.objects.filter(producer_id__in=producer_ids, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        AidRule.objects.filter(producer_id__in=producer_ids, valid_from__lte=last)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
         # The producer and product name the rule in the accrual's memo.
         .select_related("pool", "producer", "product")
         .order_by("-version", "pk")
     )
 
 
-def _governing(rules: list[AidRule], producer_id: int, product_id: int | None) -> AidRule | None:
+def _governing(
+    rules: list[AidRule], producer_id: int, product_id: int | None, on: datetime.date
+) -> AidRule | None:
+    mine = [
+        rule
+        for rule in rules
+        if rule.producer_id == producer_id
+        and rule.valid_from <= on
+        and (rule.valid_to is None or on <= rule.valid_to)
+    ]
     # A rule for the product overrides the producer's.
-    mine = [rule for rule in rules if rule.producer_id == producer_id]
     if product_id is not None:
         for rule in mine:
             if rule.product_id == product_id:
@@ -69,13 +82,26 @@ def aid_for(*, net_fen: int, quantity: int, rule: AidRule | None) -> int:
     return min(aid, net_fen)
 
 
-def allocate_lines(*, lines: Sequence[OrderLine], on: datetime.date) -> dict[int, LineAid]:
+def allocate_lines(
+    *, lines: Sequence[OrderLine], paid_on: Mapping[int, datetime.date]
+) -> dict[int, LineAid]:
     """Split just-paid lines (no refunds yet, so a line's net is its total),
-    paid on the local date ``on``; by line id. One query, however many lines."""
-    rules = _valid_rules(producer_ids={line.producer_id for line in lines}, on=on)
+    each paid on the local date its order's id maps to in ``paid_on``; by
+    line id. One query, however many lines and orders."""
+    if not lines:
+        return {}
+    dates = [paid_on[line.order_id] for line in lines]
+    rules = _valid_rules(
+        producer_ids={line.producer_id for line in lines}, first=min(dates), last=max(dates)
+    )
+    by_producer: dict[int, list[AidRule]] = defaultdict(list)
+    for rule in rules:
+        by_producer[rule.producer_id].append(rule)
     splits = {}
-    for line in lines:
-        rule = _governing(rules, line.producer_id, line.variant.product_id)
+    for line, on in zip(lines, dates, strict=True):
+        rule = _governing(
+            by_producer[line.producer_id], line.producer_id, line.variant.product_id, on
+        )
         aid = aid_for(net_fen=line.total_fen, quantity=line.quantity, rule=rule)
         splits[line.pk] = LineAid(rule=rule, aid_fen=aid, producer_fen=line.total_fen - aid)
     return splits
