@@ -37,21 +37,26 @@ class LineAid:
 
 
 def rule_for(*, producer_id: int, product_id: int | None, on: datetime.date) -> AidRule | None:
-    """The rule version governing a sale of this product on this local date."""
-    rules = _valid_rules(producer_ids={producer_id}, first=on, last=on)
+    """The rule version governing a sale of this product on this local date,
+    with its pool."""
+    rules = _valid_rules(producer_ids={producer_id}, first=on, last=on, related=("pool",))
     return _governing(rules, producer_id, product_id, on)
 
 
 def _valid_rules(
-    *, producer_ids: set[int], first: datetime.date, last: datetime.date
+    *,
+    producer_ids: set[int],
+    first: datetime.date,
+    last: datetime.date,
+    # The producer and product name the rule in the accrual's memo.
+    related: tuple[str, ...] = ("pool", "producer", "product"),
 ) -> list[AidRule]:
     """The rule versions of these producers valid on any day from ``first``
-    to ``last``, newest version first."""
+    to ``last``, newest version first, with their ``related`` rows."""
     return list(
         AidRule.objects.filter(producer_id__in=producer_ids, valid_from__lte=last)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
-        # The producer and product name the rule in the accrual's memo.
-        .select_related("pool", "producer", "product")
+        .select_related(*related)
         .order_by("-version", "pk")
     )
 

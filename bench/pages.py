@@ -13,8 +13,8 @@ the baselines:
 
 wrk loads them and each storefront page alternately, a second at a time, so all see
 the same machine at the same moments. Each page is measured uncached (no cache of the
-shop's at all), for a signed-in buyer (the page cache on but never serving them; the
-product cards cached) and with the anonymous-page cache (shop.page_cache).
+shop's at all), for a signed-in buyer (the page cache on but never serving them) and
+with the anonymous-page cache (shop.page_cache).
 
     .venv/bin/python bench/pages.py [--seconds 10] [--connections 4]
 
@@ -54,9 +54,8 @@ class Mode:
     signed_in: bool  # the visitor sends a signed-in buyer's session cookie
 
 
-# Uncached: the anonymous-page cache off, and with it the card fragments. Signed in:
-# the cache on, as in production, but a signed-in buyer's pages are never served from
-# it; their product cards are (warm from earlier requests). Cached: an anonymous visitor.
+# Uncached: the anonymous-page cache off. Signed in: the cache on, as in production,
+# but a signed-in buyer's pages are never served from it. Cached: an anonymous visitor.
 UNCACHED = Mode("uncached", "0", signed_in=False)
 SIGNED_IN = Mode("signed in", CACHE_SECONDS, signed_in=True)
 CACHED = Mode("cached", CACHE_SECONDS, signed_in=False)
@@ -379,15 +378,13 @@ the mean over the rounds, p50 and p99 the median of the rounds' (short rounds: r
 p99 as a rough tail). Each ratio is over the bare pages' rounds of the same page. Three
 ways of serving each page:
 
-- **uncached**: the anonymous-page cache off (`PAGE_CACHE_SECONDS=0`), and with it the
-  product-card fragments it keeps; every page is rendered and queried for. Only what a
-  running site always has is warm: the listing photos' renditions exist (made on a
-  warm-up request) and Wagtail's per-process rendition cache and its site roots (in
-  Redis) are filled.
+- **uncached**: the anonymous-page cache off (`PAGE_CACHE_SECONDS=0`); every page is
+  rendered and queried for. Only what a running site always has is warm: the listing
+  photos' renditions exist (made on a warm-up request) and Wagtail's site roots are in
+  Redis.
 - **signed in**: the cache on, as in production, for a signed-in buyer (wrk sends their
   session cookie): their pages are never served from the cache and are rendered for
-  them, with their session and user read, but the product cards come from the cache
-  (warm from the warm-up request, retired by the same changes as whole pages).
+  them, with their session and user read.
 - **cached**: the anonymous-page cache serving a visitor with no session, as wrk is
   (`shop.page_cache.PageCacheMiddleware`, before the session middleware).
 

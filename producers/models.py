@@ -215,16 +215,21 @@ class PortalActivity(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.user} @ {self.producer}: {self.summary}"
 
 
-def join_relations(page: Page, *, fields: tuple[str, ...], select_related: tuple[str, ...]) -> None:
-    """Load the page's foreign keys ``fields`` (and ``select_related`` beyond them) in
-    one query, instead of one each as its template reaches them. A preview's draft
-    may point elsewhere than the saved row: those relations load as usual."""
-    saved = type(page).objects.select_related(*fields, *select_related).filter(pk=page.pk).first()
+def join_relations(page: Page, *, fields: tuple[str, ...]) -> None:
+    """Load the page's foreign keys ``fields`` ("producer__village" for the
+    producer and its village) in one query, instead of one each as its template
+    reaches them; nothing when the page was read with them (by its route). A
+    preview's draft may point elsewhere than the saved row: those relations load
+    as usual."""
+    direct = [field.split("__")[0] for field in fields]
+    if all(page._meta.get_field(name).is_cached(page) for name in direct):
+        return
+    saved = type(page).objects.select_related(*fields).filter(pk=page.pk).first()
     if saved is None:
         return
-    for field in fields:
-        if getattr(saved, f"{field}_id") == getattr(page, f"{field}_id"):
-            setattr(page, field, getattr(saved, field))
+    for name in direct:
+        if getattr(saved, f"{name}_id") == getattr(page, f"{name}_id"):
+            setattr(page, name, getattr(saved, name))
 
 
 class ProducersIndexPage(Page):
@@ -277,6 +282,6 @@ class ProducerPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        join_relations(self, fields=("producer", "image"), select_related=("producer__village",))
+        join_relations(self, fields=("producer__village", "image"))
         context["valid_certificates"] = self.producer.certificates.valid_on(timezone.localdate())
         return context

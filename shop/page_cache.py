@@ -31,11 +31,6 @@ CSRF, authentication and message middleware: it knows which view answers and wha
 in the session, so it alone decides what may be stored, and it serves a hit to a
 visitor whose session cookie names an empty session.
 
-Fragments shared by many pages (a product's card in listings and search, see
-shop/templatetags/product_cards.py) are kept under the same generations, per
-language and host, so a page rendered for a signed-in buyer reuses them and the
-same changes retire them.
-
 ``PAGE_CACHE_SECONDS`` (0 turns it off) bounds how long a page may lag behind what
 is not tracked: the township's aid totals on the home page, a certificate or rule
 that starts or ends at midnight.
@@ -65,8 +60,6 @@ from .models import Category, ProductCertificate, ProductVariant
 
 GENERATION_KEY = "page_cache:generation"
 KEY_PREFIX = "page_cache:page"
-# Parts of pages shared by many of them (a product's card), under the same generations.
-FRAGMENT_PREFIX = "page_cache:fragment"
 # The storefront's URL names; "wagtail_serve" is every Wagtail page, and all of
 # them (home, producers, products) are storefront pages.
 CACHED_URL_NAMES = frozenset(
@@ -215,7 +208,6 @@ class PageCacheMiddleware:
                 return self._serve(request, stored)
             # For the view-level middleware: no second lookup if the page is to be rendered.
             request.page_cache_lookup = (key, generation)
-            request.page_cache_generation = generation
         response = self.get_response(request)
         store = getattr(request, "page_cache_store", None)
         if store is not None:
@@ -280,12 +272,9 @@ class PageCacheViewMiddleware:
             _UNCACHED_PATHS.add(request.path_info)
             return None
         if not may_use_cache(request=request):
-            # Not stored whole, but its fragments may be: the generation comes first.
-            request_generation(request)
             return None
         language = page_language(request)
         if language != request.LANGUAGE_CODE:
-            request_generation(request)
             return None  # not the language the early lookup would key it under
         lookup = getattr(request, "page_cache_lookup", None)
         if lookup is None:  # not looked up early: a session cookie, or HEAD
@@ -293,50 +282,10 @@ class PageCacheViewMiddleware:
             generation, stored = _lookup(key)
             if stored is not None:
                 return _response_from(stored, request=request)
-            request.page_cache_generation = generation
         else:
             key, generation = lookup
         request.page_cache_entry = (key, generation)
         return None
-
-
-def request_generation(request: HttpRequest | None) -> str | None:
-    """The generation for fragments rendered in this request (None with the cache
-    off), read once, before the view reads any data: the view-level middleware
-    reads it for every storefront page, and a fragment rendered from data older than
-    a change is then stored under a generation the change has retired."""
-    if not enabled() or request is None:
-        return None
-    generation = getattr(request, "page_cache_generation", None)
-    if generation is None:
-        generation = request.page_cache_generation = _current_generation(cache.get(GENERATION_KEY))
-    return generation
-
-
-def _fragment_key(*, request: HttpRequest, name: str) -> str:
-    # The language and the host, as for pages: a fragment holds translated text and
-    # URLs relative to the site it was rendered for.
-    return f"{FRAGMENT_PREFIX}:{request.LANGUAGE_CODE}:{request.get_host()}:{name}"
-
-
-def cached_fragments(*, request: HttpRequest, generation: str, names: list[str]) -> dict[str, str]:
-    """The fragments ``names`` stored under ``generation``, in one round trip."""
-    keys = {_fragment_key(request=request, name=name): name for name in names}
-    return {
-        keys[key]: html
-        for key, (stored_generation, html) in cache.get_many(list(keys)).items()
-        if stored_generation == generation
-    }
-
-
-def store_fragments(*, request: HttpRequest, generation: str, fragments: dict[str, str]) -> None:
-    cache.set_many(
-        {
-            _fragment_key(request=request, name=name): (generation, html)
-            for name, html in fragments.items()
-        },
-        timeout=settings.PAGE_CACHE_SECONDS,
-    )
 
 
 def _on_change(**kwargs) -> None:

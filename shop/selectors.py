@@ -1,16 +1,13 @@
 """Reads for the storefront. Every listing runs a fixed number of queries
-whatever the number of products: related rows are joined, the listing photo's
-rendition is prefetched, and the lowest price is computed in SQL."""
+whatever the number of products: related rows are joined, the lowest price is
+computed in SQL, and the cards' photos are read together (shop.cards)."""
 
-from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
-from wagtail.images import get_image_model
 
 from producers.models import Village
 
 from .models import Category, ProductCertificate, ProductPage, ProductVariant
-
-LISTING_RENDITION = "fill-480x320"
 
 SORTS = {
     "newest": ("-first_published_at", "pk"),
@@ -31,21 +28,15 @@ def _lowest_active_price() -> Subquery:
 
 
 def listed_products(*, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:
-    """Live products ready for a product card, ordered by ``sort`` (see SORTS)."""
-    rendition_model = get_image_model().get_rendition_model()
+    """Live products ready for a product card (shop.cards), ordered by ``sort``
+    (see SORTS): with their lowest active price, and their village and category
+    joined for when they are read as pages (search results)."""
     return (
         ProductPage.objects.live()
-        .select_related("producer__village", "category", "image")
+        .select_related("producer__village", "category")
         # A subquery, not a join: joining the variants would group every row by all the
         # page's columns, which costs more to plan and compile than the page costs to read.
         .annotate(min_price_fen=_lowest_active_price())
-        .prefetch_related(
-            Prefetch(
-                "image__renditions",
-                queryset=rendition_model.objects.filter(filter_spec=LISTING_RENDITION),
-                to_attr="prefetched_renditions",
-            )
-        )
         .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
     )
 

@@ -6,10 +6,14 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+from wagtail.url_routing import RouteResult
 
 from producers.models import Certificate, Producer, ProducerPage, join_relations
 
 from ..chinese_text import index_tokens
+
+# A product's address below the home page: producers index, producer, product.
+PRODUCT_DEPTH = 3
 
 
 class HomePage(Page):
@@ -23,6 +27,26 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("首页")
+
+    def route(self, request, path_components):
+        """A product's address (producers index / producer / product, below this
+        page) is read in one query with what its page shows joined, instead of a
+        query or two for each level of the tree; any other address is walked as
+        Wagtail walks it."""
+        if len(path_components) == PRODUCT_DEPTH:
+            product = (
+                ProductPage.objects.live()
+                # The slug is indexed; the whole address makes it this site's product.
+                .filter(
+                    slug=path_components[-1],
+                    url_path=self.url_path + "".join(f"{part}/" for part in path_components),
+                )
+                .select_related(*ProductPage.SHOWN_RELATIONS)
+                .first()
+            )
+            if product is not None:
+                return RouteResult(product)
+        return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -131,15 +155,20 @@ class ProductPage(Page):
     parent_page_types = ["producers.ProducerPage"]
     subpage_types: list[str] = []
 
+    # What the product's page shows of its relations, read with it.
+    SHOWN_RELATIONS = ("producer__village", "category", "image")
+
     class Meta:
         verbose_name = _("商品")
         verbose_name_plural = _("商品")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        join_relations(
-            self, fields=("producer", "category", "image"), select_related=("producer__village",)
-        )
+        join_relations(self, fields=self.SHOWN_RELATIONS)
+        # The producer's page is the parent, whose address is this one's less its
+        # last part: no need to read it.
+        url = self.get_url(request)
+        context["producer_page_url"] = url[: url.rstrip("/").rfind("/") + 1]
         context["variants"] = self.variants.filter(is_active=True)
         context["photos"] = self.photos.select_related("image")
         return context
