@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shop.models import Order, ProductPage
 from shop.money import format_fen
@@ -77,7 +78,7 @@ def _beneficiaries(pool: AidPool) -> str:
 
 
 def _village_phrase(names: list[str]) -> str:
-    shown = "、".join(names[:NAMED_VILLAGES])
+    shown = pgettext("list separator", "、").join(names[:NAMED_VILLAGES])
     if len(names) <= NAMED_VILLAGES:
         return _("%(villages)s的脱贫户") % {"villages": shown}
     return _("%(villages)s等%(count)s个重点村的脱贫户") % {"villages": shown, "count": len(names)}

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aid_accounting import impact, payouts
 from aid_accounting.distribution import close_period
@@ -53,6 +53,15 @@ def test_rule_names_two_villages_and_counts_the_rest(tomato, tomato_rule):
     text = impact.rule_text(product=tomato.product, on=OCT_SALE.date())
 
     assert text == "每单收入的25%用于姜庄村、孔庄村等4个重点村的脱贫户及1户指定帮扶户"
+
+
+def test_in_english_the_named_villages_are_separated_by_a_comma(tomato, tomato_rule):
+    tomato_rule.pool.villages.add(VillageFactory(name="孔庄村", code="kongzhuang"))
+
+    with translation.override("en"):
+        text = impact.rule_text(product=tomato.product, on=OCT_SALE.date())
+
+    assert "姜庄村, 孔庄村" in text and "、" not in text
 
 
 def test_a_product_rule_with_a_fixed_part_overrides_the_producer_rule(tomato, tomato_rule):

@@ -150,3 +150,14 @@ def test_buyers_get_e_mails_for_payment_shipping_and_refunds_once_each(
         f"订单 {paid_order.number} 退款已处理",
     ]
     assert "SF1" in mail.outbox[1].body
+
+
+def test_the_shipped_e_mail_names_a_shipment_delivered_without_a_tracking_number(
+    paid_order, django_capture_on_commit_callbacks
+):
+    line = paid_order.lines.first()
+    with django_capture_on_commit_callbacks(execute=True):
+        orders.ship(shipment_id=line.shipment_id, carrier="村里自送", tracking_number="")
+
+    body = mail.outbox[-1].body
+    assert f"- {line.producer.name}: 村里自送, 无运单号（生产者直接送货）" in body

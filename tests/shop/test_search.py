@@ -1,7 +1,7 @@
 import pytest
 
 from shop.chinese_text import index_tokens, query_tokens
-from tests.factories import ProductPageFactory
+from tests.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +65,14 @@ def test_index_tokens_hold_words_characters_and_pairs():
 
 def test_long_chinese_query_becomes_pairs():
     assert query_tokens("大棚番茄") == "大棚 棚番 番茄"
+
+
+def test_a_result_card_links_the_product_and_shows_its_lowest_price(client, catalogue):
+    tomato = catalogue["tomato"]
+    ProductVariantFactory(product=tomato, price_fen=3980)
+    ProductVariantFactory(product=tomato, price_fen=2990)
+
+    page = client.get("/search/", {"q": "番茄"}).text
+
+    assert f'<a href="{tomato.url}">' in page
+    assert "¥29.90 起" in page
