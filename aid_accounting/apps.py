@@ -8,16 +8,16 @@ class AidAccountingConfig(AppConfig):
 
     def ready(self) -> None:
         # The one place the shop's announcements reach the aid ledger (DESIGN §3).
-        from shop import events, page_cache
-
-        from . import accrual
-        from .models import AidPool, AidRule
+        from aid_accounting.accrual import accrue
+        from aid_accounting.rules.models import AidPool, AidRule
+        from shop import events
+        from shop.catalogue import page_cache
 
         events.order_paid.connect(
-            accrual.on_order_paid, dispatch_uid="aid_accounting.accrual.on_order_paid"
+            accrue.on_order_paid, dispatch_uid="aid_accounting.accrual.accrue.on_order_paid"
         )
         events.line_refunded.connect(
-            accrual.on_line_refunded, dispatch_uid="aid_accounting.accrual.on_line_refunded"
+            accrue.on_line_refunded, dispatch_uid="aid_accounting.accrual.accrue.on_line_refunded"
         )
         # Product pages say where their aid goes: the rule, its pool's villages
         # and named households.

@@ -17,21 +17,19 @@ from django.contrib.auth.models import AbstractUser
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from aid_accounting import calendar
+from aid_accounting.households.models import Household
+from aid_accounting.households.validators import id_number_check_character
+from aid_accounting.payouts import batches
+from aid_accounting.payouts.models import PayoutBatch, ProducerPayoutAccount
+from aid_accounting.periods import close
+from aid_accounting.periods.models import AccountingPeriod
+from aid_accounting.rules.models import AidPool, AidRule
+from aid_accounting.rules.versions import set_rule
+from aid_accounting.transparency import notices
+from aid_accounting.transparency.models import Notice
+from core.money import split_largest_remainder
 from producers.models import Producer, Village
-
-from . import distribution, notices, payouts, periods
-from .models import (
-    AccountingPeriod,
-    AidPool,
-    AidRule,
-    Household,
-    Notice,
-    PayoutBatch,
-    ProducerPayoutAccount,
-)
-from .money import split_largest_remainder
-from .rules import set_rule
-from .validators import id_number_check_character
 
 REPORT_HOUSEHOLD_COUNT = 722
 SEED = 20201231
@@ -168,11 +166,11 @@ def close_demo_periods(*, until: str | None = None) -> list[str]:
     default last month), each as if closed a few days after it ended; months
     already closed are left alone. Returns the months closed now."""
     now = timezone.now()
-    last = periods.parse(until) if until else periods.month_of(now).previous()
-    first = distribution.first_month(default=last)
+    last = calendar.parse(until) if until else calendar.month_of(now).previous()
+    first = close.first_month(default=last)
     closed = []
-    for month in periods.months_between(first, last):
-        result = distribution.close_period(
+    for month in calendar.months_between(first, last):
+        result = close.close_period(
             period=month.code, now=min(month.ends_at + DEMO_CLOSE_DELAY, now)
         )
         if not result.already_closed:
@@ -188,11 +186,11 @@ def pay_demo_batch(
 ) -> PayoutBatch:
     """One payout batch of ``kind``, drafted, approved by a second officer,
     exported (the file is dropped; the audit log keeps the export) and paid."""
-    batch = payouts.draft_batch(kind=kind, actor=drafter)
-    payouts.approve_batch(batch=batch, actor=approver)
-    payouts.export_bank_csv(batch=batch, actor=drafter)
+    batch = batches.draft_batch(kind=kind, actor=drafter)
+    batches.approve_batch(batch=batch, actor=approver)
+    batches.export_bank_csv(batch=batch, actor=drafter)
     for row in batch.rows.order_by("pk"):
-        payouts.mark_row_paid(row=row, actor=drafter)
+        batches.mark_row_paid(row=row, actor=drafter)
     batch.refresh_from_db()
     return batch
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import distribution
+from aid_accounting.periods import close as distribution
 
 
 # Acknowledged only when done, and handed back if the worker dies meanwhile (the global
@@ -17,4 +17,4 @@ def close_previous_period() -> list[str]:
 
 
 # Defined with the notices; imported here so the worker's autodiscovery registers it.
-from .notice_mail import send_objection_email  # noqa: E402, F401
+from aid_accounting.transparency.mail import send_objection_email  # noqa: E402, F401

@@ -139,8 +139,9 @@ def make_paid_orders(*, lines: int, year: int) -> list:
     from django.utils import timezone
 
     from producers.models import Producer
-    from shop.models import Order, OrderLine, ProductVariant, Shipment
-    from shop.shipping import shipping_fee
+    from shop.catalogue.models import ProductVariant
+    from shop.orders.models import Order, OrderLine, Shipment
+    from shop.orders.shipping import shipping_fee
 
     rng = random.Random(year)
     variants = list(
@@ -260,7 +261,7 @@ def entry_shapes(orders) -> tuple[list[list[int]], list[int]]:
     three legs per line (clearing, producer, pool: every demo producer has a
     25% rule), and with shipping one leg for clearing and one per producer
     charging it; and each order's number of lines."""
-    from shop.models import OrderLine, Shipment
+    from shop.orders.models import OrderLine, Shipment
 
     lines = Counter(OrderLine.objects.values_list("order_id", flat=True))
     charged = Counter(
@@ -281,8 +282,9 @@ def plain_insert(groups: list[list[int]]) -> float:
     the dashboard run on the ledger the shop would have."""
     from django.db import transaction
 
-    from aid_accounting.ledger import clearing_account, pool_account, producer_account
-    from aid_accounting.models import AidPool, Entry, Transaction
+    from aid_accounting.ledger.models import Entry, Transaction
+    from aid_accounting.ledger.posting import clearing_account, pool_account, producer_account
+    from aid_accounting.rules.models import AidPool
     from producers.models import Producer
 
     clearing = clearing_account()
@@ -320,7 +322,7 @@ def accrue(orders) -> float:
     from django.db import transaction
 
     from shop import events
-    from shop.models import Order
+    from shop.orders.models import Order
 
     started = time.perf_counter()
     for order in orders:
@@ -332,7 +334,8 @@ def accrue(orders) -> float:
 def undo_accrual() -> None:
     """Remove every accrual (ledger triggers off for that moment only), so
     the batched accrual starts from the same paid, unaccrued orders."""
-    from aid_accounting.models import LineAccrual, Transaction
+    from aid_accounting.accrual.models import LineAccrual
+    from aid_accounting.ledger.models import Transaction
 
     # Not vacuumed after: the tables keep the size and statistics of a ledger in use,
     # as the shop's would, not those of an empty one.
@@ -349,8 +352,8 @@ def remove_transactions(where: str, *, also: str = "") -> None:
     row (Wagtail's reference index listens), hours for a year of orders."""
     from django.db import connection, transaction
 
-    from aid_accounting import ledger_triggers
-    from aid_accounting.models import Entry, Transaction
+    from aid_accounting.ledger import triggers as ledger_triggers
+    from aid_accounting.ledger.models import Entry, Transaction
 
     ledger, entries = Transaction._meta.db_table, Entry._meta.db_table
     # PostgreSQL checks each deleted row's foreign keys with a plan made once per
@@ -371,7 +374,7 @@ def remove_transactions(where: str, *, also: str = "") -> None:
 
 def accrue_in_batches(orders) -> float:
     """Seconds to accrue every order as ``aid_accrue_paid`` does."""
-    from aid_accounting.accrual import accrue_paid_orders
+    from aid_accounting.accrual.accrue import accrue_paid_orders
 
     started = time.perf_counter()
     accrued, _lines = accrue_paid_orders(batch_size=ACCRUAL_BATCH)
@@ -385,7 +388,8 @@ def check_accrual(shapes: Counter, *, lines: int) -> None:
     """The ledger holds exactly transactions of these shapes, and ``lines`` accruals."""
     from django.db.models import Count
 
-    from aid_accounting.models import Entry, LineAccrual
+    from aid_accounting.accrual.models import LineAccrual
+    from aid_accounting.ledger.models import Entry
 
     written = Counter(
         Entry.objects.values("transaction_id")
@@ -401,12 +405,13 @@ def check_accrual(shapes: Counter, *, lines: int) -> None:
 def close_year(year: int) -> tuple[int, list[float]]:
     """Close the twelve months in order, each five days after it ends, as
     the demo does; returns the households paid and each close's seconds."""
-    from aid_accounting import distribution, periods
-    from aid_accounting.models import AidPool
+    from aid_accounting import calendar
+    from aid_accounting.periods import close as distribution
+    from aid_accounting.rules.models import AidPool
 
     households = AidPool.objects.get().beneficiaries().count()
     seconds = []
-    for month in periods.months_between(periods.Month(year, 1), periods.Month(year, 12)):
+    for month in calendar.months_between(calendar.Month(year, 1), calendar.Month(year, 12)):
         started = time.perf_counter()
         result = distribution.close_period(
             period=month.code, now=month.ends_at + datetime.timedelta(days=5)
@@ -424,7 +429,7 @@ def time_dashboard(year: int, *, requests: int) -> tuple[float, int, float, int]
     from django.db import connection
     from django.test import Client
 
-    from aid_accounting.dashboard import dashboard, year_period
+    from aid_accounting.transparency.dashboard import dashboard, year_period
 
     def median_of(call) -> tuple[float, int]:
         call()  # warm imports and templates
@@ -539,7 +544,7 @@ def report(
 On its own database, rebuilt each run, with the demo township (`seed_demo` without its
 orders): {args.lines:,} order lines of the demo catalogue in orders of 1–3 lines, paid
 through one year and completed. They are accrued by the same service
-(`aid_accounting.accrual.accrue_orders`) in two ways: the first orders, holding
+(`aid_accounting.accrual.accrue.accrue_orders`) in two ways: the first orders, holding
 {per_payment.lines:,} lines, as payment does it, `order_paid` sent per order inside the
 order's database transaction (a commit each: measured on those alone); then, those
 accruals removed, all {args.lines:,} lines as `manage.py aid_accrue_paid` does it for

@@ -71,7 +71,7 @@ def main() -> None:
     django.setup()
     common.migrate()
     common.seed_township(households=False)
-    from shop.models import ProductVariant
+    from shop.catalogue.models import ProductVariant
 
     variants = list(
         ProductVariant.objects.filter(is_active=True, product__live=True)
@@ -108,7 +108,7 @@ def insert_order_rows(count: int) -> float:
     """Seconds to INSERT ``count`` bare order rows, one per commit (autocommit)."""
     from django.utils import timezone
 
-    from shop.models import Order
+    from shop.orders.models import Order
 
     started = time.perf_counter()
     for number in range(count):
@@ -129,7 +129,8 @@ def run_round(*, buyers: int, attempts: int, variants: list[int], stock: int) ->
     from django.db import connections
     from django.db.models import Max, Sum
 
-    from shop.models import Order, OrderLine, ProductVariant
+    from shop.catalogue.models import ProductVariant
+    from shop.orders.models import Order, OrderLine
 
     ProductVariant.objects.filter(pk__in=variants).update(stock=stock)
     first_order = (Order.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
@@ -173,9 +174,9 @@ def run_round(*, buyers: int, attempts: int, variants: list[int], stock: int) ->
 
 def buyer(index: int, attempts: int, variants: list[int], start, results) -> None:
     """One buyer's process: ``attempts`` orders of 1–2 variants, 1–3 units each."""
-    from shop import cart as carts
-    from shop.checkout import CheckoutError, ShippingAddress, place_order
-    from shop.models import Cart
+    from shop.orders import cart as carts
+    from shop.orders.checkout import CheckoutError, ShippingAddress, place_order
+    from shop.orders.models import Cart
 
     rng = random.Random(index)
     placed = refused = 0

@@ -58,8 +58,8 @@ def seed_township(*, households: bool = True) -> None:
     from aid_accounting.demo import seed_aid, seed_households
     from aid_accounting.management.commands.seed_demo import SILENT_MAILERS
     from producers.demo import seed_producers, seed_users, seed_villages
+    from shop.catalogue.models import HomePage
     from shop.demo import seed_products
-    from shop.models import HomePage
 
     with override_settings(MAILERS=SILENT_MAILERS), transaction.atomic():
         villages = seed_villages()

@@ -14,7 +14,7 @@ the baselines:
 wrk loads them and each storefront page alternately, a second at a time, so all see
 the same machine at the same moments. Each page is measured uncached (no cache of the
 shop's at all), for a signed-in buyer (the page cache on but never serving them) and
-with the anonymous-page cache (shop.page_cache).
+with the anonymous-page cache (shop.catalogue.page_cache).
 
     .venv/bin/python bench/pages.py [--seconds 10] [--connections 4]
 
@@ -128,9 +128,9 @@ def top_up_products(*, total: int) -> int:
     """Publish more products, copies of the demo's under the same producers, until
     ``total`` are live; returns how many were added."""
     from producers.models import ProducerPage
+    from shop.catalogue.models import Category, ProductPage, ProductVariant
     from shop.demo import PRODUCTS as DEMO_PRODUCTS
     from shop.demo import photo_for
-    from shop.models import Category, ProductPage, ProductVariant
 
     specs = [spec for spec in DEMO_PRODUCTS if spec.live]
     producer_pages = {
@@ -165,7 +165,7 @@ def top_up_products(*, total: int) -> int:
 
 
 def bench_pages() -> dict[str, str]:
-    from shop.models import ProductPage
+    from shop.catalogue.models import ProductPage
 
     tomato = ProductPage.objects.live().get(slug="greenhouse-tomato")
     return {
@@ -386,7 +386,7 @@ ways of serving each page:
   session cookie): their pages are never served from the cache and are rendered for
   them, with their session and user read.
 - **cached**: the anonymous-page cache serving a visitor with no session, as wrk is
-  (`shop.page_cache.PageCacheMiddleware`, before the session middleware).
+  (`shop.catalogue.page_cache.PageCacheMiddleware`, before the session middleware).
 
 Queries are a second request's, from Django's test client, by the same visitor.
 Targets (issue #9), as shares of the project's bare page: uncached listing ≥ 0.10 and

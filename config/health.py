@@ -7,7 +7,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-from .celery import app as celery_app
+from config.celery import app as celery_app
 
 
 def _database() -> str:

@@ -46,7 +46,7 @@ def axes_username(request: HttpRequest, credentials: Mapping[str, str] | None) -
     the account whichever way it was named (user name in the admin, e-mail in the
     shop, mobile number or e-mail in the portal), and a successful log-in, which axes
     records under the user name, clears them. Unknown names count as typed."""
-    from producers.mobile import is_mobile, normalize_mobile
+    from core.mobile import is_mobile, normalize_mobile
     from producers.models import MemberProfile
 
     source = credentials or getattr(request, "POST", {})

@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from .env import (
+from config.env import (
     ConfigurationError,
     cache_from_url,
     database_from_url,
@@ -79,9 +79,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.security.AdminContentSecurityPolicyMiddleware",
     # Before the session and everything after it: a cached page for a visitor with no
-    # session cookie is served from here (shop.page_cache), after the HTTPS redirect,
+    # session cookie is served from here (shop.catalogue.page_cache), after the HTTPS redirect,
     # static files and the CSP header, which every response needs.
-    "shop.page_cache.PageCacheMiddleware",
+    "shop.catalogue.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After sessions, CSRF, users and messages: it decides which pages are stored.
-    "shop.page_cache.PageCacheViewMiddleware",
+    "shop.catalogue.page_cache.PageCacheViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -119,7 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 # Last: it replaces the CSRF token in pages rendered for the page cache.
-                "shop.page_cache.csrf_placeholder",
+                "shop.catalogue.page_cache.csrf_placeholder",
             ],
         },
     },
@@ -153,7 +153,7 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
 }
-# Anonymous storefront pages are cached this long (shop.page_cache); 0 turns it off.
+# Anonymous storefront pages are cached this long (shop.catalogue.page_cache); 0 turns it off.
 # On by default only in production with a shared cache (Redis): a local-memory cache
 # is per process, so one process could not retire the pages another has stored.
 PAGE_CACHE_SECONDS = env_int(
@@ -332,7 +332,7 @@ FIELD_ENCRYPTION_KEYS = env_fernet_keys(
 
 # No inline script or style anywhere in the shop or the portal: every script is a
 # file under static/js. The admin gets a relaxed copy (config.security), the Stripe
-# page Stripe's own sources (shop.payments.views).
+# page Stripe's own sources (shop.payments.stripe.views).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

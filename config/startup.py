@@ -1,7 +1,7 @@
 import sys
 from contextlib import contextmanager
 
-from .env import ConfigurationError
+from config.env import ConfigurationError
 
 
 @contextmanager

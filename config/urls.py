@@ -5,14 +5,13 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from aid_accounting import portal_urls as aid_portal_urls
-from aid_accounting.open_data_views import open_data_view
-from producers import portal_urls as producer_portal_urls
-from shop import portal_urls as shop_portal_urls
+from aid_accounting.portal import urls as aid_portal_urls
+from aid_accounting.transparency.views import open_data_view
+from config.health import healthz
+from config.i18n import set_language
+from producers.portal import urls as producer_portal_urls
 from shop.payments import urls as payment_urls
-
-from .health import healthz
-from .i18n import set_language
+from shop.portal import urls as shop_portal_urls
 
 handler500 = "config.unavailable.server_error"
 
@@ -42,7 +41,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("open-data/", open_data_view, name="open_data"),
     path("", include("shop.urls")),
-    path("notices/", include("aid_accounting.notice_urls")),
+    path("notices/", include("aid_accounting.transparency.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

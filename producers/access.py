@@ -11,8 +11,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
 
-from . import roles
-from .models import Producer, ProducerMembership, ProducerPage, ProducersIndexPage
+from core import roles
+from producers.models import Producer, ProducerMembership, ProducerPage, ProducersIndexPage
 
 MEMBER_PAGE_PERMISSIONS = ("add_page", "change_page")
 MEMBER_IMAGE_PERMISSIONS = ("add_image", "choose_image", "change_image")

@@ -3,8 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from .mobile import is_mobile, normalize_mobile
-from .models import MemberProfile
+from core.mobile import is_mobile, normalize_mobile
+from producers.models import MemberProfile
 
 
 class MobileNumberBackend(ModelBackend):

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from . import roles
-from .access import provision_producer
-from .models import (
+from core import roles
+from producers.access import provision_producer
+from producers.models import (
     MemberProfile,
     Producer,
     ProducerMembership,

@@ -11,7 +11,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
-from .mobile import normalize_mobile, validate_mobile
+from core.mobile import normalize_mobile, validate_mobile
 
 
 class Village(models.Model):

@@ -4,9 +4,9 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .access import provision_producer
-from .admin_policies import ListersOnlyChooserViewSet, ReadOnlyPolicy
-from .models import MemberProfile, PortalActivity, Producer, Village
+from core.admin_policies import ListersOnlyChooserViewSet, ReadOnlyPolicy
+from producers.access import provision_producer
+from producers.models import MemberProfile, PortalActivity, Producer, Village
 
 
 class VillageViewSet(SnippetViewSet):

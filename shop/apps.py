@@ -9,8 +9,8 @@ class ShopConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from . import page_cache
-        from .cart import merge_cart_on_login
+        from shop.catalogue import page_cache
+        from shop.orders.cart import merge_cart_on_login
 
         user_logged_in.connect(merge_cart_on_login, dispatch_uid="shop.merge_cart_on_login")
         page_cache.connect_signals()

@@ -15,12 +15,12 @@ from PIL import ImageDraw
 from wagtail.images.models import Image
 
 from producers.models import ProducerPage
-
-from . import inventory, orders
-from .checkout import ShippingAddress, place_order
-from .models import Category, Order, ProductPage, ProductPhoto, ProductVariant, Shipment
-from .payments.services import payment_succeeded, record_offline_payment, start_payment
-from .refunds import execute_refund, request_refund
+from shop.catalogue.models import Category, ProductPage, ProductPhoto, ProductVariant
+from shop.orders import inventory, lifecycle
+from shop.orders.checkout import ShippingAddress, place_order
+from shop.orders.models import Order, Shipment
+from shop.payments.refunds import execute_refund, request_refund
+from shop.payments.services import payment_succeeded, record_offline_payment, start_payment
 
 # (slug, name, parent slug, return policy, return window in days)
 CATEGORIES: list[tuple[str, str, str | None, str, int]] = [
@@ -401,7 +401,7 @@ def seed_orders(*, now: datetime | None = None, retail: int = 800, seed: int = 2
             institution=(institution, tax_number),
         )
         created += 1
-    orders.complete_due_orders(now=now)
+    lifecycle.complete_due_orders(now=now)
     return created
 
 
@@ -432,7 +432,7 @@ def _demo_order(rng, lines, *, placed_at, now, email, user=None, institution=Non
     age = now - placed_at
     if age < timedelta(minutes=30) or (institution is None and rng.random() < 0.04):
         if age > window:
-            orders.expire_unpaid_orders(now=now)
+            lifecycle.expire_unpaid_orders(now=now)
         return order
     paid_at = placed_at + timedelta(minutes=rng.randint(2, 25))
     if institution:
@@ -455,14 +455,14 @@ def _demo_order(rng, lines, *, placed_at, now, email, user=None, institution=Non
     for shipment in order.shipments.all():
         if age < timedelta(days=2):
             break
-        orders.ship(
+        lifecycle.ship(
             shipment_id=shipment.pk,
             carrier=rng.choice(("顺丰速运", "中通快递", "邮政EMS")),
             tracking_number=f"DEMO{shipment.pk:08d}",
         )
         Shipment.objects.filter(pk=shipment.pk).update(shipped_at=paid_at + timedelta(days=1))
         if age >= timedelta(days=5):
-            orders.deliver(shipment_id=shipment.pk)
+            lifecycle.deliver(shipment_id=shipment.pk)
             Shipment.objects.filter(pk=shipment.pk).update(delivered_at=paid_at + timedelta(days=3))
     if order.shipments.filter(status=Shipment.Status.DELIVERED).exists():
         Order.objects.filter(pk=order.pk, delivered_at__isnull=False).update(

@@ -3,7 +3,7 @@ Each is idempotent: it re-checks every order under its row lock."""
 
 from celery import shared_task
 
-from . import notifications, orders
+from shop.orders import lifecycle, notifications
 
 __all__ = [
     "complete_due_orders",
@@ -15,14 +15,14 @@ __all__ = [
 
 @shared_task
 def expire_unpaid_orders() -> int:
-    return orders.expire_unpaid_orders()
+    return lifecycle.expire_unpaid_orders()
 
 
 @shared_task
 def complete_due_orders() -> int:
-    return orders.complete_due_orders()
+    return lifecycle.complete_due_orders()
 
 
 @shared_task
 def confirm_overdue_deliveries() -> int:
-    return orders.confirm_overdue_deliveries()
+    return lifecycle.confirm_overdue_deliveries()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, catalogue, purchase
+from shop.views import account, catalogue, purchase
 
 urlpatterns = [
     path("search/", catalogue.search, name="search"),

@@ -5,10 +5,10 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from producers.admin_policies import ListersOnlyChooserViewSet
-
-from .admin_views import adjust_stock, offline_sale, record_payment, refund_order
-from .models import Category, Order, ProductCertificate, ProductVariant
+from core.admin_policies import ListersOnlyChooserViewSet
+from shop.admin.views import adjust_stock, offline_sale, record_payment, refund_order
+from shop.catalogue.models import Category, ProductCertificate, ProductVariant
+from shop.orders.models import Order
 
 
 class CategoryViewSet(SnippetViewSet):

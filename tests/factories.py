@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 from wagtail.images.models import Image
 
 from producers.models import Producer, ProducerPage, ProducersIndexPage, Village
-from shop.models import Category, HomePage, ProductPage, ProductVariant
+from shop.catalogue.models import Category, HomePage, ProductPage, ProductVariant
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -9,12 +9,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from wagtail.models import Page
 
-from aid_accounting.models import Household
-from aid_accounting.notice_models import Notice
-from aid_accounting.reports import REPORTS
+from aid_accounting.households.models import Household
+from aid_accounting.transparency.models import Notice
+from aid_accounting.transparency.reports import REPORTS
+from core.roles import AUDITOR
 from producers.models import Village
-from producers.roles import AUDITOR
-from shop.models import Category
+from shop.catalogue.models import Category
 from tests.factories import UserFactory
 
 

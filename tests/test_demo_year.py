@@ -6,7 +6,7 @@ no household's personal data shows on a public page or a staff export."""
 import pytest
 from django.core.management import call_command
 
-from shop.models import Order
+from shop.orders.models import Order
 from tests.aid_accounting.test_dashboard import assert_the_dashboards_years_add_up_to_aid_reconcile
 from tests.personal_data_exposure import assert_no_personal_data_is_public_or_exported
 from tests.producers.test_seed_demo import row_counts

@@ -1,14 +1,14 @@
 from django.db import migrations
 
-from aid_accounting import ledger_triggers
+from aid_accounting.ledger import triggers
 
 
 def install(apps, schema_editor):
-    ledger_triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    ledger_triggers.uninstall(schema_editor.connection)
+    triggers.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

@@ -2,12 +2,12 @@
 
 Aid officers keep the household register and read the ledger; auditors read
 the register (masked), the ledger and the personal-data audit log. Nobody gets
-change or delete on the ledger: only aid_accounting.ledger writes it.
+change or delete on the ledger: only aid_accounting.ledger.posting writes it.
 """
 
 from django.db import migrations
 
-from producers.role_grants import grant_permissions, revoke_permissions
+from core.role_grants import grant_permissions, revoke_permissions
 
 GRANTS = {
     "aid_officer": [

@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from aid_accounting import ledger_triggers
+from aid_accounting.ledger import triggers as ledger_triggers
 
 
 # On SQLite, adding or removing the entry's order_line may rebuild the entry

@@ -7,7 +7,7 @@ or delete on what only the services write.
 
 from django.db import migrations
 
-from producers.role_grants import grant_permissions, revoke_permissions
+from core.role_grants import grant_permissions, revoke_permissions
 
 GRANTS = {
     "aid_officer": [

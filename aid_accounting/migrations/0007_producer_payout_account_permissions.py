@@ -6,7 +6,7 @@ one: a payout batch may still have to export its number.
 
 from django.db import migrations
 
-from producers.role_grants import grant_permissions, revoke_permissions
+from core.role_grants import grant_permissions, revoke_permissions
 
 GRANTS = {
     "aid_officer": [

@@ -5,8 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from aid_accounting import notice_triggers
-from producers.role_grants import grant_permissions, revoke_permissions
+from aid_accounting.transparency import triggers
+from core.role_grants import grant_permissions, revoke_permissions
 
 # Aid officers generate, review and publish notices and read objections;
 # auditors read notices. Objections carry the objector's contact, so auditors
@@ -18,11 +18,11 @@ GRANTS = {
 
 
 def install_triggers(apps, schema_editor):
-    notice_triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection)
 
 
 def uninstall_triggers(apps, schema_editor):
-    notice_triggers.uninstall(schema_editor.connection)
+    triggers.uninstall(schema_editor.connection)
 
 
 def grant(apps, schema_editor):

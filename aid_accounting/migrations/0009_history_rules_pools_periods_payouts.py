@@ -6,7 +6,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from producers.history_baseline import record_existing_rows
+from core.history_baseline import record_existing_rows
 
 
 def start_history(apps, schema_editor):

@@ -3,9 +3,9 @@ these tags, so the shop itself never imports ``aid_accounting``."""
 
 from django import template
 
-from shop.models import Order, ProductPage
-
-from .. import impact
+from aid_accounting.transparency import impact
+from shop.catalogue.models import ProductPage
+from shop.orders.models import Order
 
 register = template.Library()
 

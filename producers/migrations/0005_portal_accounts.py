@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import producers.mobile
+import core.mobile
 from django.conf import settings
 from django.db import migrations, models
 
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='MemberProfile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mobile', models.CharField(max_length=11, unique=True, validators=[producers.mobile.validate_mobile], verbose_name='手机号码')),
+                ('mobile', models.CharField(max_length=11, unique=True, validators=[core.mobile.validate_mobile], verbose_name='手机号码')),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='member_profile', to=settings.AUTH_USER_MODEL)),
             ],
             options={

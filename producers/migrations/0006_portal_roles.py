@@ -3,7 +3,7 @@ editors, aid officers and auditors read the portal's activity record."""
 
 from django.db import migrations
 
-from producers.role_grants import grant_permissions, revoke_permissions
+from core.role_grants import grant_permissions, revoke_permissions
 
 GRANTS = {
     "township_editor": [

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from producers.role_grants import grant_permissions, revoke_permissions
+from core.role_grants import grant_permissions, revoke_permissions
 
 EDITOR_MODELS = {
     "shop": ["category", "productvariant", "productcertificate"],

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.db.models.expressions
 import django_fsm
-import producers.mobile
+import core.mobile
 from django.conf import settings
 from django.db import migrations, models
 
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('recipient', models.CharField(max_length=32, verbose_name='收货人')),
-                ('mobile', models.CharField(max_length=11, validators=[producers.mobile.validate_mobile], verbose_name='手机号码')),
+                ('mobile', models.CharField(max_length=11, validators=[core.mobile.validate_mobile], verbose_name='手机号码')),
                 ('province', models.CharField(choices=[('北京市', '北京市'), ('天津市', '天津市'), ('河北省', '河北省'), ('山西省', '山西省'), ('内蒙古自治区', '内蒙古自治区'), ('辽宁省', '辽宁省'), ('吉林省', '吉林省'), ('黑龙江省', '黑龙江省'), ('上海市', '上海市'), ('江苏省', '江苏省'), ('浙江省', '浙江省'), ('安徽省', '安徽省'), ('福建省', '福建省'), ('江西省', '江西省'), ('山东省', '山东省'), ('河南省', '河南省'), ('湖北省', '湖北省'), ('湖南省', '湖南省'), ('广东省', '广东省'), ('广西壮族自治区', '广西壮族自治区'), ('海南省', '海南省'), ('重庆市', '重庆市'), ('四川省', '四川省'), ('贵州省', '贵州省'), ('云南省', '云南省'), ('西藏自治区', '西藏自治区'), ('陕西省', '陕西省'), ('甘肃省', '甘肃省'), ('青海省', '青海省'), ('宁夏回族自治区', '宁夏回族自治区'), ('新疆维吾尔自治区', '新疆维吾尔自治区'), ('香港特别行政区', '香港特别行政区'), ('澳门特别行政区', '澳门特别行政区'), ('台湾省', '台湾省')], max_length=16, verbose_name='省份')),
                 ('city', models.CharField(max_length=32, verbose_name='城市')),
                 ('district', models.CharField(max_length=32, verbose_name='区县')),
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
             name='BuyerProfile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mobile', models.CharField(blank=True, max_length=11, validators=[producers.mobile.validate_mobile], verbose_name='手机号码')),
+                ('mobile', models.CharField(blank=True, max_length=11, validators=[core.mobile.validate_mobile], verbose_name='手机号码')),
                 ('is_institution', models.BooleanField(default=False, verbose_name='单位采购')),
                 ('invoice_title', models.CharField(blank=True, max_length=128, verbose_name='发票抬头')),
                 ('tax_number', models.CharField(blank=True, max_length=20, verbose_name='纳税人识别号')),
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('recipient', models.CharField(max_length=32, verbose_name='收货人')),
-                ('mobile', models.CharField(max_length=11, validators=[producers.mobile.validate_mobile], verbose_name='手机号码')),
+                ('mobile', models.CharField(max_length=11, validators=[core.mobile.validate_mobile], verbose_name='手机号码')),
                 ('province', models.CharField(choices=[('北京市', '北京市'), ('天津市', '天津市'), ('河北省', '河北省'), ('山西省', '山西省'), ('内蒙古自治区', '内蒙古自治区'), ('辽宁省', '辽宁省'), ('吉林省', '吉林省'), ('黑龙江省', '黑龙江省'), ('上海市', '上海市'), ('江苏省', '江苏省'), ('浙江省', '浙江省'), ('安徽省', '安徽省'), ('福建省', '福建省'), ('江西省', '江西省'), ('山东省', '山东省'), ('河南省', '河南省'), ('湖北省', '湖北省'), ('湖南省', '湖南省'), ('广东省', '广东省'), ('广西壮族自治区', '广西壮族自治区'), ('海南省', '海南省'), ('重庆市', '重庆市'), ('四川省', '四川省'), ('贵州省', '贵州省'), ('云南省', '云南省'), ('西藏自治区', '西藏自治区'), ('陕西省', '陕西省'), ('甘肃省', '甘肃省'), ('青海省', '青海省'), ('宁夏回族自治区', '宁夏回族自治区'), ('新疆维吾尔自治区', '新疆维吾尔自治区'), ('香港特别行政区', '香港特别行政区'), ('澳门特别行政区', '澳门特别行政区'), ('台湾省', '台湾省')], max_length=16, verbose_name='省份')),
                 ('city', models.CharField(max_length=32, verbose_name='城市')),
                 ('district', models.CharField(max_length=32, verbose_name='区县')),

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from producers.role_grants import grant_permissions, revoke_permissions
+from core.role_grants import grant_permissions, revoke_permissions
 
 GRANTS = {
     # The township editors run the shop: orders, refunds, offline sales.

@@ -1,6 +1,6 @@
 """Recording payments and their outcomes. Every way money arrives (the dummy
 page, a Stripe webhook, staff recording a bank transfer) ends here, and the
-order is marked paid through ``shop.orders``."""
+order is marked paid through ``shop.orders.lifecycle``."""
 
 import uuid
 from datetime import datetime
@@ -9,13 +9,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from .. import orders
-from ..models import Order, Payment, Refund
-from .gateways import PaymentStart, get_gateway
-
-
-class PaymentError(Exception):
-    pass
+from shop.orders import lifecycle
+from shop.orders.models import Order
+from shop.payments.gateway import PaymentError, PaymentStart, get_gateway
+from shop.payments.models import Payment, Refund
 
 
 class PaymentNotConfirmed(Exception):
@@ -67,7 +64,7 @@ def payment_succeeded(
     if external_id:
         payment.external_id = external_id
     payment.save()
-    orders.mark_paid(
+    lifecycle.mark_paid(
         order_id=payment.order_id,
         amount_fen=amount_fen,
         currency=currency,
@@ -82,7 +79,7 @@ def refund_reported(*, payment_id: int, refunded_fen: int) -> str:
     """The gateway says ``refunded_fen`` of the payment has been refunded in all.
 
     Our own refunds are written (pending) before the gateway is asked
-    (``shop.refunds``), so they always cover what it reports. More than ours
+    (``shop.payments.refunds``), so they always cover what it reports. More than ours
     means a refund made at the gateway itself (Stripe's Dashboard): the order,
     its stock and the aid ledger still count that money, so a person must
     look. Raises PaymentNotConfirmed before the payment's success is recorded,
@@ -98,7 +95,7 @@ def refund_reported(*, payment_id: int, refunded_fen: int) -> str:
     )
     if refunded_fen <= ours:
         return "refund already recorded"
-    orders.flag_for_review(
+    lifecycle.flag_for_review(
         order_id=payment.order_id,
         reason=_("支付平台显示已退款 %(refunded)s 分，本店只记录了 %(ours)s 分，需要核对。")
         % {"refunded": refunded_fen, "ours": ours},
@@ -145,5 +142,5 @@ def record_offline_payment(
         idempotency_key=f"offline-{order.number}-{uuid.uuid4().hex}",
         recorded_by=actor,
     )
-    orders.mark_paid(order_id=order.pk, amount_fen=amount_fen, actor=actor, paid_at=received_at)
+    lifecycle.mark_paid(order_id=order.pk, amount_fen=amount_fen, actor=actor, paid_at=received_at)
     return payment

@@ -1,12 +1,16 @@
+"""The payment pages and webhooks of every gateway."""
+
 from django.urls import path
 
-from . import stripe_webhooks, views
+from shop.payments.dummy import views as dummy_views
+from shop.payments.stripe import views as stripe_views
+from shop.payments.stripe import webhooks as stripe_webhooks
 
 # Pages the buyer sees: under the language prefix, so an English buyer stays in English.
 page_urlpatterns = [
-    path("dummy/<int:payment_id>/", views.dummy_payment, name="dummy_payment"),
-    path("stripe/<int:payment_id>/", views.stripe_payment, name="stripe_payment"),
-    path("stripe/<int:payment_id>/return/", views.stripe_return, name="stripe_return"),
+    path("dummy/<int:payment_id>/", dummy_views.dummy_payment, name="dummy_payment"),
+    path("stripe/<int:payment_id>/", stripe_views.stripe_payment, name="stripe_payment"),
+    path("stripe/<int:payment_id>/return/", stripe_views.stripe_return, name="stripe_return"),
 ]
 
 # Addresses gateways call: fixed, without a language prefix.

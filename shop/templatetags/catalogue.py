@@ -3,7 +3,7 @@ products without the producers app importing the shop)."""
 
 from django import template
 
-from shop import selectors
+from shop.catalogue import selectors
 
 register = template.Library()
 

@@ -1,9 +1,9 @@
-"""Product cards for listings (see shop/cards.py): ``{% product_cards products as
+"""Product cards for listings (see shop/catalogue/cards.py): ``{% product_cards products as
 cards %}``, then ``{% include "shop/includes/product_cards.html" %}``."""
 
 from django import template
 
-from shop import cards
+from shop.catalogue import cards
 
 register = template.Library()
 

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..forms import AddressForm, ProfileForm
-from ..models import Address, BuyerProfile
+from shop.orders.forms import AddressForm, ProfileForm
+from shop.orders.models import Address, BuyerProfile
 
 
 @login_required

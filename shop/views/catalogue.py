@@ -3,10 +3,9 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
 from producers.models import Village
-
-from .. import selectors
-from ..models import Category
-from ..search import search_products
+from shop.catalogue import selectors
+from shop.catalogue.models import Category
+from shop.catalogue.search import search_products
 
 RESULTS_PER_PAGE = 20
 PRODUCTS_PER_PAGE = 24

@@ -1,5 +1,5 @@
 """Cart, checkout and the buyer's order page. Thin: every rule lives in
-shop.cart, shop.checkout, shop.orders and shop.payments."""
+shop.orders.cart, shop.orders.checkout, shop.orders.lifecycle and shop.payments."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,12 +10,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import cart as carts
-from ..checkout import CheckoutError, place_order
-from ..forms import CheckoutForm, InstitutionCheckoutForm
-from ..models import Address, BuyerProfile, Order
-from ..ownership import can_view_order, remember_guest_order
-from ..payments.services import PaymentError, start_payment
+from shop.orders import cart as carts
+from shop.orders.checkout import CheckoutError, place_order
+from shop.orders.forms import CheckoutForm, InstitutionCheckoutForm
+from shop.orders.models import Address, BuyerProfile, Order
+from shop.orders.ownership import can_view_order, remember_guest_order
+from shop.payments.gateway import PaymentError
+from shop.payments.services import start_payment
 
 
 def _back(request, fallback: str = "cart"):

@@ -3,10 +3,13 @@ import datetime
 import pytest
 from django.contrib.auth.models import Group
 
-from aid_accounting.ledger import EntrySpec, account_for, post_transaction
-from aid_accounting.models import Account, AidPool, Entry, Transaction
-from aid_accounting.rules import set_rule
-from producers.roles import AID_OFFICER, AUDITOR
+from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.ledger.posting import EntrySpec, account_for, post_transaction
+from aid_accounting.rules.models import AidPool
+from aid_accounting.rules.versions import set_rule
+from core.roles import AID_OFFICER, AUDITOR
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.aid_accounting.township import clock, township  # noqa: F401 (fixtures)
 from tests.factories import (
     ProducerPageFactory,
     ProductPageFactory,
@@ -14,9 +17,6 @@ from tests.factories import (
     UserFactory,
     VillageFactory,
 )
-
-from .factories import HouseholdFactory
-from .township import clock, township  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

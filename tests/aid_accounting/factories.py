@@ -1,6 +1,7 @@
 import factory
 
-from aid_accounting.models import Household, ProducerPayoutAccount
+from aid_accounting.households.models import Household
+from aid_accounting.payouts.models import ProducerPayoutAccount
 from tests.factories import ProducerFactory, VillageFactory
 
 

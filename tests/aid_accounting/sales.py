@@ -3,11 +3,13 @@
 import datetime
 from collections.abc import Sequence
 
-from shop import orders
-from shop.checkout import ShippingAddress, place_order
-from shop.models import Order, ProductVariant, Refund, Shipment
+from shop.catalogue.models import ProductVariant
+from shop.orders import lifecycle
+from shop.orders.checkout import ShippingAddress, place_order
+from shop.orders.models import Order, Shipment
+from shop.payments.models import Refund
+from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import payment_succeeded, record_offline_payment, start_payment
-from shop.refunds import execute_refund, request_refund
 
 ADDRESS = ShippingAddress(
     recipient="王示例",
@@ -52,8 +54,10 @@ def sell(
 def deliver(order: Order, *, at: datetime.datetime) -> None:
     """Ship and deliver every shipment, delivered at ``at``."""
     for shipment in order.shipments.all():
-        orders.ship(shipment_id=shipment.pk, carrier="顺丰速运", tracking_number=f"T{shipment.pk}")
-        orders.deliver(shipment_id=shipment.pk)
+        lifecycle.ship(
+            shipment_id=shipment.pk, carrier="顺丰速运", tracking_number=f"T{shipment.pk}"
+        )
+        lifecycle.deliver(shipment_id=shipment.pk)
         Shipment.objects.filter(pk=shipment.pk).update(delivered_at=at)
 
 

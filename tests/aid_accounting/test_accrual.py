@@ -7,14 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aid_accounting import accrual
-from aid_accounting.ledger import balance, clearing_account, pool_account, producer_account
-from aid_accounting.models import Entry, LineAccrual, Transaction
+from aid_accounting.accrual import accrue
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.ledger.models import Entry, Transaction
+from aid_accounting.ledger.posting import balance, clearing_account, pool_account, producer_account
 from shop import events
-from shop.models import Order
+from shop.orders.models import Order
+from tests.aid_accounting.sales import sell
 from tests.factories import ProductVariantFactory
-
-from .sales import sell
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_a_failing_receiver_rolls_the_payment_back(tomato, tomato_rule, monkeypa
     def broken(**kwargs):
         raise RuntimeError("ledger unavailable")
 
-    monkeypatch.setattr(accrual, "_line_posting", broken)
+    monkeypatch.setattr(accrue, "_line_posting", broken)
 
     with pytest.raises(RuntimeError, match="ledger unavailable"):
         sell([(tomato, 1)], paid_at=PAID_AT)
@@ -117,14 +117,14 @@ def test_accruing_an_order_takes_as_many_queries_for_six_lines_as_for_two(
         for n in range(2, 6)
     ]
     sell([(tomato, 1), (bag, 1)], paid_at=PAID_AT)  # the accounts exist from now on
-    monkeypatch.setattr(accrual, "accrue_order", lambda **kwargs: [])
+    monkeypatch.setattr(accrue, "accrue_order", lambda **kwargs: [])
     two_lines = sell([(tomato, 1), (bag, 1)], paid_at=PAID_AT)
     six_lines = sell([(tomato, 1), (bag, 1), *((v, 1) for v in more_tomatoes)], paid_at=PAID_AT)
     monkeypatch.undo()
 
     def queries_to_accrue(order: Order) -> int:
         with CaptureQueriesContext(connection) as captured:
-            accrual.accrue_order(order=order)
+            accrue.accrue_order(order=order)
         return len(captured)
 
     assert queries_to_accrue(six_lines) == queries_to_accrue(two_lines)

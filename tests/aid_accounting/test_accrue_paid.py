@@ -10,15 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aid_accounting import accrual
-from aid_accounting.ledger import balance, clearing_account, pool_account
-from aid_accounting.models import LineAccrual, Transaction
-from aid_accounting.reconcile import reconcile
-from aid_accounting.rules import set_rule
-from shop.checkout import place_order
-from shop.models import Order
-
-from .sales import ADDRESS, sell
+from aid_accounting.accrual import accrue
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.audit.reconcile import reconcile
+from aid_accounting.ledger.models import Transaction
+from aid_accounting.ledger.posting import balance, clearing_account, pool_account
+from aid_accounting.rules.versions import set_rule
+from shop.orders.checkout import place_order
+from shop.orders.models import Order
+from tests.aid_accounting.sales import ADDRESS, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def unaccrued(monkeypatch):
 
     def sell_unaccrued(*args, **kwargs) -> Order:
         with monkeypatch.context() as patched:
-            patched.setattr(accrual, "accrue_order", lambda **kw: [])
+            patched.setattr(accrue, "accrue_order", lambda **kw: [])
             return sell(*args, **kwargs)
 
     return sell_unaccrued
@@ -52,7 +52,7 @@ def test_a_batch_accrues_each_order_under_the_rule_valid_on_its_own_payment_day(
     march = unaccrued([(tomato, 2)], paid_at=paid_at(3))
     july = unaccrued([(tomato, 2)], paid_at=paid_at(7))
 
-    accrual.accrue_orders(orders=[march, july])
+    accrue.accrue_orders(orders=[march, july])
 
     # ¥79.60: 25% before June, 10% from June on.
     assert LineAccrual.objects.get(line__order=march).aid_fen == 1990
@@ -69,7 +69,7 @@ def test_a_batch_takes_as_many_queries_for_five_orders_as_for_one(
 
     def queries_to_accrue(orders: list[Order]) -> int:
         with CaptureQueriesContext(connection) as captured:
-            accrual.accrue_orders(orders=orders)
+            accrue.accrue_orders(orders=orders)
         return len(captured)
 
     assert queries_to_accrue(five) == queries_to_accrue(one)
@@ -83,7 +83,7 @@ def test_a_batch_with_an_unpaid_order_accrues_nothing(tomato, tomato_rule, unacc
     )
 
     with pytest.raises(ValueError, match=unpaid.number):
-        accrual.accrue_orders(orders=[paid, unpaid])
+        accrue.accrue_orders(orders=[paid, unpaid])
 
     assert not LineAccrual.objects.exists()
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from .factories import HouseholdFactory
+from tests.aid_accounting.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,16 +6,13 @@ import json
 import pytest
 from django.utils import timezone
 
-from aid_accounting.distribution import close_period
-from aid_accounting.models import (
-    AccountingPeriod,
-    AidRule,
-    PayoutBatch,
-    PersonalDataAccess,
-)
-from aid_accounting.payouts import approve_batch, draft_batch
-
-from .sales import deliver, sell
+from aid_accounting.households.models import PersonalDataAccess
+from aid_accounting.payouts.batches import approve_batch, draft_batch
+from aid_accounting.payouts.models import PayoutBatch
+from aid_accounting.periods.close import close_period
+from aid_accounting.periods.models import AccountingPeriod
+from aid_accounting.rules.models import AidRule
+from tests.aid_accounting.sales import deliver, sell
 
 pytestmark = pytest.mark.django_db
 

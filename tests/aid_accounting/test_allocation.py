@@ -1,15 +1,15 @@
-"""How aid is computed: rounding, fixed parts, caps, rule lookup (aid_accounting.allocation)."""
+"""How aid is computed: rounding, fixed parts, caps, rule lookup (rules/allocation.py)."""
 
 import datetime
 
 import pytest
 from django.utils import timezone
 
-from aid_accounting.allocation import aid_for, aid_reversed_after, rule_for
-from aid_accounting.models import AidRule, LineAccrual
-from aid_accounting.rules import set_rule
-
-from .sales import sell
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.rules.allocation import aid_for, aid_reversed_after, rule_for
+from aid_accounting.rules.models import AidRule
+from aid_accounting.rules.versions import set_rule
+from tests.aid_accounting.sales import sell
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from aid_accounting.attribution import household_attribution
-from aid_accounting.distribution import close_period
 from aid_accounting.exceptions import PeriodError
-from aid_accounting.ledger import balance, household_account
-
-from .sales import deliver, refund, sell
+from aid_accounting.ledger.posting import balance, household_account
+from aid_accounting.periods.attribution import household_attribution
+from aid_accounting.periods.close import close_period
+from tests.aid_accounting.sales import deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 

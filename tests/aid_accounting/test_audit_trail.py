@@ -9,16 +9,21 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from aid_accounting import audit_views
-from aid_accounting.distribution import close_period
-from aid_accounting.models import Household, PayoutBatch, PayoutRow
-from aid_accounting.payouts import approve_batch, draft_batch, export_bank_csv, mark_row_paid
-from producers.history_baseline import HISTORY_STARTED, record_existing_rows
-from producers.roles import BUYER, PRODUCER_MEMBER
+from aid_accounting.admin import audit_views
+from aid_accounting.households.models import Household
+from aid_accounting.payouts.batches import (
+    approve_batch,
+    draft_batch,
+    export_bank_csv,
+    mark_row_paid,
+)
+from aid_accounting.payouts.models import PayoutBatch, PayoutRow
+from aid_accounting.periods.close import close_period
+from core.history_baseline import HISTORY_STARTED, record_existing_rows
+from core.roles import BUYER, PRODUCER_MEMBER
+from tests.aid_accounting.factories import HouseholdFactory, ProducerPayoutAccountFactory
+from tests.aid_accounting.sales import deliver, sell
 from tests.factories import UserFactory, VillageFactory
-
-from .factories import HouseholdFactory, ProducerPayoutAccountFactory
-from .sales import deliver, sell
 
 pytestmark = pytest.mark.django_db
 

@@ -9,16 +9,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from aid_accounting.dashboard import Figures, dashboard, parse_period, year_period
+from aid_accounting.audit.reconcile import reconcile
 from aid_accounting.exceptions import PeriodError
-from aid_accounting.models import Transaction
-from aid_accounting.reconcile import reconcile
+from aid_accounting.ledger.models import Transaction
+from aid_accounting.transparency.dashboard import Figures, dashboard, parse_period, year_period
+from core.roles import BUYER, TOWNSHIP_EDITOR
 from producers.models import ProducerMembership
-from producers.roles import BUYER, TOWNSHIP_EDITOR
-from shop.models import OrderLine
+from shop.orders.models import OrderLine
+from tests.aid_accounting.sales import sell
 from tests.factories import UserFactory
-
-from .sales import sell
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@ import re
 import pytest
 
 from aid_accounting.demo import seed_households
-from aid_accounting.models import Household
-from aid_accounting.validators import validate_id_number
+from aid_accounting.households.models import Household
+from aid_accounting.households.validators import validate_id_number
 from tests.factories import VillageFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,26 +5,20 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from aid_accounting.audit.reconcile import reconcile
 from aid_accounting.demo import (
     close_demo_periods,
     pay_demo_batch,
     seed_aid,
     seed_producer_payout_accounts,
 )
-from aid_accounting.models import (
-    AccountingPeriod,
-    AidPool,
-    AidRule,
-    PayoutBatch,
-    PayoutRow,
-    ProducerPayoutAccount,
-)
-from aid_accounting.reconcile import reconcile
-from aid_accounting.validators import validate_bank_account_number
+from aid_accounting.households.validators import validate_bank_account_number
+from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayoutAccount
+from aid_accounting.periods.models import AccountingPeriod
+from aid_accounting.rules.models import AidPool, AidRule
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.aid_accounting.sales import deliver, sell
 from tests.factories import VillageFactory
-
-from .factories import HouseholdFactory
-from .sales import deliver, sell
 
 pytestmark = pytest.mark.django_db
 

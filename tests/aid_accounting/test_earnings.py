@@ -13,17 +13,22 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from aid_accounting.earnings import monthly_statement, statement_lines, yuan
-from aid_accounting.ledger import balance, producer_account
-from aid_accounting.models import LineAccrual, PayoutBatch, PayoutRow
-from aid_accounting.payouts import approve_batch, draft_batch, export_bank_csv, mark_row_paid
-from aid_accounting.reconcile import reconcile
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.audit.reconcile import reconcile
+from aid_accounting.ledger.posting import balance, producer_account
+from aid_accounting.payouts.batches import (
+    approve_batch,
+    draft_batch,
+    export_bank_csv,
+    mark_row_paid,
+)
+from aid_accounting.payouts.models import PayoutBatch, PayoutRow
+from aid_accounting.payouts.statements import monthly_statement, statement_lines, yuan
 from producers.models import ProducerMembership
+from tests.aid_accounting.factories import ProducerPayoutAccountFactory
+from tests.aid_accounting.sales import refund, sell
+from tests.aid_accounting.township import at
 from tests.factories import UserFactory
-
-from .factories import ProducerPayoutAccountFactory
-from .sales import refund, sell
-from .township import at
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,11 @@ from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 
-from aid_accounting.encryption import encrypt, rotate_encryption_keys
 from aid_accounting.exceptions import DecryptionError
-from aid_accounting.models import Household
+from aid_accounting.households.encryption import encrypt, rotate_encryption_keys
+from aid_accounting.households.models import Household
+from tests.aid_accounting.factories import HouseholdFactory
 from tests.factories import VillageFactory
-
-from .factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from aid_accounting.household_import import RegisterFileError, import_register
-from aid_accounting.models import Household
-from aid_accounting.validators import id_number_check_character
-
-from .factories import HouseholdFactory
+from aid_accounting.households.models import Household
+from aid_accounting.households.register_import import RegisterFileError, import_register
+from aid_accounting.households.validators import id_number_check_character
+from tests.aid_accounting.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db
 

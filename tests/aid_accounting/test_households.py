@@ -1,9 +1,8 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from aid_accounting.models import Household
-
-from .factories import HouseholdFactory
+from aid_accounting.households.models import Household
+from tests.aid_accounting.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,15 +9,16 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from aid_accounting import impact, payouts
-from aid_accounting.distribution import close_period
-from aid_accounting.models import Account, Entry, LineAccrual, Transaction
-from aid_accounting.rules import set_rule
-from shop.ownership import SESSION_KEY
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.payouts import batches
+from aid_accounting.periods.close import close_period
+from aid_accounting.rules.versions import set_rule
+from aid_accounting.transparency import impact
+from shop.orders.ownership import SESSION_KEY
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.aid_accounting.sales import deliver, refund, sell
 from tests.factories import VillageFactory
-
-from .factories import HouseholdFactory
-from .sales import deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -116,11 +117,11 @@ def test_order_page_shows_pool_villages_then_households_after_close(
     assert "2026-11-02 结算，分给 3 户脱贫户" in after
     assert "已付款到户" not in after
 
-    batch = payouts.draft_batch(kind="household", actor=aid_officer)
-    payouts.approve_batch(batch=batch, actor=second_officer)
-    payouts.export_bank_csv(batch=batch, actor=aid_officer)
+    batch = batches.draft_batch(kind="household", actor=aid_officer)
+    batches.approve_batch(batch=batch, actor=second_officer)
+    batches.export_bank_csv(batch=batch, actor=aid_officer)
     for row in batch.rows.all():
-        payouts.mark_row_paid(row=row, actor=aid_officer)
+        batches.mark_row_paid(row=row, actor=aid_officer)
     assert impact.order_impact(order=order).pools[0].paid_on == timezone.localdate()
 
 

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aid_accounting.exceptions import IdempotencyConflict, UnbalancedTransaction
-from aid_accounting.ledger import EntrySpec, account_for, balance, post_transaction
-from aid_accounting.models import Account, Entry, Transaction
+from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.ledger.posting import EntrySpec, account_for, balance, post_transaction
 
 pytestmark = pytest.mark.django_db
 

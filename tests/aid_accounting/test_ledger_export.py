@@ -9,9 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from aid_accounting.distribution import close_period
-
-from .sales import deliver, refund, sell
+from aid_accounting.periods.close import close_period
+from tests.aid_accounting.sales import deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from aid_accounting import ledger_triggers
-from aid_accounting.models import Entry, Transaction
+from aid_accounting.ledger import triggers
+from aid_accounting.ledger.models import Entry, Transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -200,4 +200,4 @@ def test_flush_empties_a_posted_ledger_and_keeps_the_triggers(sale):
 
 def test_a_database_without_ledger_triggers_is_refused_with_a_clear_message():
     with pytest.raises(ImproperlyConfigured, match="SQLite or PostgreSQL"):
-        ledger_triggers.install(SimpleNamespace(vendor="mysql"))
+        triggers.install(SimpleNamespace(vendor="mysql"))

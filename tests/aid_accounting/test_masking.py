@@ -1,6 +1,11 @@
 import pytest
 
-from aid_accounting.masking import mask_bank_account, mask_id_number, mask_name, mask_phone
+from aid_accounting.households.masking import (
+    mask_bank_account,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aid_accounting.money import round_half_up_share, split_largest_remainder
+from core.money import round_half_up_share, split_largest_remainder
 
 amounts = st.integers(min_value=-(10**12), max_value=10**12)
 rates = st.integers(min_value=0, max_value=10_000)

@@ -11,21 +11,16 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from aid_accounting import masking, notice_triggers
 from aid_accounting.demo import publish_demo_notices
-from aid_accounting.distribution import close_period
 from aid_accounting.exceptions import NoticeError
-from aid_accounting.ledger import balance, household_account
-from aid_accounting.models import (
-    AccountingPeriod,
-    Household,
-    Notice,
-    NoticeObjection,
-    NoticeRow,
-    PoolDistribution,
-)
-from aid_accounting.notice_models import NoticeFrozen
-from aid_accounting.notices import (
+from aid_accounting.households import masking
+from aid_accounting.households.models import Household
+from aid_accounting.ledger.posting import balance, household_account
+from aid_accounting.periods.close import close_period
+from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from aid_accounting.transparency import triggers as notice_triggers
+from aid_accounting.transparency.models import Notice, NoticeFrozen, NoticeObjection, NoticeRow
+from aid_accounting.transparency.notices import (
     GENESIS_HASH,
     generate_notices,
     publish_notice,
@@ -33,10 +28,9 @@ from aid_accounting.notices import (
     submit_objection,
     verify_chain,
 )
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.aid_accounting.sales import deliver, sell
 from tests.factories import VillageFactory
-
-from .factories import HouseholdFactory
-from .sales import deliver, sell
 
 pytestmark = pytest.mark.django_db
 

@@ -8,14 +8,15 @@ import io
 import pytest
 from django.utils import timezone
 
-from aid_accounting.distribution import close_period
-from aid_accounting.models import Account, AidPool, Entry, LineAccrual, Transaction
-from aid_accounting.open_data import MIN_HOUSEHOLDS
-from aid_accounting.rules import set_rule
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.periods.close import close_period
+from aid_accounting.rules.models import AidPool
+from aid_accounting.rules.versions import set_rule
+from aid_accounting.transparency.open_data import MIN_HOUSEHOLDS
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.aid_accounting.sales import deliver, refund, sell
 from tests.factories import VillageFactory
-
-from .factories import HouseholdFactory
-from .sales import deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 

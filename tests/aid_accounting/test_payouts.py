@@ -8,11 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from aid_accounting.distribution import close_period
 from aid_accounting.exceptions import PayoutError
-from aid_accounting.ledger import balance, bank_account, household_account, producer_account
-from aid_accounting.models import PayoutBatch, PayoutRow, PersonalDataAccess, Transaction
-from aid_accounting.payouts import (
+from aid_accounting.households.models import PersonalDataAccess
+from aid_accounting.ledger.models import Transaction
+from aid_accounting.ledger.posting import balance, bank_account, household_account, producer_account
+from aid_accounting.payouts.batches import (
     approve_batch,
     cancel_batch,
     draft_batch,
@@ -20,9 +20,10 @@ from aid_accounting.payouts import (
     mark_row_failed,
     mark_row_paid,
 )
-
-from .factories import ProducerPayoutAccountFactory
-from .sales import deliver, refund, sell
+from aid_accounting.payouts.models import PayoutBatch, PayoutRow
+from aid_accounting.periods.close import close_period
+from tests.aid_accounting.factories import ProducerPayoutAccountFactory
+from tests.aid_accounting.sales import deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from aid_accounting.models import PersonalDataAccess
-from aid_accounting.personal_data import reveal_personal_data
+from aid_accounting.households.models import PersonalDataAccess
+from aid_accounting.households.personal_data import reveal_personal_data
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,15 +12,15 @@ from django.db import connection
 from django.utils import timezone
 
 from aid_accounting.exceptions import PayoutError
-from aid_accounting.ledger import balance, producer_account
-from aid_accounting.models import PayoutBatch, PersonalDataAccess, ProducerPayoutAccount
-from aid_accounting.payouts import approve_batch, draft_batch, export_bank_csv
-from aid_accounting.personal_data import reveal_producer_bank_account
+from aid_accounting.households.models import PersonalDataAccess
+from aid_accounting.ledger.posting import balance, producer_account
+from aid_accounting.payouts.accounts import reveal_producer_bank_account
+from aid_accounting.payouts.batches import approve_batch, draft_batch, export_bank_csv
+from aid_accounting.payouts.models import PayoutBatch, ProducerPayoutAccount
 from producers.models import Producer
+from tests.aid_accounting.factories import ProducerPayoutAccountFactory
+from tests.aid_accounting.sales import sell
 from tests.factories import ProducerFactory
-
-from .factories import ProducerPayoutAccountFactory
-from .sales import sell
 
 pytestmark = pytest.mark.django_db
 

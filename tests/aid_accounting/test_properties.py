@@ -11,33 +11,29 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aid_accounting.attribution import household_attribution
-from aid_accounting.distribution import close_period
+from aid_accounting.audit.reconcile import reconcile
+from aid_accounting.calendar import Month
 from aid_accounting.exceptions import PayoutError
-from aid_accounting.ledger import balance
-from aid_accounting.models import (
-    AccountingPeriod,
-    AidPool,
-    Household,
-    PayoutBatch,
-    PoolDistribution,
-    Transaction,
-)
-from aid_accounting.payouts import (
+from aid_accounting.households.models import Household
+from aid_accounting.ledger.models import Transaction
+from aid_accounting.ledger.posting import balance
+from aid_accounting.payouts.batches import (
     approve_batch,
     draft_batch,
     export_bank_csv,
     mark_row_failed,
     mark_row_paid,
 )
-from aid_accounting.periods import Month
-from aid_accounting.reconcile import reconcile
-from aid_accounting.rules import set_rule
-from shop.refunds import RefundError
+from aid_accounting.payouts.models import PayoutBatch
+from aid_accounting.periods.attribution import household_attribution
+from aid_accounting.periods.close import close_period
+from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from aid_accounting.rules.models import AidPool
+from aid_accounting.rules.versions import set_rule
+from shop.payments.refunds import RefundError
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.aid_accounting.sales import deliver, refund, sell
 from tests.factories import ProductPageFactory, ProductVariantFactory
-
-from .factories import HouseholdFactory
-from .sales import deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 

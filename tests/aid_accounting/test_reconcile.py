@@ -9,13 +9,19 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from aid_accounting import ledger_triggers
-from aid_accounting.distribution import close_period
-from aid_accounting.ledger import clearing_account
-from aid_accounting.models import Entry, LineAccrual, PayoutBatch
-from aid_accounting.payouts import approve_batch, draft_batch, export_bank_csv, mark_row_paid
-
-from .sales import deliver, refund, sell
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.ledger import triggers as ledger_triggers
+from aid_accounting.ledger.models import Entry
+from aid_accounting.ledger.posting import clearing_account
+from aid_accounting.payouts.batches import (
+    approve_batch,
+    draft_batch,
+    export_bank_csv,
+    mark_row_paid,
+)
+from aid_accounting.payouts.models import PayoutBatch
+from aid_accounting.periods.close import close_period
+from tests.aid_accounting.sales import deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 

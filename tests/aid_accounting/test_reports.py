@@ -11,9 +11,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from aid_accounting.dashboard import dashboard, year_period
-from aid_accounting.models import PersonalDataAccess
-from aid_accounting.reports import (
+from aid_accounting.households.models import PersonalDataAccess
+from aid_accounting.transparency.dashboard import dashboard, year_period
+from aid_accounting.transparency.reports import (
     AID_ACCRUED,
     DISTRIBUTED,
     PAID_OUT,
@@ -27,7 +27,7 @@ from aid_accounting.reports import (
     payout_batches,
     sales_by_producer,
 )
-from producers.roles import BUYER, TOWNSHIP_EDITOR
+from core.roles import BUYER, TOWNSHIP_EDITOR
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,13 +5,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from aid_accounting.ledger import balance, clearing_account, pool_account, producer_account
-from aid_accounting.models import AidReversal, LineAccrual
-from aid_accounting.rules import set_rule
+from aid_accounting.accrual.models import AidReversal, LineAccrual
+from aid_accounting.ledger.posting import balance, clearing_account, pool_account, producer_account
+from aid_accounting.rules.versions import set_rule
 from shop import events
-from shop.models import OrderLine
-
-from .sales import refund, sell
+from shop.orders.models import OrderLine
+from tests.aid_accounting.sales import refund, sell
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from producers.roles import AID_OFFICER, AUDITOR
+from core.roles import AID_OFFICER, AUDITOR
 
 pytestmark = pytest.mark.django_db
 

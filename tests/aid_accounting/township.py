@@ -6,11 +6,15 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from aid_accounting.distribution import close_period
-from aid_accounting.models import PayoutBatch
-from aid_accounting.payouts import approve_batch, draft_batch, export_bank_csv, mark_row_paid
-
-from .sales import deliver, refund, sell
+from aid_accounting.payouts.batches import (
+    approve_batch,
+    draft_batch,
+    export_bank_csv,
+    mark_row_paid,
+)
+from aid_accounting.payouts.models import PayoutBatch
+from aid_accounting.periods.close import close_period
+from tests.aid_accounting.sales import deliver, refund, sell
 
 
 def at(day: str) -> datetime.datetime:

@@ -6,25 +6,24 @@ import re
 
 import pytest
 
-from aid_accounting import notices
-from aid_accounting.distribution import close_period
-from aid_accounting.models import AccountingPeriod
-from tests.factories import (
-    CategoryFactory,
-    ProducerPageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-)
-
-from .conftest import PHONE
-from .steps import blocking_violations, log_in_to_portal
-from .world import (
+from aid_accounting.periods.close import close_period
+from aid_accounting.periods.models import AccountingPeriod
+from aid_accounting.transparency import notices
+from tests.e2e.conftest import PHONE
+from tests.e2e.steps import blocking_violations, log_in_to_portal
+from tests.e2e.world import (
     PASSWORD,
     aid_officers,
     aid_pool_for,
     last_month,
     portal_member,
     sales_last_month,
+)
+from tests.factories import (
+    CategoryFactory,
+    ProducerPageFactory,
+    ProductPageFactory,
+    ProductVariantFactory,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

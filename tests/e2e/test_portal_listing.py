@@ -7,12 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from shop.models import ProductPage, Shipment
+from shop.catalogue.models import ProductPage
+from shop.orders.models import Shipment
+from tests.e2e.conftest import DESKTOP
+from tests.e2e.steps import check_out_and_pay, log_in_to_admin, log_in_to_portal
+from tests.e2e.world import PASSWORD, portal_member, staff_user
 from tests.factories import CategoryFactory, ProducerPageFactory, jpeg_bytes
-
-from .conftest import DESKTOP
-from .steps import check_out_and_pay, log_in_to_admin, log_in_to_portal
-from .world import PASSWORD, portal_member, staff_user
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

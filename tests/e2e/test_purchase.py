@@ -6,11 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from shop.models import Order, ProductVariant
+from shop.catalogue.models import ProductVariant
+from shop.orders.models import Order
+from tests.e2e.steps import check_out_and_pay
+from tests.e2e.world import aid_pool_for
 from tests.factories import ProducerPageFactory, ProductPageFactory, ProductVariantFactory
-
-from .steps import check_out_and_pay
-from .world import aid_pool_for
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -6,12 +6,12 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from wagtail.users.models import UserProfile
 
-from aid_accounting import periods
-from aid_accounting.models import AidPool
-from aid_accounting.rules import set_rule
+from aid_accounting import calendar
+from aid_accounting.rules.models import AidPool
+from aid_accounting.rules.versions import set_rule
+from core.roles import AID_OFFICER
 from producers.access import provision_producer
 from producers.models import MemberProfile, ProducerMembership
-from producers.roles import AID_OFFICER
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.aid_accounting.sales import deliver, sell
 from tests.factories import UserFactory, VillageFactory
@@ -68,15 +68,15 @@ def portal_member(producer, *, username: str = "villager", mobile: str = "139000
     return user
 
 
-def last_month() -> periods.Month:
-    return periods.month_of(timezone.now()).previous()
+def last_month() -> calendar.Month:
+    return calendar.month_of(timezone.now()).previous()
 
 
 def sales_last_month(variants) -> None:
     """Orders paid early last month and delivered two days later, so their
     return windows are over and closing last month distributes their aid."""
     month = last_month()
-    paid_at = periods.start_of_day(month.start) + datetime.timedelta(days=1, hours=10)
+    paid_at = calendar.start_of_day(month.start) + datetime.timedelta(days=1, hours=10)
     for variant, quantity in variants:
         order = sell([(variant, quantity)], paid_at=paid_at)
         deliver(order, at=paid_at + datetime.timedelta(days=2))

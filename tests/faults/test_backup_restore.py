@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from aid_accounting.models import AccountingPeriod, PayoutRow
-
-from .conftest import database_url
+from aid_accounting.payouts.models import PayoutRow
+from aid_accounting.periods.models import AccountingPeriod
+from tests.faults.conftest import database_url
 
 pytestmark = [
     pytest.mark.postgres,

@@ -5,7 +5,8 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from shop.models import Order, ProductVariant
+from shop.catalogue.models import ProductVariant
+from shop.orders.models import Order
 from tests.shop.conftest import ADDRESS
 
 pytestmark = [

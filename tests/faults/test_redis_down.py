@@ -7,10 +7,9 @@ from django.core import mail
 
 from config.celery import app
 from config.env import cache_from_url
-from shop.models import Order, OrderEvent
+from shop.orders.models import Order, OrderEvent
+from tests.faults.conftest import closed_port
 from tests.shop.conftest import ADDRESS
-
-from .conftest import closed_port
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,15 @@ from datetime import timedelta
 
 import pytest
 
-from aid_accounting.models import LineAccrual
-from aid_accounting.reconcile import reconcile
-from aid_accounting.rules import set_rule
-from shop import inventory, orders
-from shop.models import Order, OrderEvent, Payment, ProductVariant, WebhookEvent
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.audit.reconcile import reconcile
+from aid_accounting.rules.versions import set_rule
+from shop.catalogue.models import ProductVariant
+from shop.orders import inventory, lifecycle
+from shop.orders.models import Order, OrderEvent
+from shop.payments.models import Payment, WebhookEvent
+from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
-from shop.refunds import execute_refund, request_refund
 from tests.shop.payments.conftest import intent_event
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +151,7 @@ def test_our_own_refund_reported_by_stripe_needs_no_review(payment, deliver, sta
 def test_money_for_an_expired_order_takes_its_stock_again_and_pays_it(payment, deliver):
     order = order_of(payment)
     reserved = stock()
-    orders.expire_unpaid_orders(now=order.expires_at + timedelta(minutes=1))
+    lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(minutes=1))
     assert stock() == [reserved[0] + 3, reserved[1] + 2]  # given back by the expiry
 
     response = deliver(intent_event(payment))
@@ -164,7 +166,7 @@ def test_money_for_an_expired_order_takes_its_stock_again_and_pays_it(payment, d
 
 def test_money_for_an_expired_order_takes_no_stock_if_one_line_is_gone(payment, deliver):
     order = order_of(payment)
-    orders.expire_unpaid_orders(now=order.expires_at + timedelta(minutes=1))
+    lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(minutes=1))
     _tomato, bag = (line.variant_id for line in order.lines.order_by("variant_id"))
     inventory.reserve(variant_id=bag, quantity=ProductVariant.objects.get(pk=bag).stock - 1)
     before = stock()
@@ -181,7 +183,7 @@ def test_money_for_an_expired_order_takes_no_stock_if_one_line_is_gone(payment, 
 
 
 def test_a_cancellation_by_a_person_is_not_undone_by_a_late_payment(payment, deliver):
-    orders.cancel(order_id=payment.order_id, note="买家要求取消")
+    lifecycle.cancel(order_id=payment.order_id, note="买家要求取消")
 
     deliver(intent_event(payment))
 

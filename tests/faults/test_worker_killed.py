@@ -24,13 +24,14 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from aid_accounting import periods, tasks
-from aid_accounting.models import AccountingPeriod, AidPool, PoolDistribution, Transaction
-from aid_accounting.rules import set_rule
+from aid_accounting import calendar, tasks
+from aid_accounting.ledger.models import Transaction
+from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from aid_accounting.rules.models import AidPool
+from aid_accounting.rules.versions import set_rule
 from config.celery import app
 from tests.aid_accounting.sales import deliver, sell
-
-from .conftest import database_url
+from tests.faults.conftest import database_url
 
 pytestmark = [
     pytest.mark.postgres,
@@ -101,7 +102,7 @@ def backend_gone(pid: int) -> bool:
 
 
 @pytest.fixture
-def two_pools_due(tomato, bag, aid_pool, beneficiaries) -> periods.Month:
+def two_pools_due(tomato, bag, aid_pool, beneficiaries) -> calendar.Month:
     """Last month's sales, delivered and past their return windows, feeding two pools."""
     second = AidPool.objects.create(name="第二资金池")
     second.households.add(*beneficiaries[:2])
@@ -112,7 +113,7 @@ def two_pools_due(tomato, bag, aid_pool, beneficiaries) -> periods.Month:
             share_bp=2500,
             valid_from=datetime.date(2020, 1, 1),
         )
-    month = periods.month_of(timezone.now()).previous()
+    month = calendar.month_of(timezone.now()).previous()
     for variant in (tomato, bag):
         order = sell([(variant, 2)], paid_at=month.starts_at + datetime.timedelta(days=1))
         deliver(order, at=month.starts_at + datetime.timedelta(days=2))

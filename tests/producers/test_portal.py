@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from producers.models import MemberProfile, PortalActivity, ProducerMembership
-from producers.portal import SESSION_KEY, portal_context, record_activity
+from producers.portal.base import SESSION_KEY, portal_context, record_activity
 from tests.factories import ProducerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
 
-from producers import roles
+from core import roles
 from producers.demo import DEMO_PASSWORD, DEMO_USERS
 from producers.models import Producer, Village
 
@@ -90,7 +90,7 @@ def test_seed_demo_refuses_in_production_mode():
 
 
 def test_demo_drafts_await_the_editors_approval(seeded):
-    from shop.models import ProductPage
+    from shop.catalogue.models import ProductPage
 
     drafts = ProductPage.objects.filter(live=False)
     assert drafts.exists()

@@ -8,8 +8,7 @@ from tests.aid_accounting.conftest import (  # noqa: F401 (fixtures)
     tomato,
     tomato_rule,
 )
-
-from .pages import Shop, build_shop
+from tests.security.pages import Shop, build_shop
 
 
 @pytest.fixture

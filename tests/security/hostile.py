@@ -8,8 +8,10 @@ import json
 from django.db.models import Sum
 from hypothesis import strategies as st
 
-from aid_accounting.models import Entry, Transaction
-from shop.models import Order, OrderLine, Payment, ProductVariant, Shipment
+from aid_accounting.ledger.models import Entry, Transaction
+from shop.catalogue.models import ProductVariant
+from shop.orders.models import Order, OrderLine, Shipment
+from shop.payments.models import Payment
 
 # What makes a stored value dangerous once shown: these must never reach a page raw.
 SCRIPT = "<script>alert(1)</script>"

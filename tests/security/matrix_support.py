@@ -11,7 +11,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 from wagtail.admin.viewsets import viewsets as admin_viewsets
 
-from .matrix_world import World
+from tests.security.matrix_world import World
 
 PROJECT_APPS = ("shop", "producers", "aid_accounting", "config")
 

@@ -13,22 +13,25 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from aid_accounting.distribution import close_period
-from aid_accounting.models import (
-    Account,
-    AidPool,
-    Entry,
-    PayoutBatch,
-    Transaction,
+from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.payouts.batches import draft_batch
+from aid_accounting.payouts.models import PayoutBatch
+from aid_accounting.periods.close import close_period
+from aid_accounting.rules.models import AidPool
+from aid_accounting.rules.versions import set_rule
+from aid_accounting.transparency.notices import (
+    generate_notices,
+    publish_notice,
+    review_notice,
+    submit_objection,
 )
-from aid_accounting.notices import generate_notices, publish_notice, review_notice, submit_objection
-from aid_accounting.payouts import draft_batch
-from aid_accounting.rules import set_rule
+from core.roles import AID_OFFICER, AUDITOR, BUYER, TOWNSHIP_EDITOR
 from producers.access import provision_producer
 from producers.models import MemberProfile, PortalActivity, ProducerMembership
-from producers.roles import AID_OFFICER, AUDITOR, BUYER, TOWNSHIP_EDITOR
-from shop.checkout import ShippingAddress, place_order
-from shop.models import Address, Payment, ProductCertificate
+from shop.catalogue.models import ProductCertificate
+from shop.orders.checkout import ShippingAddress, place_order
+from shop.orders.models import Address
+from shop.payments.models import Payment
 from shop.payments.services import payment_succeeded, start_payment
 from tests.aid_accounting.factories import HouseholdFactory, ProducerPayoutAccountFactory
 from tests.aid_accounting.sales import deliver

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from django.test import Client
 from django.utils import timezone
 
-from aid_accounting.distribution import close_period
-from aid_accounting.notices import generate_notices, publish_notice, review_notice
+from aid_accounting.periods.close import close_period
+from aid_accounting.transparency.notices import generate_notices, publish_notice, review_notice
 from producers.access import provision_producer
 from producers.models import ProducerMembership
-from shop.checkout import place_order
+from shop.orders.checkout import place_order
 from shop.payments.services import start_payment
 from tests.aid_accounting.sales import ADDRESS, deliver, sell
 from tests.factories import UserFactory

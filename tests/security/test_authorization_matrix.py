@@ -23,10 +23,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import path
 
-from shop.fulfilment import CARRIER_CHOICES
+from shop.orders.fulfilment import CARRIER_CHOICES
 from shop.views import catalogue
-
-from .matrix_support import (
+from tests.security.matrix_support import (
     ARGUMENT,
     DENIED,
     FORBIDDEN,
@@ -43,7 +42,7 @@ from .matrix_support import (
     project_viewset_namespaces,
     walk,
 )
-from .matrix_world import ROLES, World, build_world
+from tests.security.matrix_world import ROLES, World, build_world
 
 pytestmark = pytest.mark.django_db
 

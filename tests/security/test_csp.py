@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from config.security import AdminContentSecurityPolicyMiddleware
-from shop.models import Payment
+from shop.payments.models import Payment
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
-from .pages import AUDIENCES
+from tests.security.pages import AUDIENCES
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import json
 import pytest
 
 from tests.config.test_startup import PRODUCTION, run
-
-from .pages import PASSWORD, user_with_password
+from tests.security.pages import PASSWORD, user_with_password
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,12 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from shop import orders
-from shop.checkout import place_order
-from shop.models import ProductPage, ProductVariant, Shipment
+from shop.catalogue.models import ProductPage, ProductVariant
+from shop.orders import lifecycle
+from shop.orders.checkout import place_order
+from shop.orders.models import Shipment
 from tests.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
-from tests.shop.conftest import portal_member
-
-from .hostile import (
+from tests.security.hostile import (
     IMG_ONERROR,
     SCRIPT,
     anything,
@@ -26,7 +25,8 @@ from .hostile import (
     path_ids,
     snapshot,
 )
-from .test_hostile_storefront import ADDRESS, rolled_back
+from tests.security.test_hostile_storefront import ADDRESS, rolled_back
+from tests.shop.conftest import portal_member
 
 pytestmark = pytest.mark.django_db
 
@@ -211,13 +211,13 @@ def test_variant_ids_in_the_path_are_404(portal, variant, variant_id, action):
 
 @pytest.fixture
 def shipment(variant):
-    from shop.checkout import ShippingAddress
+    from shop.orders.checkout import ShippingAddress
 
     address = ShippingAddress(**{k: v for k, v in ADDRESS.items() if k != "email"})
     order = place_order(
         items=[(variant.pk, 2)], email="buyer@example.com", address=address, gateway="dummy"
     )
-    orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+    lifecycle.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
     return order.shipments.get()
 
 

@@ -15,12 +15,16 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aid_accounting.distribution import close_period
-from aid_accounting.models import AccountingPeriod, AidPool, AidRule, Household, NoticeObjection
-from aid_accounting.notices import generate_notices, publish_notice, review_notice
-from aid_accounting.rules import set_rule
-from producers.roles import AID_OFFICER
-from shop.models import Order, ProductVariant
+from aid_accounting.households.models import Household
+from aid_accounting.periods.close import close_period
+from aid_accounting.periods.models import AccountingPeriod
+from aid_accounting.rules.models import AidPool, AidRule
+from aid_accounting.rules.versions import set_rule
+from aid_accounting.transparency.models import NoticeObjection
+from aid_accounting.transparency.notices import generate_notices, publish_notice, review_notice
+from core.roles import AID_OFFICER
+from shop.catalogue.models import ProductVariant
+from shop.orders.models import Order
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.aid_accounting.sales import deliver, sell
 from tests.factories import (
@@ -30,9 +34,7 @@ from tests.factories import (
     UserFactory,
     VillageFactory,
 )
-from tests.shop.payments.conftest import sign
-
-from .hostile import (
+from tests.security.hostile import (
     IMG_ONERROR,
     SCRIPT,
     anything,
@@ -46,7 +48,8 @@ from .hostile import (
     path_ids,
     snapshot,
 )
-from .test_hostile_storefront import ADDRESS, rolled_back
+from tests.security.test_hostile_storefront import ADDRESS, rolled_back
+from tests.shop.payments.conftest import sign
 
 pytestmark = pytest.mark.django_db
 
@@ -380,7 +383,7 @@ def test_a_refund_is_whole_or_not_at_all(officer_client, paid_order, line, quant
 def test_an_offline_payment_is_recorded_whole_or_not_at_all(
     officer_client, tomato, amount, method, reference
 ):
-    from shop.checkout import ShippingAddress, place_order
+    from shop.orders.checkout import ShippingAddress, place_order
 
     address = ShippingAddress(**{k: v for k, v in ADDRESS.items() if k != "email"})
     with rolled_back():

@@ -11,11 +11,10 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from shop.models import Address, BuyerProfile, CartLine, Order, Payment
+from shop.orders.models import Address, BuyerProfile, CartLine, Order
+from shop.payments.models import Payment
 from tests.factories import ProducerPageFactory, ProductPageFactory, ProductVariantFactory
-from tests.shop.conftest import ADDRESS
-
-from .hostile import (
+from tests.security.hostile import (
     IMG_ONERROR,
     SCRIPT,
     anything,
@@ -27,6 +26,7 @@ from .hostile import (
     raw_form,
     snapshot,
 )
+from tests.shop.conftest import ADDRESS
 
 pytestmark = pytest.mark.django_db
 

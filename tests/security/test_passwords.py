@@ -4,7 +4,7 @@ change, and say what is wrong in Chinese."""
 import pytest
 from django.contrib.auth import get_user_model
 
-from .pages import PASSWORD, user_with_password
+from tests.security.pages import PASSWORD, user_with_password
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
-from aid_accounting.models import Household
-from shop.models import ProductPage
+from aid_accounting.households.models import Household
+from shop.catalogue.models import ProductPage
 from tests.factories import CategoryFactory, jpeg_bytes
 from tests.shop.conftest import portal_member
 
@@ -96,7 +96,7 @@ def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(portal_cli
 
 
 def test_a_photo_over_the_size_limit_is_refused(portal_client, monkeypatch):
-    monkeypatch.setattr("shop.photos.MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr("shop.catalogue.photos.MAX_UPLOAD_BYTES", 1000)
 
     response = add_product(portal_client, jpeg_bytes(800, 600))
 
@@ -138,7 +138,7 @@ def test_a_register_that_is_no_csv_is_refused_with_the_reason(officer_client, co
 
 
 def test_a_register_over_the_size_limit_is_refused(officer_client, monkeypatch):
-    monkeypatch.setattr("aid_accounting.household_import.MAX_BYTES", 100)
+    monkeypatch.setattr("aid_accounting.households.register_import.MAX_BYTES", 100)
 
     response = import_register(officer_client, "登记编号,户主姓名\n".encode() * 20)
 

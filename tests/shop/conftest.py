@@ -4,7 +4,7 @@ import pytest
 
 from producers.access import provision_producer
 from producers.models import ProducerMembership, ProducerPage
-from shop.checkout import ShippingAddress
+from shop.orders.checkout import ShippingAddress
 from tests.factories import (
     ProducerPageFactory,
     ProductPageFactory,

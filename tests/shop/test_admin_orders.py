@@ -1,8 +1,9 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from shop.checkout import place_order
-from shop.models import Order, Refund
+from shop.orders.checkout import place_order
+from shop.orders.models import Order
+from shop.payments.models import Refund
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

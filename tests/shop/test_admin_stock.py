@@ -1,8 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from shop import inventory
-from shop.models import ProductVariant
+from shop.catalogue.models import ProductVariant
+from shop.orders import inventory
 from tests.factories import ProductVariantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

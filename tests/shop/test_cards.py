@@ -1,10 +1,10 @@
-"""Product cards read as rows (shop/cards.py) show what the product's page says."""
+"""Product cards read as rows (shop/catalogue/cards.py) show what the product's page says."""
 
 import pytest
 from django.utils import translation
 
-from shop import selectors
-from shop.cards import PHOTO_RENDITION, product_cards
+from shop.catalogue import selectors
+from shop.catalogue.cards import PHOTO_RENDITION, product_cards
 from tests.factories import (
     ImageFactory,
     ProducerPageFactory,

@@ -1,10 +1,13 @@
+from datetime import timedelta
+
 import pytest
 from django.dispatch import receiver
 from django_fsm import TransitionNotAllowed
 
-from shop import events, orders
-from shop.checkout import CheckoutError, place_order
-from shop.models import Order, OrderEvent, ShippingPolicy
+from shop import events
+from shop.orders import lifecycle
+from shop.orders.checkout import CheckoutError, place_order
+from shop.orders.models import Order, OrderEvent, ShippingPolicy
 from tests.shop.conftest import ADDRESS
 
 pytestmark = pytest.mark.django_db
@@ -90,8 +93,8 @@ def test_paying_announces_order_paid_once(two_producers, address):
         announced.append(order.pk)
 
     try:
-        orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
-        orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+        lifecycle.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+        lifecycle.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
     finally:
         events.order_paid.disconnect(listen)
 
@@ -106,7 +109,7 @@ def test_a_wrong_amount_is_flagged_for_review_not_paid(two_producers, address):
     order = place_order(
         items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
     )
-    orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen - 1)
+    lifecycle.mark_paid(order_id=order.pk, amount_fen=order.total_fen - 1)
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT
     assert order.needs_review
@@ -117,14 +120,14 @@ def test_expired_orders_are_cancelled_and_give_stock_back(two_producers, address
     order = place_order(
         items=[(tomato.pk, 4)], email="a@example.com", address=address, gateway="dummy"
     )
-    assert orders.expire_unpaid_orders(now=order.created_at) == 0
+    assert lifecycle.expire_unpaid_orders(now=order.created_at) == 0
 
-    assert orders.expire_unpaid_orders(now=order.expires_at + orders.timedelta(seconds=1)) == 1
+    assert lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(seconds=1)) == 1
 
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
     assert stock(tomato) == 10
-    assert orders.expire_unpaid_orders(now=order.expires_at + orders.timedelta(hours=1)) == 0
+    assert lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(hours=1)) == 0
 
 
 def test_a_payment_after_expiry_is_flagged_for_review(two_producers, address):
@@ -132,8 +135,8 @@ def test_a_payment_after_expiry_is_flagged_for_review(two_producers, address):
     order = place_order(
         items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
     )
-    orders.cancel(order_id=order.pk)
-    orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+    lifecycle.cancel(order_id=order.pk)
+    lifecycle.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
     assert order.needs_review
@@ -148,7 +151,7 @@ def test_illegal_transitions_raise(two_producers, address):
         order.complete()
     shipment = order.shipments.get()
     with pytest.raises((TransitionNotAllowed, ValueError)):
-        orders.ship(shipment_id=shipment.pk, carrier="顺丰", tracking_number="SF1")
+        lifecycle.ship(shipment_id=shipment.pk, carrier="顺丰", tracking_number="SF1")
 
 
 def test_shipping_delivery_and_completion_follow_the_return_window(two_producers, address):
@@ -156,7 +159,7 @@ def test_shipping_delivery_and_completion_follow_the_return_window(two_producers
     order = place_order(
         items=[(tomato.pk, 1), (bag.pk, 1)], email="a@example.com", address=address, gateway="dummy"
     )
-    orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+    lifecycle.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
     completed = []
 
     @receiver(events.order_completed)
@@ -165,17 +168,17 @@ def test_shipping_delivery_and_completion_follow_the_return_window(two_producers
 
     try:
         for shipment in order.shipments.all():
-            orders.ship(shipment_id=shipment.pk, carrier="顺丰", tracking_number="SF123")
+            lifecycle.ship(shipment_id=shipment.pk, carrier="顺丰", tracking_number="SF123")
         order.refresh_from_db()
         assert order.status == Order.Status.SHIPPED
         for shipment in order.shipments.all():
-            orders.deliver(shipment_id=shipment.pk)
+            lifecycle.deliver(shipment_id=shipment.pk)
         order.refresh_from_db()
         assert order.status == Order.Status.DELIVERED
 
-        window_end = orders.return_window_end(order)
-        assert orders.complete_due_orders(now=window_end - orders.timedelta(seconds=1)) == 0
-        assert orders.complete_due_orders(now=window_end) == 1
+        window_end = lifecycle.return_window_end(order)
+        assert lifecycle.complete_due_orders(now=window_end - timedelta(seconds=1)) == 0
+        assert lifecycle.complete_due_orders(now=window_end) == 1
     finally:
         events.order_completed.disconnect(listen)
     order.refresh_from_db()
@@ -216,15 +219,15 @@ def test_parcels_nobody_confirmed_are_taken_as_delivered_ten_days_after_shipping
     order = place_order(
         items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
     )
-    orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+    lifecycle.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
     shipment = order.shipments.get()
-    orders.ship(shipment_id=shipment.pk, carrier="顺丰", tracking_number="SF123")
+    lifecycle.ship(shipment_id=shipment.pk, carrier="顺丰", tracking_number="SF123")
     shipment.refresh_from_db()
 
-    due = shipment.shipped_at + orders.AUTO_CONFIRM_AFTER
-    assert orders.confirm_overdue_deliveries(now=due - orders.timedelta(seconds=1)) == 0
-    assert orders.confirm_overdue_deliveries(now=due) == 1
-    assert orders.confirm_overdue_deliveries(now=due) == 0
+    due = shipment.shipped_at + lifecycle.AUTO_CONFIRM_AFTER
+    assert lifecycle.confirm_overdue_deliveries(now=due - timedelta(seconds=1)) == 0
+    assert lifecycle.confirm_overdue_deliveries(now=due) == 1
+    assert lifecycle.confirm_overdue_deliveries(now=due) == 0
 
     order.refresh_from_db()
     assert order.status == Order.Status.DELIVERED

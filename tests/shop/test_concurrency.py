@@ -5,8 +5,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from shop.checkout import CheckoutError, ShippingAddress, place_order
-from shop.models import Order, ProductVariant
+from shop.catalogue.models import ProductVariant
+from shop.orders.checkout import CheckoutError, ShippingAddress, place_order
+from shop.orders.models import Order
 from tests.factories import ProductVariantFactory
 
 pytestmark = [

@@ -1,6 +1,6 @@
 import pytest
 
-from shop import inventory
+from shop.orders import inventory
 from tests.factories import ProductVariantFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from shop.models import ProductCertificate
+from shop.catalogue.models import ProductCertificate
 from tests.factories import (
     CategoryFactory,
     ProducerPageFactory,

@@ -1,4 +1,4 @@
-"""The anonymous-page cache (shop.page_cache): what it serves, to whom, and when a
+"""The anonymous-page cache (shop.catalogue.page_cache): what it serves, to whom, and when a
 change retires what it stored."""
 
 import re
@@ -14,9 +14,10 @@ from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from aid_accounting.models import AidPool
-from aid_accounting.rules import set_rule
-from shop import inventory, page_cache
+from aid_accounting.rules.models import AidPool
+from aid_accounting.rules.versions import set_rule
+from shop.catalogue import page_cache
+from shop.orders import inventory
 from tests.factories import (
     ImageFactory,
     ProducerPageFactory,

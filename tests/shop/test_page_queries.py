@@ -9,9 +9,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aid_accounting.models import AidPool
-from aid_accounting.rules import set_rule
-from shop.models import ProductCertificate, ProductPhoto
+from aid_accounting.rules.models import AidPool
+from aid_accounting.rules.versions import set_rule
+from shop.catalogue.models import ProductCertificate, ProductPhoto
 from tests.factories import (
     CategoryFactory,
     ImageFactory,

@@ -5,8 +5,9 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from shop.checkout import place_order
-from shop.models import Order, OrderEvent, Payment
+from shop.orders.checkout import place_order
+from shop.orders.models import Order, OrderEvent
+from shop.payments.models import Payment
 from shop.payments.services import payment_succeeded, start_payment
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ from wagtail.images import get_image_model
 from wagtail.models import WorkflowState
 
 from producers.models import PortalActivity
-from shop import inventory
-from shop.models import Category, ProductPage, ProductVariant
+from shop.catalogue.models import Category, ProductPage, ProductVariant
+from shop.orders import inventory
 from tests.factories import (
     CategoryFactory,
     ImageFactory,
@@ -258,7 +258,7 @@ def test_an_unreadable_photo_is_refused_and_the_typing_is_kept(
 
 
 def test_a_too_large_file_is_refused(client_a, category, monkeypatch):
-    monkeypatch.setattr("shop.photos.MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr("shop.catalogue.photos.MAX_UPLOAD_BYTES", 1000)
     response = client_a.post(
         "/portal/products/new/", {**form_data(category), "photo": photo(jpeg_bytes(800, 600))}
     )

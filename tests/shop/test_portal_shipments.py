@@ -1,13 +1,13 @@
 """Orders to ship in the portal: only the producer's own parcels and lines,
-only what a parcel needs of the buyer, shipped and delivered through shop.orders."""
+only what a parcel needs of the buyer, shipped and delivered through shop.orders.lifecycle."""
 
 import pytest
 
 from producers.models import PortalActivity
-from shop import orders
-from shop.checkout import place_order
-from shop.fulfilment import LOCAL_DELIVERY
-from shop.models import Order, OrderEvent, Shipment
+from shop.orders import lifecycle
+from shop.orders.checkout import place_order
+from shop.orders.fulfilment import LOCAL_DELIVERY
+from shop.orders.models import Order, OrderEvent, Shipment
 from tests.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def an_order(variants, address, *, paid: bool = True) -> Order:
         items=[(tomato.pk, 2), (bag.pk, 1)], email=BUYER_EMAIL, address=address, gateway="dummy"
     )
     if paid:
-        order = orders.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
+        order = lifecycle.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
     return order
 
 
@@ -173,7 +173,7 @@ def test_another_producers_shipment_is_404_and_unchanged(client_a, order, member
     foreign = shipment_of(order, member_b)
     assert ship(client_a, foreign).status_code == 404
     assert ship(client_a, foreign, LOCAL_DELIVERY, "").status_code == 404
-    orders.ship(shipment_id=foreign.pk, carrier=LOCAL_DELIVERY, tracking_number="")
+    lifecycle.ship(shipment_id=foreign.pk, carrier=LOCAL_DELIVERY, tracking_number="")
     assert deliver(client_a, foreign).status_code == 404
 
     foreign.refresh_from_db()
@@ -184,7 +184,7 @@ def test_another_producers_shipment_is_404_and_unchanged(client_a, order, member
 
 def test_when_both_producers_have_shipped_the_order_is_shipped(client_a, order, member_a, member_b):
     ship(client_a, shipment_of(order, member_a))
-    orders.ship(
+    lifecycle.ship(
         shipment_id=shipment_of(order, member_b).pk, carrier="中通快递", tracking_number="ZT1"
     )
     order.refresh_from_db()

@@ -3,7 +3,7 @@
 import pytest
 
 from producers.models import PortalActivity
-from shop import inventory
+from shop.orders import inventory
 from tests.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def foreign_variant(member_b):
 
 @pytest.fixture
 def inventory_calls(monkeypatch):
-    """Records the portal's calls into shop.inventory (and still makes them)."""
+    """Records the portal's calls into shop.orders.inventory (and still makes them)."""
     calls = []
     for name in ("adjust", "mark_sold_out"):
         real = getattr(inventory, name)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from shop.models import Cart, CartLine, Order, ProductVariant
+from shop.catalogue.models import ProductVariant
+from shop.orders.models import Cart, CartLine, Order
 from tests.factories import UserFactory
 from tests.shop.conftest import ADDRESS
 
@@ -143,7 +144,7 @@ def test_guest_cart_merges_into_the_account_on_sign_in(client, two_producers):
 
 
 def test_another_buyers_address_is_404(client):
-    from shop.models import Address
+    from shop.orders.models import Address
 
     owner, other = UserFactory(), UserFactory()
     address = Address.objects.create(
@@ -156,7 +157,7 @@ def test_another_buyers_address_is_404(client):
 
 
 def test_an_institution_can_order_in_bulk_and_pay_by_bank_transfer(client, two_producers):
-    from shop.models import BuyerProfile
+    from shop.orders.models import BuyerProfile
 
     tomato, _ = two_producers
     union = UserFactory()

@@ -2,11 +2,13 @@ import pytest
 from django.core import mail
 from django.dispatch import receiver
 
-from shop import events, orders
-from shop.checkout import place_order
-from shop.models import Order, Refund
+from shop import events
+from shop.orders import lifecycle
+from shop.orders.checkout import place_order
+from shop.orders.models import Order
+from shop.payments.models import Refund
+from shop.payments.refunds import RefundError, execute_refund, request_refund
 from shop.payments.services import payment_succeeded, start_payment
-from shop.refunds import RefundError, execute_refund, request_refund
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +90,7 @@ def test_a_whole_order_refund_refunds_everything_once(paid_order, staff, refunde
 
 def test_shipped_goods_do_not_come_back_into_stock(paid_order, staff):
     line = paid_order.lines.get(quantity=3)
-    orders.ship(shipment_id=line.shipment_id, carrier="顺丰", tracking_number="SF1")
+    lifecycle.ship(shipment_id=line.shipment_id, carrier="顺丰", tracking_number="SF1")
     refund(paid_order, staff, line_id=line.pk, quantity=3)
     line.variant.refresh_from_db()
     assert line.variant.stock == 7
@@ -143,7 +145,7 @@ def test_buyers_get_e_mails_for_payment_shipping_and_refunds_once_each(
     assert [m.subject for m in mail.outbox] == [f"订单 {paid_order.number} 付款成功"]
     line = paid_order.lines.first()
     with django_capture_on_commit_callbacks(execute=True):
-        orders.ship(shipment_id=line.shipment_id, carrier="顺丰", tracking_number="SF1")
+        lifecycle.ship(shipment_id=line.shipment_id, carrier="顺丰", tracking_number="SF1")
         refund(paid_order, staff, line_id=line.pk, quantity=1)
     assert [m.subject for m in mail.outbox][1:] == [
         f"订单 {paid_order.number} 已发货",
@@ -157,7 +159,7 @@ def test_the_shipped_e_mail_names_a_shipment_delivered_without_a_tracking_number
 ):
     line = paid_order.lines.first()
     with django_capture_on_commit_callbacks(execute=True):
-        orders.ship(shipment_id=line.shipment_id, carrier="村里自送", tracking_number="")
+        lifecycle.ship(shipment_id=line.shipment_id, carrier="村里自送", tracking_number="")
 
     body = mail.outbox[-1].body
     assert f"- {line.producer.name}: 村里自送, 无运单号（生产者直接送货）" in body

@@ -1,6 +1,6 @@
 import pytest
 
-from shop.chinese_text import index_tokens, query_tokens
+from shop.catalogue.chinese_text import index_tokens, query_tokens
 from tests.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 from django.db import IntegrityError
 
-from shop.money import yuan_to_fen
+from core.money import yuan_to_fen
 from shop.templatetags.money import yuan
 from tests.factories import ProductPageFactory, ProductVariantFactory
 

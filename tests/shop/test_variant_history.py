@@ -5,12 +5,11 @@ take from stock is not (it is in the orders' own events)."""
 import pytest
 from django.contrib.auth.models import Group
 
-from shop import inventory
-from shop.checkout import place_order
-from shop.listing import ProductText, VariantRow, save_product_draft
+from shop.orders import inventory
+from shop.orders.checkout import place_order
+from shop.portal.products import ProductText, VariantRow, save_product_draft
 from tests.factories import ProductPageFactory, ProductVariantFactory, UserFactory
-
-from .conftest import ADDRESS, portal_member
+from tests.shop.conftest import ADDRESS, portal_member
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +138,7 @@ def test_saving_a_product_with_unchanged_variants_writes_no_variant_history():
 
 
 def test_what_orders_take_from_stock_is_not_in_the_variant_history(variant, address):
-    # Deliberate (shop.inventory): each sale is in its order's events instead.
+    # Deliberate (shop.orders.inventory): each sale is in its order's events instead.
     before = variant.history.count()
 
     order = place_order(

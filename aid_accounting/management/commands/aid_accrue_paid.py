@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aid_accounting.accrual import accrue_paid_orders
+from aid_accounting.accrual.accrue import accrue_paid_orders
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aid_accounting.reconcile import reconcile
-from shop.money import format_fen as yuan
+from aid_accounting.audit.reconcile import reconcile
+from core.money import format_fen as yuan
 
 
 class Command(BaseCommand):

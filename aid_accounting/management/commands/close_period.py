@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aid_accounting.distribution import close_period
 from aid_accounting.exceptions import PeriodError
-from shop.money import format_fen as yuan
+from aid_accounting.periods.close import close_period
+from core.money import format_fen as yuan
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from aid_accounting.ledger_export import export_beancount
+from aid_accounting.ledger.export import export_beancount
 
 
 class Command(BaseCommand):

@@ -11,7 +11,8 @@ all in one database transaction, so a failed or cancelled flush leaves them in p
 from django.core.management.commands import flush
 from django.db import connections, transaction
 
-from aid_accounting import ledger_triggers, notice_triggers
+from aid_accounting.ledger import triggers as ledger_triggers
+from aid_accounting.transparency import triggers as notice_triggers
 
 GUARDS = (ledger_triggers, notice_triggers)
 

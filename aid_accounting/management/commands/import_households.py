@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from aid_accounting.household_import import RegisterFileError, import_register
+from aid_accounting.households.register_import import RegisterFileError, import_register
 
 
 class Command(BaseCommand):

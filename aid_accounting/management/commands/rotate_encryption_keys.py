@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from aid_accounting.encryption import rotate_encryption_keys
+from aid_accounting.households.encryption import rotate_encryption_keys
 
 
 class Command(BaseCommand):

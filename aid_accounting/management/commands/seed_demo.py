@@ -13,10 +13,10 @@ from aid_accounting.demo import (
     seed_aid,
     seed_households,
 )
-from aid_accounting.models import PayoutBatch
+from aid_accounting.payouts.models import PayoutBatch
 from producers.demo import seed_producers, seed_users, seed_villages
+from shop.catalogue.models import HomePage
 from shop.demo import seed_orders, seed_products
-from shop.models import HomePage
 
 SILENT_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
 

@@ -28,9 +28,10 @@ from urllib.parse import parse_qsl
 import pytest
 from django.test import Client
 
-from shop.checkout import place_order
-from shop.models import Order, Payment
-from shop.ownership import SESSION_KEY
+from shop.orders.checkout import place_order
+from shop.orders.models import Order
+from shop.orders.ownership import SESSION_KEY
+from shop.payments.models import Payment
 from shop.payments.services import start_payment
 from tests.conftest import needs_service
 

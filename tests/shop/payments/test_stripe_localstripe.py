@@ -11,12 +11,12 @@ import pytest
 import stripe
 from django.urls import reverse
 
-from shop.models import Order, OrderEvent, Payment, Refund, WebhookEvent
+from shop.orders.models import Order, OrderEvent
+from shop.payments.models import Payment, Refund, WebhookEvent
+from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
-from shop.refunds import execute_refund, request_refund
 from tests.factories import UserFactory
-
-from .conftest import WEBHOOK_URL
+from tests.shop.payments.conftest import WEBHOOK_URL
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,11 @@ what we send Stripe, against the recorded-response stub."""
 import pytest
 from django.urls import reverse
 
-from shop.models import Order, Payment, Refund
-from shop.payments.services import PaymentError, payment_succeeded, start_payment
-from shop.refunds import execute_refund, request_refund
+from shop.orders.models import Order
+from shop.payments.gateway import PaymentError
+from shop.payments.models import Payment, Refund
+from shop.payments.refunds import execute_refund, request_refund
+from shop.payments.services import payment_succeeded, start_payment
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,12 +15,12 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from shop import inventory, orders
-from shop.models import Order, OrderEvent, Payment, WebhookEvent
+from shop.orders import inventory, lifecycle
+from shop.orders.models import Order, OrderEvent
 from shop.payments import services
+from shop.payments.models import Payment, WebhookEvent
 from shop.payments.services import start_payment
-
-from .conftest import WEBHOOK_URL, intent_event, sign
+from tests.shop.payments.conftest import WEBHOOK_URL, intent_event, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def test_money_for_an_order_expired_meanwhile_whose_stock_is_gone_is_flagged_for
     alipay_payment, deliver
 ):
     order = order_of(alipay_payment)
-    orders.expire_unpaid_orders(now=order.expires_at + timedelta(minutes=1))
+    lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(minutes=1))
     # Someone else bought what the expiry gave back (tests/faults: when it is still there).
     for line in order.lines.all():
         inventory.mark_sold_out(variant_id=line.variant_id)
@@ -153,7 +153,7 @@ def test_an_event_for_an_unknown_payment_is_recorded_and_answered(alipay_payment
     event["data"]["object"]["id"] = "pi_someone_else"
     event["data"]["object"]["metadata"] = {}
 
-    with caplog.at_level(logging.WARNING, logger="shop.payments.stripe_webhooks"):
+    with caplog.at_level(logging.WARNING, logger="shop.payments.stripe.webhooks"):
         response = deliver(event)
 
     assert response.status_code == 200  # so Stripe stops retrying
@@ -199,7 +199,7 @@ def test_a_refund_failing_after_stripe_accepted_it_is_logged_for_a_person(delive
         },
     }
 
-    with caplog.at_level(logging.ERROR, logger="shop.payments.stripe_webhooks"):
+    with caplog.at_level(logging.ERROR, logger="shop.payments.stripe.webhooks"):
         assert deliver(event).status_code == 200
 
     assert "re_1" in caplog.text

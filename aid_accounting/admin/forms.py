@@ -1,0 +1,122 @@
+"""Admin forms of aid accounting. They only read input: the services in
+rules.py, distribution.py and payouts.py decide and write; producers' payout
+accounts, plain records, are saved by their form."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aid_accounting import calendar
+from aid_accounting.exceptions import PeriodError
+from aid_accounting.payouts.models import PayoutBatch, ProducerPayoutAccount
+from aid_accounting.rules.models import AidPool
+from core.money import YuanField
+from producers.models import Producer
+from shop.catalogue.models import ProductPage
+
+
+class RuleForm(forms.Form):
+    producer = forms.ModelChoiceField(label=_("生产者"), queryset=Producer.objects.all())
+    product = forms.ModelChoiceField(
+        label=_("商品"),
+        queryset=ProductPage.objects.all(),
+        required=False,
+        empty_label=_("（该生产者的全部商品）"),
+        # The page's own id, not pk (page_ptr): Django bounds-checks only the former,
+        # and on SQLite an id past 2**63 would otherwise raise OverflowError.
+        to_field_name="id",
+    )
+    pool = forms.ModelChoiceField(label=_("资金池"), queryset=AidPool.objects.all())
+    share_percent = forms.DecimalField(
+        label=_("帮扶比例（%）"),
+        help_text=_("占明细净额的比例，最多两位小数，例如 25 或 12.5"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    fixed_per_unit = YuanField(
+        label=_("每件固定金额（元）"), min_fen=0, required=False, help_text=_("可留空")
+    )
+    valid_from = forms.DateField(
+        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(
+        label=_("失效日期（含当日）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(label=_("说明"), max_length=255, required=False)
+
+    def clean(self):
+        data = super().clean()
+        producer, product = data.get("producer"), data.get("product")
+        if product is not None and producer is not None and product.producer_id != producer.pk:
+            self.add_error("product", _("该商品不属于所选生产者。"))
+        return data
+
+    @property
+    def share_bp(self) -> int:
+        # Two decimals of a percent are exactly basis points.
+        return int(self.cleaned_data["share_percent"] * 100)
+
+
+class ClosePeriodForm(forms.Form):
+    period = forms.CharField(label=_("期间"), max_length=7, help_text=_("年-月，例如 2026-10"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"period": calendar.month_of(timezone.now()).previous().code})
+        super().__init__(*args, **kwargs)
+
+    def clean_period(self) -> str:
+        try:
+            return calendar.parse(self.cleaned_data["period"]).code
+        except PeriodError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class DraftBatchForm(forms.Form):
+    kind = forms.ChoiceField(label=_("付款对象"), choices=PayoutBatch.Kind.choices)
+
+
+class RowFailedForm(forms.Form):
+    reason = forms.CharField(label=_("失败原因"), max_length=255)
+
+
+class ProducerPayoutAccountForm(forms.ModelForm):
+    """The account number is write-only: an edit form never shows the stored
+    one (that would reveal it without an audit row), only its mask; left
+    empty, it is kept."""
+
+    class Meta:
+        model = ProducerPayoutAccount
+        fields = ["producer", "holder_name", "bank_name", "bank_account_number"]
+        widgets = {"bank_account_number": forms.TextInput(attrs={"autocomplete": "off"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["producer"].disabled = True
+            self.initial["bank_account_number"] = ""
+            number = self.fields["bank_account_number"]
+            number.required = False
+            number.help_text = _("当前账号 %(masked)s；留空则不修改。") % {
+                "masked": self.instance.masked_bank_account
+            }
+
+    def clean_bank_account_number(self) -> str:
+        # Numbers are often copied in groups of four.
+        number = "".join(self.cleaned_data["bank_account_number"].split())
+        return number or self.instance.bank_account_number
+
+
+class ImportRegisterForm(forms.Form):
+    file = forms.FileField(
+        label=_("登记表（CSV，UTF-8或GBK）"),
+        help_text=_(
+            "列：登记编号、户主姓名、家庭人口、所在村，以及可选的类别、状态、帮扶责任人、"
+            "身份证号码、联系电话、开户银行、银行账号。"
+        ),
+    )

@@ -1,0 +1,134 @@
+"""The admin of public notices (公示): aid officers generate a closed period's
+notices, review and publish them (action views calling ``notices``, which
+checks the role itself too) and read the objections; auditors read notices.
+Notices are written only by the service, so their listings are read-only
+for everyone (``ReadOnlyPolicy``)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from wagtail.admin.viewsets.model import ModelViewSetGroup
+from wagtail.permissions import register_permission_policy
+
+from aid_accounting.admin.viewsets import ActionIndexView, ReadOnlyViewSet
+from aid_accounting.exceptions import AidAccountingError
+from aid_accounting.periods.models import AccountingPeriod
+from aid_accounting.transparency import notices
+from aid_accounting.transparency.models import DEFAULT_WINDOW_DAYS, Notice, NoticeObjection
+from core.admin_policies import ReadOnlyPolicy
+
+for read_only_model in (Notice, NoticeObjection):
+    register_permission_policy(read_only_model, ReadOnlyPolicy(read_only_model))
+
+PERMISSION = "aid_accounting.add_notice"
+
+
+class GenerateNoticesForm(forms.Form):
+    period = forms.ModelChoiceField(
+        label=gettext_lazy("期间"),
+        queryset=AccountingPeriod.objects.filter(status=AccountingPeriod.Status.CLOSED),
+        empty_label=None,
+    )
+
+
+class PublishNoticeForm(forms.Form):
+    window_days = forms.IntegerField(
+        label=gettext_lazy("公示天数"), min_value=1, max_value=90, initial=DEFAULT_WINDOW_DAYS
+    )
+
+
+@permission_required(PERMISSION, raise_exception=True)
+def generate(request):
+    form = GenerateNoticesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = notices.generate_notices(
+                period=form.cleaned_data["period"], actor=request.user
+            )
+        except AidAccountingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("已生成 %(count)d 份公示草稿。") % {"count": len(created)})
+            return redirect("aid_notices:index")
+    return TemplateResponse(
+        request,
+        "aid_accounting/admin/form.html",
+        {"form": form, "title": _("生成公示"), "back_url": "aid_notices:index"},
+    )
+
+
+@require_POST
+@permission_required(PERMISSION, raise_exception=True)
+def review(request, notice_id: int):
+    notice = get_object_or_404(Notice, pk=notice_id)
+    try:
+        notices.review_notice(notice=notice, actor=request.user)
+    except AidAccountingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("公示已审核。"))
+    return redirect("aid_notices:inspect", notice.pk)
+
+
+@require_POST
+@permission_required(PERMISSION, raise_exception=True)
+def publish(request, notice_id: int):
+    notice = get_object_or_404(Notice, pk=notice_id)
+    form = PublishNoticeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("公示天数应为1到90之间的整数。"))
+        return redirect("aid_notices:inspect", notice.pk)
+    try:
+        notices.publish_notice(
+            notice=notice, actor=request.user, window_days=form.cleaned_data["window_days"]
+        )
+    except AidAccountingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("公示已发布。"))
+    return redirect("aid_notices:inspect", notice.pk)
+
+
+class NoticeIndexView(ActionIndexView):
+    action_label = gettext_lazy("生成公示")
+    action_url_name = "aid_generate_notices"
+    action_permission = PERMISSION
+
+
+class NoticeViewSet(ReadOnlyViewSet):
+    model = Notice
+    icon = "doc-full-inverse"
+    menu_label = gettext_lazy("分配公示")
+    index_view_class = NoticeIndexView
+    inspect_template_name = "aid_accounting/admin/notice_inspect.html"
+    list_display = ["__str__", "status", "household_count", "total_fen", "published_at"]
+    list_filter = ["status", "village", "period"]
+
+
+class NoticeObjectionViewSet(ReadOnlyViewSet):
+    model = NoticeObjection
+    icon = "warning"
+    menu_label = gettext_lazy("公示异议")
+    list_display = ["notice", "name", "contact", "created_at", "emailed_at"]
+    list_filter = ["notice__village"]
+
+
+class NoticeGroup(ModelViewSetGroup):
+    menu_label = gettext_lazy("公示")
+    menu_icon = "doc-full-inverse"
+    menu_order = 320
+    items = (NoticeViewSet("aid_notices"), NoticeObjectionViewSet("aid_notice_objections"))
+
+
+def admin_urls() -> list:
+    return [
+        path("aid/notices/generate/", generate, name="aid_generate_notices"),
+        path("aid/notices/<int:notice_id>/review/", review, name="aid_review_notice"),
+        path("aid/notices/<int:notice_id>/publish/", publish, name="aid_publish_notice"),
+    ]

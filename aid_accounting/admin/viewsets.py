@@ -1,0 +1,327 @@
+"""The aid accounting admin, for the roles of DESIGN §8.
+
+Aid officers keep the register, the pools and producers' payout accounts,
+set rules, close periods and run payouts; auditors read everything here, with
+personal data masked. Rules, periods, payouts and the ledger are written only
+by their services, so their listings are read-only for everyone
+(``ReadOnlyPolicy``) and change only through the action views of
+``admin_views``, which call those services. The audit trail (变更记录,
+``audit_views``) joins this menu, and the objects' headers link to theirs.
+"""
+
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import EditView, IndexView, InspectView
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets import HeaderButton
+from wagtail.permissions import register_permission_policy
+
+from aid_accounting.admin import audit_views
+from aid_accounting.admin.audit_views import AuditLinkMixin
+from aid_accounting.admin.forms import ProducerPayoutAccountForm
+from aid_accounting.households.models import Household
+from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.ledger.posting import balance
+from aid_accounting.payouts.models import PayoutBatch, ProducerPayoutAccount
+from aid_accounting.periods.attribution import household_attribution
+from aid_accounting.periods.models import AccountingPeriod
+from aid_accounting.rules.models import AidPool, AidRule
+from core.admin_policies import ReadOnlyPolicy
+
+for read_only_model in (AidRule, AccountingPeriod, PayoutBatch, Transaction, Entry, Account):
+    register_permission_policy(read_only_model, ReadOnlyPolicy(read_only_model))
+
+
+class ReadOnlyViewSet(ModelViewSet):
+    """Listing and inspecting a model that only its service writes."""
+
+    # An empty form: ReadOnlyPolicy refuses the add and edit views anyway.
+    form_fields = []
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+
+class ActionIndexView(IndexView):
+    """A listing with one header button to a service's action view, for those
+    who hold ``action_permission``."""
+
+    action_label = ""
+    action_url_name = ""
+    action_permission = ""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if self.request.user.has_perm(self.action_permission):
+            buttons.append(
+                HeaderButton(self.action_label, url=reverse(self.action_url_name), icon_name="plus")
+            )
+        return buttons
+
+
+# Households ---------------------------------------------------------------------
+
+
+class HouseholdInspectView(AuditLinkMixin, InspectView):
+    """A household with masks only, and the sales behind what it received in a period."""
+
+    template_name = "aid_accounting/admin/household_inspect.html"
+    audit_source = "household"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        closed = list(
+            AccountingPeriod.objects.filter(
+                status=AccountingPeriod.Status.CLOSED,
+                distributions__transaction__entries__account__owner_type=(
+                    Account.OwnerType.HOUSEHOLD
+                ),
+                distributions__transaction__entries__account__owner_id=self.object.pk,
+            )
+            .distinct()
+            .order_by("-start")
+        )
+        chosen = next(
+            (period for period in closed if period.code == self.request.GET.get("period")),
+            closed[0] if closed else None,
+        )
+        context["periods"] = closed
+        context["attribution"] = (
+            household_attribution(household=self.object, period=chosen) if chosen else None
+        )
+        return context
+
+
+class HouseholdIndexView(ActionIndexView):
+    action_label = _("导入登记表")
+    action_url_name = "aid_import_households"
+    action_permission = "aid_accounting.add_household"
+
+
+class HouseholdViewSet(ModelViewSet):
+    """The household register, as aid officers (edit) and auditors (list) see it.
+
+    Lists and the inspect page show masks only. The encrypted personal fields
+    are left out of the forms, because an edit form would show them in full
+    without an audit entry; they get write-only, audited views with the
+    fuller register admin.
+    """
+
+    model = Household
+    icon = "group"
+    menu_label = _("帮扶户")
+    add_to_admin_menu = True
+    menu_order = 300
+    inspect_view_enabled = True
+    inspect_view_class = HouseholdInspectView
+    index_view_class = HouseholdIndexView
+    # The template shows masks only; listing just this keeps the generic view
+    # from decrypting the personal fields it would not show anyway.
+    inspect_view_fields = ["registration_number"]
+    list_display = [
+        "registration_number",
+        Column("masked_head_name", label=_("户主")),
+        "village",
+        "kind",
+        "status",
+        "member_count",
+        Column("masked_phone", label=_("联系电话")),
+        "helper_cadre",
+    ]
+    list_filter = ["village", "kind", "status"]
+    # Not the head's name: a search would let a masked-only user confirm a full name.
+    search_fields = ["registration_number", "helper_cadre"]
+    form_fields = [
+        "registration_number",
+        "head_name",
+        "member_count",
+        "village",
+        "kind",
+        "status",
+        "helper_cadre",
+    ]
+
+
+# Rules, pools, periods, payouts -----------------------------------------------------
+
+
+class RuleIndexView(ActionIndexView):
+    action_label = _("设置规则")
+    action_url_name = "aid_set_rule"
+    action_permission = "aid_accounting.add_aidrule"
+
+
+class RuleInspectView(AuditLinkMixin, InspectView):
+    audit_source = "aidrule"
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        if self.request.user.has_perm("aid_accounting.add_aidrule"):
+            buttons.append(
+                HeaderButton(
+                    _("新版本"), url=reverse("aid_set_rule_version", args=[self.object.pk])
+                )
+            )
+        return buttons
+
+
+class AidRuleViewSet(ReadOnlyViewSet):
+    model = AidRule
+    icon = "cog"
+    menu_label = _("帮扶规则")
+    index_view_class = RuleIndexView
+    inspect_view_class = RuleInspectView
+    list_display = [
+        "producer",
+        "product",
+        "pool",
+        Column("share_percent", label=_("比例")),
+        "fixed_fen_per_unit",
+        "valid_from",
+        "valid_to",
+        "version",
+    ]
+    list_filter = ["pool", "producer"]
+
+
+class PoolInspectView(AuditLinkMixin, InspectView):
+    audit_source = "aidpool"
+
+
+class AidPoolViewSet(ModelViewSet):
+    model = AidPool
+    icon = "group"
+    menu_label = _("帮扶资金池")
+    inspect_view_enabled = True
+    inspect_view_class = PoolInspectView
+    copy_view_enabled = False
+    list_display = ["name", "weighting", "created_at"]
+    form_fields = ["name", "villages", "households", "weighting"]
+
+
+class PeriodIndexView(ActionIndexView):
+    action_label = _("结算期间")
+    action_url_name = "aid_close_period"
+    action_permission = "aid_accounting.close_accountingperiod"
+
+
+class PeriodInspectView(AuditLinkMixin, InspectView):
+    audit_source = "accountingperiod"
+
+
+class AccountingPeriodViewSet(ReadOnlyViewSet):
+    model = AccountingPeriod
+    icon = "date"
+    menu_label = _("会计期间")
+    index_view_class = PeriodIndexView
+    inspect_view_class = PeriodInspectView
+    inspect_template_name = "aid_accounting/admin/period_inspect.html"
+    list_display = ["code", "status", "closed_at", "closed_by"]
+
+
+class PayoutAccountEditView(AuditLinkMixin, EditView):
+    audit_source = "producerpayoutaccount"
+
+
+class ProducerPayoutAccountViewSet(ModelViewSet):
+    """Where producers are paid. Masks only, as for households: the form's
+    account number is write-only (see ``ProducerPayoutAccountForm``), and
+    there is no inspect view, which would show no more than the list."""
+
+    model = ProducerPayoutAccount
+    icon = "password"
+    menu_label = _("生产者收款账户")
+    copy_view_enabled = False
+    edit_view_class = PayoutAccountEditView
+    list_display = [
+        "producer",
+        Column("masked_holder_name", label=_("户名")),
+        "bank_name",
+        Column("masked_bank_account", label=_("银行账号")),
+        "updated_at",
+    ]
+
+    def get_form_class(self, for_update=False):
+        return ProducerPayoutAccountForm
+
+
+class BatchIndexView(ActionIndexView):
+    action_label = _("起草付款批次")
+    action_url_name = "aid_draft_batch"
+    action_permission = "aid_accounting.add_payoutbatch"
+
+
+class BatchInspectView(AuditLinkMixin, InspectView):
+    audit_source = "payoutbatch"
+
+
+class PayoutBatchViewSet(ReadOnlyViewSet):
+    model = PayoutBatch
+    icon = "doc-full"
+    menu_label = _("付款批次")
+    index_view_class = BatchIndexView
+    inspect_view_class = BatchInspectView
+    inspect_template_name = "aid_accounting/admin/batch_inspect.html"
+    list_display = ["__str__", "status", "total_fen", "created_by", "created_at", "approved_by"]
+    list_filter = ["kind", "status"]
+
+
+# The ledger, read-only ---------------------------------------------------------------
+
+
+class TransactionViewSet(ReadOnlyViewSet):
+    model = Transaction
+    icon = "list-ul"
+    menu_label = _("记账凭证")
+    inspect_template_name = "aid_accounting/admin/transaction_inspect.html"
+    list_display = ["idempotency_key", "kind", "source", "memo", "created_at", "posted"]
+    list_filter = ["kind"]
+    search_fields = ["idempotency_key", "source"]
+
+
+class EntryViewSet(ReadOnlyViewSet):
+    model = Entry
+    icon = "list-ol"
+    menu_label = _("分录")
+    list_display = ["transaction", "account", "amount_fen", "order_line"]
+
+
+class BalanceColumn(Column):
+    """The account's balance in its natural direction (see ledger.balance)."""
+
+    def get_value(self, instance):
+        return balance(instance)
+
+
+class AccountViewSet(ReadOnlyViewSet):
+    model = Account
+    icon = "table"
+    menu_label = _("账户")
+    list_display = ["code", "name", "kind", BalanceColumn("balance", label=_("余额（分）"))]
+    list_filter = ["owner_type"]
+    search_fields = ["code", "name"]
+
+
+class AidAccountingGroup(ModelViewSetGroup):
+    menu_label = _("帮扶核算")
+    menu_icon = "table"
+    menu_order = 310
+    # Menu items registered with this hook join the group's menu (the audit trail).
+    submenu_hook = "register_aid_accounting_menu_item"
+    items = (
+        AidRuleViewSet("aid_rules"),
+        AidPoolViewSet("aid_pools"),
+        AccountingPeriodViewSet("aid_periods"),
+        ProducerPayoutAccountViewSet("aid_producer_payout_accounts"),
+        PayoutBatchViewSet("aid_payout_batches"),
+        TransactionViewSet("aid_transactions"),
+        EntryViewSet("aid_entries"),
+        AccountViewSet("aid_accounts"),
+    )
+
+
+hooks.register("register_snippet_listing_buttons", audit_views.variant_listing_button)

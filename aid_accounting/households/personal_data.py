@@ -1,0 +1,48 @@
+"""Showing personal data in full (DESIGN §7, PIPL).
+
+Full ID numbers, phones and bank accounts are for aid officers only, and every
+time one is shown or exported the audit log records who, when, which
+household or producer, which fields and why. Every view, export or task that
+needs a full value goes through ``reveal_personal_data`` (households) or
+``reveal_producer_bank_account`` (producers' payout accounts); everything else
+shows the masks of ``aid_accounting.households.masking``.
+"""
+
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from aid_accounting.households.models import Household, PersonalDataAccess
+from core.roles import is_aid_officer
+
+
+def can_reveal_personal_data(user: AbstractUser | AnonymousUser) -> bool:
+    return is_aid_officer(user)
+
+
+def reveal_personal_data(
+    *,
+    user: AbstractUser,
+    household: Household,
+    fields: Sequence[str],
+    purpose: PersonalDataAccess.Purpose | str,
+) -> dict[str, str]:
+    """Return the plaintext of ``fields`` after checking the role and writing the audit row."""
+    purpose = PersonalDataAccess.Purpose(purpose)
+    unknown = set(fields) - set(Household.PERSONAL_FIELDS)
+    if not fields or unknown:
+        raise ValueError(
+            f"fields must be a non-empty subset of {Household.PERSONAL_FIELDS}, got {list(fields)}"
+        )
+    _require_can_reveal(user)
+    PersonalDataAccess.objects.create(
+        user=user, household=household, fields=list(fields), purpose=purpose
+    )
+    return {field: getattr(household, field) for field in fields}
+
+
+def _require_can_reveal(user: AbstractUser) -> None:
+    if not can_reveal_personal_data(user):
+        raise PermissionDenied(_("只有帮扶专员可以查看完整的个人信息。"))

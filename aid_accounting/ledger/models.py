@@ -1,0 +1,171 @@
+"""Households, the personal-data audit log and the double-entry ledger (DESIGN §7).
+
+Ledger design. An ``Account`` belongs to one owner (a producer, a pool, a
+household, or one of the singleton owners: processor clearing, bank,
+platform). A ``Transaction`` is a set of ``Entry`` rows whose signed amounts
+(debit positive, credit negative, in fen) sum to zero. The database itself
+keeps these rules, on SQLite and PostgreSQL alike (``ledger_triggers``):
+
+- entries can be added to a transaction only while it is a draft;
+- a transaction can be marked posted only if it has at least two entries
+  and they sum to zero; it cannot be inserted already posted;
+- a posted transaction and its entries can be neither updated nor deleted:
+  corrections are new transactions;
+- on PostgreSQL, a deferred constraint trigger also refuses to commit a
+  transaction that is still a draft.
+
+``aid_accounting.ledger.posting`` is the only code that writes these tables.
+
+Change history (``HistoricalRecords``, django-simple-history) is kept for
+what people decide: households, pools, rules, periods, payout batches and
+rows, producers' payout accounts; ``audit_trail`` shows it in the admin. The
+ledger has none: its rows can be neither updated nor deleted (the triggers
+above), so each one already is its own permanent record, with its time.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Public notices (公示), in their own module; imported here so Django finds them.
+
+# Ledger -----------------------------------------------------------------------
+
+
+class AccountKind(models.TextChoices):
+    ASSET = "asset", _("资产")
+    LIABILITY = "liability", _("负债")
+    INCOME = "income", _("收入")
+
+
+class AccountOwnerType(models.TextChoices):
+    PROCESSOR_CLEARING = "processor_clearing", _("支付渠道待清算")
+    BANK = "bank", _("银行存款")
+    PRODUCER = "producer", _("应付生产者")
+    POOL = "pool", _("帮扶资金池")
+    HOUSEHOLD = "household", _("应付帮扶户")
+    PLATFORM = "platform", _("平台收入")
+
+
+# The owner decides what kind of account it is, so the sign of a balance can be
+# read off the kind (see ledger.balance).
+KIND_BY_OWNER_TYPE = {
+    AccountOwnerType.PROCESSOR_CLEARING: AccountKind.ASSET,
+    AccountOwnerType.BANK: AccountKind.ASSET,
+    AccountOwnerType.PRODUCER: AccountKind.LIABILITY,
+    AccountOwnerType.POOL: AccountKind.LIABILITY,
+    AccountOwnerType.HOUSEHOLD: AccountKind.LIABILITY,
+    AccountOwnerType.PLATFORM: AccountKind.INCOME,
+}
+
+# Owners with one account for the whole township, and so no owner_id.
+SINGLETON_OWNER_TYPES = (
+    AccountOwnerType.PROCESSOR_CLEARING,
+    AccountOwnerType.BANK,
+    AccountOwnerType.PLATFORM,
+)
+
+
+class Account(models.Model):
+    Kind = AccountKind
+    OwnerType = AccountOwnerType
+
+    code = models.CharField(_("科目代码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    owner_type = models.CharField(_("所属对象类型"), max_length=32, choices=OwnerType.choices)
+    # A plain id rather than a foreign key: owners live in three apps and the
+    # pool model does not exist yet; uniqueness per owner is a constraint below.
+    owner_id = models.PositiveBigIntegerField(_("所属对象编号"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("账户")
+        verbose_name_plural = _("账户")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_type", "owner_id"],
+                condition=Q(owner_id__isnull=False),
+                name="ledger_one_account_per_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["owner_type"],
+                condition=Q(owner_id__isnull=True),
+                name="ledger_one_account_per_singleton_owner",
+            ),
+            models.CheckConstraint(
+                condition=(Q(owner_type__in=SINGLETON_OWNER_TYPES) & Q(owner_id__isnull=True))
+                | (~Q(owner_type__in=SINGLETON_OWNER_TYPES) & Q(owner_id__isnull=False)),
+                name="ledger_account_owner_id_matches_owner_type",
+            ),
+            models.CheckConstraint(
+                condition=Q.create(
+                    [Q(owner_type=owner, kind=kind) for owner, kind in KIND_BY_OWNER_TYPE.items()],
+                    connector=Q.OR,
+                ),
+                name="ledger_account_kind_matches_owner_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Transaction(models.Model):
+    class Kind(models.TextChoices):
+        ACCRUAL = "accrual", _("计提")
+        REVERSAL = "reversal", _("冲回")
+        DISTRIBUTION = "distribution", _("分配")
+        PAYOUT = "payout", _("支付")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    idempotency_key = models.CharField(_("幂等键"), max_length=200, unique=True)
+    source = models.CharField(_("来源"), max_length=200, blank=True)
+    memo = models.TextField(_("摘要"), blank=True)
+    created_at = models.DateTimeField(_("记账时间"), default=timezone.now, db_index=True)
+    posted = models.BooleanField(_("已过账"), default=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("记账凭证")
+        verbose_name_plural = _("记账凭证")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.idempotency_key}"
+
+
+class Entry(models.Model):
+    """One leg of a transaction: debit positive, credit negative, never zero.
+
+    Accrual and reversal entries carry the order line they come from (DESIGN
+    §7), so every fen of a pool can be traced to a sale by a query.
+    """
+
+    transaction = models.ForeignKey(
+        Transaction, verbose_name=_("凭证"), on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="entries"
+    )
+    amount_fen = models.BigIntegerField(_("金额（分）"), help_text=_("借方为正，贷方为负"))
+    order_line = models.ForeignKey(
+        "shop.OrderLine",
+        verbose_name=_("订单明细"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+
+    class Meta:
+        ordering = ["transaction_id", "pk"]
+        verbose_name = _("分录")
+        verbose_name_plural = _("分录")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_fen=0), name="ledger_entry_amount_not_zero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.code} {self.amount_fen:+d}"

@@ -1,0 +1,341 @@
+"""Payout batches: paying household and producer payables by bank transfer
+(DESIGN §7 flow 4).
+
+draft → approved → exported → each row paid or failed (the batch is then
+completed); a draft or approved batch can be cancelled.
+
+- Only aid officers act, and a batch is approved by an officer other than
+  the one who drafted it (also a database constraint).
+- A draft takes each payee's payable less what other open batches already
+  hold for it, so two batches never pay the same fen; only positive amounts
+  make rows, and households with no bank account on the register, like
+  producers with no payout account, wait.
+  Approval, export and payment check again that each row is still covered
+  by its payable (a refund can lower a producer's), so no payout drives a
+  payable below zero.
+- The bank file is the only place full account numbers appear; each
+  household's numbers are read through ``personal_data.reveal_personal_data``
+  and each producer's through ``personal_data.reveal_producer_bank_account``,
+  which write the audit log with purpose "export".
+- A paid row posts debit payable / credit bank once (idempotency key per row);
+  a failed row posts nothing, and the payable stays for a later batch.
+- Every step is in the change history of the batch and its rows with the
+  officer who took it (``_history_user``: these run from admin views, but the
+  service, not the request, knows who acts).
+"""
+
+import io
+from collections import defaultdict
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models, transaction
+from django.db.models import Sum
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from aid_accounting.exceptions import PayoutError
+from aid_accounting.households.models import Household, PersonalDataAccess
+from aid_accounting.households.personal_data import reveal_personal_data
+from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.ledger.posting import EntrySpec, balance, bank_account, post_transaction
+from aid_accounting.payouts.accounts import reveal_producer_bank_account
+from aid_accounting.payouts.models import PayoutBatch, PayoutRow
+from core.roles import require_aid_officer
+from core.spreadsheet import InertCsvWriter
+from producers.models import Producer
+
+OPEN_STATUSES = (
+    PayoutBatch.Status.DRAFT,
+    PayoutBatch.Status.APPROVED,
+    PayoutBatch.Status.EXPORTED,
+)
+
+CSV_HEADER = ["批次", "明细", "收款人", "编号", "开户银行", "银行账号", "金额（元）", "附言"]
+
+# The change reason of a batch's history record when its last row is settled.
+BATCH_COMPLETED = "batch_completed"
+
+
+def draft_batch(*, kind: PayoutBatch.Kind | str, actor: AbstractUser) -> PayoutBatch:
+    """Gather every positive payable of ``kind`` not held by an open batch into a new draft."""
+    kind = PayoutBatch.Kind(kind)
+    require_aid_officer(actor)
+    owner_type = Account.OwnerType(kind.value)
+    with transaction.atomic():
+        # Locking the payees' accounts makes concurrent drafts take turns, so
+        # the second sees what the first reserved.
+        accounts = {
+            account.pk: account
+            for account in Account.objects.select_for_update().filter(owner_type=owner_type)
+        }
+        available = _payables(accounts)
+        for account_id, held in _held_by_open_batches(accounts).items():
+            available[account_id] -= held
+        payees = _payees(kind, [accounts[pk] for pk, fen in available.items() if fen > 0])
+        if not payees:
+            raise PayoutError(_("没有可付款的应付余额。"))
+        batch = PayoutBatch(
+            kind=kind,
+            total_fen=sum(available[account.pk] for account, _payee in payees),
+            created_by=actor,
+        )
+        _save(batch, actor)
+        bulk_create_with_history(
+            [
+                PayoutRow(
+                    batch=batch,
+                    account=account,
+                    amount_fen=available[account.pk],
+                    household=payee if kind == PayoutBatch.Kind.HOUSEHOLD else None,
+                    producer=payee if kind == PayoutBatch.Kind.PRODUCER else None,
+                )
+                for account, payee in payees
+            ],
+            PayoutRow,
+            default_user=actor,
+        )
+    return batch
+
+
+def approve_batch(*, batch: PayoutBatch, actor: AbstractUser) -> PayoutBatch:
+    require_aid_officer(actor)
+    with transaction.atomic():
+        batch = _locked(batch)
+        _require_status(batch, PayoutBatch.Status.DRAFT)
+        if batch.created_by_id == actor.pk:
+            raise PayoutError(_("付款批次须由起草人以外的另一位帮扶专员审核。"))
+        _require_covered(batch)
+        batch.status = PayoutBatch.Status.APPROVED
+        batch.approved_by = actor
+        batch.approved_at = timezone.now()
+        _save(batch, actor, update_fields=["status", "approved_by", "approved_at"])
+    return batch
+
+
+def cancel_batch(*, batch: PayoutBatch, actor: AbstractUser) -> PayoutBatch:
+    """Drop a batch before its bank file exists; its payables are free for another batch."""
+    require_aid_officer(actor)
+    with transaction.atomic():
+        batch = _locked(batch)
+        _require_status(batch, PayoutBatch.Status.DRAFT, PayoutBatch.Status.APPROVED)
+        batch.status = PayoutBatch.Status.CANCELLED
+        _save(batch, actor, update_fields=["status"])
+    return batch
+
+
+def export_bank_csv(*, batch: PayoutBatch, actor: AbstractUser) -> str:
+    """The bank file of the batch's unsettled rows, as CSV text; marks the batch exported.
+
+    Exporting again (a lost file) writes the audit log again.
+    """
+    require_aid_officer(actor)
+    with transaction.atomic():
+        batch = _locked(batch)
+        _require_status(batch, PayoutBatch.Status.APPROVED, PayoutBatch.Status.EXPORTED)
+        _require_covered(batch)
+        rows = list(
+            batch.rows.filter(status=PayoutRow.Status.PENDING)
+            .select_related("household", "producer__payout_account")
+            .order_by("pk")
+        )
+        out = io.StringIO()
+        writer = InertCsvWriter(out)
+        writer.writerow(CSV_HEADER)
+        for row in rows:
+            writer.writerow(_bank_line(batch, row, actor))
+        batch.status = PayoutBatch.Status.EXPORTED
+        batch.exported_by = actor
+        batch.exported_at = timezone.now()
+        _save(batch, actor, update_fields=["status", "exported_by", "exported_at"])
+    return out.getvalue()
+
+
+def mark_row_paid(*, row: PayoutRow, actor: AbstractUser) -> PayoutRow:
+    """Record that the bank paid the row: debit the payable, credit the bank, once."""
+    require_aid_officer(actor)
+    with transaction.atomic():
+        row = _locked_row(row)
+        if row.status == PayoutRow.Status.PAID:
+            return row
+        _require_settleable(row)
+        if balance(row.account) < row.amount_fen:
+            raise PayoutError(
+                _("%(payee)s 的应付余额不足 %(amount)s 分，不能登记为已付款；请标记失败并核查。")
+                % {"payee": row.payee_label, "amount": row.amount_fen}
+            )
+        row.transaction = post_transaction(
+            kind=Transaction.Kind.PAYOUT,
+            idempotency_key=f"payout:row:{row.pk}",
+            entries=[
+                EntrySpec(account=row.account, amount_fen=row.amount_fen),
+                EntrySpec(account=bank_account(), amount_fen=-row.amount_fen),
+            ],
+            source=f"payout-batch:{row.batch_id}",
+            memo=f"付款批次 {row.batch_id} 明细 {row.pk}",
+        )
+        _settle(row, PayoutRow.Status.PAID, actor)
+    return row
+
+
+def mark_row_failed(*, row: PayoutRow, actor: AbstractUser, reason: str = "") -> PayoutRow:
+    """Record that the bank did not pay the row; the payable stays for a later batch."""
+    require_aid_officer(actor)
+    with transaction.atomic():
+        row = _locked_row(row)
+        if row.status == PayoutRow.Status.FAILED:
+            return row
+        _require_settleable(row)
+        row.failure_reason = reason[:255]
+        _settle(row, PayoutRow.Status.FAILED, actor)
+    return row
+
+
+def _payables(accounts: dict[int, Account]) -> dict[int, int]:
+    """Posted balances of the accounts, credit-positive (what is owed to each payee)."""
+    totals = (
+        Entry.objects.filter(account_id__in=accounts, transaction__posted=True)
+        .values("account_id")
+        .annotate(total=Sum("amount_fen"))
+    )
+    payables = defaultdict(int)
+    for row in totals:
+        payables[row["account_id"]] = -row["total"]
+    return payables
+
+
+def _held_by_open_batches(accounts: dict[int, Account]) -> dict[int, int]:
+    held = (
+        PayoutRow.objects.filter(
+            account_id__in=accounts,
+            status=PayoutRow.Status.PENDING,
+            batch__status__in=OPEN_STATUSES,
+        )
+        .values("account_id")
+        .annotate(total=Sum("amount_fen"))
+    )
+    return {row["account_id"]: row["total"] for row in held}
+
+
+def _payees(
+    kind: PayoutBatch.Kind, accounts: list[Account]
+) -> list[tuple[Account, Household | Producer]]:
+    """The payees of the accounts, in account order; households without a bank
+    account on the register and producers without a payout account are left
+    out (their payable waits for one)."""
+    owner_ids = [account.owner_id for account in accounts]
+    if kind == PayoutBatch.Kind.HOUSEHOLD:
+        # The stored value is compared, not decrypted: an empty one is stored as is.
+        owners = (
+            Household.objects.annotate(
+                stored_account=Cast("bank_account_number", models.TextField())
+            )
+            .exclude(stored_account="")
+            .in_bulk(owner_ids)
+        )
+    else:
+        owners = Producer.objects.filter(payout_account__isnull=False).in_bulk(owner_ids)
+    ordered = sorted(accounts, key=lambda account: account.code)
+    return [
+        (account, owners[account.owner_id]) for account in ordered if account.owner_id in owners
+    ]
+
+
+def _locked(batch: PayoutBatch) -> PayoutBatch:
+    return PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+
+
+def _locked_row(row: PayoutRow) -> PayoutRow:
+    return (
+        PayoutRow.objects.select_for_update(of=("self",))
+        .select_related("account", "batch", "household", "producer")
+        .get(pk=row.pk)
+    )
+
+
+def _require_status(batch: PayoutBatch, *allowed: PayoutBatch.Status) -> None:
+    if batch.status not in allowed:
+        raise PayoutError(
+            _("付款批次 %(batch)s 当前为“%(status)s”，不能进行此操作。")
+            % {"batch": batch.pk, "status": batch.get_status_display()}
+        )
+
+
+def _require_settleable(row: PayoutRow) -> None:
+    _require_status(row.batch, PayoutBatch.Status.EXPORTED)
+    if row.status != PayoutRow.Status.PENDING:
+        raise PayoutError(
+            _("付款明细 %(row)s 已是“%(status)s”，不能更改。")
+            % {"row": row.pk, "status": row.get_status_display()}
+        )
+
+
+def _require_covered(batch: PayoutBatch) -> None:
+    """Every unsettled row is still within its payee's payable."""
+    rows = list(
+        batch.rows.filter(status=PayoutRow.Status.PENDING).select_related(
+            "account", "household", "producer"
+        )
+    )
+    payables = _payables({row.account_id: row.account for row in rows})
+    short = [row for row in rows if payables[row.account_id] < row.amount_fen]
+    if short:
+        raise PayoutError(
+            _("以下收款人的应付余额已少于付款金额，请作废本批次后重新起草：%(payees)s")
+            % {"payees": "、".join(row.payee_label for row in short[:5])}
+        )
+
+
+def _settle(row: PayoutRow, status: PayoutRow.Status, actor: AbstractUser) -> None:
+    row.status = status
+    row.settled_by = actor
+    row.settled_at = timezone.now()
+    _save(
+        row,
+        actor,
+        update_fields=["status", "failure_reason", "settled_by", "settled_at", "transaction"],
+    )
+    if not row.batch.rows.filter(status=PayoutRow.Status.PENDING).exists():
+        batch = row.batch
+        batch.status = PayoutBatch.Status.COMPLETED
+        batch._change_reason = BATCH_COMPLETED
+        _save(batch, actor, update_fields=["status"])
+
+
+def _save(obj: PayoutBatch | PayoutRow, actor: AbstractUser, **kwargs) -> None:
+    """Save, with ``actor`` as the "who" of the history record the save writes."""
+    obj._history_user = actor
+    obj.save(**kwargs)
+
+
+def _bank_line(batch: PayoutBatch, row: PayoutRow, actor: AbstractUser) -> list[str]:
+    if row.household_id:
+        household = row.household
+        details = reveal_personal_data(
+            user=actor,
+            household=household,
+            fields=["bank_name", "bank_account_number"],
+            purpose=PersonalDataAccess.Purpose.EXPORT,
+        )
+        payee, reference = household.head_name, household.registration_number
+        bank_name, account_number = details["bank_name"], details["bank_account_number"]
+    else:
+        payout_account = row.producer.payout_account
+        account_number = reveal_producer_bank_account(
+            user=actor, payout_account=payout_account, purpose=PersonalDataAccess.Purpose.EXPORT
+        )
+        # The holder, not the producer's name: the bank matches the name on the account.
+        payee, reference = payout_account.holder_name, row.producer.code
+        bank_name = payout_account.bank_name
+    whole, cents = divmod(row.amount_fen, 100)
+    return [
+        str(batch.pk),
+        str(row.pk),
+        payee,
+        reference,
+        bank_name,
+        account_number,
+        f"{whole}.{cents:02d}",
+        f"帮扶资金 {batch.pk}-{row.pk}",
+    ]

@@ -1,0 +1,219 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from aid_accounting.households import masking
+from aid_accounting.households.encryption import EncryptedTextField
+from aid_accounting.households.models import Household
+from aid_accounting.households.validators import validate_bank_account_number
+from aid_accounting.ledger.models import Account, Transaction
+
+# Public notices (公示), in their own module; imported here so Django finds them.
+
+# Payouts ------------------------------------------------------------------------
+
+
+class ProducerPayoutAccount(models.Model):
+    """The bank account a producer's payables are transferred to.
+
+    Most are business accounts, but a household producer's (农户) is a
+    person's, so every account number is handled as personal data: encrypted
+    at rest, shown masked, in full only through
+    ``personal_data.reveal_producer_bank_account``, which checks the role and
+    writes the audit log.
+    """
+
+    producer = models.OneToOneField(
+        "producers.Producer",
+        verbose_name=_("生产者"),
+        on_delete=models.PROTECT,
+        related_name="payout_account",
+    )
+    holder_name = models.CharField(_("户名"), max_length=128)
+    bank_name = models.CharField(_("开户银行"), max_length=128)
+    bank_account_number = EncryptedTextField(
+        _("银行账号"), validators=[validate_bank_account_number]
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    # The account number is personal data, so it stays out, as for households.
+    history = HistoricalRecords(
+        excluded_fields=["bank_account_number"],
+        verbose_name=_("生产者收款账户变更记录"),
+        verbose_name_plural=_("生产者收款账户变更记录"),
+    )
+
+    class Meta:
+        ordering = ["producer__name"]
+        verbose_name = _("生产者收款账户")
+        verbose_name_plural = _("生产者收款账户")
+
+    def __str__(self) -> str:
+        return self.producer.name
+
+    @property
+    def masked_holder_name(self) -> str:
+        return masking.mask_name(self.holder_name)
+
+    @property
+    def masked_bank_account(self) -> str:
+        return masking.mask_bank_account(self.bank_account_number)
+
+
+class PayoutBatch(models.Model):
+    """A bank transfer run for household or producer payables (DESIGN §7 flow 4).
+
+    draft → approved (by a second aid officer) → exported (the bank file) →
+    completed once every row is paid or failed; a draft or approved batch
+    can be cancelled. Written only by ``aid_accounting.payouts.batches``.
+    """
+
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", _("帮扶户")
+        PRODUCER = "producer", _("生产者")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        APPROVED = "approved", _("已审核")
+        EXPORTED = "exported", _("已导出")
+        COMPLETED = "completed", _("已完成")
+        CANCELLED = "cancelled", _("已作废")
+
+    kind = models.CharField(_("付款对象"), max_length=16, choices=Kind.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    total_fen = models.PositiveBigIntegerField(_("合计（分）"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("起草人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("起草时间"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导出人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
+
+    history = HistoricalRecords(
+        verbose_name=_("付款批次变更记录"), verbose_name_plural=_("付款批次变更记录")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("付款批次")
+        verbose_name_plural = _("付款批次")
+        constraints = [
+            # The four-eyes rule, kept by the database too.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("created_by")),
+                name="payout_batch_approved_by_another_officer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class PayoutRow(models.Model):
+    """One payee of a batch: the amount to transfer and how the transfer went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待付款")
+        PAID = "paid", _("已付款")
+        FAILED = "failed", _("付款失败")
+
+    batch = models.ForeignKey(
+        PayoutBatch, verbose_name=_("付款批次"), on_delete=models.PROTECT, related_name="rows"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("应付账户"), on_delete=models.PROTECT, related_name="payout_rows"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("帮扶户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payout_rows",
+    )
+    producer = models.ForeignKey(
+        "producers.Producer",
+        verbose_name=_("生产者"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payout_rows",
+    )
+    amount_fen = models.PositiveBigIntegerField(_("金额（分）"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    failure_reason = models.CharField(_("失败原因"), max_length=255, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+    transaction = models.OneToOneField(
+        Transaction,
+        verbose_name=_("付款凭证"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payout_row",
+    )
+
+    history = HistoricalRecords(
+        verbose_name=_("付款明细变更记录"), verbose_name_plural=_("付款明细变更记录")
+    )
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        verbose_name = _("付款明细")
+        verbose_name_plural = _("付款明细")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "account"], name="one_row_per_payee"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_row_positive"),
+            models.CheckConstraint(
+                condition=Q(household__isnull=False, producer__isnull=True)
+                | Q(household__isnull=True, producer__isnull=False),
+                name="payout_row_one_payee",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paid", transaction__isnull=False)
+                | (~Q(status="paid") & Q(transaction__isnull=True)),
+                name="payout_row_paid_iff_posted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} · {self.payee_label}"
+
+    @property
+    def payee_label(self) -> str:
+        if self.household_id:
+            return str(self.household)
+        return str(self.producer)

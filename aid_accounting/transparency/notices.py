@@ -1,0 +1,222 @@
+"""Public notices (公示) of distributions (DESIGN §7 Transparency; models in notice_models).
+
+A closed period's distribution is published per village: ``generate_notices``
+makes a draft for every village whose households the period credited,
+``review_notice`` and ``publish_notice`` take it through review to
+publication, by aid officers only. Publishing fixes the window, appends the
+notice to the single chain of published notices (ordered by ``sequence``)
+and stores the sha256 of its canonical serialisation, which includes the
+previous notice's hash; ``verify_chain`` recomputes all of it.
+
+Objections (异议) come in while a notice's window is open and are e-mailed
+to the aid officers after the objection is committed.
+"""
+
+import datetime
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+
+from django.contrib.auth.models import AbstractUser
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aid_accounting.exceptions import NoticeError
+from aid_accounting.households import masking
+from aid_accounting.households.models import Household
+from aid_accounting.ledger.models import Account, Entry
+from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from aid_accounting.transparency import mail
+from aid_accounting.transparency.models import Notice, NoticeObjection, NoticeRow
+from core.roles import require_aid_officer
+
+# The previous hash of the first published notice.
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    notice: Notice
+    message: str
+
+    def __str__(self) -> str:
+        return f"#{self.notice.sequence} {self.notice} (id {self.notice.pk}): {self.message}"
+
+
+def household_amounts(*, period: AccountingPeriod) -> dict[int, int]:
+    """Fen credited to each household (by id) by the period's distributions."""
+    credits = (
+        Entry.objects.filter(
+            transaction__in=PoolDistribution.objects.filter(period=period).values("transaction"),
+            account__owner_type=Account.OwnerType.HOUSEHOLD,
+        )
+        .values("account__owner_id")
+        .annotate(total=Sum("amount_fen"))
+    )
+    # Credits to a payable are negative entries.
+    return {row["account__owner_id"]: -row["total"] for row in credits if row["total"]}
+
+
+def generate_notices(
+    *, period: AccountingPeriod, actor: AbstractUser | None = None
+) -> list[Notice]:
+    """Draft notices for the villages of a closed period's distribution;
+    villages that already have one for the period are left alone. Returns the
+    new drafts. ``actor`` is the aid officer in the admin, or None for the demo."""
+    if actor is not None:
+        require_aid_officer(actor)
+    if period.status != AccountingPeriod.Status.CLOSED:
+        raise NoticeError(_("期间 %(code)s 尚未结算，不能生成公示。") % {"code": period.code})
+    amounts = household_amounts(period=period)
+    by_village: dict[int, list[Household]] = defaultdict(list)
+    # Only what a notice needs: the encrypted personal fields are not even loaded.
+    heads = Household.objects.filter(pk__in=amounts).only(
+        "registration_number", "head_name", "village_id"
+    )
+    for household in heads.order_by("registration_number"):
+        by_village[household.village_id].append(household)
+    created = []
+    with transaction.atomic():
+        existing = set(Notice.objects.filter(period=period).values_list("village_id", flat=True))
+        for village_id, households in sorted(by_village.items()):
+            if village_id in existing:
+                continue
+            notice = Notice.objects.create(
+                village_id=village_id,
+                period=period,
+                household_count=len(households),
+                total_fen=sum(amounts[household.pk] for household in households),
+            )
+            NoticeRow.objects.bulk_create(
+                NoticeRow(
+                    notice=notice,
+                    position=position,
+                    # Only the mask is ever stored: the notice cannot leak the name.
+                    masked_name=masking.mask_name(household.head_name),
+                    amount_fen=amounts[household.pk],
+                )
+                for position, household in enumerate(households, start=1)
+            )
+            created.append(notice)
+    return created
+
+
+def review_notice(*, notice: Notice, actor: AbstractUser) -> Notice:
+    require_aid_officer(actor)
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != Notice.Status.DRAFT:
+            raise NoticeError(_("只有草稿可以审核。"))
+        notice.status = Notice.Status.REVIEWED
+        notice.reviewed_by = actor
+        notice.reviewed_at = timezone.now()
+        notice.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return notice
+
+
+def publish_notice(
+    *,
+    notice: Notice,
+    actor: AbstractUser,
+    window_days: int | None = None,
+    now: datetime.datetime | None = None,
+) -> Notice:
+    """Publish a reviewed notice from ``now`` for ``window_days`` (by default
+    the notice's own) and chain it."""
+    require_aid_officer(actor)
+    if window_days is not None and window_days < 1:
+        raise NoticeError(_("公示期至少为1天。"))
+    now = now or timezone.now()
+    with transaction.atomic():
+        notice = (
+            Notice.objects.select_for_update(of=("self",))
+            .select_related("village", "period")
+            .get(pk=notice.pk)
+        )
+        if notice.status != Notice.Status.REVIEWED:
+            raise NoticeError(_("只有已审核的公示可以发布。"))
+        last = Notice.objects.filter(status=Notice.Status.PUBLISHED).order_by("-sequence").first()
+        # A concurrent publication computes the same sequence; the unique
+        # constraint makes one of them fail instead of forking the chain.
+        if window_days is not None:
+            notice.window_days = window_days
+        notice.sequence = (last.sequence if last else 0) + 1
+        notice.previous_hash = last.content_hash if last else GENESIS_HASH
+        notice.published_at = now
+        notice.window_ends = now + datetime.timedelta(days=notice.window_days)
+        notice.published_by = actor
+        notice.content_hash = content_hash(notice, rows=list(notice.rows.order_by("position")))
+        notice.status = Notice.Status.PUBLISHED
+        notice.save()
+    return notice
+
+
+def canonical_content(notice: Notice, *, rows: list[NoticeRow]) -> bytes:
+    """The published content as bytes that do not depend on the database:
+    sorted keys, no whitespace, UTF-8, times in UTC."""
+    content = {
+        "sequence": notice.sequence,
+        "previous_hash": notice.previous_hash,
+        "village": notice.village.code,
+        "period": notice.period.code,
+        "published_at": _utc(notice.published_at),
+        "window_ends": _utc(notice.window_ends),
+        "household_count": notice.household_count,
+        "total_fen": notice.total_fen,
+        "rows": [[row.position, row.masked_name, row.amount_fen] for row in rows],
+    }
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def content_hash(notice: Notice, *, rows: list[NoticeRow]) -> str:
+    return hashlib.sha256(canonical_content(notice, rows=rows)).hexdigest()
+
+
+def _utc(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).isoformat()
+
+
+def verify_chain() -> list[ChainProblem]:
+    """Every problem of the published chain, in chain order; empty if intact."""
+    problems = []
+    previous_hash = GENESIS_HASH
+    published = (
+        Notice.objects.filter(status=Notice.Status.PUBLISHED)
+        .select_related("village", "period")
+        .prefetch_related("rows")
+        .order_by("sequence")
+    )
+    for expected_sequence, notice in enumerate(published, start=1):
+        rows = sorted(notice.rows.all(), key=lambda row: row.position)
+        if notice.sequence != expected_sequence:
+            problems.append(
+                ChainProblem(notice, f"sequence {notice.sequence}, expected {expected_sequence}")
+            )
+        if notice.previous_hash != previous_hash:
+            problems.append(ChainProblem(notice, "previous hash does not match the chain"))
+        if content_hash(notice, rows=rows) != notice.content_hash:
+            problems.append(ChainProblem(notice, "content does not match its hash"))
+        if sum(row.amount_fen for row in rows) != notice.total_fen or (
+            len(rows) != notice.household_count
+        ):
+            problems.append(ChainProblem(notice, "rows do not add up to the totals"))
+        previous_hash = notice.content_hash
+    return problems
+
+
+def submit_objection(
+    *, notice: Notice, name: str, contact: str, message: str, now: datetime.datetime | None = None
+) -> NoticeObjection:
+    """Store an objection to a notice whose window is open; the aid officers
+    are e-mailed once it is committed."""
+    if not notice.window_is_open(now=now):
+        raise NoticeError(_("该公示不在公示期内，不能提出异议。"))
+    objection = NoticeObjection.objects.create(
+        notice=notice, name=name, contact=contact, message=message, created_at=now or timezone.now()
+    )
+    transaction.on_commit(partial(mail.send_objection_email.delay, objection.pk))
+    return objection

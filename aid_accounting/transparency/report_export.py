@@ -1,0 +1,58 @@
+"""Writing a ``reports.Report`` as CSV or XLSX.
+
+Money columns hold integer fen. CSV gets them as yuan text ("12.50", from
+integers only); XLSX as numbers of yuan with two decimals, made as
+``Decimal(fen) / 100``, which is exact, so no float ever rounds a fen.
+"""
+
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from aid_accounting.payouts.statements import yuan
+from aid_accounting.transparency.reports import Report
+from core.spreadsheet import InertCsvWriter, inert
+
+# Excel refuses sheet titles longer than this.
+SHEET_TITLE_MAX = 31
+
+
+def to_csv(report: Report) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese correctly."""
+    out = io.StringIO()
+    writer = InertCsvWriter(out)
+    writer.writerow([column.label for column in report.columns])
+    for row in report.rows:
+        writer.writerow(
+            [
+                yuan(value) if column.money else value
+                for column, value in zip(report.columns, row, strict=True)
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(report: Report) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = report.title[:SHEET_TITLE_MAX]
+    sheet.append([column.label for column in report.columns])
+    for row in report.rows:
+        sheet.append(
+            [
+                Decimal(value) / 100 if column.money else inert(value)
+                for column, value in zip(report.columns, row, strict=True)
+            ]
+        )
+    for index, column in enumerate(report.columns, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = max(12, len(column.label) * 2 + 2)
+        if column.money:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = "0.00"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,80 @@
+"""The public open-data endpoint, ``/open-data/`` (JSON, or ``?format=csv``)."""
+
+import re
+
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from aid_accounting.exceptions import NoticeError
+from aid_accounting.transparency import notices, open_data
+from aid_accounting.transparency.forms import ObjectionForm
+from aid_accounting.transparency.models import Notice
+
+# Public pages of the notices (公示): the index, a notice, and its objection
+# form; thin views over ``notices``. Anyone may read them (DESIGN §8), and they
+# show only what a notice stores, which is masked by construction.
+
+
+_YEAR = re.compile(r"[0-9]{4}")
+
+FORMATS = ("json", "csv")
+
+
+@require_GET
+def open_data_view(request):
+    fmt = request.GET.get("format", "json")
+    if fmt not in FORMATS:
+        return _bad_request(_("format 只能是 json 或 csv。"))
+    year_text = request.GET.get("year", "").strip()
+    if year_text and not _YEAR.fullmatch(year_text):
+        return _bad_request(_("year 应为四位数字的年份，例如 2026。"))
+    rows = open_data.monthly_aggregates(year=int(year_text) if year_text else None)
+    if fmt == "csv":
+        response = HttpResponse(open_data.to_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="liugaizi-aid-open-data.csv"'
+        return response
+    return JsonResponse(
+        {
+            "suppression": {"min_households": open_data.MIN_HOUSEHOLDS},
+            "rows": rows,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _bad_request(message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
+
+
+def _published():
+    return Notice.objects.filter(status=Notice.Status.PUBLISHED).select_related("village", "period")
+
+
+def notice_index(request):
+    published = _published().order_by("village__name", "village__pk", "-period__start")
+    return TemplateResponse(request, "aid_accounting/notices/index.html", {"notices": published})
+
+
+def notice_detail(request, notice_id: int):
+    notice = get_object_or_404(_published(), pk=notice_id)
+    form = None
+    if notice.window_is_open():
+        form = ObjectionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                notices.submit_objection(notice=notice, **form.cleaned_data)
+            except NoticeError as error:
+                # The window closed while the form was being filled in.
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("您的异议已提交，帮扶专员会尽快核实并与您联系。"))
+                return redirect("notices:detail", notice.pk)
+    return TemplateResponse(
+        request,
+        "aid_accounting/notices/detail.html",
+        {"notice": notice, "rows": notice.rows.all(), "form": form},
+    )

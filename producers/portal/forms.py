@@ -1,0 +1,47 @@
+from django import forms
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+
+from producers.portal.base import memberships_of
+
+
+class PortalLoginForm(forms.Form):
+    """One box for a mobile number or an e-mail address, then the password."""
+
+    login = forms.CharField(
+        label=_("手机号或邮箱"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, request=None, *args, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        login, password = cleaned.get("login"), cleaned.get("password")
+        if not login or not password:
+            return cleaned
+        # django-axes counts failures and locks out by login and address.
+        user = authenticate(self.request, username=login.strip(), password=password)
+        if user is None:
+            raise forms.ValidationError(_("手机号、邮箱或密码不对，请再试一次。"), code="invalid")
+        if not memberships_of(user).exists():
+            raise forms.ValidationError(
+                _("这个账号不是任何生产者的成员。请联系镇里的工作人员开通。"), code="not_member"
+            )
+        self.user = user
+        return cleaned
+
+
+class SwitchProducerForm(forms.Form):
+    # Bounded like the database's ids, so a huge number is a form error, not a crash.
+    producer = forms.IntegerField(min_value=1, max_value=2**63 - 1)

@@ -1,0 +1,97 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.money import YuanField
+from shop.orders.forms import CheckoutForm
+from shop.orders.models import Order, OrderLine
+
+
+class StockAdjustmentForm(forms.Form):
+    delta = forms.IntegerField(
+        label=_("库存增减"),
+        help_text=_("正数为补货，负数为减少；库存不会低于零。"),
+        min_value=-100_000,
+        max_value=100_000,
+    )
+
+    def clean_delta(self) -> int:
+        delta = self.cleaned_data["delta"]
+        if delta == 0:
+            raise forms.ValidationError(_("请输入非零的数量。"))
+        return delta
+
+
+class RefundForm(forms.Form):
+    line = forms.ModelChoiceField(
+        label=_("退哪一行"),
+        queryset=OrderLine.objects.none(),
+        required=False,
+        empty_label=_("整单退款（含运费）"),
+    )
+    quantity = forms.IntegerField(label=_("数量"), min_value=1, max_value=100_000, required=False)
+    reason = forms.CharField(label=_("原因"), max_length=255)
+
+    def __init__(self, *args, order: Order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = order.lines.all()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("line") and not data.get("quantity"):
+            self.add_error("quantity", _("按行退款时请填写数量。"))
+        return data
+
+
+# The largest id a database row can have (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+OFFLINE_METHODS = [("bank_transfer", _("银行转账")), ("cash", _("现金"))]
+
+
+class OfflinePaymentForm(forms.Form):
+    amount = YuanField(label=_("收款金额（元）"))
+    method = forms.ChoiceField(label=_("方式"), choices=OFFLINE_METHODS)
+    reference = forms.CharField(label=_("凭证号或备注"), max_length=64, required=False)
+
+
+class OfflineSaleForm(CheckoutForm):
+    """A sale recorded by staff: a union's bulk order or a market stall."""
+
+    invoice_title = forms.CharField(label=_("发票抬头"), max_length=128, required=False)
+    tax_number = forms.CharField(label=_("纳税人识别号"), max_length=20, required=False)
+    items = forms.CharField(
+        label=_("商品"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("每行一种商品：规格编号 数量，例如“12 30”。"),
+    )
+    paid_now = forms.BooleanField(label=_("已当场收款"), required=False)
+    method = forms.ChoiceField(label=_("收款方式"), choices=OFFLINE_METHODS)
+    reference = forms.CharField(label=_("凭证号或备注"), max_length=64, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["save_address"]
+
+    def clean_items(self) -> list[tuple[int, int]]:
+        items = []
+        for number, row in enumerate(self.cleaned_data["items"].splitlines(), start=1):
+            if not row.strip():
+                continue
+            parts = row.split()
+            # isdecimal, not isdigit: "²" is a digit that int() refuses; and at most
+            # 19 digits, as int() refuses over 4300 and no id has more than 19.
+            if len(parts) != 2 or not all(part.isdecimal() and len(part) <= 19 for part in parts):
+                raise forms.ValidationError(
+                    _("第 %(row)s 行应为“规格编号 数量”。") % {"row": number}
+                )
+            variant_id, quantity = int(parts[0]), int(parts[1])
+            if variant_id > MAX_ID:  # no such id; past 2**63 SQLite would overflow
+                raise forms.ValidationError(
+                    _("第 %(row)s 行应为“规格编号 数量”。") % {"row": number}
+                )
+            if not 1 <= quantity <= 100_000:
+                raise forms.ValidationError(_("第 %(row)s 行的数量不合理。") % {"row": number})
+            items.append((variant_id, quantity))
+        if not items:
+            raise forms.ValidationError(_("请至少填写一种商品。"))
+        return items

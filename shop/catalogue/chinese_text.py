@@ -1,0 +1,68 @@
+"""Chinese text for search, on Wagtail's database backend (SQLite FTS5 and
+PostgreSQL alike).
+
+Both backends treat a run of Chinese characters as one word, so "番茄" would
+not find "大棚番茄". Products therefore index an extra field of tokens: the
+text normalised to Simplified Chinese with a small synonym map, jieba's words,
+and every single character and character pair. A query is normalised the same
+way and cut into pairs, all of which must match.
+"""
+
+import re
+from functools import cache
+
+import jieba
+import opencc
+
+MAX_QUERY_LENGTH = 64
+
+# Variants and synonyms a buyer types for the same thing; the right-hand side
+# is what product texts are normalised to.
+SYNONYMS = {
+    "西红柿": "番茄",
+    "蕃茄": "番茄",
+    "洋柿子": "番茄",
+    "青瓜": "黄瓜",
+    "胡瓜": "黄瓜",
+    "手提袋": "购物袋",
+}
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+# Punctuation and control characters mean nothing to the search and some
+# (quotes, NUL) break the backends' query syntax.
+_NOT_A_WORD = re.compile(r"[^\w]+")
+
+
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    text = _to_simplified().convert(text or "").lower()
+    for variant, canonical in SYNONYMS.items():
+        text = text.replace(variant, canonical)
+    return text
+
+
+def index_tokens(text: str) -> str:
+    """The words a product is found by: jieba words, characters and pairs."""
+    text = normalize(text)
+    tokens = {word.strip() for word in jieba.lcut_for_search(text) if word.strip()}
+    for run in _CJK_RUN.findall(text):
+        tokens.update(run)
+        tokens.update(run[i : i + 2] for i in range(len(run) - 1))
+    return " ".join(sorted(tokens))
+
+
+def query_tokens(query: str) -> str:
+    """A query as tokens that must all match: Chinese runs longer than two
+    characters become their pairs, so "大棚番茄" matches what "大棚 番茄" would."""
+    tokens: list[str] = []
+    for part in _NOT_A_WORD.sub(" ", normalize(query[:MAX_QUERY_LENGTH])).split():
+        if _CJK_RUN.fullmatch(part) and len(part) > 2:
+            tokens.extend(part[i : i + 2] for i in range(len(part) - 1))
+        elif part.strip():
+            tokens.append(part)
+    return " ".join(dict.fromkeys(tokens))

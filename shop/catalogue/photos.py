@@ -1,0 +1,91 @@
+"""Photos from producers' phones: read them with Pillow, refuse what cannot be
+read with a message a villager can act on, and keep a modest JPEG.
+
+Every photo is re-encoded, not only large ones: that drops the EXIF block,
+which on a phone photo holds the GPS position of the producer's home."""
+
+import io
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+
+MAX_SIDE = 2000
+
+# After JPEG draft decoding (below); keeps a PNG or WebP from taking gigabytes.
+MAX_PIXELS = 50_000_000
+
+JPEG_QUALITY = 85
+
+READABLE_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+
+# ISO media files (HEIC from iPhones and many Android phones) start with a
+# box of type "ftyp" whose brand names the format.
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+
+
+class PhotoError(Exception):
+    """A photo that cannot be used; the message is for the producer."""
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    content: bytes  # JPEG
+    width: int
+    height: int
+
+
+def _is_heif(head: bytes) -> bool:
+    return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
+
+
+def prepare_photo(upload: UploadedFile) -> PreparedPhoto:
+    """Check that ``upload`` is a photo and return it as a JPEG no larger than
+    MAX_SIDE on its longest side, turned upright; raise PhotoError if not."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise PhotoError(
+            _("照片文件太大（%(size)s），最大 %(limit)s。请换一张，或在手机上缩小后再传。")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_UPLOAD_BYTES)}
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if _is_heif(head):
+        raise PhotoError(
+            _(
+                "这张照片是 HEIC 格式（苹果手机和部分安卓手机默认），网站读不了。"
+                "请在手机“设置 → 相机 → 格式”里选“兼容性最佳”后重拍，"
+                "或者截屏后上传截图。"
+            )
+        )
+    unreadable = PhotoError(_("这个文件不是能识别的照片。请上传手机拍的 JPG 或 PNG 照片。"))
+    too_many_pixels = PhotoError(_("照片像素太多，请换一张普通大小的照片。"))
+    try:
+        image = Image.open(upload)
+        if image.format not in READABLE_FORMATS:
+            raise unreadable
+        # A JPEG can be decoded at 1/2, 1/4 or 1/8 scale: a 100-megapixel
+        # phone photo then costs a fraction of the memory.
+        image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        if image.width * image.height > MAX_PIXELS:
+            raise too_many_pixels
+        image.load()
+        image = ImageOps.exif_transpose(image)
+    except Image.DecompressionBombError:
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise unreadable from None
+    if image.mode != "RGB":
+        # Transparent parts of a PNG become white, not black.
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return PreparedPhoto(content=buffer.getvalue(), width=image.width, height=image.height)

@@ -1,0 +1,54 @@
+"""Reads for the storefront. Every listing runs a fixed number of queries
+whatever the number of products: related rows are joined, the lowest price is
+computed in SQL, and the cards' photos are read together (shop.catalogue.cards)."""
+
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from producers.models import Village
+from shop.catalogue.models import Category, ProductCertificate, ProductPage, ProductVariant
+
+SORTS = {
+    "newest": ("-first_published_at", "pk"),
+    "price": ("min_price_fen", "pk"),
+    "-price": ("-min_price_fen", "pk"),
+}
+
+DEFAULT_SORT = "newest"
+
+
+def _lowest_active_price() -> Subquery:
+    return Subquery(
+        ProductVariant.objects.filter(product=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("product")
+        .annotate(lowest=Min("price_fen"))
+        .values("lowest")
+    )
+
+
+def listed_products(*, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:
+    """Live products ready for a product card (shop.catalogue.cards), ordered by ``sort``
+    (see SORTS): with their lowest active price, and their village and category
+    joined for when they are read as pages (search results)."""
+    return (
+        ProductPage.objects.live()
+        .select_related("producer__village", "category")
+        # A subquery, not a join: joining the variants would group every row by all the
+        # page's columns, which costs more to plan and compile than the page costs to read.
+        .annotate(min_price_fen=_lowest_active_price())
+        .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+    )
+
+
+def products_in_category(*, category: Category, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:
+    """Products of the category and of its sub-categories."""
+    return listed_products(sort=sort).filter(Q(category=category) | Q(category__parent=category))
+
+
+def products_in_village(*, village: Village, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:
+    return listed_products(sort=sort).filter(producer__village=village)
+
+
+def valid_certificates(*, product: ProductPage) -> QuerySet[ProductCertificate]:
+    return product.certificates.valid_on(timezone.localdate())

@@ -1,0 +1,41 @@
+from shop.catalogue.models import (
+    Category,
+    HomePage,
+    ProductCertificate,
+    ProductPage,
+    ProductPhoto,
+    ProductVariant,
+)
+from shop.orders.models import (
+    Address,
+    BuyerProfile,
+    Cart,
+    CartLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Shipment,
+    ShippingPolicy,
+)
+from shop.payments.models import Payment, Refund, WebhookEvent
+
+__all__ = [
+    "Address",
+    "BuyerProfile",
+    "Cart",
+    "CartLine",
+    "Category",
+    "HomePage",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "Payment",
+    "ProductCertificate",
+    "ProductPage",
+    "ProductPhoto",
+    "ProductVariant",
+    "Refund",
+    "Shipment",
+    "ShippingPolicy",
+    "WebhookEvent",
+]

@@ -1,0 +1,172 @@
+"""The cart: a guest's lives in the session (by id), a buyer's on the account;
+they merge when the guest signs in. Quantities are checked against stock
+here for a friendly message, and again, atomically, when the order is placed."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from shop.catalogue.models import ProductVariant
+from shop.orders.models import Cart, CartLine
+
+SESSION_KEY = "cart_id"
+
+MAX_QUANTITY_PER_LINE = 99
+
+
+class CartError(Exception):
+    """A change the cart refused, with a message for the buyer."""
+
+
+@dataclass(frozen=True)
+class CartItem:
+    line: CartLine
+    variant: ProductVariant
+    quantity: int
+    total_fen: int
+    problem: str  # why this line cannot be bought as it is, or ""
+
+
+def _sellable_variant(variant_id) -> ProductVariant:
+    try:
+        variant_id = int(variant_id)
+    except (TypeError, ValueError):
+        raise CartError(_("找不到该商品规格。")) from None
+    variant = (
+        ProductVariant.objects.select_related("product")
+        .filter(pk=variant_id, is_active=True, product__live=True)
+        .first()
+    )
+    if variant is None:
+        raise CartError(_("找不到该商品规格，或已下架。"))
+    return variant
+
+
+def _checked_quantity(quantity) -> int:
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError):
+        raise CartError(_("请输入有效的数量。")) from None
+    if quantity < 0 or quantity > MAX_QUANTITY_PER_LINE:
+        raise CartError(_("每种商品一次最多购买 %(max)s 件。") % {"max": MAX_QUANTITY_PER_LINE})
+    return quantity
+
+
+def get_cart(request, *, create: bool = False) -> Cart | None:
+    if request.user.is_authenticated:
+        if create:
+            return Cart.objects.get_or_create(user=request.user)[0]
+        return Cart.objects.filter(user=request.user).first()
+    cart = Cart.objects.filter(pk=request.session.get(SESSION_KEY), user=None).first()
+    if cart is None and create:
+        cart = Cart.objects.create()
+        request.session[SESSION_KEY] = cart.pk
+    return cart
+
+
+def _too_many(variant: ProductVariant, quantity: int) -> str:
+    if variant.stock == 0:
+        return _("“%(item)s”已售罄。") % {"item": variant}
+    if quantity > variant.stock:
+        return _("“%(item)s”仅剩 %(stock)s 件。") % {"item": variant, "stock": variant.stock}
+    return ""
+
+
+@transaction.atomic
+def add_item(*, cart: Cart, variant_id, quantity) -> CartLine:
+    variant = _sellable_variant(variant_id)
+    quantity = _checked_quantity(quantity)
+    if quantity == 0:
+        raise CartError(_("请输入有效的数量。"))
+    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+    wanted = quantity + (line.quantity if line else 0)
+    if wanted > MAX_QUANTITY_PER_LINE:
+        raise CartError(_("每种商品一次最多购买 %(max)s 件。") % {"max": MAX_QUANTITY_PER_LINE})
+    if problem := _too_many(variant, wanted):
+        raise CartError(problem)
+    if line is None:
+        return CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+    line.quantity = wanted
+    line.save(update_fields=["quantity"])
+    return line
+
+
+@transaction.atomic
+def set_quantity(*, cart: Cart, variant_id, quantity) -> None:
+    """Set a line's quantity; 0 removes it."""
+    quantity = _checked_quantity(quantity)
+    try:
+        variant_id = int(variant_id)
+    except (TypeError, ValueError):
+        raise CartError(_("找不到该商品规格。")) from None
+    line = (
+        CartLine.objects.select_related("variant").filter(cart=cart, variant_id=variant_id).first()
+    )
+    if line is None:
+        raise CartError(_("购物车里没有这件商品。"))
+    if quantity == 0:
+        line.delete()
+        return
+    if problem := _too_many(line.variant, quantity):
+        raise CartError(problem)
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+
+
+def items(cart: Cart | None) -> list[CartItem]:
+    if cart is None:
+        return []
+    lines = cart.lines.select_related(
+        "variant__product__producer__village", "variant__product__category"
+    )
+    result = []
+    for line in lines:
+        variant = line.variant
+        if not (variant.is_active and variant.product.live):
+            problem = _("“%(item)s”已下架。") % {"item": variant}
+        else:
+            problem = _too_many(variant, line.quantity)
+        result.append(
+            CartItem(
+                line=line,
+                variant=variant,
+                quantity=line.quantity,
+                total_fen=variant.price_fen * line.quantity,
+                problem=problem,
+            )
+        )
+    return result
+
+
+@transaction.atomic
+def merge_guest_cart(*, guest_cart_id, user) -> None:
+    """Move a guest cart's lines into the account's cart (quantities add up,
+    capped by the per-line limit), then drop the guest cart."""
+    guest = Cart.objects.filter(pk=guest_cart_id, user=None).first()
+    if guest is None:
+        return
+    account_cart, _created = Cart.objects.get_or_create(user=user)
+    for line in guest.lines.all():
+        existing = CartLine.objects.filter(cart=account_cart, variant_id=line.variant_id).first()
+        if existing:
+            existing.quantity = min(existing.quantity + line.quantity, MAX_QUANTITY_PER_LINE)
+            existing.save(update_fields=["quantity"])
+        else:
+            CartLine.objects.create(
+                cart=account_cart, variant_id=line.variant_id, quantity=line.quantity
+            )
+    guest.delete()
+
+
+def clear(cart: Cart) -> None:
+    cart.lines.all().delete()
+
+
+def merge_cart_on_login(sender, request, user, **kwargs) -> None:
+    """Django's user_logged_in receiver: the guest's cart joins the account's."""
+    if request is None or not hasattr(request, "session"):
+        return
+    guest_cart_id = request.session.pop(SESSION_KEY, None)
+    if guest_cart_id is not None:
+        merge_guest_cart(guest_cart_id=guest_cart_id, user=user)

@@ -1,0 +1,177 @@
+"""Placing an order: prices from the database, shipping per producer, and
+stock reserved by conditional update in the order's own transaction, so an
+order exists only with its stock, and stock is never oversold."""
+
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from shop.catalogue.models import ProductVariant
+from shop.orders import inventory
+from shop.orders.models import Order, OrderEvent, OrderLine, Shipment
+from shop.orders.shipping import NotDeliverable, shipping_fee
+
+PAYMENT_WINDOW = timedelta(minutes=30)
+
+# A union's bank transfer takes days, not minutes.
+PAYMENT_WINDOWS = {"offline": timedelta(days=7)}
+
+_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
+
+
+class CheckoutError(Exception):
+    def __init__(self, messages: Sequence[str]):
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    recipient: str
+    mobile: str
+    province: str
+    city: str
+    district: str
+    street: str
+
+
+def new_order_number() -> str:
+    suffix = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(6))
+    return f"LG{timezone.localdate():%y%m%d}{suffix}"
+
+
+def _order_language() -> str:
+    active = translation.get_language()
+    known = dict(settings.LANGUAGES)
+    return active if active in known else settings.LANGUAGE_CODE
+
+
+def place_order(
+    *,
+    items: Sequence[tuple[int, int]],
+    email: str,
+    address: ShippingAddress,
+    gateway: str,
+    user=None,
+    channel: str = Order.Channel.ONLINE,
+    invoice_title: str = "",
+    tax_number: str = "",
+) -> Order:
+    """Create an order awaiting payment for ``items`` ((variant id, quantity)
+    pairs) and reserve its stock, or raise CheckoutError and change nothing."""
+    quantities: dict[int, int] = defaultdict(int)
+    for variant_id, quantity in items:
+        if quantity <= 0:
+            raise CheckoutError([_("商品数量必须大于零。")])
+        quantities[variant_id] += quantity
+    if not quantities:
+        raise CheckoutError([_("购物车是空的。")])
+
+    with transaction.atomic():
+        problems = []
+        # Lock order by id, so two checkouts never wait on each other in a cycle.
+        for variant_id in sorted(quantities):
+            try:
+                inventory.reserve(variant_id=variant_id, quantity=quantities[variant_id])
+            except inventory.OutOfStock:
+                problems.append(variant_id)
+        variants = ProductVariant.objects.select_related(
+            "product__producer", "product__category"
+        ).in_bulk(quantities)
+        messages = [_sold_out_message(variants.get(variant_id)) for variant_id in problems]
+        for variant_id in quantities:
+            variant = variants.get(variant_id)
+            if variant is not None and not (variant.is_active and variant.product.live):
+                messages.append(_("“%(item)s”已下架。") % {"item": variant})
+        if not messages:
+            try:
+                return _create_order(
+                    variants=variants,
+                    quantities=quantities,
+                    email=email,
+                    address=address,
+                    gateway=gateway,
+                    user=user,
+                    channel=channel,
+                    invoice_title=invoice_title,
+                    tax_number=tax_number,
+                )
+            except NotDeliverable as error:
+                messages.append(str(error))
+        # Undo the reservations made above along with everything else.
+        transaction.set_rollback(True)
+    raise CheckoutError(messages)
+
+
+def _sold_out_message(variant: ProductVariant | None) -> str:
+    if variant is None:
+        return _("找不到该商品规格，或已下架。")
+    return _("“%(item)s”库存不足，已售罄或剩余数量少于所购数量。") % {"item": variant}
+
+
+def _create_order(*, variants, quantities, email, address, gateway, user, channel, **invoice):
+    by_producer = defaultdict(list)
+    for variant_id, quantity in quantities.items():
+        variant = variants[variant_id]
+        by_producer[variant.product.producer].append((variant, quantity))
+
+    fees = {
+        producer: shipping_fee(
+            producer=producer,
+            subtotal_fen=sum(v.price_fen * q for v, q in lines),
+            province=address.province,
+        )
+        for producer, lines in by_producer.items()
+    }
+    subtotal = sum(v.price_fen * q for lines in by_producer.values() for v, q in lines)
+    shipping = sum(fees.values())
+    now = timezone.now()
+    order = Order.objects.create(
+        number=new_order_number(),
+        user=user if user is not None and user.is_authenticated else None,
+        email=email,
+        language=_order_language(),
+        channel=channel,
+        gateway=gateway,
+        subtotal_fen=subtotal,
+        shipping_fen=shipping,
+        total_fen=subtotal + shipping,
+        expires_at=now + PAYMENT_WINDOWS.get(gateway, PAYMENT_WINDOW),
+        recipient=address.recipient,
+        mobile=address.mobile,
+        province=address.province,
+        city=address.city,
+        district=address.district,
+        street=address.street,
+        **invoice,
+    )
+    for producer, lines in sorted(by_producer.items(), key=lambda item: item[0].pk):
+        shipment = Shipment.objects.create(
+            order=order, producer=producer, shipping_fen=fees[producer]
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                shipment=shipment,
+                variant=variant,
+                producer=producer,
+                category=variant.product.category,
+                product_title=variant.product.title,
+                variant_name=variant.name,
+                unit_price_fen=variant.price_fen,
+                quantity=quantity,
+                total_fen=variant.price_fen * quantity,
+                return_policy=variant.product.category.return_policy,
+                return_window_days=variant.product.category.return_window_days,
+            )
+            for variant, quantity in lines
+        )
+    OrderEvent.objects.create(order=order, kind="placed", to_status=order.status, actor=order.user)
+    return order

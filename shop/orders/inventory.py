@@ -1,0 +1,82 @@
+"""Stock: the only code that changes ``ProductVariant.stock``.
+
+Every change is one conditional UPDATE, so concurrent buyers and a producer
+pressing "+" at the same moment never lose an update or oversell, on SQLite
+and PostgreSQL alike; the CHECK constraint on the column is the last guard.
+
+Change history. A conditional UPDATE writes no django-simple-history record,
+and that is deliberate for what buyers cause (``reserve`` at checkout,
+``release`` when an order expires, is cancelled or refunded): each of those
+is already an ``OrderEvent`` of its order, with the quantities on its lines,
+and a history row per sale would only repeat the order log. What staff and
+producers decide (``adjust``, ``mark_sold_out``) is written to the variant's
+history, with who did it, in the same transaction as the change.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+
+from shop.catalogue import page_cache
+from shop.catalogue.models import ProductVariant
+
+# Change reasons of the history records written here (labelled by the audit trail).
+STOCK_ADJUSTED = "stock_adjusted"
+
+STOCK_SOLD_OUT = "stock_sold_out"
+
+
+class OutOfStock(Exception):
+    def __init__(self, variant_id: int, requested: int):
+        super().__init__(f"variant {variant_id}: fewer than {requested} in stock")
+        self.variant_id = variant_id
+        self.requested = requested
+
+
+def reserve(*, variant_id: int, quantity: int) -> None:
+    """Take ``quantity`` units, or raise OutOfStock and take nothing."""
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    taken = ProductVariant.objects.filter(pk=variant_id, stock__gte=quantity).update(
+        stock=F("stock") - quantity
+    )
+    if not taken:
+        raise OutOfStock(variant_id, quantity)
+    page_cache.invalidate()  # pages show "有货"/"已售罄"
+
+
+def release(*, variant_id: int, quantity: int) -> None:
+    """Give back reserved units (an expired or cancelled order, a refund before shipping)."""
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    ProductVariant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
+    page_cache.invalidate()
+
+
+def adjust(*, variant_id: int, delta: int, actor: AbstractBaseUser | None = None) -> int:
+    """A producer's or editor's correction (+/- buttons); never below zero.
+    Returns the new stock."""
+    with transaction.atomic():
+        if delta < 0:
+            reserve(variant_id=variant_id, quantity=-delta)
+        elif delta > 0:
+            release(variant_id=variant_id, quantity=delta)
+        return _record(variant_id, actor=actor, reason=STOCK_ADJUSTED).stock
+
+
+def mark_sold_out(*, variant_id: int, actor: AbstractBaseUser | None = None) -> None:
+    with transaction.atomic():
+        ProductVariant.objects.filter(pk=variant_id).update(stock=0)
+        _record(variant_id, actor=actor, reason=STOCK_SOLD_OUT)
+    page_cache.invalidate()
+
+
+def _record(variant_id: int, *, actor: AbstractBaseUser | None, reason: str) -> ProductVariant:
+    """Write the variant as it now is to its history. Read after our UPDATE,
+    whose row lock holds until commit, so the stock recorded is the one we left.
+    Without ``actor``, simple-history takes the request's user, if any."""
+    variant = ProductVariant.objects.get(pk=variant_id)
+    ProductVariant.history.bulk_history_create(
+        [variant], update=True, default_user=actor, default_change_reason=reason
+    )
+    return variant

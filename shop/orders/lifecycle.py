@@ -1,0 +1,266 @@
+"""The order service: every status change of an order or shipment goes
+through here. Each function locks the order row, applies the FSM transition
+(an illegal one raises ``TransitionNotAllowed``), writes an OrderEvent and
+announces the change in ``shop.events`` inside the same transaction."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed
+
+from shop import events
+from shop.orders import inventory
+from shop.orders.models import Order, OrderEvent, Shipment
+from shop.orders.notifications import queue_order_email
+
+# A parcel not confirmed by then is taken as delivered (自动确认收货).
+AUTO_CONFIRM_AFTER = timedelta(days=10)
+
+
+def _locked(order_id: int) -> Order:
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def _record(order: Order, kind: str, *, before: str = "", actor=None, note: str = "") -> None:
+    OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        from_status=before,
+        to_status=order.status if before else "",
+        actor=actor,
+        note=note[:255],
+    )
+
+
+def _flag_for_review(order: Order, reason: str, *, actor=None) -> Order:
+    order.needs_review = True
+    order.review_reason = reason[:255]
+    order.save(update_fields=["needs_review", "review_reason"])
+    _record(order, "flagged_for_review", actor=actor, note=reason)
+    return order
+
+
+@transaction.atomic
+def flag_for_review(*, order_id: int, reason: str, actor=None) -> Order:
+    """Ask a person to look at the order (the admin lists flagged orders)."""
+    return _flag_for_review(_locked(order_id), reason, actor=actor)
+
+
+@transaction.atomic
+def mark_paid(
+    *,
+    order_id: int,
+    amount_fen: int,
+    currency: str = "cny",
+    actor=None,
+    paid_at: datetime | None = None,
+    duplicate: bool = False,
+) -> Order:
+    """Record that the order's total was received (at ``paid_at``: a bank
+    transfer is recorded after it arrived). The same payment confirmed twice
+    changes nothing; a wrong amount, a payment for a cancelled order or a
+    second, distinct payment (``duplicate``: the buyer paid twice) is flagged
+    for review instead (a person decides whether to refund).
+
+    A payment that lands after the order expired (the buyer paid at the last
+    minute, the gateway told us late) still buys the goods if they are in stock:
+    the order takes its stock again and is paid. If not, it is flagged: selling
+    stock that is gone would oversell."""
+    order = _locked(order_id)
+    full = amount_fen == order.total_fen and currency.lower() == "cny"
+    if order.status == Order.Status.CANCELLED:
+        if duplicate or not full or not _expired(order):
+            return _flag_for_review(
+                order, _("订单已取消后收到付款 %(amount)s 分，需要退款。") % {"amount": amount_fen}
+            )
+        if not _reserve_again(order):
+            return _flag_for_review(
+                order,
+                _("订单超时取消后收到付款 %(amount)s 分，库存已不足，需要退款。")
+                % {"amount": amount_fen},
+            )
+        return _pay(order, order.pay_after_expiry, actor=actor, paid_at=paid_at)
+    if order.status != Order.Status.AWAITING_PAYMENT:
+        if duplicate:
+            return _flag_for_review(
+                order,
+                _("订单已付款后又收到一笔付款 %(amount)s 分，需要退款。") % {"amount": amount_fen},
+            )
+        return order
+    if not full:
+        return _flag_for_review(
+            order,
+            _("收到金额 %(amount)s %(currency)s 与应付 %(total)s 分不符。")
+            % {"amount": amount_fen, "currency": currency, "total": order.total_fen},
+        )
+    return _pay(order, order.pay, actor=actor, paid_at=paid_at)
+
+
+def _pay(order: Order, transition, *, actor, paid_at: datetime | None) -> Order:
+    before = order.status
+    transition()
+    order.paid_at = paid_at or timezone.now()
+    order.save(update_fields=["status", "paid_at"])
+    _record(order, "paid", before=before, actor=actor)
+    events.order_paid.send(sender=Order, order=order)
+    queue_order_email(order, "paid")
+    return order
+
+
+def _expired(order: Order) -> bool:
+    """Cancelled by ``expire_unpaid_orders``, not by a person (who meant it)."""
+    return order.events.filter(kind="expired").exists()
+
+
+def _reserve_again(order: Order) -> bool:
+    """Take an expired order's stock again: every line, or none."""
+    try:
+        with transaction.atomic():
+            for line in order.lines.all():
+                inventory.reserve(variant_id=line.variant_id, quantity=line.quantity)
+    except inventory.OutOfStock:
+        return False
+    return True
+
+
+def _cancel_locked(order: Order, *, actor, note: str, kind: str = "cancelled") -> None:
+    before = order.status
+    order.cancel()
+    order.save(update_fields=["status"])
+    for line in order.lines.all():
+        inventory.release(variant_id=line.variant_id, quantity=line.quantity)
+    _record(order, kind, before=before, actor=actor, note=note)
+
+
+@transaction.atomic
+def cancel(*, order_id: int, actor=None, note: str = "") -> Order:
+    """Cancel an unpaid order and give its stock back."""
+    order = _locked(order_id)
+    _cancel_locked(order, actor=actor, note=note)
+    return order
+
+
+def expire_unpaid_orders(*, now: datetime | None = None) -> int:
+    """Cancel orders whose payment window has passed; returns how many.
+    Each order is re-checked under its lock, so a payment that lands at the
+    same moment wins or loses cleanly."""
+    now = now or timezone.now()
+    due = Order.objects.filter(
+        status=Order.Status.AWAITING_PAYMENT, expires_at__lt=now
+    ).values_list("pk", flat=True)
+    expired = 0
+    for order_id in list(due):
+        with transaction.atomic():
+            order = _locked(order_id)
+            if order.status == Order.Status.AWAITING_PAYMENT and order.expires_at < now:
+                _cancel_locked(order, actor=None, note=_("超时未付款，自动取消。"), kind="expired")
+                expired += 1
+    return expired
+
+
+@transaction.atomic
+def ship(*, shipment_id: int, carrier: str, tracking_number: str, actor=None) -> Shipment:
+    shipment = Shipment.objects.select_related("order").get(pk=shipment_id)
+    order = _locked(shipment.order_id)
+    if order.status not in (Order.Status.PAID, Order.Status.SHIPPED):
+        raise ValueError(_("订单未付款或已结束，不能发货。"))
+    shipment.ship()
+    shipment.carrier, shipment.tracking_number = carrier.strip(), tracking_number.strip()
+    shipment.shipped_at = timezone.now()
+    shipment.save()
+    _record(
+        order,
+        "shipment_shipped",
+        actor=actor,
+        note=f"{shipment.producer} {carrier} {tracking_number}",
+    )
+    queue_order_email(order, "shipped", key=str(shipment.pk))
+    if (
+        order.status == Order.Status.PAID
+        and not order.shipments.exclude(
+            status__in=[Shipment.Status.SHIPPED, Shipment.Status.DELIVERED]
+        ).exists()
+    ):
+        before = order.status
+        order.ship()
+        order.save(update_fields=["status"])
+        _record(order, "shipped", before=before, actor=actor)
+    return shipment
+
+
+@transaction.atomic
+def deliver(*, shipment_id: int, actor=None, note: str = "") -> Shipment:
+    order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment_id)
+    order = _locked(order_id)
+    # Read under the order's lock, so two confirmations cannot both deliver it.
+    shipment = Shipment.objects.get(pk=shipment_id)
+    shipment.deliver()
+    shipment.delivered_at = timezone.now()
+    shipment.save()
+    _record(
+        order,
+        "shipment_delivered",
+        actor=actor,
+        note=f"{shipment.producer} {note}".strip(),
+    )
+    events.shipment_delivered.send(sender=Shipment, shipment=shipment)
+    if (
+        order.status == Order.Status.SHIPPED
+        and not order.shipments.exclude(status=Shipment.Status.DELIVERED).exists()
+    ):
+        before = order.status
+        order.deliver()
+        order.delivered_at = shipment.delivered_at
+        order.save(update_fields=["status", "delivered_at"])
+        _record(order, "delivered", before=before, actor=actor)
+    return shipment
+
+
+def confirm_overdue_deliveries(*, now: datetime | None = None) -> int:
+    """Take parcels nobody confirmed as delivered AUTO_CONFIRM_AFTER their
+    shipping (as the big marketplaces do), so their orders can complete and
+    their aid be distributed. Returns how many were confirmed."""
+    now = now or timezone.now()
+    overdue = Shipment.objects.filter(
+        status=Shipment.Status.SHIPPED, shipped_at__lte=now - AUTO_CONFIRM_AFTER
+    ).values_list("pk", flat=True)
+    confirmed = 0
+    for shipment_id in overdue:
+        try:
+            deliver(shipment_id=shipment_id, note=_("超时自动确认收货"))
+        except TransitionNotAllowed:
+            continue  # delivered meanwhile by someone else
+        confirmed += 1
+    return confirmed
+
+
+def return_window_end(order: Order) -> datetime | None:
+    if order.delivered_at is None:
+        return None
+    days = max((line.return_window_days for line in order.lines.all()), default=0)
+    return order.delivered_at + timedelta(days=days)
+
+
+def complete_due_orders(*, now: datetime | None = None) -> int:
+    """Complete delivered orders whose return windows are over; returns how many."""
+    now = now or timezone.now()
+    completed = 0
+    delivered = Order.objects.filter(status=Order.Status.DELIVERED).prefetch_related("lines")
+    for candidate in delivered:
+        end = return_window_end(candidate)
+        if end is None or end > now:
+            continue
+        with transaction.atomic():
+            order = _locked(candidate.pk)
+            if order.status != Order.Status.DELIVERED:
+                continue
+            before = order.status
+            order.complete()
+            order.completed_at = now
+            order.save(update_fields=["status", "completed_at"])
+            _record(order, "completed", before=before)
+            events.order_completed.send(sender=Order, order=order)
+            completed += 1
+    return completed

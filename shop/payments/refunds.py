@@ -1,0 +1,142 @@
+"""Refunds by staff: a whole order, or a quantity of one line.
+
+A refund is first written as pending (with its idempotency key), then sent to
+the gateway outside any database transaction, then applied; if the process
+dies in between, running ``execute_refund`` again asks the gateway with the
+same key and applies the same outcome once. Applying gives stock back for
+goods not yet shipped and announces ``line_refunded`` for the aid ledger.
+"""
+
+import uuid
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from shop import events
+from shop.orders import inventory
+from shop.orders.models import Order, OrderEvent, OrderLine, Shipment
+from shop.orders.notifications import queue_order_email
+from shop.payments.gateway import get_gateway
+from shop.payments.models import Payment, Refund
+
+REFUNDABLE = (
+    Order.Status.PAID,
+    Order.Status.SHIPPED,
+    Order.Status.DELIVERED,
+    Order.Status.COMPLETED,
+)
+
+
+class RefundError(Exception):
+    pass
+
+
+def _remaining_quantity(line: OrderLine) -> int:
+    return line.quantity - line.refunded_quantity
+
+
+@transaction.atomic
+def request_refund(
+    *, order_id: int, actor, reason: str, line_id: int | None = None, quantity: int = 0
+) -> Refund:
+    """Write a pending refund of the whole order (``line_id`` None) or of
+    ``quantity`` units of one line. The last units of a line refund exactly
+    what is left of it, so nothing drifts by a fen."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status not in REFUNDABLE:
+        raise RefundError(_("该订单当前状态不能退款。"))
+    if order.refunds.filter(status=Refund.Status.PENDING).exists():
+        raise RefundError(_("该订单有一笔退款正在处理，请稍后再试。"))
+    payment = order.payments.filter(status=Payment.Status.SUCCEEDED).first()
+    if payment is None:
+        raise RefundError(_("找不到该订单的成功付款记录。"))
+    line = None
+    if line_id is None:
+        amount = order.total_fen - order.refunded_fen
+        quantity = 0
+    else:
+        line = order.lines.filter(pk=line_id).first()
+        if line is None:
+            raise RefundError(_("该订单中没有这一行商品。"))
+        remaining = _remaining_quantity(line)
+        if not 1 <= quantity <= remaining:
+            raise RefundError(
+                _("退款数量应在 1 到 %(remaining)s 之间。") % {"remaining": remaining}
+            )
+        amount = (
+            line.total_fen - line.refunded_fen
+            if quantity == remaining
+            else line.unit_price_fen * quantity
+        )
+    if amount <= 0:
+        raise RefundError(_("没有可退的金额。"))
+    refund = Refund.objects.create(
+        order=order,
+        payment=payment,
+        line=line,
+        quantity=quantity,
+        amount_fen=amount,
+        reason=reason[:255],
+        created_by=actor,
+        idempotency_key=f"refund-{order.number}-{uuid.uuid4().hex}",
+    )
+    OrderEvent.objects.create(order=order, kind="refund_requested", actor=actor, note=reason[:255])
+    return refund
+
+
+def execute_refund(*, refund_id: int) -> Refund:
+    """Send a pending refund to its gateway and apply the outcome. Idempotent."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    outcome = get_gateway(refund.payment.gateway).refund(refund=refund)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=refund.order_id)
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status != Refund.Status.PENDING:
+            return refund
+        if not outcome.succeeded:
+            refund.status = Refund.Status.FAILED
+            refund.save(update_fields=["status"])
+            OrderEvent.objects.create(order=order, kind="refund_failed", note=outcome.message[:255])
+            return refund
+        refund.status = Refund.Status.SUCCEEDED
+        refund.external_id = outcome.external_id
+        refund.save(update_fields=["status", "external_id"])
+        _apply(order, refund)
+    return refund
+
+
+def _apply(order: Order, refund: Refund) -> None:
+    if refund.line_id is None:
+        parts = [
+            (line, _remaining_quantity(line), line.total_fen - line.refunded_fen)
+            for line in order.lines.select_for_update()
+            if _remaining_quantity(line) > 0
+        ]
+    else:
+        line = OrderLine.objects.select_for_update().get(pk=refund.line_id)
+        parts = [(line, refund.quantity, refund.amount_fen)]
+    for line, quantity, amount in parts:
+        line.refunded_quantity += quantity
+        line.refunded_fen += amount
+        line.save(update_fields=["refunded_quantity", "refunded_fen"])
+        if line.shipment.status == Shipment.Status.PENDING:
+            inventory.release(variant_id=line.variant_id, quantity=quantity)
+        events.line_refunded.send(
+            sender=OrderLine, refund=refund, line=line, quantity=quantity, amount_fen=amount
+        )
+    order.refunded_fen += refund.amount_fen
+    update = ["refunded_fen"]
+    if not any(_remaining_quantity(line) for line in order.lines.all()):
+        before = order.status
+        order.refund_fully()
+        update.append("status")
+        OrderEvent.objects.create(
+            order=order, kind="refunded", from_status=before, to_status=order.status
+        )
+    order.save(update_fields=update)
+    OrderEvent.objects.create(
+        order=order, kind="refund_succeeded", note=f"{refund.amount_fen}", actor=refund.created_by
+    )
+    queue_order_email(order, "refunded", key=str(refund.pk))

@@ -1,0 +1,17 @@
+"""Pages the shop adds to the producer portal (see producers/portal/base.py)."""
+
+from django.urls import path
+
+from shop.portal import views
+
+urlpatterns = [
+    path("products/", views.product_list, name="products"),
+    path("products/new/", views.product_new, name="product_new"),
+    path("products/<int:page_id>/edit/", views.product_edit, name="product_edit"),
+    path("products/<int:page_id>/submit/", views.product_submit, name="product_submit"),
+    path("variants/<int:variant_id>/stock/", views.variant_stock, name="variant_stock"),
+    path("variants/<int:variant_id>/sold-out/", views.variant_sold_out, name="variant_sold_out"),
+    path("shipments/", views.shipment_list, name="shipments"),
+    path("shipments/<int:shipment_id>/ship/", views.shipment_ship, name="shipment_ship"),
+    path("shipments/<int:shipment_id>/deliver/", views.shipment_deliver, name="shipment_deliver"),
+]
