@@ -17,14 +17,17 @@ the buyer paid. Refunds post the mirror image, in proportion (see
 each line has at most one ``LineAccrual``, so a replayed event posts nothing.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from aid_accounting.accrual.models import AidReversal, LineAccrual
-from aid_accounting.ledger.models import Account, Transaction
+from aid_accounting.ledger.kinds import AccountOwnerType, TransactionKind
 from aid_accounting.ledger.posting import (
     EntrySpec,
     Posting,
@@ -41,6 +44,9 @@ from aid_accounting.ledger.posting import (
 from aid_accounting.rules import allocation
 from shop.orders.models import Order, OrderLine, Shipment
 from shop.payments.models import Refund
+
+if TYPE_CHECKING:  # type hints only: writers reach the ledger through ledger.posting
+    from aid_accounting.ledger.models import Account
 
 
 def on_order_paid(sender, *, order: Order, **kwargs) -> None:
@@ -97,7 +103,7 @@ def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
             *(pool_owner(split.rule.pool) for split in splits.values() if split.aid_fen),
         ]
     )
-    clearing = accounts[Account.OwnerType.PROCESSOR_CLEARING, None]
+    clearing = accounts[AccountOwnerType.PROCESSOR_CLEARING, None]
     postings = {
         line.pk: _line_posting(
             line=line, order=by_pk[line.order_id], split=splits[line.pk], accounts=accounts
@@ -116,10 +122,10 @@ def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
             shipments=shipments,
             clearing=clearing,
             producer_accounts={
-                shipment.pk: accounts[Account.OwnerType.PRODUCER, shipment.producer_id]
+                shipment.pk: accounts[AccountOwnerType.PRODUCER, shipment.producer_id]
                 for shipment in shipments
             },
-            kind=Transaction.Kind.ACCRUAL,
+            kind=TransactionKind.ACCRUAL,
         )
         if posting:
             shipping.append(posting)
@@ -208,7 +214,7 @@ def reverse_refund(*, refund: Refund, line: OrderLine, amount_fen: int) -> AidRe
     if aid:
         legs.append((pool_account(accrual.pool), aid))
     posting = post_transaction(
-        kind=Transaction.Kind.REVERSAL,
+        kind=TransactionKind.REVERSAL,
         idempotency_key=f"reversal:refund:{refund.pk}:line:{line.pk}",
         entries=_line_entries(legs, line),
         source=f"order:{line.order.number}",
@@ -230,7 +236,7 @@ def reverse_refund(*, refund: Refund, line: OrderLine, amount_fen: int) -> AidRe
             shipments=shipments,
             clearing=clearing_account(),
             producer_accounts={s.pk: producer_account(s.producer) for s in shipments},
-            kind=Transaction.Kind.REVERSAL,
+            kind=TransactionKind.REVERSAL,
         )
         if shipping:
             post_transactions(postings=[shipping])
@@ -247,14 +253,14 @@ def _line_posting(
     """Debit clearing with the line total, credit the producer with the rest
     and the pool with the aid."""
     legs = [
-        (accounts[Account.OwnerType.PROCESSOR_CLEARING, None], line.total_fen),
-        (accounts[Account.OwnerType.PRODUCER, line.producer_id], -split.producer_fen),
+        (accounts[AccountOwnerType.PROCESSOR_CLEARING, None], line.total_fen),
+        (accounts[AccountOwnerType.PRODUCER, line.producer_id], -split.producer_fen),
     ]
     if split.aid_fen:
-        legs.append((accounts[Account.OwnerType.POOL, split.rule.pool_id], -split.aid_fen))
+        legs.append((accounts[AccountOwnerType.POOL, split.rule.pool_id], -split.aid_fen))
     rule_text = f"规则 {split.rule}（{split.rule.pk}）" if split.rule else "无帮扶规则"
     return Posting(
-        kind=Transaction.Kind.ACCRUAL,
+        kind=TransactionKind.ACCRUAL,
         idempotency_key=f"accrual:order-line:{line.pk}",
         entries=_line_entries(legs, line),
         source=f"order:{order.number}",
@@ -289,14 +295,14 @@ def _shipping_posting(
     shipments: list[Shipment],
     clearing: Account,
     producer_accounts: dict[int, Account],
-    kind: Transaction.Kind,
+    kind: TransactionKind,
 ) -> Posting | None:
     """Shipping paid (accrual) or refunded (reversal): clearing against each
     shipping producer (``producer_accounts`` by shipment id). Once per order
     and kind, whoever asks; None when the order charged no shipping."""
     if not shipments:
         return None
-    sign = 1 if kind == Transaction.Kind.ACCRUAL else -1
+    sign = 1 if kind == TransactionKind.ACCRUAL else -1
     return Posting(
         kind=kind,
         idempotency_key=f"{kind.value}:order:{order.pk}:shipping",

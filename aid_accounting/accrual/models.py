@@ -4,10 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aid_accounting.ledger.models import Transaction
-from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
-
-# Public notices (公示), in their own module; imported here so Django finds them.
 
 
 class LineAccrual(models.Model):
@@ -46,7 +43,7 @@ class LineAccrual(models.Model):
     refunded_fen = models.PositiveBigIntegerField(_("已退款（分）"), default=0)
     reversed_fen = models.PositiveBigIntegerField(_("已冲回帮扶金额（分）"), default=0)
     distributed_in = models.ForeignKey(
-        AccountingPeriod,
+        "aid_accounting.AccountingPeriod",  # by name: periods sit above accrual
         verbose_name=_("分配期间"),
         null=True,
         blank=True,
@@ -114,7 +111,7 @@ class AidReversal(models.Model):
     aid_fen = models.PositiveBigIntegerField(_("冲回帮扶金额（分）"))
     created_at = models.DateTimeField(_("冲回时间"), default=timezone.now)
     netted_in = models.ForeignKey(
-        AccountingPeriod,
+        "aid_accounting.AccountingPeriod",
         verbose_name=_("冲抵期间"),
         null=True,
         blank=True,

@@ -8,8 +8,6 @@ from simple_history.models import HistoricalRecords
 from aid_accounting.households import masking
 from aid_accounting.households.encryption import EncryptedTextField
 from aid_accounting.households.validators import validate_id_number
-
-# Public notices (公示), in their own module; imported here so Django finds them.
 from producers.models import Village
 
 # Households -------------------------------------------------------------------

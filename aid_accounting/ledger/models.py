@@ -1,10 +1,10 @@
-"""Households, the personal-data audit log and the double-entry ledger (DESIGN §7).
+"""The double-entry ledger (DESIGN §7).
 
-Ledger design. An ``Account`` belongs to one owner (a producer, a pool, a
+An ``Account`` belongs to one owner (a producer, a pool, a
 household, or one of the singleton owners: processor clearing, bank,
 platform). A ``Transaction`` is a set of ``Entry`` rows whose signed amounts
 (debit positive, credit negative, in fen) sum to zero. The database itself
-keeps these rules, on SQLite and PostgreSQL alike (``ledger_triggers``):
+keeps these rules, on SQLite and PostgreSQL alike (``ledger.triggers``):
 
 - entries can be added to a transaction only while it is a draft;
 - a transaction can be marked posted only if it has at least two entries
@@ -18,7 +18,7 @@ keeps these rules, on SQLite and PostgreSQL alike (``ledger_triggers``):
 
 Change history (``HistoricalRecords``, django-simple-history) is kept for
 what people decide: households, pools, rules, periods, payout batches and
-rows, producers' payout accounts; ``audit_trail`` shows it in the admin. The
+rows, producers' payout accounts; ``audit.trail`` shows it in the admin. The
 ledger has none: its rows can be neither updated nor deleted (the triggers
 above), so each one already is its own permanent record, with its time.
 """
@@ -28,42 +28,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# Public notices (公示), in their own module; imported here so Django finds them.
-
-# Ledger -----------------------------------------------------------------------
-
-
-class AccountKind(models.TextChoices):
-    ASSET = "asset", _("资产")
-    LIABILITY = "liability", _("负债")
-    INCOME = "income", _("收入")
-
-
-class AccountOwnerType(models.TextChoices):
-    PROCESSOR_CLEARING = "processor_clearing", _("支付渠道待清算")
-    BANK = "bank", _("银行存款")
-    PRODUCER = "producer", _("应付生产者")
-    POOL = "pool", _("帮扶资金池")
-    HOUSEHOLD = "household", _("应付帮扶户")
-    PLATFORM = "platform", _("平台收入")
-
-
-# The owner decides what kind of account it is, so the sign of a balance can be
-# read off the kind (see ledger.balance).
-KIND_BY_OWNER_TYPE = {
-    AccountOwnerType.PROCESSOR_CLEARING: AccountKind.ASSET,
-    AccountOwnerType.BANK: AccountKind.ASSET,
-    AccountOwnerType.PRODUCER: AccountKind.LIABILITY,
-    AccountOwnerType.POOL: AccountKind.LIABILITY,
-    AccountOwnerType.HOUSEHOLD: AccountKind.LIABILITY,
-    AccountOwnerType.PLATFORM: AccountKind.INCOME,
-}
-
-# Owners with one account for the whole township, and so no owner_id.
-SINGLETON_OWNER_TYPES = (
-    AccountOwnerType.PROCESSOR_CLEARING,
-    AccountOwnerType.BANK,
-    AccountOwnerType.PLATFORM,
+from aid_accounting.ledger.kinds import (
+    KIND_BY_OWNER_TYPE,
+    SINGLETON_OWNER_TYPES,
+    AccountKind,
+    AccountOwnerType,
+    TransactionKind,
 )
 
 
@@ -114,11 +84,7 @@ class Account(models.Model):
 
 
 class Transaction(models.Model):
-    class Kind(models.TextChoices):
-        ACCRUAL = "accrual", _("计提")
-        REVERSAL = "reversal", _("冲回")
-        DISTRIBUTION = "distribution", _("分配")
-        PAYOUT = "payout", _("支付")
+    Kind = TransactionKind
 
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     idempotency_key = models.CharField(_("幂等键"), max_length=200, unique=True)

@@ -11,6 +11,7 @@ Every posting carries an idempotency key (``"accrual:order-line:123"``), so a
 retried task, a replayed webhook or a period closed twice cannot post twice.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from aid_accounting.exceptions import IdempotencyConflict, UnbalancedTransaction
 from aid_accounting.households.models import Household
+from aid_accounting.ledger.kinds import AccountOwnerType
 from aid_accounting.ledger.models import (
     KIND_BY_OWNER_TYPE,
     SINGLETON_OWNER_TYPES,
@@ -305,6 +307,28 @@ def balance(account: Account) -> int:
         total=Coalesce(Sum("amount_fen"), 0)
     )["total"]
     return total if account.kind == Account.Kind.ASSET else -total
+
+
+def lock_accounts(*, owner_type: AccountOwnerType | str) -> dict[int, Account]:
+    """The accounts of ``owner_type`` by id, locked until the end of the caller's
+    transaction (a payout batch reserves what they hold)."""
+    return {
+        account.pk: account
+        for account in Account.objects.select_for_update().filter(owner_type=owner_type)
+    }
+
+
+def posted_totals(*, account_ids: Iterable[int]) -> defaultdict[int, int]:
+    """Debit-positive sums of the accounts' posted entries, 0 for an account without any."""
+    totals: defaultdict[int, int] = defaultdict(int)
+    rows = (
+        Entry.objects.filter(account_id__in=account_ids, transaction__posted=True)
+        .values("account_id")
+        .annotate(total=Sum("amount_fen"))
+    )
+    for row in rows:
+        totals[row["account_id"]] = row["total"]
+    return totals
 
 
 def _check_balanced(entries: Sequence[EntrySpec]) -> None:

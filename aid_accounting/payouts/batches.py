@@ -24,8 +24,11 @@ completed); a draft or approved batch can be cancelled.
   service, not the request, knows who acts).
 """
 
+from __future__ import annotations
+
 import io
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
@@ -38,8 +41,15 @@ from simple_history.utils import bulk_create_with_history
 from aid_accounting.exceptions import PayoutError
 from aid_accounting.households.models import Household, PersonalDataAccess
 from aid_accounting.households.personal_data import reveal_personal_data
-from aid_accounting.ledger.models import Account, Entry, Transaction
-from aid_accounting.ledger.posting import EntrySpec, balance, bank_account, post_transaction
+from aid_accounting.ledger.kinds import AccountOwnerType, TransactionKind
+from aid_accounting.ledger.posting import (
+    EntrySpec,
+    balance,
+    bank_account,
+    lock_accounts,
+    post_transaction,
+    posted_totals,
+)
 from aid_accounting.payouts.accounts import reveal_producer_bank_account
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from core.roles import require_aid_officer
@@ -52,6 +62,9 @@ OPEN_STATUSES = (
     PayoutBatch.Status.EXPORTED,
 )
 
+if TYPE_CHECKING:  # type hints only: writers reach the ledger through ledger.posting
+    from aid_accounting.ledger.models import Account
+
 CSV_HEADER = ["批次", "明细", "收款人", "编号", "开户银行", "银行账号", "金额（元）", "附言"]
 
 # The change reason of a batch's history record when its last row is settled.
@@ -62,15 +75,14 @@ def draft_batch(*, kind: PayoutBatch.Kind | str, actor: AbstractUser) -> PayoutB
     """Gather every positive payable of ``kind`` not held by an open batch into a new draft."""
     kind = PayoutBatch.Kind(kind)
     require_aid_officer(actor)
-    owner_type = Account.OwnerType(kind.value)
+    owner_type = AccountOwnerType(kind.value)
     with transaction.atomic():
         # Locking the payees' accounts makes concurrent drafts take turns, so
         # the second sees what the first reserved.
-        accounts = {
-            account.pk: account
-            for account in Account.objects.select_for_update().filter(owner_type=owner_type)
-        }
-        available = _payables(accounts)
+        accounts = lock_accounts(owner_type=owner_type)
+        # What the ledger owes each payee: its credit balance.
+        totals = posted_totals(account_ids=accounts)
+        available = defaultdict(int, {pk: -total for pk, total in totals.items()})
         for account_id, held in _held_by_open_batches(accounts).items():
             available[account_id] -= held
         payees = _payees(kind, [accounts[pk] for pk, fen in available.items() if fen > 0])
@@ -166,7 +178,7 @@ def mark_row_paid(*, row: PayoutRow, actor: AbstractUser) -> PayoutRow:
                 % {"payee": row.payee_label, "amount": row.amount_fen}
             )
         row.transaction = post_transaction(
-            kind=Transaction.Kind.PAYOUT,
+            kind=TransactionKind.PAYOUT,
             idempotency_key=f"payout:row:{row.pk}",
             entries=[
                 EntrySpec(account=row.account, amount_fen=row.amount_fen),
@@ -190,19 +202,6 @@ def mark_row_failed(*, row: PayoutRow, actor: AbstractUser, reason: str = "") ->
         row.failure_reason = reason[:255]
         _settle(row, PayoutRow.Status.FAILED, actor)
     return row
-
-
-def _payables(accounts: dict[int, Account]) -> dict[int, int]:
-    """Posted balances of the accounts, credit-positive (what is owed to each payee)."""
-    totals = (
-        Entry.objects.filter(account_id__in=accounts, transaction__posted=True)
-        .values("account_id")
-        .annotate(total=Sum("amount_fen"))
-    )
-    payables = defaultdict(int)
-    for row in totals:
-        payables[row["account_id"]] = -row["total"]
-    return payables
 
 
 def _held_by_open_batches(accounts: dict[int, Account]) -> dict[int, int]:
@@ -274,12 +273,10 @@ def _require_settleable(row: PayoutRow) -> None:
 def _require_covered(batch: PayoutBatch) -> None:
     """Every unsettled row is still within its payee's payable."""
     rows = list(
-        batch.rows.filter(status=PayoutRow.Status.PENDING).select_related(
-            "account", "household", "producer"
-        )
+        batch.rows.filter(status=PayoutRow.Status.PENDING).select_related("household", "producer")
     )
-    payables = _payables({row.account_id: row.account for row in rows})
-    short = [row for row in rows if payables[row.account_id] < row.amount_fen]
+    totals = posted_totals(account_ids={row.account_id for row in rows})
+    short = [row for row in rows if -totals[row.account_id] < row.amount_fen]
     if short:
         raise PayoutError(
             _("以下收款人的应付余额已少于付款金额，请作废本批次后重新起草：%(payees)s")

@@ -11,8 +11,6 @@ from aid_accounting.households.models import Household
 from aid_accounting.households.validators import validate_bank_account_number
 from aid_accounting.ledger.models import Account, Transaction
 
-# Public notices (公示), in their own module; imported here so Django finds them.
-
 # Payouts ------------------------------------------------------------------------
 
 

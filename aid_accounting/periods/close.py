@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from aid_accounting import calendar
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.exceptions import PeriodError
-from aid_accounting.ledger.models import Account, Transaction
+from aid_accounting.ledger.kinds import AccountOwnerType, TransactionKind
 from aid_accounting.ledger.posting import (
     EntrySpec,
     accounts_for,
@@ -236,13 +236,13 @@ def _close_pool(
         owners=[pool_owner(pool), *(household_owner(household) for household in households)]
     )
     posting = post_transaction(
-        kind=Transaction.Kind.DISTRIBUTION,
+        kind=TransactionKind.DISTRIBUTION,
         idempotency_key=f"distribution:pool:{pool.pk}:period:{month.code}",
         entries=[
-            EntrySpec(account=accounts[Account.OwnerType.POOL, pool.pk], amount_fen=amount),
+            EntrySpec(account=accounts[AccountOwnerType.POOL, pool.pk], amount_fen=amount),
             *(
                 EntrySpec(
-                    account=accounts[Account.OwnerType.HOUSEHOLD, household.pk],
+                    account=accounts[AccountOwnerType.HOUSEHOLD, household.pk],
                     amount_fen=-share,
                 )
                 for household, share in sorted(

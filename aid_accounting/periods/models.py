@@ -8,8 +8,6 @@ from simple_history.models import HistoricalRecords
 from aid_accounting.ledger.models import Transaction
 from aid_accounting.rules.models import AidPool
 
-# Public notices (公示), in their own module; imported here so Django finds them.
-
 
 class AccountingPeriod(models.Model):
     """A calendar month that distribution closes (DESIGN §7), e.g. "2026-10".

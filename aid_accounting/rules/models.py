@@ -6,8 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from aid_accounting.households.models import Household, HouseholdQuerySet
-
-# Public notices (公示), in their own module; imported here so Django finds them.
 from producers.models import Village
 
 # Aid rules, pools and periods -------------------------------------------------

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.calendar import start_of_day
 from aid_accounting.exceptions import RuleError
 from aid_accounting.rules.models import AidPool, AidRule
@@ -113,7 +112,7 @@ def _close_for(current: AidRule, *, valid_from: datetime.date, actor: AbstractUs
     # Sales already accrued under the current version on or after the new start
     # would then lie outside their version's dates: refuse instead.
     last_use = (
-        LineAccrual.objects.filter(rule=current, accrued_at__gte=start_of_day(valid_from))
+        current.accruals.filter(accrued_at__gte=start_of_day(valid_from))
         .order_by("-accrued_at")
         .values_list("accrued_at", flat=True)
         .first()
