@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from aid_accounting.periods import close as distribution
+from aid_accounting.periods.close import close_due_periods
 
 
 # Acknowledged only when done, and handed back if the worker dies meanwhile (the global
@@ -13,8 +13,4 @@ def close_previous_period() -> list[str]:
     """Close the month just ended, and any earlier one a stopped scheduler
     missed. Idempotent: a closed month is skipped, and a close is one
     database transaction, so a crash half-way leaves nothing to undo."""
-    return [result.period.code for result in distribution.close_due_periods()]
-
-
-# Defined with the notices; imported here so the worker's autodiscovery registers it.
-from aid_accounting.transparency.mail import send_objection_email  # noqa: E402, F401
+    return [result.period.code for result in close_due_periods()]

@@ -29,7 +29,15 @@ class Task(BaseTask):
             return self.apply(args, kwargs, task_id=task_id, throw=False)
 
 
-# ``config`` is not a Django app, so autodiscovery would not find its tasks.
-app = Celery("aid_shop", include=["config.tasks"], task_cls=Task)
+# Autodiscovery imports each app's ``tasks`` module: the periodic tasks of
+# CELERY_BEAT_SCHEDULE. The modules listed here hold the other tasks: ``config``'s
+# own (not a Django app), and the e-mails, which live with what they tell of
+# (queued by the change that causes them, which ``tasks`` modules sit above).
+TASK_MODULES = [
+    "config.tasks",
+    "shop.orders.notifications",
+    "aid_accounting.transparency.mail",
+]
+app = Celery("aid_shop", include=TASK_MODULES, task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -18,9 +18,3 @@ order_paid = Signal()
 # refund: Refund (succeeded); line: OrderLine; quantity: int; amount_fen: int.
 # Sent once per line a refund touches; a whole-order refund sends one per line.
 line_refunded = Signal()
-
-# shipment: Shipment, just marked delivered.
-shipment_delivered = Signal()
-
-# order: Order, just completed (its return windows are over).
-order_completed = Signal()

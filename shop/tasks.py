@@ -3,14 +3,7 @@ Each is idempotent: it re-checks every order under its row lock."""
 
 from celery import shared_task
 
-from shop.orders import lifecycle, notifications
-
-__all__ = [
-    "complete_due_orders",
-    "confirm_overdue_deliveries",
-    "expire_unpaid_orders",
-    "notifications",
-]
+from shop.orders import lifecycle
 
 
 @shared_task

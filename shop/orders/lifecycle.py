@@ -1,7 +1,8 @@
 """The order service: every status change of an order or shipment goes
 through here. Each function locks the order row, applies the FSM transition
-(an illegal one raises ``TransitionNotAllowed``), writes an OrderEvent and
-announces the change in ``shop.events`` inside the same transaction."""
+(an illegal one raises ``TransitionNotAllowed``) and writes an OrderEvent; a
+payment is announced in ``shop.events`` (for the aid accounting) inside the
+same transaction."""
 
 from datetime import datetime, timedelta
 
@@ -205,7 +206,6 @@ def deliver(*, shipment_id: int, actor=None, note: str = "") -> Shipment:
         actor=actor,
         note=f"{shipment.producer} {note}".strip(),
     )
-    events.shipment_delivered.send(sender=Shipment, shipment=shipment)
     if (
         order.status == Order.Status.SHIPPED
         and not order.shipments.exclude(status=Shipment.Status.DELIVERED).exists()
@@ -261,6 +261,5 @@ def complete_due_orders(*, now: datetime | None = None) -> int:
             order.completed_at = now
             order.save(update_fields=["status", "completed_at"])
             _record(order, "completed", before=before)
-            events.order_completed.send(sender=Order, order=order)
             completed += 1
     return completed

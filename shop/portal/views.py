@@ -18,7 +18,7 @@ from producers.portal.base import portal_view, record_activity
 from shop.catalogue.models import ProductPage, ProductVariant
 from shop.orders import fulfilment, inventory, lifecycle
 from shop.orders.models import Shipment
-from shop.portal import products as listing
+from shop.portal import products
 from shop.portal.forms import (
     NewVariantFormSet,
     ProductForm,
@@ -63,7 +63,7 @@ def _own_shipment(request, shipment_id: int) -> Shipment:
 
 @portal_view
 def product_list(request):
-    rows = listing.producer_products(request.portal.producer)
+    rows = products.producer_products(request.portal.producer)
     return render(request, "shop/portal/products.html", {"rows": rows})
 
 
@@ -78,7 +78,7 @@ def product_edit(request, page_id: int):
 
 
 def _product_form(request, *, page: ProductPage | None):
-    locked = page is not None and listing.is_locked(page, request.user)
+    locked = page is not None and products.is_locked(page, request.user)
     draft = page.get_latest_revision_as_object() if page else None
     variants = list(page.variants.order_by("sort_order", "pk")) if page else []
     formset_class = VariantFormSet if page else NewVariantFormSet
@@ -91,7 +91,7 @@ def _product_form(request, *, page: ProductPage | None):
     )
     if data is not None and form.is_valid() and formset.is_valid():
         try:
-            saved = listing.save_product_draft(
+            saved = products.save_product_draft(
                 producer=request.portal.producer,
                 user=request.user,
                 text=form.product_text(),
@@ -99,7 +99,7 @@ def _product_form(request, *, page: ProductPage | None):
                 photo=form.prepared_photo(),
                 page=page,
             )
-        except listing.ListingError as error:
+        except products.ListingError as error:
             form.add_error(None, str(error))
         else:
             _record(
@@ -121,8 +121,8 @@ def _product_form(request, *, page: ProductPage | None):
 
 def _submit(request, page: ProductPage, *, just_saved: bool):
     try:
-        listing.submit_for_approval(page=page, user=request.user)
-    except listing.ListingError as error:
+        products.submit_for_approval(page=page, user=request.user)
+    except products.ListingError as error:
         refused = (
             _("已保存草稿，但还没有提交审核：%(reason)s")
             if just_saved
