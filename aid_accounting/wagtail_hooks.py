@@ -78,7 +78,7 @@ def register_aid_accounting_urls():
     ]
 
 
-# Public notices (公示). Imported when the hooks run: notice_admin builds on
+# Public notices (公示). Imported when the hooks run: admin.notices builds on
 # the base views above, so a module-level import would be circular.
 @hooks.register("register_admin_viewset")
 def register_notice_viewsets():

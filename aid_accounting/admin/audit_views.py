@@ -1,8 +1,8 @@
 """The audit trail (变更记录) in the Wagtail admin: a thin, read-only view
-over ``audit_trail``, and the "变更记录" links of the objects' own views.
+over ``audit.trail``, and the "变更记录" links of the objects' own views.
 
 Wagtail's admin URLs already send anyone without admin access to the log-in
-page; this view further admits only the roles ``audit_trail.visible_sources``
+page; this view further admits only the roles ``audit.trail.visible_sources``
 names, and shows each only the sources it may read.
 """
 

@@ -1,5 +1,5 @@
 """Admin forms of aid accounting. They only read input: the services in
-rules.py, distribution.py and payouts.py decide and write; producers' payout
+rules.versions, periods.close and payouts.batches decide and write; producers' payout
 accounts, plain records, are saved by their form."""
 
 from decimal import Decimal

@@ -5,7 +5,7 @@ set rules, close periods and run payouts; auditors read everything here, with
 personal data masked. Rules, periods, payouts and the ledger are written only
 by their services, so their listings are read-only for everyone
 (``ReadOnlyPolicy``) and change only through the action views of
-``admin_views``, which call those services. The audit trail (变更记录,
+``admin.views``, which call those services. The audit trail (变更记录,
 ``audit_views``) joins this menu, and the objects' headers link to theirs.
 """
 
@@ -291,7 +291,7 @@ class EntryViewSet(ReadOnlyViewSet):
 
 
 class BalanceColumn(Column):
-    """The account's balance in its natural direction (see ledger.balance)."""
+    """The account's balance in its natural direction (see ledger.posting.balance)."""
 
     def get_value(self, instance):
         return balance(instance)

@@ -3,7 +3,7 @@
 Values are Fernet tokens (AES-128-CBC + HMAC-SHA256) made with the keys in
 ``settings.FIELD_ENCRYPTION_KEYS``, newest first: the newest key encrypts, every
 key decrypts. To rotate, put a new key in front, run ``manage.py
-rotate_encryption_keys``, then drop the old key.
+aid_rotate_encryption_keys``, then drop the old key.
 
 Encryption happens in ``get_prep_value``, so ``save()``, ``bulk_create()``,
 ``update()`` and ``bulk_update()`` all store tokens. Each token has a random

@@ -4,7 +4,7 @@ Amounts are signed integers in fen: debit positive, credit negative. A
 transaction is checked here before anything is written (at least two entries,
 summing to zero), then written as a draft, its entries added and the draft
 marked posted, all in one ``atomic()`` block. The database triggers of
-``ledger_triggers`` refuse the same mistakes again, so a bug that bypassed this
+``ledger.triggers`` refuse the same mistakes again, so a bug that bypassed this
 module could still not leave an unbalanced or edited posting behind.
 
 Every posting carries an idempotency key (``"accrual:order-line:123"``), so a

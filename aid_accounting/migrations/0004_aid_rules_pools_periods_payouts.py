@@ -11,7 +11,7 @@ from aid_accounting.ledger import triggers as ledger_triggers
 
 # On SQLite, adding or removing the entry's order_line may rebuild the entry
 # table, which drops its triggers and trips over the transaction table's
-# triggers that name it (see ledger_triggers). So the triggers are dropped
+# triggers that name it (see ledger.triggers). So the triggers are dropped
 # before the change and installed after it, in both directions.
 
 

@@ -206,7 +206,8 @@ def statement_lines(*, producer: Producer, year: int) -> list[StatementLine]:
                 **asdict(figures),
                 booked_at=row["transaction__created_at"],
                 kind=kind,
-                # Sources are "order:<number>" and "payout-batch:<id>" (accrual.py, payouts.py).
+                # Sources are "order:<number>" and "payout-batch:<id>" (accrual/accrue.py,
+                # payouts/batches.py).
                 reference=row["transaction__source"].partition(":")[2],
                 description=(
                     f"{row['order_line__product_title']}·{row['order_line__variant_name']}"

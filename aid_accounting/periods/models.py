@@ -13,7 +13,7 @@ class AccountingPeriod(models.Model):
     """A calendar month that distribution closes (DESIGN §7), e.g. "2026-10".
 
     Dates are local (Asia/Shanghai) and both inclusive. Rows are made by
-    ``distribution.close_period``.
+    ``periods.close.close_period``.
     """
 
     class Status(models.TextChoices):

@@ -1,4 +1,4 @@
-"""The producer portal's earnings pages: thin views over ``earnings``, always
+"""The producer portal's earnings pages: thin views over ``payouts.statements``, always
 for the producer the request acts for (``request.portal.producer``)."""
 
 from django.http import Http404, HttpResponse

@@ -2,7 +2,7 @@
 year, sales and where their aid share stands, by village, producer, category
 and channel, next to the period before.
 
-Everything is read from the ledger, as in ``earnings``: a posting counts in
+Everything is read from the ledger, as in ``payouts.statements``: a posting counts in
 the period it is booked (local time), by the kind of its transaction.
 
 - sales: what buyers paid for order lines (processor clearing debits of

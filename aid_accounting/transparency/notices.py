@@ -1,4 +1,4 @@
-"""Public notices (公示) of distributions (DESIGN §7 Transparency; models in notice_models).
+"""Public notices (公示) of distributions (DESIGN §7 Transparency; models in transparency.models).
 
 A closed period's distribution is published per village: ``generate_notices``
 makes a draft for every village whose households the period credited,

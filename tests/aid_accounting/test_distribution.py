@@ -222,7 +222,7 @@ def test_the_command_closes_a_period(tomato, aid_pool, capsys):
     )
     delivered_sale(tomato, paid=at("2025-10-10"), delivered=at("2025-10-12"))
 
-    call_command("close_period", "2025-10")
+    call_command("aid_close_period", "2025-10")
 
     assert "Closed 2025-10: ¥19.90 distributed." in capsys.readouterr().out
 
@@ -233,7 +233,7 @@ def test_the_command_closes_a_period(tomato, aid_pool, capsys):
 )
 def test_the_command_refuses_bad_periods(argument, message):
     with pytest.raises(CommandError, match=message):
-        call_command("close_period", argument)
+        call_command("aid_close_period", argument)
 
     assert not AccountingPeriod.objects.exists()
 

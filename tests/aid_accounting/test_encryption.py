@@ -140,7 +140,7 @@ def test_rotation_stops_and_rolls_back_on_a_value_no_key_can_read(settings):
 def test_rotate_command_reports_what_it_did(household, settings, capsys):
     settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, *settings.FIELD_ENCRYPTION_KEYS]
 
-    call_command("rotate_encryption_keys")
+    call_command("aid_rotate_encryption_keys")
 
     assert "Re-encrypted 4 value(s)" in capsys.readouterr().out
 

@@ -97,7 +97,7 @@ def test_the_command_lists_problems_and_fails(key_village, aid_officer, tmp_path
     path = tmp_path / "register.csv"
     path.write_bytes(register(row("LGZ-001", village="不存在村")))
     with pytest.raises(CommandError, match="nothing was imported"):
-        call_command("import_households", str(path), "--as", "officer")
+        call_command("aid_import_households", str(path), "--as", "officer")
     assert "line 2" in capsys.readouterr().err
     assert not Household.objects.exists()
 
@@ -105,9 +105,9 @@ def test_the_command_lists_problems_and_fails(key_village, aid_officer, tmp_path
 def test_the_command_imports_a_clean_file(key_village, aid_officer, tmp_path):
     path = tmp_path / "register.csv"
     path.write_bytes(register(row("LGZ-001")))
-    call_command("import_households", str(path), "--as", "officer", "--dry-run")
+    call_command("aid_import_households", str(path), "--as", "officer", "--dry-run")
     assert not Household.objects.exists()
-    call_command("import_households", str(path), "--as", "officer")
+    call_command("aid_import_households", str(path), "--as", "officer")
     assert Household.objects.count() == 1
 
 

@@ -29,7 +29,7 @@ def export(tmp_path, tomato, bag, tomato_rule, beneficiaries, staff) -> Path:
     close_period(period="2026-10", now=at("2026-11-02"))
     refund(order, staff=staff)
     path = tmp_path / "ledger.beancount"
-    call_command("export_ledger", "--format", "beancount", "--output", str(path))
+    call_command("aid_export_ledger", "--format", "beancount", "--output", str(path))
     return path
 
 

@@ -178,7 +178,7 @@ def test_publication_sets_the_window_and_chains_the_hashes(drafts, aid_officer):
     assert second.previous_hash == first.content_hash
     assert len(second.content_hash) == 64
     assert verify_chain() == []
-    call_command("verify_notices")
+    call_command("aid_verify_notices")
 
 
 def test_a_published_notice_is_frozen(published, aid_officer):
@@ -229,7 +229,7 @@ def test_verify_notices_names_the_first_tampered_notice(published):
     problems = verify_chain()
     assert problems and all(problem.notice.pk == first.pk for problem in problems)
     with pytest.raises(CommandError, match=str(first)):
-        call_command("verify_notices")
+        call_command("aid_verify_notices")
 
 
 def test_verify_notices_detects_a_rewritten_hash(published):

@@ -6,6 +6,12 @@ the notices' guards refuse published notices), so ``flush`` (and the teardown of
 every ``transaction=True`` test) would fail. Emptying the whole database is not
 editing the ledger: on SQLite the guards are dropped for the flush and put back,
 all in one database transaction, so a failed or cancelled flush leaves them in place.
+
+Why an override of ``flush`` rather than a command of our own: Django itself calls
+the command by that name (``TransactionTestCase`` empties the test database with
+``call_command("flush")`` after each transactional test, and so does
+``pytest-django``), so only a command named ``flush`` is used there. It is the one
+project-wide override of a Django command; it changes nothing on PostgreSQL.
 """
 
 from django.core.management.commands import flush

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 # Refund statuses meaning Stripe has taken the refund on. Alipay and WeChat Pay
 # refunds often stay "pending" for a while and nearly always complete; a late
-# failure arrives as a webhook (see stripe_webhooks) for a person to handle.
+# failure arrives as a webhook (see stripe.webhooks) for a person to handle.
 REFUND_ACCEPTED = ("succeeded", "pending")
 
 
