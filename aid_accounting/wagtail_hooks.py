@@ -1,8 +1,13 @@
+"""Registers the aid accounting's admin (``aid_accounting.admin``) with Wagtail:
+its viewsets, action views, dashboard, audit trail and public notices."""
+
 from django.urls import path
 from wagtail import hooks
 
 from aid_accounting.admin import audit_views, dashboard_views
 from aid_accounting.admin import views as admin_views
+from aid_accounting.admin.notices import NoticeGroup
+from aid_accounting.admin.notices import admin_urls as notice_urls
 from aid_accounting.admin.viewsets import AidAccountingGroup, HouseholdViewSet
 
 
@@ -14,6 +19,9 @@ def register_dashboard_urls():
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
     return dashboard_views.menu_item()
+
+
+hooks.register("register_snippet_listing_buttons", audit_views.variant_listing_button)
 
 
 @hooks.register("register_admin_urls")
@@ -78,17 +86,11 @@ def register_aid_accounting_urls():
     ]
 
 
-# Public notices (公示). Imported when the hooks run: admin.notices builds on
-# the base views above, so a module-level import would be circular.
 @hooks.register("register_admin_viewset")
-def register_notice_viewsets():
-    from aid_accounting.admin.notices import NoticeGroup
-
+def register_notice_viewsets() -> NoticeGroup:
     return NoticeGroup()
 
 
 @hooks.register("register_admin_urls")
 def register_notice_urls():
-    from aid_accounting.admin.notices import admin_urls
-
-    return admin_urls()
+    return notice_urls()

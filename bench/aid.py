@@ -36,7 +36,7 @@ from bench import common
 ACCRUAL_TARGET = 0.3
 CLOSE_TARGET_S = 2.0
 DASHBOARD_TARGET_S = 0.5
-# Lines per order as the demo year draws them (shop.demo.seed_orders).
+# Lines per order as the demo year draws them (shop.demo.orders.seed_orders).
 LINES_PER_ORDER = (1, 1, 2, 3)
 BULK_BATCH = 1000
 # Orders per transaction of the batched accrual (``aid_accrue_paid``'s default).

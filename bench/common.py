@@ -59,7 +59,7 @@ def seed_township(*, households: bool = True) -> None:
     from aid_accounting.management.commands.seed_demo import SILENT_MAILERS
     from producers.demo import seed_producers, seed_users, seed_villages
     from shop.catalogue.models import HomePage
-    from shop.demo import seed_products
+    from shop.demo.catalogue import seed_products
 
     with override_settings(MAILERS=SILENT_MAILERS), transaction.atomic():
         villages = seed_villages()

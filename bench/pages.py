@@ -129,8 +129,8 @@ def top_up_products(*, total: int) -> int:
     ``total`` are live; returns how many were added."""
     from producers.models import ProducerPage
     from shop.catalogue.models import Category, ProductPage, ProductVariant
-    from shop.demo import PRODUCTS as DEMO_PRODUCTS
-    from shop.demo import photo_for
+    from shop.demo.catalogue import PRODUCTS as DEMO_PRODUCTS
+    from shop.demo.photos import photo_for
 
     specs = [spec for spec in DEMO_PRODUCTS if spec.live]
     producer_pages = {

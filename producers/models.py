@@ -117,9 +117,6 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return f"{self.issuing_body} {self.number}"
 
-    def is_valid_on(self, day: datetime.date) -> bool:
-        return self.valid_from <= day <= self.valid_to
-
 
 class ProducerCertificate(Certificate):
     producer = ParentalKey(Producer, on_delete=models.CASCADE, related_name="certificates")

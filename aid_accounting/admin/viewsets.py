@@ -1,4 +1,5 @@
-"""The aid accounting admin, for the roles of DESIGN §8.
+"""The aid accounting's screens in the Wagtail admin, for the roles of DESIGN §8
+(registered in ``aid_accounting/wagtail_hooks.py``).
 
 Aid officers keep the register, the pools and producers' payout accounts,
 set rules, close periods and run payouts; auditors read everything here, with
@@ -12,14 +13,12 @@ by their services, so their listings are read-only for everyone
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail import hooks
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import EditView, IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import HeaderButton
 from wagtail.permissions import register_permission_policy
 
-from aid_accounting.admin import audit_views
 from aid_accounting.admin.audit_views import AuditLinkMixin
 from aid_accounting.admin.forms import ProducerPayoutAccountForm
 from aid_accounting.households.models import Household
@@ -322,6 +321,3 @@ class AidAccountingGroup(ModelViewSetGroup):
         EntryViewSet("aid_entries"),
         AccountViewSet("aid_accounts"),
     )
-
-
-hooks.register("register_snippet_listing_buttons", audit_views.variant_listing_button)

@@ -110,10 +110,6 @@ class Figures:
     def net_sales_fen(self) -> int:
         return self.sales_fen - self.refunded_fen
 
-    @property
-    def net_aid_fen(self) -> int:
-        return self.aid_accrued_fen - self.aid_reversed_fen
-
 
 @dataclass(frozen=True)
 class Totals(Figures):

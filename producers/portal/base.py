@@ -34,10 +34,6 @@ class PortalContext:
     def producer(self) -> Producer:
         return self.membership.producer
 
-    @property
-    def acts_for_others(self) -> bool:
-        return self.membership.role == ProducerMembership.Role.CADRE
-
 
 def memberships_of(user: AbstractBaseUser) -> QuerySet[ProducerMembership]:
     return (

@@ -16,7 +16,8 @@ from aid_accounting.demo import (
 from aid_accounting.payouts.models import PayoutBatch
 from producers.demo import seed_producers, seed_users, seed_villages
 from shop.catalogue.models import HomePage
-from shop.demo import seed_orders, seed_products
+from shop.demo.catalogue import seed_products
+from shop.demo.orders import seed_orders
 
 SILENT_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
 
