@@ -21,7 +21,7 @@ from tests.aid_accounting.conftest import (  # noqa: F401  (fixtures)
 )
 from tests.aid_accounting.township import clock, township  # noqa: F401  (fixtures)
 from tests.shop.conftest import address, two_producers  # noqa: F401  (fixtures)
-from tests.shop.payments.conftest import (  # noqa: F401  (fixtures)
+from tests.shop.payments.stripe.conftest import (  # noqa: F401  (fixtures)
     deliver,
     on_stub,
     stripe_keys,

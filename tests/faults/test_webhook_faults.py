@@ -1,6 +1,6 @@
 """Stripe's webhook when events come twice, late, out of order, or for an order that
 expired meanwhile: each sale is paid and accrued once, stock is never oversold, and
-aid_reconcile passes. Complements tests/shop/payments/test_stripe_webhooks.py, which
+aid_reconcile passes. Complements tests/shop/payments/stripe/test_webhooks.py, which
 covers signatures, replays and single events."""
 
 import datetime
@@ -18,7 +18,7 @@ from shop.orders.models import Order, OrderEvent
 from shop.payments.models import Payment, WebhookEvent
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
-from tests.shop.payments.conftest import intent_event
+from tests.shop.payments.stripe.conftest import intent_event
 
 pytestmark = pytest.mark.django_db
 

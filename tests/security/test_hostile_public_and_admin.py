@@ -49,7 +49,7 @@ from tests.security.hostile import (
     snapshot,
 )
 from tests.security.test_hostile_storefront import ADDRESS, rolled_back
-from tests.shop.payments.conftest import sign
+from tests.shop.payments.stripe.conftest import sign
 
 pytestmark = pytest.mark.django_db
 

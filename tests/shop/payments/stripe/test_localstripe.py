@@ -16,7 +16,7 @@ from shop.payments.models import Payment, Refund, WebhookEvent
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
 from tests.factories import UserFactory
-from tests.shop.payments.conftest import WEBHOOK_URL
+from tests.shop.payments.stripe.conftest import WEBHOOK_URL
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from shop.orders.models import Order, OrderEvent
 from shop.payments import services
 from shop.payments.models import Payment, WebhookEvent
 from shop.payments.services import start_payment
-from tests.shop.payments.conftest import WEBHOOK_URL, intent_event, sign
+from tests.shop.payments.stripe.conftest import WEBHOOK_URL, intent_event, sign
 
 pytestmark = pytest.mark.django_db
 

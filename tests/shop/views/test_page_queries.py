@@ -1,7 +1,8 @@
 """Each storefront page runs a fixed number of SQL queries, whatever the number of
 products, variants, photos or certificates (DESIGN §14). The counts are exact, so a
 new query on a page is a decision, not an accident. These are uncached counts: the
-page cache is off in tests unless a test turns it on (see test_page_cache.py)."""
+page cache is off in tests unless a test turns it on (see
+tests/shop/catalogue/test_page_cache.py)."""
 
 import pytest
 from django.db import connection
