@@ -2,9 +2,9 @@
 
 import pytest
 
-from producers.access import provision_producer
-from producers.models import ProducerMembership
-from tests.factories import ProducerPageFactory, ProductPageFactory, UserFactory
+from tests.producers.factories import ProducerPageFactory
+from tests.shop.factories import ProductPageFactory
+from tests.township import add_member
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +21,7 @@ def other_product():
 
 @pytest.fixture
 def member_client(client, own_page):
-    user = UserFactory()
-    ProducerMembership.objects.create(producer=own_page.producer, user=user)
-    provision_producer(own_page.producer)
-    client.force_login(user)
+    client.force_login(add_member(own_page.producer))
     return client
 
 

@@ -13,8 +13,8 @@ from aid_accounting.ledger.models import Entry, Transaction
 from aid_accounting.ledger.posting import balance, clearing_account, pool_account, producer_account
 from shop import events
 from shop.orders.models import Order
-from tests.aid_accounting.sales import sell
-from tests.factories import ProductVariantFactory
+from tests.shop.factories import ProductVariantFactory
+from tests.township import sell
 
 pytestmark = pytest.mark.django_db
 

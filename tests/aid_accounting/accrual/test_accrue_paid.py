@@ -18,7 +18,7 @@ from aid_accounting.ledger.posting import balance, clearing_account, pool_accoun
 from aid_accounting.rules.versions import set_rule
 from shop.orders.checkout import place_order
 from shop.orders.models import Order
-from tests.aid_accounting.sales import ADDRESS, sell
+from tests.township import ADDRESS, sell
 
 pytestmark = pytest.mark.django_db
 

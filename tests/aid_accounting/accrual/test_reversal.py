@@ -10,7 +10,7 @@ from aid_accounting.ledger.posting import balance, clearing_account, pool_accoun
 from aid_accounting.rules.versions import set_rule
 from shop import events
 from shop.orders.models import OrderLine
-from tests.aid_accounting.sales import refund, sell
+from tests.township import refund, sell
 
 pytestmark = pytest.mark.django_db
 

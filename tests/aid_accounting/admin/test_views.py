@@ -1,10 +1,8 @@
 """The aid accounting admin: who sees what, and the actions that call the services."""
 
-import datetime
 import json
 
 import pytest
-from django.utils import timezone
 
 from aid_accounting.households.models import PersonalDataAccess
 from aid_accounting.payouts.batches import approve_batch, draft_batch
@@ -12,7 +10,7 @@ from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidRule
-from tests.aid_accounting.sales import deliver, sell
+from tests.township import at, deliver, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +28,6 @@ LISTINGS = [
 def refused(response) -> bool:
     # Wagtail turns PermissionDenied in admin views into a redirect to the dashboard.
     return response.status_code == 302 and response["Location"] == "/admin/"
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 @pytest.fixture

@@ -1,13 +1,10 @@
 """aid_reconcile on good data, and on data corrupted behind the services' back."""
 
-import datetime
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import F
-from django.utils import timezone
 
 from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.ledger import triggers as ledger_triggers
@@ -21,13 +18,9 @@ from aid_accounting.payouts.batches import (
 )
 from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.periods.close import close_period
-from tests.aid_accounting.sales import deliver, refund, sell
+from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """The audit trail (变更记录): rules, periods, payouts, pools and households,
 with who changed them; who may read it; what it never shows."""
 
-import datetime
 import json
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
-from django.utils import timezone
 
 from aid_accounting.admin import audit_views
 from aid_accounting.households.models import Household
@@ -22,16 +20,13 @@ from aid_accounting.periods.close import close_period
 from core.history_baseline import HISTORY_STARTED, record_existing_rows
 from core.roles import BUYER, PRODUCER_MEMBER
 from tests.aid_accounting.factories import HouseholdFactory, ProducerPayoutAccountFactory
-from tests.aid_accounting.sales import deliver, sell
-from tests.factories import UserFactory, VillageFactory
+from tests.factories import UserFactory
+from tests.producers.factories import VillageFactory
+from tests.township import at, deliver, sell
 
 pytestmark = pytest.mark.django_db
 
 TRAIL = "/admin/aid/audit/"
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 @pytest.fixture

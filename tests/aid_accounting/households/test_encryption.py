@@ -8,7 +8,7 @@ from aid_accounting.exceptions import DecryptionError
 from aid_accounting.households.encryption import encrypt, rotate_encryption_keys
 from aid_accounting.households.models import Household
 from tests.aid_accounting.factories import HouseholdFactory
-from tests.factories import VillageFactory
+from tests.producers.factories import VillageFactory
 
 pytestmark = pytest.mark.django_db
 

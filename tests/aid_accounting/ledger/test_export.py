@@ -1,24 +1,18 @@
 """The beancount export, checked by beancount's own bean-check."""
 
-import datetime
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from aid_accounting.periods.close import close_period
-from tests.aid_accounting.sales import deliver, refund, sell
+from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 
 BEAN_CHECK = Path(sys.executable).with_name("bean-check")
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 @pytest.fixture

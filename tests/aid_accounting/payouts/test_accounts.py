@@ -1,7 +1,6 @@
 """Producers' payout accounts: the bank file, the audit log, validation and the admin."""
 
 import csv
-import datetime
 import io
 import json
 
@@ -9,7 +8,6 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.utils import timezone
 
 from aid_accounting.exceptions import PayoutError
 from aid_accounting.households.models import PersonalDataAccess
@@ -19,16 +17,12 @@ from aid_accounting.payouts.batches import approve_batch, draft_batch, export_ba
 from aid_accounting.payouts.models import PayoutBatch, ProducerPayoutAccount
 from producers.models import Producer
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory
-from tests.aid_accounting.sales import sell
-from tests.factories import ProducerFactory
+from tests.producers.factories import ProducerFactory
+from tests.township import at, sell
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = "/admin/aid_producer_payout_accounts/"
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 def refused(response) -> bool:

@@ -1,12 +1,10 @@
 """Payout batches: four eyes, the bank file, paid and failed rows (DESIGN §7 flow 4)."""
 
 import csv
-import datetime
 import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 
 from aid_accounting.exceptions import PayoutError
 from aid_accounting.households.models import PersonalDataAccess
@@ -23,13 +21,9 @@ from aid_accounting.payouts.batches import (
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from aid_accounting.periods.close import close_period
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory
-from tests.aid_accounting.sales import deliver, refund, sell
+from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 @pytest.fixture

@@ -16,19 +16,12 @@ from django.utils import timezone
 from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.audit.reconcile import reconcile
 from aid_accounting.ledger.posting import balance, producer_account
-from aid_accounting.payouts.batches import (
-    approve_batch,
-    draft_batch,
-    export_bank_csv,
-    mark_row_paid,
-)
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from aid_accounting.payouts.statements import monthly_statement, statement_lines, yuan
 from producers.models import ProducerMembership
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory
-from tests.aid_accounting.sales import refund, sell
-from tests.aid_accounting.township import at
 from tests.factories import UserFactory
+from tests.township import at, pay_out, refund, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -37,11 +30,7 @@ CSV = reverse("portal:earnings_csv")
 
 
 def pay_producers(*, drafter, approver) -> None:
-    batch = draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=drafter)
-    approve_batch(batch=batch, actor=approver)
-    export_bank_csv(batch=batch, actor=drafter)
-    for row in batch.rows.all():
-        mark_row_paid(row=row, actor=drafter)
+    pay_out(PayoutBatch.Kind.PRODUCER, drafter=drafter, approver=approver)
 
 
 @pytest.fixture

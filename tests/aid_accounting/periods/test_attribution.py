@@ -1,21 +1,14 @@
 """Which sales funded a household's income: computed on demand, exact to the fen."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from aid_accounting.exceptions import PeriodError
 from aid_accounting.ledger.posting import balance, household_account
 from aid_accounting.periods.attribution import household_attribution
 from aid_accounting.periods.close import close_period
-from tests.aid_accounting.sales import deliver, refund, sell
+from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 def delivered_sale(variant, quantity, paid, delivered):

@@ -21,15 +21,9 @@ from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
 from tests.aid_accounting.factories import HouseholdFactory
-from tests.aid_accounting.sales import deliver, refund, sell
+from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day: str, hour: int = 10) -> datetime.datetime:
-    return timezone.make_aware(
-        datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(hour))
-    )
 
 
 OCT_SALE, OCT_DELIVERY, NOV_CLOSE = at("2026-10-10"), at("2026-10-12"), at("2026-11-02")

@@ -9,7 +9,7 @@ from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.rules.allocation import aid_for, aid_reversed_after, rule_for
 from aid_accounting.rules.models import AidRule
 from aid_accounting.rules.versions import set_rule
-from tests.aid_accounting.sales import sell
+from tests.township import sell
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from aid_accounting.exceptions import RuleError
 from aid_accounting.rules.models import AidRule
 from aid_accounting.rules.versions import set_rule
-from tests.aid_accounting.sales import sell
-from tests.factories import ProductPageFactory
+from tests.shop.factories import ProductPageFactory
+from tests.township import sell
 
 pytestmark = pytest.mark.django_db
 

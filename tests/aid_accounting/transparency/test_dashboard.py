@@ -16,8 +16,8 @@ from aid_accounting.transparency.dashboard import Figures, dashboard, parse_peri
 from core.roles import BUYER, TOWNSHIP_EDITOR
 from producers.models import ProducerMembership
 from shop.orders.models import OrderLine
-from tests.aid_accounting.sales import sell
 from tests.factories import UserFactory
+from tests.township import sell
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,6 @@
 """Buyer impact (DESIGN §7 Transparency): the product's rule, an order's impact,
 the township's totals, and that none of them shows a household."""
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.template.loader import render_to_string
@@ -17,16 +15,10 @@ from aid_accounting.rules.versions import set_rule
 from aid_accounting.transparency import impact
 from shop.orders.ownership import SESSION_KEY
 from tests.aid_accounting.factories import HouseholdFactory
-from tests.aid_accounting.sales import deliver, refund, sell
-from tests.factories import VillageFactory
+from tests.producers.factories import VillageFactory
+from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day: str, hour: int = 10) -> datetime.datetime:
-    return timezone.make_aware(
-        datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(hour))
-    )
 
 
 OCT_SALE, OCT_DELIVERY, NOV_CLOSE = at("2026-10-10"), at("2026-10-12"), at("2026-11-02")

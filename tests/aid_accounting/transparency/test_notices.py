@@ -29,14 +29,10 @@ from aid_accounting.transparency.notices import (
     verify_chain,
 )
 from tests.aid_accounting.factories import HouseholdFactory
-from tests.aid_accounting.sales import deliver, sell
-from tests.factories import VillageFactory
+from tests.producers.factories import VillageFactory
+from tests.township import at, deliver, sell
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 # Distinct, full personal data for every household, so a leak of any is visible.

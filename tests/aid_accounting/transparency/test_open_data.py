@@ -6,7 +6,6 @@ import datetime
 import io
 
 import pytest
-from django.utils import timezone
 
 from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.ledger.models import Account, Entry, Transaction
@@ -15,16 +14,10 @@ from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
 from aid_accounting.transparency.open_data import MIN_HOUSEHOLDS
 from tests.aid_accounting.factories import HouseholdFactory
-from tests.aid_accounting.sales import deliver, refund, sell
-from tests.factories import VillageFactory
+from tests.producers.factories import VillageFactory
+from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day: str, hour: int = 10) -> datetime.datetime:
-    return timezone.make_aware(
-        datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(hour))
-    )
 
 
 OCT_SALE, OCT_DELIVERY, NOV_CLOSE = at("2026-10-10"), at("2026-10-12"), at("2026-11-02")

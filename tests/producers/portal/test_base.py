@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from producers.models import MemberProfile, PortalActivity, ProducerMembership
 from producers.portal.base import SESSION_KEY, portal_context, record_activity
-from tests.factories import ProducerFactory, UserFactory
+from tests.factories import UserFactory
+from tests.producers.factories import ProducerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,17 +1,15 @@
 import pytest
-from django.contrib.auth.models import Group
 
 from shop.orders.checkout import place_order
 from shop.orders.models import Order
 from shop.payments.models import Refund
-from tests.factories import UserFactory
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
 
 def staff_client(client, group: str):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name=group))
+    user = add_staff(group)
     client.force_login(user)
     return client
 

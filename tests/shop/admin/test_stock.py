@@ -1,17 +1,17 @@
 import pytest
-from django.contrib.auth.models import Group
 
+from core.roles import PRODUCER_MEMBER, TOWNSHIP_EDITOR
 from shop.catalogue.models import ProductVariant
 from shop.orders import inventory
-from tests.factories import ProductVariantFactory, UserFactory
+from tests.shop.factories import ProductVariantFactory
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def editor_client(client):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="township_editor"))
+    user = add_staff(TOWNSHIP_EDITOR)
     client.force_login(user)
     return client
 
@@ -48,8 +48,7 @@ def test_unknown_variant_is_404(editor_client):
 
 def test_producer_members_cannot_use_the_admin_stock_view(client):
     variant = ProductVariantFactory(stock=2)
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="producer_member"))
+    user = add_staff(PRODUCER_MEMBER)
     client.force_login(user)
     response = client.post(f"/admin/stock/{variant.pk}/", {"delta": "5"})
     assert response.status_code in (302, 403)

@@ -1,11 +1,11 @@
 """Product approval runs through Wagtail's moderation workflow (shop migration 0003)."""
 
 import pytest
-from django.contrib.auth.models import Group
 
-from producers.access import provision_producer
-from producers.models import ProducerMembership
-from tests.factories import ProducerPageFactory, ProductPageFactory, UserFactory
+from core.roles import TOWNSHIP_EDITOR
+from tests.producers.factories import ProducerPageFactory
+from tests.shop.factories import ProductPageFactory
+from tests.township import add_member, add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -17,17 +17,12 @@ def producer_page():
 
 @pytest.fixture
 def member(producer_page):
-    user = UserFactory()
-    ProducerMembership.objects.create(producer=producer_page.producer, user=user)
-    provision_producer(producer_page.producer)
-    return user
+    return add_member(producer_page.producer)
 
 
 @pytest.fixture
 def editor():
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="township_editor"))
-    return user
+    return add_staff(TOWNSHIP_EDITOR)
 
 
 @pytest.fixture

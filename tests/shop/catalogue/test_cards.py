@@ -5,12 +5,9 @@ from django.utils import translation
 
 from shop.catalogue import selectors
 from shop.catalogue.cards import PHOTO_RENDITION, product_cards
-from tests.factories import (
-    ImageFactory,
-    ProducerPageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-)
+from tests.factories import ImageFactory
+from tests.producers.factories import ProducerPageFactory
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 

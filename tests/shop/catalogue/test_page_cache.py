@@ -14,17 +14,12 @@ from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from aid_accounting.rules.models import AidPool
-from aid_accounting.rules.versions import set_rule
 from shop.catalogue import page_cache
 from shop.orders import inventory
-from tests.factories import (
-    ImageFactory,
-    ProducerPageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-    UserFactory,
-)
+from tests.factories import ImageFactory, UserFactory
+from tests.producers.factories import ProducerPageFactory
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
+from tests.township import add_pool, add_rule
 
 pytestmark = [
     pytest.mark.django_db,
@@ -125,11 +120,8 @@ def test_an_aid_rule_change_shows_on_the_product_page(client, tomato, committed)
     assert "25%" not in client.get(product.url).text
 
     with committed(execute=True):
-        pool = AidPool.objects.create(name="重点村帮扶资金池")
-        pool.villages.add(product.producer.village)
-        set_rule(
-            producer=product.producer, pool=pool, share_bp=2500, valid_from=timezone.localdate()
-        )
+        pool = add_pool(product.producer.village)
+        add_rule(product.producer, pool, valid_from=timezone.localdate())
 
     assert "25%" in client.get(product.url).text
 

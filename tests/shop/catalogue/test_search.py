@@ -1,7 +1,7 @@
 import pytest
 
 from shop.catalogue.chinese_text import index_tokens, query_tokens
-from tests.factories import ProductPageFactory, ProductVariantFactory
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 

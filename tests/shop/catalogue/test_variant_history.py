@@ -3,22 +3,21 @@ name, on sale, stock corrections) is recorded with who did it; what orders
 take from stock is not (it is in the orders' own events)."""
 
 import pytest
-from django.contrib.auth.models import Group
 
+from core.roles import TOWNSHIP_EDITOR
 from shop.orders import inventory
 from shop.orders.checkout import place_order
 from shop.portal.products import ProductText, VariantRow, save_product_draft
-from tests.factories import ProductPageFactory, ProductVariantFactory, UserFactory
 from tests.shop.conftest import ADDRESS, portal_member
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def editor(db):
-    user = UserFactory(username="editor", first_name="编辑小王")
-    user.groups.add(Group.objects.get(name="township_editor"))
-    return user
+    return add_staff(TOWNSHIP_EDITOR, username="editor", first_name="编辑小王")
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import pytest
 from django.db import connection, connections
 
 from shop.catalogue.models import ProductVariant
-from shop.orders.checkout import CheckoutError, ShippingAddress, place_order
+from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.models import Order
-from tests.factories import ProductVariantFactory
+from tests.shop.factories import ProductVariantFactory
+from tests.township import ADDRESS
 
 pytestmark = [
     pytest.mark.postgres,
@@ -17,7 +18,6 @@ pytestmark = [
 
 BUYERS = 50
 UNITS = 20
-ADDRESS = ShippingAddress("王示例", "13812345678", "北京市", "北京市", "朝阳区", "示例路1号")
 
 
 def test_fifty_buyers_for_the_last_twenty_units_sell_exactly_twenty():

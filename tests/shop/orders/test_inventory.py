@@ -1,7 +1,7 @@
 import pytest
 
 from shop.orders import inventory
-from tests.factories import ProductVariantFactory
+from tests.shop.factories import ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 

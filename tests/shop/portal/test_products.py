@@ -4,7 +4,6 @@ and submission to the township's moderation workflow."""
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,17 +12,13 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.models import WorkflowState
 
+from core.roles import TOWNSHIP_EDITOR
 from producers.models import PortalActivity
 from shop.catalogue.models import Category, ProductPage, ProductVariant
 from shop.orders import inventory
-from tests.factories import (
-    CategoryFactory,
-    ImageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-    UserFactory,
-    jpeg_bytes,
-)
+from tests.factories import ImageFactory, jpeg_bytes
+from tests.shop.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +33,7 @@ def category():
 
 @pytest.fixture
 def editor():
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="township_editor"))
-    return user
+    return add_staff(TOWNSHIP_EDITOR)
 
 
 def photo(content: bytes = b"", name: str = "tomato.jpg") -> SimpleUploadedFile:

@@ -8,7 +8,7 @@ from shop.orders import lifecycle
 from shop.orders.checkout import place_order
 from shop.orders.fulfilment import LOCAL_DELIVERY
 from shop.orders.models import Order, OrderEvent, Shipment
-from tests.factories import ProductPageFactory, ProductVariantFactory
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from producers.models import PortalActivity
 from shop.orders import inventory
-from tests.factories import ProductPageFactory, ProductVariantFactory
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 

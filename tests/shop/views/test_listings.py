@@ -4,13 +4,8 @@ import pytest
 from django.utils import timezone
 
 from shop.catalogue.models import ProductCertificate
-from tests.factories import (
-    CategoryFactory,
-    ProducerPageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-    VillageFactory,
-)
+from tests.producers.factories import ProducerPageFactory, VillageFactory
+from tests.shop.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 

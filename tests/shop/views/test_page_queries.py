@@ -10,18 +10,11 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aid_accounting.rules.models import AidPool
-from aid_accounting.rules.versions import set_rule
 from shop.catalogue.models import ProductCertificate, ProductPhoto
-from tests.factories import (
-    CategoryFactory,
-    ImageFactory,
-    ProducerPageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-    UserFactory,
-    VillageFactory,
-)
+from tests.factories import ImageFactory, UserFactory
+from tests.producers.factories import ProducerPageFactory, VillageFactory
+from tests.shop.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
+from tests.township import add_pool, add_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -87,9 +80,8 @@ def test_listing_queries_are_fixed_from_5_to_100_products(client):
 
 def test_product_page_queries_are_fixed_whatever_its_variants_photos_or_certificates(client):
     product = add_products(1)[0]
-    pool = AidPool.objects.create(name="重点村帮扶资金池")
-    pool.villages.add(product.producer.village)
-    set_rule(producer=product.producer, pool=pool, share_bp=2500, valid_from=timezone.localdate())
+    pool = add_pool(product.producer.village)
+    add_rule(product.producer, pool, valid_from=timezone.localdate())
     few = queries_for(client, product.url)
 
     for _ in range(5):

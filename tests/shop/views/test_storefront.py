@@ -3,7 +3,7 @@ from django.db import IntegrityError
 
 from core.money import yuan_to_fen
 from shop.templatetags.money import yuan
-from tests.factories import ProductPageFactory, ProductVariantFactory
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 
