@@ -25,6 +25,9 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils import translation
 
+# The small township's fixtures (tomato, aid_pool, clock, township, ...), for every suite.
+pytest_plugins = ["tests.township"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SERVICE_MARKERS = ("postgres", "worker", "e2e")
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

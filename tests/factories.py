@@ -1,16 +1,15 @@
-"""factory-boy factories for the catalogue. Pages are added to the Wagtail tree
-under the migrated HomePage, so tests see the same structure as the site."""
+"""factory-boy factories for Django's and Wagtail's own models (users, images),
+and the base for page factories. Each app's models have their factories in
+``tests/<app>/factories.py``."""
 
 import io
 
 import factory
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from wagtail.images.models import Image
-
-from producers.models import Producer, ProducerPage, ProducersIndexPage, Village
-from shop.catalogue.models import Category, HomePage, ProductPage, ProductVariant
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -39,46 +38,6 @@ class ImageFactory(factory.django.DjangoModelFactory):
     )
 
 
-class VillageFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Village
-
-    code = factory.Sequence(lambda n: f"village-{n}")
-    name = factory.Sequence(lambda n: f"测试{n}村")
-    is_poor_village = True
-    is_key_village = True
-
-
-class ProducerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Producer
-
-    code = factory.Sequence(lambda n: f"producer-{n}")
-    name = factory.Sequence(lambda n: f"测试合作社{n}")
-    kind = Producer.Kind.COOPERATIVE
-    village = factory.SubFactory(VillageFactory)
-
-
-class CategoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Category
-        django_get_or_create = ("slug",)
-
-    slug = "vegetables"
-    name = "蔬菜"
-    return_policy = Category.ReturnPolicy.QUALITY_ONLY
-    return_window_days = 2
-
-
-def producers_index() -> ProducersIndexPage:
-    home = HomePage.objects.get()
-    index = ProducersIndexPage.objects.child_of(home).first()
-    if index is None:
-        index = ProducersIndexPage(title="生产者", slug="producers")
-        home.add_child(instance=index)
-    return index
-
-
 class PageFactory(factory.django.DjangoModelFactory):
     """Adds the page under ``parent`` (a page) and publishes it unless live=False."""
 
@@ -96,32 +55,56 @@ class PageFactory(factory.django.DjangoModelFactory):
         return page
 
 
-class ProducerPageFactory(PageFactory):
-    class Meta:
-        model = ProducerPage
-
-    producer = factory.SubFactory(ProducerFactory)
-    title = factory.LazyAttribute(lambda page: page.producer.name)
-    slug = factory.LazyAttribute(lambda page: page.producer.code)
-    parent = factory.LazyFunction(producers_index)
+# Checks of the factories themselves, for each app's test_factories.py ----------
 
 
-class ProductPageFactory(PageFactory):
-    class Meta:
-        model = ProductPage
+def factories_in(module) -> list[type[factory.django.DjangoModelFactory]]:
+    """The concrete model factories a factories module defines."""
+    return [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, factory.django.DjangoModelFactory)
+        and value.__module__ == module.__name__
+        and not value._meta.abstract
+    ]
 
-    title = factory.Sequence(lambda n: f"大棚番茄{n}号")
-    slug = factory.Sequence(lambda n: f"product-{n}")
-    summary = "自然成熟的大棚番茄"
-    category = factory.SubFactory(CategoryFactory)
-    parent = factory.SubFactory(ProducerPageFactory)
+
+def assert_builds_a_valid_row(factory_class) -> None:
+    row = factory_class()
+    assert row.pk is not None
+    assert type(row)._default_manager.filter(pk=row.pk).exists()
+    row.full_clean()
 
 
-class ProductVariantFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ProductVariant
+def factory_tests(module, app_label: str | None = None):
+    """The tests of a factories module: each factory builds a valid saved row, and
+    (given ``app_label``) every model of that app has a factory. A test module
+    takes them as its own: ``test_a, test_b = factory_tests(factories, "shop")``."""
+    factories = factories_in(module)
 
-    product = factory.SubFactory(ProductPageFactory)
-    name = factory.Sequence(lambda n: f"{n + 1}斤装")
-    price_fen = 3980
-    stock = 10
+    @pytest.mark.django_db
+    @pytest.mark.parametrize(
+        "factory_class", factories, ids=lambda factory_class: factory_class.__name__
+    )
+    def test_the_factory_builds_a_valid_saved_row(factory_class):
+        assert_builds_a_valid_row(factory_class)
+
+    def test_every_model_has_a_factory():
+        assert_every_model_has_a_factory(app_label, factories)
+
+    if app_label is None:
+        return (test_the_factory_builds_a_valid_saved_row,)
+    return test_the_factory_builds_a_valid_saved_row, test_every_model_has_a_factory
+
+
+def assert_every_model_has_a_factory(app_label: str, factories) -> None:
+    """Every concrete model of the app (but django-simple-history's) has a factory."""
+    from django.apps import apps
+
+    models = {
+        model
+        for model in apps.get_app_config(app_label).get_models()
+        if not model.__name__.startswith("Historical")
+    }
+    assert models - {factory_class._meta.model for factory_class in factories} == set()

@@ -7,9 +7,11 @@ import pytest
 from django.core.management import call_command
 
 from shop.orders.models import Order
-from tests.aid_accounting.test_dashboard import assert_the_dashboards_years_add_up_to_aid_reconcile
+from tests.aid_accounting.transparency.test_dashboard import (
+    assert_the_dashboards_years_add_up_to_aid_reconcile,
+)
 from tests.personal_data_exposure import assert_no_personal_data_is_public_or_exported
-from tests.producers.test_seed_demo import row_counts
+from tests.producers.test_demo import row_counts
 
 pytestmark = pytest.mark.django_db
 

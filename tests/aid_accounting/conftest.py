@@ -1,22 +1,10 @@
-import datetime
-
 import pytest
-from django.contrib.auth.models import Group
 
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.ledger.posting import EntrySpec, account_for, post_transaction
-from aid_accounting.rules.models import AidPool
-from aid_accounting.rules.versions import set_rule
-from core.roles import AID_OFFICER, AUDITOR
+from core.roles import AUDITOR
 from tests.aid_accounting.factories import HouseholdFactory
-from tests.aid_accounting.township import clock, township  # noqa: F401 (fixtures)
-from tests.factories import (
-    ProducerPageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-    UserFactory,
-    VillageFactory,
-)
+from tests.township import add_staff
 
 
 @pytest.fixture
@@ -25,17 +13,8 @@ def household(db):
 
 
 @pytest.fixture
-def aid_officer(db):
-    user = UserFactory(username="officer")
-    user.groups.add(Group.objects.get(name=AID_OFFICER))
-    return user
-
-
-@pytest.fixture
 def auditor(db):
-    user = UserFactory(username="auditor")
-    user.groups.add(Group.objects.get(name=AUDITOR))
-    return user
+    return add_staff(AUDITOR, username="auditor")
 
 
 @pytest.fixture
@@ -91,72 +70,4 @@ def sale(clearing, producer_payable, pool):
             EntrySpec(account=pool, amount_fen=-995),
         ],
         source="order:1",
-    )
-
-
-# Sales and aid ------------------------------------------------------------------
-
-AID_FROM = datetime.date(2026, 1, 1)
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(username="staff")
-
-
-@pytest.fixture
-def second_officer(db):
-    user = UserFactory(username="officer2")
-    user.groups.add(Group.objects.get(name=AID_OFFICER))
-    return user
-
-
-@pytest.fixture
-def key_village(db):
-    return VillageFactory(name="姜庄村", code="jiangzhuang")
-
-
-@pytest.fixture
-def beneficiaries(key_village):
-    """Three eligible households of the key village, 1, 2 and 4 members."""
-    return [
-        HouseholdFactory(registration_number=f"LGZ-J-{n}", village=key_village, member_count=m)
-        for n, m in ((1, 1), (2, 2), (3, 4))
-    ]
-
-
-@pytest.fixture
-def aid_pool(key_village, beneficiaries):
-    pool = AidPool.objects.create(name="重点村帮扶资金池")
-    pool.villages.add(key_village)
-    return pool
-
-
-@pytest.fixture
-def tomato(db):
-    """¥39.80 a box, shipped for ¥10 (free from ¥99)."""
-    return ProductVariantFactory(
-        product=ProductPageFactory(title="大棚番茄", parent=ProducerPageFactory()),
-        name="5斤装",
-        price_fen=3980,
-        stock=1000,
-    )
-
-
-@pytest.fixture
-def bag(db):
-    """¥9.90 a bag, from another producer."""
-    return ProductVariantFactory(
-        product=ProductPageFactory(title="购物袋", parent=ProducerPageFactory()),
-        name="单个",
-        price_fen=990,
-        stock=1000,
-    )
-
-
-@pytest.fixture
-def tomato_rule(tomato, aid_pool):
-    """25% of the tomato producer's sales to the pool."""
-    return set_rule(
-        producer=tomato.product.producer, pool=aid_pool, share_bp=2500, valid_from=AID_FROM
     )

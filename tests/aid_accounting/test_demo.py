@@ -5,7 +5,7 @@ import pytest
 from aid_accounting.demo import seed_households
 from aid_accounting.households.models import Household
 from aid_accounting.households.validators import validate_id_number
-from tests.factories import VillageFactory
+from tests.producers.factories import VillageFactory
 
 pytestmark = pytest.mark.django_db
 

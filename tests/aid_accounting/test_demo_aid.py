@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from aid_accounting.audit.reconcile import reconcile
 from aid_accounting.demo import (
@@ -17,14 +16,10 @@ from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayout
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
 from tests.aid_accounting.factories import HouseholdFactory
-from tests.aid_accounting.sales import deliver, sell
-from tests.factories import VillageFactory
+from tests.producers.factories import VillageFactory
+from tests.township import at, deliver, sell
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 @pytest.fixture

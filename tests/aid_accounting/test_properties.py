@@ -32,8 +32,8 @@ from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
 from shop.payments.refunds import RefundError
 from tests.aid_accounting.factories import HouseholdFactory
-from tests.aid_accounting.sales import deliver, refund, sell
-from tests.factories import ProductPageFactory, ProductVariantFactory
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
+from tests.township import deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 

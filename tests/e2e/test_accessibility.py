@@ -19,12 +19,8 @@ from tests.e2e.world import (
     portal_member,
     sales_last_month,
 )
-from tests.factories import (
-    CategoryFactory,
-    ProducerPageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-)
+from tests.producers.factories import ProducerPageFactory
+from tests.shop.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -11,7 +11,8 @@ from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.transparency.models import Notice
 from tests.e2e.steps import log_in_to_admin
 from tests.e2e.world import PASSWORD, aid_officers, aid_pool_for, last_month, sales_last_month
-from tests.factories import ProducerPageFactory, ProductPageFactory, ProductVariantFactory
+from tests.producers.factories import ProducerPageFactory
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -12,7 +12,9 @@ from shop.orders.models import Shipment
 from tests.e2e.conftest import DESKTOP
 from tests.e2e.steps import check_out_and_pay, log_in_to_admin, log_in_to_portal
 from tests.e2e.world import PASSWORD, portal_member, staff_user
-from tests.factories import CategoryFactory, ProducerPageFactory, jpeg_bytes
+from tests.factories import jpeg_bytes
+from tests.producers.factories import ProducerPageFactory
+from tests.shop.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -10,7 +10,8 @@ from shop.catalogue.models import ProductVariant
 from shop.orders.models import Order
 from tests.e2e.steps import check_out_and_pay
 from tests.e2e.world import aid_pool_for
-from tests.factories import ProducerPageFactory, ProductPageFactory, ProductVariantFactory
+from tests.producers.factories import ProducerPageFactory
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

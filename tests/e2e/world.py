@@ -2,23 +2,27 @@
 
 import datetime
 
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from wagtail.users.models import UserProfile
 
 from aid_accounting import calendar
 from aid_accounting.rules.models import AidPool
-from aid_accounting.rules.versions import set_rule
 from core.roles import AID_OFFICER
-from producers.access import provision_producer
-from producers.models import MemberProfile, ProducerMembership
+from producers.models import MemberProfile
 from tests.aid_accounting.factories import HouseholdFactory
-from tests.aid_accounting.sales import deliver, sell
-from tests.factories import UserFactory, VillageFactory
+from tests.factories import UserFactory
+from tests.producers.factories import VillageFactory
+from tests.township import (
+    add_member,
+    add_pool,
+    add_rule,
+    add_staff,
+    deliver,
+    sell,
+    with_password,
+)
 
 PASSWORD = "e2e-password-liugaizi-1"
-# Rules apply from this day on; well before any sale of the tests.
-RULES_FROM = datetime.date(2026, 1, 1)
 
 
 # Given names of the three households' heads; their family name is the village's.
@@ -31,9 +35,8 @@ def aid_pool_for(*, producer, village_name: str, share_bp: int = 2500) -> AidPoo
     village = VillageFactory(name=village_name)
     for given_name in GIVEN_NAMES:
         HouseholdFactory(village=village, head_name=village_name[0] + given_name)
-    pool = AidPool.objects.create(name=f"{village_name}帮扶资金池")
-    pool.villages.add(village)
-    set_rule(producer=producer, pool=pool, share_bp=share_bp, valid_from=RULES_FROM)
+    pool = add_pool(village, name=f"{village_name}帮扶资金池")
+    add_rule(producer, pool, share_bp=share_bp)
     return pool
 
 
@@ -41,10 +44,7 @@ def staff_user(username: str, group: str, *, language: str = "en"):
     """A member of ``group`` who works in the admin in ``language``: English by
     default, so tests can name Wagtail's own buttons; Chinese ("zh-hans") for
     pages built from the project's own labels, which are Chinese in the code."""
-    user = UserFactory(username=username)
-    user.set_password(PASSWORD)
-    user.save()
-    user.groups.add(Group.objects.get(name=group))
+    user = with_password(add_staff(group, username=username), PASSWORD)
     UserProfile.objects.create(user=user, preferred_language=language)
     return user
 
@@ -59,13 +59,9 @@ def aid_officers():
 
 def portal_member(producer, *, username: str = "villager", mobile: str = "13900001111"):
     """A villager who logs in to the portal by ``mobile`` to work for ``producer``."""
-    user = UserFactory(username=username)
-    user.set_password(PASSWORD)
-    user.save()
+    user = with_password(UserFactory(username=username), PASSWORD)
     MemberProfile.objects.create(user=user, mobile=mobile)
-    ProducerMembership.objects.create(producer=producer, user=user)
-    provision_producer(producer)
-    return user
+    return add_member(producer, user)
 
 
 def last_month() -> calendar.Month:

@@ -8,20 +8,8 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.aid_accounting.conftest import (  # noqa: F401  (fixtures)
-    aid_officer,
-    aid_pool,
-    bag,
-    beneficiaries,
-    key_village,
-    second_officer,
-    staff,
-    tomato,
-    tomato_rule,
-)
-from tests.aid_accounting.township import clock, township  # noqa: F401  (fixtures)
 from tests.shop.conftest import address, two_producers  # noqa: F401  (fixtures)
-from tests.shop.payments.conftest import (  # noqa: F401  (fixtures)
+from tests.shop.payments.stripe.conftest import (  # noqa: F401  (fixtures)
     deliver,
     on_stub,
     stripe_keys,

@@ -1,6 +1,6 @@
 """Stripe's webhook when events come twice, late, out of order, or for an order that
 expired meanwhile: each sale is paid and accrued once, stock is never oversold, and
-aid_reconcile passes. Complements tests/shop/payments/test_stripe_webhooks.py, which
+aid_reconcile passes. Complements tests/shop/payments/stripe/test_webhooks.py, which
 covers signatures, replays and single events."""
 
 import datetime
@@ -11,14 +11,14 @@ import pytest
 
 from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.audit.reconcile import reconcile
-from aid_accounting.rules.versions import set_rule
 from shop.catalogue.models import ProductVariant
 from shop.orders import inventory, lifecycle
 from shop.orders.models import Order, OrderEvent
 from shop.payments.models import Payment, WebhookEvent
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
-from tests.shop.payments.conftest import intent_event
+from tests.shop.payments.stripe.conftest import intent_event
+from tests.township import add_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def aid_rule(two_producers, aid_pool):
     tomato, _bag = two_producers
-    return set_rule(
-        producer=tomato.product.producer,
-        pool=aid_pool,
-        share_bp=2500,
-        valid_from=datetime.date(2020, 1, 1),
-    )
+    return add_rule(tomato.product.producer, aid_pool, valid_from=datetime.date(2020, 1, 1))
 
 
 @pytest.fixture

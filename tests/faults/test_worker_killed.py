@@ -30,8 +30,8 @@ from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
 from config.celery import app
-from tests.aid_accounting.sales import deliver, sell
 from tests.faults.conftest import database_url
+from tests.township import deliver, sell
 
 pytestmark = [
     pytest.mark.postgres,

@@ -3,13 +3,9 @@ from wagtail.models import Collection, GroupPagePermission, Page
 
 from producers.access import producer_group_name, provision_producer
 from producers.models import ProducerMembership
-from tests.factories import (
-    ProducerFactory,
-    ProducerPageFactory,
-    ProductPageFactory,
-    UserFactory,
-    producers_index,
-)
+from tests.factories import UserFactory
+from tests.producers.factories import ProducerFactory, ProducerPageFactory, producers_index
+from tests.shop.factories import ProductPageFactory
 
 pytestmark = pytest.mark.django_db
 

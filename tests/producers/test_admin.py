@@ -1,9 +1,11 @@
 import pytest
-from django.contrib.auth.models import Group
 
+from core.roles import TOWNSHIP_EDITOR
 from producers.access import producer_group_name
 from producers.models import Producer
-from tests.factories import UserFactory, VillageFactory, producers_index
+from tests.factories import UserFactory
+from tests.producers.factories import VillageFactory, producers_index
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +21,7 @@ def empty_formset(prefix: str) -> dict[str, str]:
 
 @pytest.fixture
 def editor_client(client):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="township_editor"))
+    user = add_staff(TOWNSHIP_EDITOR)
     client.force_login(user)
     return client
 

@@ -10,15 +10,10 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import Group
-from django.utils import timezone
-
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.payouts.batches import draft_batch
 from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.periods.close import close_period
-from aid_accounting.rules.models import AidPool
-from aid_accounting.rules.versions import set_rule
 from aid_accounting.transparency.notices import (
     generate_notices,
     publish_notice,
@@ -26,38 +21,30 @@ from aid_accounting.transparency.notices import (
     submit_objection,
 )
 from core.roles import AID_OFFICER, AUDITOR, BUYER, TOWNSHIP_EDITOR
-from producers.access import provision_producer
-from producers.models import MemberProfile, PortalActivity, ProducerMembership
+from producers.models import MemberProfile, PortalActivity
 from shop.catalogue.models import ProductCertificate
-from shop.orders.checkout import ShippingAddress, place_order
 from shop.orders.models import Address
 from shop.payments.models import Payment
-from shop.payments.services import payment_succeeded, start_payment
-from tests.aid_accounting.factories import HouseholdFactory, ProducerPayoutAccountFactory
-from tests.aid_accounting.sales import deliver
-from tests.factories import (
-    ProducerPageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-    UserFactory,
-    VillageFactory,
+from tests.aid_accounting.factories import ProducerPayoutAccountFactory
+from tests.factories import UserFactory
+from tests.producers.factories import ProducerPageFactory
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
+from tests.township import (
+    ADDRESS,
+    add_households,
+    add_key_village,
+    add_member,
+    add_pool,
+    add_rule,
+    add_staff,
+    at,
+    deliver,
+    sell,
+    unpaid_order,
 )
 
 # The order of the matrix's columns.
 ROLES = ("anon", "buyer", "buyer2", "member", "member2", "editor", "officer", "auditor")
-
-ADDRESS = ShippingAddress(
-    recipient="王示例",
-    mobile="13812345678",
-    province="北京市",
-    city="北京市",
-    district="朝阳区",
-    street="示例路1号",
-)
-
-
-def at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 @dataclass
@@ -75,47 +62,24 @@ class World:
             raise AttributeError(name) from None
 
 
-def _staff(username: str, group: str):
-    user = UserFactory(username=username)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-def _buyer(username: str):
-    return _staff(username, BUYER)
-
-
 def _paid_order(variant, *, user, paid_at: datetime.datetime):
-    order = place_order(
-        items=[(variant.pk, 1)], email=user.email, address=ADDRESS, gateway="dummy", user=user
-    )
-    payment, _start = start_payment(order=order)
-    payment_succeeded(payment_id=payment.pk, amount_fen=order.total_fen, paid_at=paid_at)
-    order.refresh_from_db()
-    return order, payment
+    order = sell([(variant, 1)], user=user, paid_at=paid_at)
+    return order, order.payments.get()
 
 
 def build_world() -> World:
     world = World()
     objects = world.objects
-    village = VillageFactory(name="姜庄村", code="jiangzhuang")
-    objects["village"] = village
-    households = [
-        HouseholdFactory(registration_number=f"LGZ-M-{n}", village=village) for n in (1, 2)
-    ]
-    objects["household"] = households[0]
-    pool = AidPool.objects.create(name="重点村帮扶资金池")
-    pool.villages.add(village)
-    objects["pool"] = pool
+    objects["village"] = village = add_key_village()
+    objects["household"] = add_households(village, prefix="LGZ-M", members=(3, 3))[0]
+    objects["pool"] = pool = add_pool(village)
 
     for side in ("a", "b"):
         page = ProducerPageFactory()
         product = ProductPageFactory(parent=page, title=f"番茄{side}")
         variant = ProductVariantFactory(product=product, stock=100)
         draft = ProductPageFactory(parent=page, title=f"草稿{side}", live=False)
-        member = UserFactory(username=f"member_{side}")
-        ProducerMembership.objects.create(producer=page.producer, user=member)
-        provision_producer(page.producer)
+        member = add_member(page.producer, UserFactory(username=f"member_{side}"))
         objects.update(
             {
                 f"producer_{side}": page.producer,
@@ -126,17 +90,17 @@ def build_world() -> World:
             }
         )
         world.users["member" if side == "a" else "member2"] = member
-        world.users["buyer" if side == "a" else "buyer2"] = _buyer(f"buyer_{side}")
+        world.users["buyer" if side == "a" else "buyer2"] = add_staff(
+            BUYER, username=f"buyer_{side}"
+        )
 
-    objects["rule"] = set_rule(
-        producer=objects["producer_a"], pool=pool, share_bp=2500, valid_from=at("2026-01-01").date()
-    )
+    objects["rule"] = add_rule(objects["producer_a"], pool)
     world.users.update(
-        editor=_staff("editor", TOWNSHIP_EDITOR),
-        officer=_staff("officer", AID_OFFICER),
-        auditor=_staff("auditor", AUDITOR),
+        editor=add_staff(TOWNSHIP_EDITOR, username="editor"),
+        officer=add_staff(AID_OFFICER, username="officer"),
+        auditor=add_staff(AUDITOR, username="auditor"),
     )
-    officer2 = _staff("officer2", AID_OFFICER)
+    officer2 = add_staff(AID_OFFICER, username="officer2")
 
     # October: each buyer buys from "their" producer; A's sale accrues aid.
     for side, buyer in (("a", world.users["buyer"]), ("b", world.users["buyer2"])):
@@ -172,15 +136,9 @@ def build_world() -> World:
     )
     objects["pending_shipment_a"] = order.shipments.get()
     # An order of buyer's still awaiting its dummy payment, for the pay and payment pages.
-    order = place_order(
-        items=[(objects["variant_a"].pk, 1)],
-        email=world.users["buyer"].email,
-        address=ADDRESS,
-        gateway="dummy",
-        user=world.users["buyer"],
+    objects["unpaid_order_a"], objects["pending_payment_a"] = unpaid_order(
+        objects["variant_a"], user=world.users["buyer"]
     )
-    objects["unpaid_order_a"] = order
-    objects["pending_payment_a"], _start = start_payment(order=order)
     # A Stripe payment of A's order, already settled, so its pages never call Stripe.
     objects["stripe_payment_a"] = Payment.objects.create(
         order=objects["order_a"],

@@ -10,22 +10,16 @@ from django.utils import timezone
 
 from aid_accounting.periods.close import close_period
 from aid_accounting.transparency.notices import generate_notices, publish_notice, review_notice
-from producers.access import provision_producer
-from producers.models import ProducerMembership
-from shop.orders.checkout import place_order
-from shop.payments.services import start_payment
-from tests.aid_accounting.sales import ADDRESS, deliver, sell
 from tests.factories import UserFactory
+from tests.shop.factories import ADDRESS_FIELDS
+from tests.township import add_member, deliver, sell, unpaid_order, with_password
 
 PASSWORD = "security-test-password-7"
 AUDIENCES = ("public", "buyer", "portal")
 
 
 def user_with_password(**fields):
-    user = UserFactory(**fields)
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+    return with_password(UserFactory(**fields), PASSWORD)
 
 
 @dataclass(frozen=True)
@@ -68,22 +62,10 @@ def build_shop(*, tomato, aid_officer) -> Shop:
     ]
 
     buyer = user_with_password(email="buyer@example.com")
-    order = place_order(
-        items=[(tomato.pk, 1)], email=buyer.email, address=ADDRESS, gateway="dummy", user=buyer
-    )
-    payment, _start = start_payment(order=order)
-    address = buyer.addresses.create(
-        recipient=ADDRESS.recipient,
-        mobile=ADDRESS.mobile,
-        province=ADDRESS.province,
-        city=ADDRESS.city,
-        district=ADDRESS.district,
-        street=ADDRESS.street,
-    )
+    order, payment = unpaid_order(tomato, user=buyer)
+    address = buyer.addresses.create(**ADDRESS_FIELDS)
 
-    member = user_with_password(email="member@example.com")
-    ProducerMembership.objects.create(producer=product.producer, user=member)
-    provision_producer(product.producer)
+    member = add_member(product.producer, user_with_password(email="member@example.com"))
     sell([(tomato, 1)])  # paid, so the portal lists a shipment to send
 
     return Shop(

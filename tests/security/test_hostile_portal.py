@@ -13,7 +13,6 @@ from shop.catalogue.models import ProductPage, ProductVariant
 from shop.orders import lifecycle
 from shop.orders.checkout import place_order
 from shop.orders.models import Shipment
-from tests.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
 from tests.security.hostile import (
     IMG_ONERROR,
     SCRIPT,
@@ -25,8 +24,10 @@ from tests.security.hostile import (
     path_ids,
     snapshot,
 )
-from tests.security.test_hostile_storefront import ADDRESS, rolled_back
+from tests.security.test_hostile_storefront import rolled_back
 from tests.shop.conftest import portal_member
+from tests.shop.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
+from tests.township import ADDRESS as SHIPPING_ADDRESS
 
 pytestmark = pytest.mark.django_db
 
@@ -211,11 +212,11 @@ def test_variant_ids_in_the_path_are_404(portal, variant, variant_id, action):
 
 @pytest.fixture
 def shipment(variant):
-    from shop.orders.checkout import ShippingAddress
-
-    address = ShippingAddress(**{k: v for k, v in ADDRESS.items() if k != "email"})
     order = place_order(
-        items=[(variant.pk, 2)], email="buyer@example.com", address=address, gateway="dummy"
+        items=[(variant.pk, 2)],
+        email="buyer@example.com",
+        address=SHIPPING_ADDRESS,
+        gateway="dummy",
     )
     lifecycle.mark_paid(order_id=order.pk, amount_fen=order.total_fen)
     return order.shipments.get()

@@ -3,7 +3,6 @@ form, open data), the payment webhook, and the staff's forms and reports in the
 admin (offline sales, stock, refunds, payments, rules, closing a period, the
 household register import, the dashboard and the reports)."""
 
-import datetime
 import json
 import time
 
@@ -11,29 +10,19 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aid_accounting.households.models import Household
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
-from aid_accounting.rules.models import AidPool, AidRule
-from aid_accounting.rules.versions import set_rule
+from aid_accounting.rules.models import AidRule
 from aid_accounting.transparency.models import NoticeObjection
 from aid_accounting.transparency.notices import generate_notices, publish_notice, review_notice
 from core.roles import AID_OFFICER
 from shop.catalogue.models import ProductVariant
 from shop.orders.models import Order
-from tests.aid_accounting.factories import HouseholdFactory
-from tests.aid_accounting.sales import deliver, sell
-from tests.factories import (
-    ProducerPageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-    UserFactory,
-    VillageFactory,
-)
+from tests.factories import UserFactory
 from tests.security.hostile import (
     IMG_ONERROR,
     SCRIPT,
@@ -49,7 +38,18 @@ from tests.security.hostile import (
     snapshot,
 )
 from tests.security.test_hostile_storefront import ADDRESS, rolled_back
-from tests.shop.payments.conftest import sign
+from tests.shop.payments.stripe.conftest import sign
+from tests.township import ADDRESS as SHIPPING_ADDRESS
+from tests.township import (
+    add_households,
+    add_key_village,
+    add_pool,
+    add_rule,
+    add_variant,
+    at,
+    deliver,
+    sell,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -83,8 +83,8 @@ period_codes = st.one_of(
 )
 
 
-# The world is built here rather than borrowed from tests/aid_accounting, so that
-# these tests do not depend on another folder's fixtures.
+# The world is built here from tests/township.py's pieces rather than borrowed from
+# tests/aid_accounting's fixtures, so these tests do not depend on another folder's fixtures.
 
 
 @pytest.fixture
@@ -100,46 +100,28 @@ def officer_client():
 
 @pytest.fixture
 def key_village():
-    return VillageFactory(name="姜庄村", code="jiangzhuang")
+    return add_key_village()
 
 
 @pytest.fixture
 def aid_pool(key_village):
-    for number, members in ((1, 1), (2, 2), (3, 4)):
-        HouseholdFactory(
-            registration_number=f"LGZ-J-{number}", village=key_village, member_count=members
-        )
-    pool = AidPool.objects.create(name="重点村帮扶资金池")
-    pool.villages.add(key_village)
-    return pool
+    add_households(key_village)
+    return add_pool(key_village)
 
 
 @pytest.fixture
 def tomato(aid_pool):
     """¥39.80 a box, 25% of it to the pool."""
-    variant = ProductVariantFactory(
-        product=ProductPageFactory(title="大棚番茄", parent=ProducerPageFactory()),
-        price_fen=3980,
-        stock=1000,
-    )
-    set_rule(
-        producer=variant.product.producer,
-        pool=aid_pool,
-        share_bp=2500,
-        valid_from=datetime.date(2026, 1, 1),
-    )
+    variant = add_variant("大棚番茄", price_fen=3980, stock=1000)
+    add_rule(variant.product.producer, aid_pool)
     return variant
-
-
-def _at(day: str) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
 
 
 @pytest.fixture
 def october(tomato):
     """October 2026 sold, delivered and closed."""
-    deliver(sell([(tomato, 2)], paid_at=_at("2026-10-10")), at=_at("2026-10-12"))
-    return close_period(period="2026-10", now=_at("2026-11-02")).period
+    deliver(sell([(tomato, 2)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
+    return close_period(period="2026-10", now=at("2026-11-02")).period
 
 
 @pytest.fixture
@@ -383,12 +365,14 @@ def test_a_refund_is_whole_or_not_at_all(officer_client, paid_order, line, quant
 def test_an_offline_payment_is_recorded_whole_or_not_at_all(
     officer_client, tomato, amount, method, reference
 ):
-    from shop.orders.checkout import ShippingAddress, place_order
+    from shop.orders.checkout import place_order
 
-    address = ShippingAddress(**{k: v for k, v in ADDRESS.items() if k != "email"})
     with rolled_back():
         order = place_order(
-            items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="offline"
+            items=[(tomato.pk, 1)],
+            email="a@example.com",
+            address=SHIPPING_ADDRESS,
+            gateway="offline",
         )
         before = snapshot()
         response = officer_client.post(

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from shop.orders.models import Address, BuyerProfile, CartLine, Order
 from shop.payments.models import Payment
-from tests.factories import ProducerPageFactory, ProductPageFactory, ProductVariantFactory
+from tests.producers.factories import ProducerPageFactory
 from tests.security.hostile import (
     IMG_ONERROR,
     SCRIPT,
@@ -27,6 +27,7 @@ from tests.security.hostile import (
     snapshot,
 )
 from tests.shop.conftest import ADDRESS
+from tests.shop.factories import ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.test import Client
 
 from producers.models import MemberProfile, ProducerMembership
-from tests.factories import ProducerFactory, UserFactory
+from tests.factories import UserFactory
+from tests.producers.factories import ProducerFactory
 
 pytestmark = pytest.mark.django_db
 

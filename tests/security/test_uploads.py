@@ -10,8 +10,9 @@ from wagtail.images import get_image_model
 
 from aid_accounting.households.models import Household
 from shop.catalogue.models import ProductPage
-from tests.factories import CategoryFactory, jpeg_bytes
+from tests.factories import jpeg_bytes
 from tests.shop.conftest import portal_member
+from tests.shop.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,47 +2,27 @@ from dataclasses import dataclass
 
 import pytest
 
-from producers.access import provision_producer
-from producers.models import ProducerMembership, ProducerPage
+from producers.models import ProducerPage
 from shop.orders.checkout import ShippingAddress
-from tests.factories import (
-    ProducerPageFactory,
-    ProductPageFactory,
-    ProductVariantFactory,
-    UserFactory,
-)
+from tests.producers.factories import ProducerPageFactory
+from tests.shop.factories import ADDRESS_FIELDS
+from tests.township import ADDRESS as SHIPPING_ADDRESS
+from tests.township import BUYER_EMAIL, add_member, add_variant
 
-ADDRESS = {
-    "email": "buyer@example.com",
-    "recipient": "王示例",
-    "mobile": "13812345678",
-    "province": "北京市",
-    "city": "北京市",
-    "district": "朝阳区",
-    "street": "示例路1号",
-}
+# The checkout form as a buyer fills it in.
+ADDRESS = {"email": BUYER_EMAIL, **ADDRESS_FIELDS}
 
 
 @pytest.fixture
 def address() -> ShippingAddress:
-    return ShippingAddress(**{k: v for k, v in ADDRESS.items() if k != "email"})
+    return SHIPPING_ADDRESS
 
 
 @pytest.fixture
 def two_producers():
     """Two variants from two producers: 39.80 (stock 10) and 9.90 (stock 5)."""
-    tomato = ProductVariantFactory(
-        product=ProductPageFactory(title="大棚番茄", parent=ProducerPageFactory()),
-        name="5斤装",
-        price_fen=3980,
-        stock=10,
-    )
-    bag = ProductVariantFactory(
-        product=ProductPageFactory(title="购物袋", parent=ProducerPageFactory()),
-        name="单个",
-        price_fen=990,
-        stock=5,
-    )
+    tomato = add_variant("大棚番茄", name="5斤装", price_fen=3980, stock=10)
+    bag = add_variant("购物袋", name="单个", price_fen=990, stock=5)
     return tomato, bag
 
 
@@ -60,10 +40,7 @@ class PortalMember:
 
 def portal_member() -> PortalMember:
     page = ProducerPageFactory()
-    user = UserFactory()
-    ProducerMembership.objects.create(producer=page.producer, user=user)
-    provision_producer(page.producer)
-    return PortalMember(page=page, user=user)
+    return PortalMember(page=page, user=add_member(page.producer))
 
 
 @pytest.fixture

@@ -1,0 +1,164 @@
+import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.core.management import call_command
+from django.db import connection
+
+from aid_accounting.exceptions import DecryptionError
+from aid_accounting.households.encryption import encrypt, rotate_encryption_keys
+from aid_accounting.households.models import Household
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.producers.factories import VillageFactory
+
+pytestmark = pytest.mark.django_db
+
+OLD_KEY = Fernet.generate_key().decode()
+NEW_KEY = Fernet.generate_key().decode()
+
+
+def raw_column(household: Household, column: str) -> str:
+    with connection.cursor() as cursor:
+        quoted = connection.ops.quote_name(column)
+        cursor.execute(
+            f"SELECT {quoted} FROM aid_accounting_household WHERE id = %s", [household.pk]
+        )
+        return cursor.fetchone()[0]
+
+
+def test_personal_fields_round_trip(household):
+    stored = Household.objects.get(pk=household.pk)
+
+    assert (stored.id_number, stored.phone, stored.bank_name, stored.bank_account_number) == (
+        "11010519491231002X",
+        "19900001234",
+        "示例农村商业银行",
+        "6200000000000001234",
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "plaintext"),
+    [
+        ("id_number", "11010519491231002X"),
+        ("phone", "19900001234"),
+        ("bank_name", "示例农村商业银行"),
+        ("bank_account_number", "6200000000000001234"),
+    ],
+)
+def test_database_column_holds_a_token_not_the_plaintext(household, column, plaintext, settings):
+    token = raw_column(household, column)
+
+    assert plaintext not in token
+    assert plaintext[-4:] not in token
+    assert Fernet(settings.FIELD_ENCRYPTION_KEYS[0]).decrypt(token.encode()).decode() == plaintext
+
+
+def test_same_value_encrypts_differently_each_time():
+    assert encrypt("19900001234") != encrypt("19900001234")
+
+
+def test_empty_value_is_stored_empty():
+    household = HouseholdFactory(phone="")
+
+    assert raw_column(household, "phone") == ""
+    assert Household.objects.get(pk=household.pk).phone == ""
+
+
+def test_bulk_create_encrypts():
+    village = VillageFactory()
+    created = Household.objects.bulk_create(
+        [HouseholdFactory.build(village=village) for _ in range(3)]
+    )
+
+    for household in created:
+        assert raw_column(household, "id_number").startswith("gAAAAA")
+
+
+def test_queryset_update_encrypts(household):
+    Household.objects.filter(pk=household.pk).update(phone="19900009999")
+
+    assert "19900009999" not in raw_column(household, "phone")
+    assert Household.objects.get(pk=household.pk).phone == "19900009999"
+
+
+def test_encrypted_field_refuses_lookups_that_cannot_match(household):
+    with pytest.raises(FieldError, match="cannot be queried with 'exact'"):
+        Household.objects.filter(id_number="11010519491231002X").exists()
+
+
+def test_encrypted_field_allows_isnull(household):
+    assert Household.objects.filter(phone__isnull=False).count() == 1
+
+
+def test_old_key_still_decrypts_after_a_new_key_is_added(settings):
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    household = HouseholdFactory()
+
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+
+    assert Household.objects.get(pk=household.pk).id_number == "11010519491231002X"
+
+
+def test_after_rotation_only_the_new_key_is_needed(settings):
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    household = HouseholdFactory(phone="")
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+
+    rotated = rotate_encryption_keys()
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+
+    assert rotated == 3  # id_number, bank_name, bank_account_number; the empty phone stays ""
+    stored = Household.objects.get(pk=household.pk)
+    assert (stored.id_number, stored.phone) == ("11010519491231002X", "")
+    token = raw_column(household, "id_number")
+    assert Fernet(NEW_KEY).decrypt(token.encode()) == b"11010519491231002X"
+
+
+def test_without_the_key_a_value_cannot_be_read(settings):
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    household = HouseholdFactory()
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+
+    with pytest.raises(DecryptionError, match="rotating"):
+        Household.objects.get(pk=household.pk)
+
+
+def test_rotation_stops_and_rolls_back_on_a_value_no_key_can_read(settings):
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    readable = HouseholdFactory()
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+    HouseholdFactory()
+    token_before = raw_column(readable, "id_number")
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, Fernet.generate_key().decode()]
+
+    with pytest.raises(DecryptionError, match=r"aid_accounting\.Household"):
+        rotate_encryption_keys()
+
+    assert raw_column(readable, "id_number") == token_before
+
+
+def test_rotate_command_reports_what_it_did(household, settings, capsys):
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, *settings.FIELD_ENCRYPTION_KEYS]
+
+    call_command("aid_rotate_encryption_keys")
+
+    assert "Re-encrypted 4 value(s)" in capsys.readouterr().out
+
+
+def test_malformed_key_is_a_configuration_error(settings):
+    settings.FIELD_ENCRYPTION_KEYS = ["not-a-fernet-key"]
+
+    with pytest.raises(ImproperlyConfigured, match="malformed"):
+        encrypt("x")
+
+
+def test_change_history_never_holds_personal_data(household):
+    history_columns = {field.attname for field in Household.history.model._meta.fields}
+
+    assert history_columns.isdisjoint(Household.PERSONAL_FIELDS)
+    with connection.cursor() as cursor:
+        table = Household.history.model._meta.db_table
+        columns = {
+            column.name for column in connection.introspection.get_table_description(cursor, table)
+        }
+    assert columns.isdisjoint(Household.PERSONAL_FIELDS)

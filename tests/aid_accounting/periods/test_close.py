@@ -1,0 +1,288 @@
+"""Period close: distribution to households (DESIGN §7 flow 3)."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from aid_accounting import tasks
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.exceptions import PeriodError
+from aid_accounting.households.models import Household
+from aid_accounting.ledger.models import Transaction
+from aid_accounting.ledger.posting import balance, household_account, pool_account
+from aid_accounting.periods import close as distribution
+from aid_accounting.periods.close import close_due_periods, close_period
+from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from aid_accounting.rules.models import AidPool
+from aid_accounting.rules.versions import set_rule
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.township import at, deliver, refund, sell
+
+pytestmark = pytest.mark.django_db
+
+
+OCT_SALE, OCT_DELIVERY, NOV_CLOSE = at("2026-10-10"), at("2026-10-12"), at("2026-11-02")
+
+
+def delivered_sale(variant, quantity=2, *, paid=OCT_SALE, delivered=OCT_DELIVERY):
+    order = sell([(variant, quantity)], paid_at=paid)
+    deliver(order, at=delivered)
+    return order
+
+
+def shares(households) -> list[int]:
+    return [balance(household_account(household)) for household in households]
+
+
+def test_close_splits_the_pool_equally_to_the_fen(tomato, tomato_rule, beneficiaries):
+    delivered_sale(tomato)  # 1990 fen of aid
+
+    result = close_period(period="2026-10", now=NOV_CLOSE)
+
+    assert result.distributed_fen == 1990
+    # 1990 = 3 × 663 + 1: the spare fen goes to the first registration number
+    assert shares(beneficiaries) == [664, 663, 663]
+    assert balance(pool_account(tomato_rule.pool)) == 0
+
+
+def test_close_can_weight_by_household_members(tomato, tomato_rule, beneficiaries):
+    AidPool.objects.filter(pk=tomato_rule.pool_id).update(weighting=AidPool.Weighting.MEMBERS)
+    delivered_sale(tomato)
+
+    close_period(period="2026-10", now=NOV_CLOSE)
+
+    # members 1, 2, 4 of 7: 284.3, 568.6, 1137.1; the spare fen to the largest remainder
+    assert shares(beneficiaries) == [284, 569, 1137]
+
+
+def test_ineligible_households_get_nothing(tomato, tomato_rule, beneficiaries):
+    Household.objects.filter(pk=beneficiaries[0].pk).update(status=Household.Status.REMOVED)
+    delivered_sale(tomato)
+
+    close_period(period="2026-10", now=NOV_CLOSE)
+
+    assert shares(beneficiaries) == [0, 995, 995]
+
+
+def test_distribution_posts_one_transaction_per_pool_with_an_entry_per_household(
+    tomato, tomato_rule, beneficiaries
+):
+    for _ in range(5):
+        delivered_sale(tomato)
+
+    close_period(period="2026-10", now=NOV_CLOSE)
+
+    posting = Transaction.objects.get(kind=Transaction.Kind.DISTRIBUTION)
+    assert posting.entries.count() == 1 + len(beneficiaries)
+    assert LineAccrual.objects.filter(distributed_in__code="2026-10").count() == 5
+
+
+def test_closing_twice_changes_nothing(tomato, tomato_rule, beneficiaries):
+    delivered_sale(tomato)
+    close_period(period="2026-10", now=NOV_CLOSE)
+    transactions = Transaction.objects.count()
+
+    again = close_period(period="2026-10", now=at("2026-11-20"))
+
+    assert again.already_closed
+    assert Transaction.objects.count() == transactions
+    assert shares(beneficiaries) == [664, 663, 663]
+
+
+@pytest.mark.parametrize("code", ["2026-11", "2026-12", "2027-01"])
+def test_closing_the_current_or_a_future_period_is_refused(code, tomato, tomato_rule):
+    delivered_sale(tomato)
+
+    with pytest.raises(PeriodError, match="尚未结束"):
+        close_period(period=code, now=NOV_CLOSE)
+
+    assert not AccountingPeriod.objects.exists()
+    assert not Transaction.objects.filter(kind=Transaction.Kind.DISTRIBUTION).exists()
+
+
+@pytest.mark.parametrize("code", ["2026-13", "2026-00", "abc", "2026-1", "26-10", ""])
+def test_a_malformed_period_is_refused(code):
+    with pytest.raises(PeriodError, match="不是有效的期间"):
+        close_period(period=code, now=NOV_CLOSE)
+
+    assert not AccountingPeriod.objects.exists()
+
+
+def test_months_close_in_order(tomato, tomato_rule):
+    delivered_sale(tomato, paid=at("2026-09-10"), delivered=at("2026-09-12"))
+
+    with pytest.raises(PeriodError, match="2026-09"):
+        close_period(period="2026-10", now=NOV_CLOSE)
+
+    assert not AccountingPeriod.objects.exists()
+
+
+def test_a_line_still_in_its_return_window_waits_for_a_later_close(
+    tomato, tomato_rule, beneficiaries
+):
+    # Vegetables may be returned for 2 days after delivery: not over on 1 November.
+    delivered_sale(tomato, paid=at("2026-10-30"), delivered=at("2026-10-31"))
+
+    october = close_period(period="2026-10", now=at("2026-11-01", 0))
+    november = close_period(period="2026-11", now=at("2026-12-01"))
+
+    assert october.distributions == []
+    assert [d.amount_fen for d in november.distributions] == [1990]
+
+
+def test_a_line_never_delivered_is_not_distributed(tomato, tomato_rule, beneficiaries):
+    sell([(tomato, 2)], paid_at=OCT_SALE)
+
+    result = close_period(period="2026-10", now=NOV_CLOSE)
+
+    assert result.distributions == []
+    assert balance(pool_account(tomato_rule.pool)) == 1990
+
+
+def test_a_refund_after_distribution_is_netted_by_the_next_close(
+    tomato, tomato_rule, beneficiaries, staff
+):
+    october_order = delivered_sale(tomato, quantity=2)
+    close_period(period="2026-10", now=NOV_CLOSE)
+    refund(october_order, staff=staff, line=october_order.lines.get(), quantity=1)  # −995 aid
+    assert balance(pool_account(tomato_rule.pool)) == -995
+    delivered_sale(tomato, quantity=3, paid=at("2026-11-10"), delivered=at("2026-11-12"))
+
+    november = close_period(period="2026-11", now=at("2026-12-02"))
+
+    (distribution,) = november.distributions
+    assert (distribution.lines_fen, distribution.late_reversals_fen) == (2985, 995)
+    assert distribution.amount_fen == 1990
+    assert balance(pool_account(tomato_rule.pool)) == 0
+
+
+def test_refunds_outweighing_new_aid_are_carried_forward(tomato, tomato_rule, beneficiaries, staff):
+    october_order = delivered_sale(tomato, quantity=2)
+    close_period(period="2026-10", now=NOV_CLOSE)
+    refund(october_order, staff=staff)
+
+    november = close_period(period="2026-11", now=at("2026-12-02"))
+
+    assert november.distributions == []
+    assert [(c.pool, c.amount_fen) for c in november.carried] == [(tomato_rule.pool, -1990)]
+    assert balance(pool_account(tomato_rule.pool)) == -1990
+
+
+def test_a_pool_without_eligible_households_keeps_its_aid(tomato, tomato_rule, beneficiaries):
+    Household.objects.update(status=Household.Status.REMOVED)
+    delivered_sale(tomato)
+
+    result = close_period(period="2026-10", now=NOV_CLOSE)
+
+    assert [(c.amount_fen, c.reason) for c in result.carried] == [
+        (1990, "资金池没有符合条件的受益户")
+    ]
+    assert LineAccrual.objects.filter(distributed_in__isnull=True).count() == 1
+    assert result.period.status == AccountingPeriod.Status.CLOSED
+
+
+def test_due_periods_are_closed_oldest_first(tomato, tomato_rule, beneficiaries):
+    delivered_sale(tomato, paid=at("2026-08-10"), delivered=at("2026-08-12"))
+
+    results = close_due_periods(now=NOV_CLOSE)
+
+    assert [r.period.code for r in results] == ["2026-08", "2026-09", "2026-10"]
+    assert PoolDistribution.objects.get().period.code == "2026-08"
+
+
+def test_the_scheduled_task_is_idempotent(tomato, tomato_rule, beneficiaries, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: NOV_CLOSE)
+    delivered_sale(tomato)
+
+    first = tasks.close_previous_period.delay().get()
+    second = tasks.close_previous_period.delay().get()
+
+    assert (first, second) == (["2026-10"], [])
+    assert Transaction.objects.filter(kind=Transaction.Kind.DISTRIBUTION).count() == 1
+
+
+def test_the_command_closes_a_period(tomato, aid_pool, capsys):
+    # The command closes at the real time: a sale well in the past.
+    set_rule(
+        producer=tomato.product.producer,
+        pool=aid_pool,
+        share_bp=2500,
+        valid_from=datetime.date(2025, 1, 1),
+    )
+    delivered_sale(tomato, paid=at("2025-10-10"), delivered=at("2025-10-12"))
+
+    call_command("aid_close_period", "2025-10")
+
+    assert "Closed 2025-10: ¥19.90 distributed." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [("2026-13", "不是有效的期间"), ("abc", "不是有效的期间"), ("2999-01", "尚未结束")],
+)
+def test_the_command_refuses_bad_periods(argument, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("aid_close_period", argument)
+
+    assert not AccountingPeriod.objects.exists()
+
+
+def test_a_close_that_crashes_half_way_leaves_nothing_and_retries_cleanly(
+    tomato, bag, tomato_rule, beneficiaries, monkeypatch
+):
+    other_pool = AidPool.objects.create(name="另一个资金池")
+    other_pool.households.add(beneficiaries[0])
+    set_rule(
+        producer=bag.product.producer,
+        pool=other_pool,
+        share_bp=5000,
+        valid_from=datetime.date(2026, 1, 1),
+    )
+    delivered_sale(tomato)
+    delivered_sale(bag)
+    real_close_pool = distribution._close_pool
+    calls = []
+
+    def crash_on_second_pool(**kwargs):
+        calls.append(kwargs["pool"])
+        if len(calls) == 2:
+            raise RuntimeError("worker lost")
+        real_close_pool(**kwargs)
+
+    monkeypatch.setattr(distribution, "_close_pool", crash_on_second_pool)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        close_period(period="2026-10", now=NOV_CLOSE)
+    assert not Transaction.objects.filter(kind=Transaction.Kind.DISTRIBUTION).exists()
+    assert not AccountingPeriod.objects.exists()
+
+    monkeypatch.setattr(distribution, "_close_pool", real_close_pool)
+    close_period(period="2026-10", now=NOV_CLOSE)
+
+    assert sorted(PoolDistribution.objects.values_list("amount_fen", flat=True)) == [990, 1990]
+    assert Transaction.objects.filter(kind=Transaction.Kind.DISTRIBUTION).count() == 2
+
+
+def test_closing_takes_as_many_queries_for_twenty_households_as_for_five(
+    tomato, tomato_rule, key_village, beneficiaries
+):
+    """Every household's account is read (or made) at once, not one by one."""
+
+    def queries_to_close(month: str, *, closed: str, new_households: int) -> int:
+        HouseholdFactory.create_batch(new_households, village=key_village)
+        delivered_sale(tomato, paid=at(f"{month}-10"), delivered=at(f"{month}-12"))
+        with CaptureQueriesContext(connection) as captured:
+            close_period(period=month, now=at(closed))
+        return len(captured)
+
+    # The first close has no earlier month to check; later ones compare alike.
+    queries_to_close("2026-09", closed="2026-10-02", new_households=0)
+    five = queries_to_close("2026-10", closed="2026-11-02", new_households=2)
+    twenty = queries_to_close("2026-11", closed="2026-12-02", new_households=15)
+
+    assert twenty == five
+    assert PoolDistribution.objects.get(period__code="2026-11").household_count == 20

@@ -1,0 +1,101 @@
+"""How aid is computed: rounding, fixed parts, caps, rule lookup (rules/allocation.py)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.rules.allocation import aid_for, aid_reversed_after, rule_for
+from aid_accounting.rules.models import AidRule
+from aid_accounting.rules.versions import set_rule
+from tests.township import sell
+
+pytestmark = pytest.mark.django_db
+
+
+def rule(share_bp: int = 0, fixed: int = 0) -> AidRule:
+    return AidRule(share_bp=share_bp, fixed_fen_per_unit=fixed)
+
+
+@pytest.mark.parametrize(
+    ("net_fen", "expected"),
+    [(3980, 995), (3981, 995), (3982, 996), (3983, 996), (2, 1), (1, 0)],
+)
+def test_the_share_rounds_half_up_to_the_fen(net_fen, expected):
+    assert aid_for(net_fen=net_fen, quantity=1, rule=rule(2500)) == expected
+
+
+def test_a_fixed_amount_per_unit_adds_to_the_share():
+    assert aid_for(net_fen=3000, quantity=3, rule=rule(1000, fixed=50)) == 300 + 150
+
+
+def test_aid_is_capped_at_the_line_net():
+    assert aid_for(net_fen=3980, quantity=1, rule=rule(5000, fixed=5000)) == 3980
+
+
+def test_no_rule_means_no_aid():
+    assert aid_for(net_fen=3980, quantity=1, rule=None) == 0
+
+
+def test_reversed_aid_grows_in_proportion_and_ends_exactly_at_the_aid():
+    steps = [aid_reversed_after(aid_fen=1000, line_total_fen=3, refunded_fen=r) for r in range(4)]
+
+    assert steps == [0, 333, 667, 1000]
+
+
+def test_a_product_rule_overrides_the_producer_rule(tomato, aid_pool):
+    producer, product = tomato.product.producer, tomato.product
+    set_rule(producer=producer, pool=aid_pool, share_bp=2500, valid_from=datetime.date(2026, 1, 1))
+    product_rule = set_rule(
+        producer=producer,
+        product=product,
+        pool=aid_pool,
+        share_bp=4000,
+        valid_from=datetime.date(2026, 6, 1),
+    )
+
+    assert rule_for(
+        producer_id=producer.pk, product_id=product.pk, on=datetime.date(2026, 6, 1)
+    ) == (product_rule)
+
+
+def test_before_the_product_rule_starts_the_producer_rule_applies(tomato, aid_pool):
+    producer, product = tomato.product.producer, tomato.product
+    producer_rule = set_rule(
+        producer=producer, pool=aid_pool, share_bp=2500, valid_from=datetime.date(2026, 1, 1)
+    )
+    set_rule(
+        producer=producer,
+        product=product,
+        pool=aid_pool,
+        share_bp=4000,
+        valid_from=datetime.date(2026, 6, 1),
+    )
+
+    assert (
+        rule_for(producer_id=producer.pk, product_id=product.pk, on=datetime.date(2026, 5, 31))
+        == producer_rule
+    )
+
+
+def test_a_sale_before_any_rule_has_none(tomato, tomato_rule):
+    day = tomato_rule.valid_from - datetime.timedelta(days=1)
+
+    assert rule_for(producer_id=tomato_rule.producer_id, product_id=None, on=day) is None
+
+
+def test_a_new_version_never_changes_past_sales(tomato, tomato_rule):
+    order = sell([(tomato, 2)], paid_at=timezone.make_aware(datetime.datetime(2026, 3, 1, 12)))
+
+    set_rule(
+        producer=tomato_rule.producer,
+        pool=tomato_rule.pool,
+        share_bp=5000,
+        valid_from=datetime.date(2026, 4, 1),
+    )
+    later = sell([(tomato, 2)], paid_at=timezone.make_aware(datetime.datetime(2026, 4, 2, 12)))
+
+    assert LineAccrual.objects.get(line__order=order).aid_fen == 1990
+    assert LineAccrual.objects.get(line__order=order).rule == tomato_rule
+    assert LineAccrual.objects.get(line__order=later).aid_fen == 3980
