@@ -563,7 +563,7 @@ with nothing else done, and no accrual done order by order can beat it. A call o
 `accrue_orders` takes ten statements whatever its number of orders and lines (their
 lines with any accruals, the rules, the accounts, the idempotency keys, a savepoint, the
 transactions, their entries, marking them posted, the release, the accruals);
-`tests/aid_accounting/test_accrual.py` and `test_accrue_paid.py` check it does not grow.
+`tests/aid_accounting/accrual/test_accrue.py` and `test_accrue_paid.py` check it does not grow.
 Database statistics are refreshed (`VACUUM ANALYZE`) after loading, as autovacuum would.
 
 The dashboard reads the year from the ledger itself: its figures come from two

@@ -98,10 +98,6 @@ class Household(models.Model):
         return f"{self.registration_number} {self.masked_head_name}"
 
     @property
-    def is_eligible(self) -> bool:
-        return self.status in self.ELIGIBLE_STATUSES
-
-    @property
     def masked_head_name(self) -> str:
         return masking.mask_name(self.head_name)
 

@@ -187,11 +187,6 @@ def household_owner(household: Household) -> tuple[Account.OwnerType, int, str]:
     )
 
 
-def household_account(household: Household) -> Account:
-    owner_type, owner_id, name = household_owner(household)
-    return account_for(owner_type=owner_type, owner_id=owner_id, name=name)
-
-
 @dataclass(frozen=True)
 class Posting:
     """A balanced transaction about to be posted (see ``post_transaction``)."""

@@ -26,7 +26,7 @@ from aid_accounting.ledger.posting import (
     EntrySpec,
     account_for,
     clearing_account,
-    household_account,
+    household_owner,
     post_transaction,
 )
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayoutAccount
@@ -37,6 +37,12 @@ from aid_accounting.transparency.models import Notice, NoticeObjection, NoticeRo
 from tests.factories import UserFactory
 from tests.producers.factories import ProducerFactory, VillageFactory
 from tests.shop.factories import OrderLineFactory, RefundFactory
+
+
+def household_account(household: Household) -> Account:
+    """The household's ledger account, as the close credits it (tests read its balance)."""
+    owner_type, owner_id, name = household_owner(household)
+    return account_for(owner_type=owner_type, owner_id=owner_id, name=name)
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):

@@ -70,7 +70,7 @@ def test_demo_personal_data_is_well_formed_and_obviously_fictional(poor_villages
         validate_id_number(household.id_number)
         assert re.fullmatch(r"1990000\d{4}", household.phone)
         assert household.bank_name == "示例农村商业银行"
-        assert household.is_eligible
+        assert household.status in Household.ELIGIBLE_STATUSES
 
 
 def test_every_seeded_household_has_a_creation_record(poor_villages):

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from aid_accounting.exceptions import PayoutError
 from aid_accounting.households.models import PersonalDataAccess
 from aid_accounting.ledger.models import Transaction
-from aid_accounting.ledger.posting import balance, bank_account, household_account, producer_account
+from aid_accounting.ledger.posting import balance, bank_account, producer_account
 from aid_accounting.payouts.batches import (
     approve_batch,
     cancel_batch,
@@ -20,7 +20,7 @@ from aid_accounting.payouts.batches import (
 )
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from aid_accounting.periods.close import close_period
-from tests.aid_accounting.factories import ProducerPayoutAccountFactory
+from tests.aid_accounting.factories import ProducerPayoutAccountFactory, household_account
 from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db

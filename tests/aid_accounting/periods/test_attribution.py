@@ -3,9 +3,10 @@
 import pytest
 
 from aid_accounting.exceptions import PeriodError
-from aid_accounting.ledger.posting import balance, household_account
+from aid_accounting.ledger.posting import balance
 from aid_accounting.periods.attribution import household_attribution
 from aid_accounting.periods.close import close_period
+from tests.aid_accounting.factories import household_account
 from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db

@@ -14,13 +14,13 @@ from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.exceptions import PeriodError
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Transaction
-from aid_accounting.ledger.posting import balance, household_account, pool_account
+from aid_accounting.ledger.posting import balance, pool_account
 from aid_accounting.periods import close as distribution
 from aid_accounting.periods.close import close_due_periods, close_period
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
-from tests.aid_accounting.factories import HouseholdFactory
+from tests.aid_accounting.factories import HouseholdFactory, household_account
 from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from aid_accounting.demo import publish_demo_notices
 from aid_accounting.exceptions import NoticeError
 from aid_accounting.households import masking
 from aid_accounting.households.models import Household
-from aid_accounting.ledger.posting import balance, household_account
+from aid_accounting.ledger.posting import balance
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.transparency import triggers as notice_triggers
@@ -28,7 +28,7 @@ from aid_accounting.transparency.notices import (
     submit_objection,
     verify_chain,
 )
-from tests.aid_accounting.factories import HouseholdFactory
+from tests.aid_accounting.factories import HouseholdFactory, household_account
 from tests.producers.factories import VillageFactory
 from tests.township import at, deliver, sell
 
