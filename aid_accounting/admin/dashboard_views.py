@@ -19,9 +19,9 @@ from wagtail.admin.menu import MenuItem
 
 from aid_accounting.exceptions import PeriodError
 from aid_accounting.households.personal_data import can_reveal_personal_data
-from aid_accounting.payouts.statements import yuan
 from aid_accounting.transparency import report_export, reports
 from aid_accounting.transparency.dashboard import Period, dashboard, parse_period, year_period
+from core.money import yuan_amount
 from core.roles import AID_OFFICER, AUDITOR, TOWNSHIP_EDITOR
 from producers.models import Producer, Village
 
@@ -207,13 +207,17 @@ def _table(report: reports.Report) -> dict:
     money = [column.money for column in report.columns]
     return {
         "rows": [
-            [yuan(value) if is_money else value for is_money, value in zip(money, row, strict=True)]
+            [
+                yuan_amount(value) if is_money else value
+                for is_money, value in zip(money, row, strict=True)
+            ]
             for row in report.rows[:PREVIEW_ROWS]
         ],
         "truncated": len(report.rows) > PREVIEW_ROWS,
         "count": len(report.rows),
         "totals": [
-            yuan(report.total(column.label)) if column.money else "" for column in report.columns
+            yuan_amount(report.total(column.label)) if column.money else ""
+            for column in report.columns
         ],
     }
 

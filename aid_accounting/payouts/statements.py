@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from aid_accounting import calendar
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.rules.models import AidPool
+from core.money import yuan_amount
 from core.spreadsheet import InertCsvWriter
 from producers.models import Producer
 from shop.orders.models import OrderLine
@@ -243,9 +244,7 @@ def statement_csv(*, producer: Producer, year: int) -> str:
             _("未付余额（元）"),
         ]
     )
-    writer.writerow(
-        [f"{year}-01-01", "", _("上年结转"), "", "", "", "", "", "", "", "", "", yuan(opening)]
-    )
+    writer.writerow([f"{year}-01-01", "", _("上年结转"), *[""] * 9, yuan_amount(opening)])
     for line in statement_lines(producer=producer, year=year):
         booked = timezone.localtime(line.booked_at)
         writer.writerow(
@@ -255,23 +254,17 @@ def statement_csv(*, producer: Producer, year: int) -> str:
                 line.kind.label,
                 line.reference,
                 line.description,
-                yuan(line.sales_fen),
-                yuan(line.refunded_fen),
-                yuan(line.aid_fen),
+                yuan_amount(line.sales_fen),
+                yuan_amount(line.refunded_fen),
+                yuan_amount(line.aid_fen),
                 line.pool,
-                yuan(line.shipping_fen),
-                yuan(line.payable_fen),
-                yuan(line.paid_out_fen),
-                yuan(line.balance_fen),
+                yuan_amount(line.shipping_fen),
+                yuan_amount(line.payable_fen),
+                yuan_amount(line.paid_out_fen),
+                yuan_amount(line.balance_fen),
             ]
         )
     return out.getvalue()
-
-
-def yuan(fen: int) -> str:
-    """1250 → "12.50", -5 → "-0.05": a plain number a spreadsheet reads, from integers only."""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{'-' if fen < 0 else ''}{whole}.{cents:02d}"
 
 
 # Within _entries, an entry on a producer account is on this producer's, and

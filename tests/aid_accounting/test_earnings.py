@@ -23,7 +23,8 @@ from aid_accounting.payouts.batches import (
     mark_row_paid,
 )
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
-from aid_accounting.payouts.statements import monthly_statement, statement_lines, yuan
+from aid_accounting.payouts.statements import monthly_statement, statement_lines
+from core.money import yuan_amount
 from producers.models import ProducerMembership
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory
 from tests.aid_accounting.sales import refund, sell
@@ -191,7 +192,7 @@ def test_the_lines_add_up_to_the_months(trading, producer_a):
     ("fen_amount", "text"), [(0, "0.00"), (5, "0.05"), (1250, "12.50"), (-995, "-9.95")]
 )
 def test_yuan_is_formatted_from_integers(fen_amount, text):
-    assert yuan(fen_amount) == text
+    assert yuan_amount(fen_amount) == text
 
 
 # The pages ----------------------------------------------------------------------
