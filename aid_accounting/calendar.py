@@ -1,13 +1,18 @@
-"""Accounting periods: calendar months in local time, named "YYYY-MM".
+"""The accounts' spans of time: calendar months ("2026-10") and years
+("2026"), in local time. The one notion of a period, for the close (months),
+the dashboard and reports (months or years) and the statements (years).
 
-A period runs from local midnight of its first day to local midnight of the
-first day of the next month; a sale belongs to it by ``order.paid_at``.
+A span runs from local midnight of its first day (``starts_at``) to local
+midnight of the day after its last (``ends_at``, exclusive); a sale belongs
+to a month by ``order.paid_at``, a posting to the span it is booked in.
 """
 
 import datetime
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,19 +20,22 @@ from aid_accounting.exceptions import PeriodError
 
 _CODE = re.compile(r"(\d{4})-(\d{2})")
 
+_YEAR = re.compile(r"\d{4}")
 
-@dataclass(frozen=True)
-class Month:
-    year: int
-    month: int
+# The years the dashboard and reports accept: far enough from year 1 and 9999
+# that a span, the one before it and their ends are all dates.
+YEARS = range(2000, 2100)
+
+
+class _Span(ABC):
+    """What months and years share, from their first day and the span after them."""
 
     @property
-    def code(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
+    @abstractmethod
+    def start(self) -> datetime.date: ...
 
-    @property
-    def start(self) -> datetime.date:
-        return datetime.date(self.year, self.month, 1)
+    @abstractmethod
+    def next(self) -> "_Span": ...
 
     @property
     def end(self) -> datetime.date:
@@ -40,14 +48,54 @@ class Month:
 
     @property
     def ends_at(self) -> datetime.datetime:
-        """The first instant after the period (exclusive end)."""
+        """The first instant after the span (exclusive end)."""
         return start_of_day(self.next().start)
+
+    def contains(self, field: str) -> Q:
+        """The rows whose datetime ``field`` falls in the span."""
+        return Q(**{f"{field}__gte": self.starts_at, f"{field}__lt": self.ends_at})
+
+
+@dataclass(frozen=True)
+class Month(_Span):
+    year: int
+    month: int
+
+    @property
+    def code(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, self.month, 1)
 
     def next(self) -> "Month":
         return Month(self.year + self.month // 12, self.month % 12 + 1)
 
     def previous(self) -> "Month":
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+
+@dataclass(frozen=True)
+class Year(_Span):
+    year: int
+
+    @property
+    def code(self) -> str:
+        return f"{self.year:04d}"
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, 1, 1)
+
+    def next(self) -> "Year":
+        return Year(self.year + 1)
+
+    def previous(self) -> "Year":
+        return Year(self.year - 1)
+
+
+Span = Month | Year
 
 
 def parse(code: str) -> Month:
@@ -60,6 +108,23 @@ def parse(code: str) -> Month:
             _("“%(code)s”不是有效的期间，请写成“年-月”，例如 2026-10。") % {"code": code}
         )
     return Month(int(match[1]), int(match[2]))
+
+
+def parse_span(code: str) -> Span:
+    """ "2026" → the year, "2026-10" → the month, within ``YEARS``; anything
+    else raises PeriodError."""
+    code = str(code).strip()
+    if _YEAR.fullmatch(code) and int(code) in YEARS:
+        return Year(int(code))
+    try:
+        month = parse(code)
+    except PeriodError:
+        month = None
+    if month is None or month.year not in YEARS:
+        raise PeriodError(
+            _("“%(code)s”不是有效的期间，请写成年份（2026）或年-月（2026-10）。") % {"code": code}
+        )
+    return month
 
 
 def month_of(moment: datetime.datetime) -> Month:

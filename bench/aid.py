@@ -427,7 +427,8 @@ def time_dashboard(year: int, *, requests: int) -> tuple[float, int, float, int]
     from django.db import connection
     from django.test import Client
 
-    from aid_accounting.transparency.dashboard import dashboard, year_period
+    from aid_accounting.calendar import Year
+    from aid_accounting.transparency.dashboard import dashboard
 
     def median_of(call) -> tuple[float, int]:
         call()  # warm imports and templates
@@ -446,7 +447,7 @@ def time_dashboard(year: int, *, requests: int) -> tuple[float, int, float, int]
             timings.append(time.perf_counter() - started)
         return statistics.median(timings), len(queries)
 
-    selector = median_of(lambda: dashboard(period=year_period(year)))
+    selector = median_of(lambda: dashboard(period=Year(year)))
     client = Client()
     client.force_login(get_user_model().objects.get(username="admin"))
 

@@ -1,5 +1,20 @@
-"""Money at the edges: amounts are integer fen everywhere inside; Decimal only
-to read what a person typed ("12.50") and to show yuan ("¥12.50")."""
+"""Money, in integer fen (DESIGN §4): the one place that formats, parses and
+splits it.
+
+Inside the project an amount is always an ``int`` of fen and a rate an
+``int`` of basis points. Amounts become text only here, in two shapes:
+
+- ``format_yuan``: for people, "¥1,234.56" (and ``format_yuan_signed`` for a
+  change, "+¥10.00");
+- ``yuan_amount``: for machines (CSV, payment files, Beancount, form inputs),
+  "1234.56", a plain number a spreadsheet reads.
+
+``yuan_to_fen`` and ``YuanField`` read what a person typed; Decimal is used
+only there and in ``yuan_decimal``, never a float. Every aid figure is rounded
+by ``round_half_up_share`` and split by ``split_largest_remainder``, so a
+share is rounded the same way everywhere and a split always adds up to the
+whole.
+"""
 
 import re
 from collections.abc import Mapping
@@ -8,19 +23,34 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-# Rounding and splitting of money, in integer fen (DESIGN §4).
-#
-# Every aid figure in the project goes through these two functions, so that a
-# share is rounded the same way everywhere and a split always adds up to the
-# whole. Only integers come in and go out: a float here would be a bug upstream.
-#
+# --- Formatting --------------------------------------------------------------
 
 
-def format_fen(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
+def yuan_amount(fen: int, *, grouped: bool = False) -> str:
+    """1250 → "12.50", -5 → "-0.05"; ``grouped`` puts thousands separators in
+    ("1,234.56"). From integers only, so no fen is ever rounded."""
     whole, cents = divmod(abs(fen), 100)
-    return f"{sign}¥{whole:,}.{cents:02d}"
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{whole:,}.{cents:02d}" if grouped else f"{sign}{whole}.{cents:02d}"
 
+
+def format_yuan(fen: int) -> str:
+    """For people: 123456 → "¥1,234.56", -250 → "-¥2.50"."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{yuan_amount(abs(fen), grouped=True)}"
+
+
+def format_yuan_signed(fen: int) -> str:
+    """A change to what someone is owed: 1000 → "+¥10.00", -995 → "-¥9.95", 0 → "¥0.00"."""
+    return f"+{format_yuan(fen)}" if fen > 0 else format_yuan(fen)
+
+
+def yuan_decimal(fen: int) -> Decimal:
+    """1250 → Decimal("12.5"), for spreadsheet cells that hold numbers; exact."""
+    return Decimal(fen) / 100
+
+
+# --- Parsing -----------------------------------------------------------------
 
 _AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
 
@@ -53,6 +83,10 @@ class YuanField(forms.CharField):
             raise forms.ValidationError(_("金额超出允许范围。"))
         return fen
 
+
+# --- Shares and splits -------------------------------------------------------
+#
+# Only integers come in and go out: a float here would be a bug upstream.
 
 BASIS_POINTS = 10_000
 

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.menu import MenuItem
 
+from aid_accounting import calendar
 from aid_accounting.exceptions import PeriodError
 from aid_accounting.households.personal_data import can_reveal_personal_data
-from aid_accounting.payouts.statements import yuan
 from aid_accounting.transparency import report_export, reports
-from aid_accounting.transparency.dashboard import Period, dashboard, parse_period, year_period
+from aid_accounting.transparency.dashboard import dashboard
+from core.money import yuan_amount
 from core.roles import AID_OFFICER, AUDITOR, TOWNSHIP_EDITOR
 from producers.models import Producer, Village
 
@@ -65,24 +66,24 @@ class FilterForm(forms.Form):
         label=gettext_lazy("生产者"), queryset=Producer.objects.order_by("name"), required=False
     )
 
-    def clean_period(self) -> Period:
+    def clean_period(self) -> calendar.Span:
         try:
-            return parse_period(self.cleaned_data["period"])
+            return calendar.parse_span(self.cleaned_data["period"])
         except PeriodError as error:
             raise forms.ValidationError(str(error)) from None
 
 
-def _default_period() -> Period:
-    return year_period(timezone.localdate().year)
+def _default_period() -> calendar.Span:
+    return calendar.Year(timezone.localdate().year)
 
 
-def _chosen_period(request) -> Period:
+def _chosen_period(request) -> calendar.Span:
     """The ``period`` of the query string, or this year with a message if it is not valid."""
     code = request.GET.get("period")
     if not code:
         return _default_period()
     try:
-        return parse_period(code)
+        return calendar.parse_span(code)
     except PeriodError as error:
         messages.error(request, str(error))
         return _default_period()
@@ -207,13 +208,17 @@ def _table(report: reports.Report) -> dict:
     money = [column.money for column in report.columns]
     return {
         "rows": [
-            [yuan(value) if is_money else value for is_money, value in zip(money, row, strict=True)]
+            [
+                yuan_amount(value) if is_money else value
+                for is_money, value in zip(money, row, strict=True)
+            ]
             for row in report.rows[:PREVIEW_ROWS]
         ],
         "truncated": len(report.rows) > PREVIEW_ROWS,
         "count": len(report.rows),
         "totals": [
-            yuan(report.total(column.label)) if column.money else "" for column in report.columns
+            yuan_amount(report.total(column.label)) if column.money else ""
+            for column in report.columns
         ],
     }
 

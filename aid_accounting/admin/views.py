@@ -25,7 +25,7 @@ from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from aid_accounting.periods import close
 from aid_accounting.rules import versions
 from aid_accounting.rules.models import AidRule
-from core.money import format_fen
+from core.money import format_yuan, yuan_amount
 
 
 def _form_page(request, form, title: str, back_url: str):
@@ -47,7 +47,7 @@ def set_rule(request, rule_id: int | None = None):
             "product": current.product_id,
             "pool": current.pool_id,
             "share_percent": Decimal(current.share_bp) / 100,
-            "fixed_per_unit": format_fen(current.fixed_fen_per_unit)[1:],
+            "fixed_per_unit": yuan_amount(current.fixed_fen_per_unit, grouped=True),
         }
     form = RuleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -87,7 +87,7 @@ def close_period(request):
                 messages.success(
                     request,
                     _("期间 %(code)s 已结算，分配 %(amount)s。")
-                    % {"code": result.period.code, "amount": format_fen(result.distributed_fen)},
+                    % {"code": result.period.code, "amount": format_yuan(result.distributed_fen)},
                 )
             for carried in result.carried:
                 messages.warning(
@@ -95,7 +95,7 @@ def close_period(request):
                     _("“%(pool)s”的 %(amount)s 留待下次结算：%(reason)s。")
                     % {
                         "pool": carried.pool.name,
-                        "amount": format_fen(carried.amount_fen),
+                        "amount": format_yuan(carried.amount_fen),
                         "reason": carried.reason,
                     },
                 )
@@ -114,7 +114,7 @@ def draft_batch(request):
         else:
             messages.success(
                 request,
-                _("已起草付款批次，合计 %(amount)s。") % {"amount": format_fen(batch.total_fen)},
+                _("已起草付款批次，合计 %(amount)s。") % {"amount": format_yuan(batch.total_fen)},
             )
             return redirect("aid_payout_batches:inspect", batch.pk)
     return _form_page(request, form, _("起草付款批次"), "aid_payout_batches:index")

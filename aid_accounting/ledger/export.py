@@ -14,6 +14,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from aid_accounting.ledger.models import Account, Entry, Transaction
+from core.money import yuan_amount
 
 ROOTS = {
     Account.OwnerType.PROCESSOR_CLEARING: "Assets:ProcessorClearing",
@@ -71,7 +72,7 @@ def export_beancount() -> Iterator[str]:
         if posting.source:
             yield f'  source: "{_quote(posting.source)}"'
         for account_id, amount, line_id in entries[posting.pk]:
-            yield f"  {beancount_name(accounts[account_id])}  {_amount(amount)} CNY"
+            yield f"  {beancount_name(accounts[account_id])}  {yuan_amount(amount)} CNY"
             if line_id is not None:
                 yield f'    order_line: "{line_id}"'
         yield ""
@@ -87,18 +88,12 @@ def export_beancount() -> Iterator[str]:
     for account in accounts.values():
         yield (
             f"{check_day} balance {beancount_name(account)}  "
-            f"{_amount(balances.get(account.pk, 0))} CNY"
+            f"{yuan_amount(balances.get(account.pk, 0))} CNY"
         )
 
 
 def _day(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
-
-
-def _amount(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def _quote(text: str) -> str:

@@ -52,6 +52,7 @@ from aid_accounting.ledger.posting import (
 )
 from aid_accounting.payouts.accounts import reveal_producer_bank_account
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
+from core.money import yuan_amount
 from core.roles import require_aid_officer
 from core.spreadsheet import InertCsvWriter
 from producers.models import Producer
@@ -325,7 +326,6 @@ def _bank_line(batch: PayoutBatch, row: PayoutRow, actor: AbstractUser) -> list[
         # The holder, not the producer's name: the bank matches the name on the account.
         payee, reference = payout_account.holder_name, row.producer.code
         bank_name = payout_account.bank_name
-    whole, cents = divmod(row.amount_fen, 100)
     return [
         str(batch.pk),
         str(row.pk),
@@ -333,6 +333,6 @@ def _bank_line(batch: PayoutBatch, row: PayoutRow, actor: AbstractUser) -> list[
         reference,
         bank_name,
         account_number,
-        f"{whole}.{cents:02d}",
+        yuan_amount(row.amount_fen),
         f"帮扶资金 {batch.pk}-{row.pk}",
     ]

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from aid_accounting import calendar
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.rules.models import AidPool
+from core.money import yuan_amount
 from core.spreadsheet import InertCsvWriter
 from producers.models import Producer
 from shop.orders.models import OrderLine
@@ -140,10 +141,8 @@ def monthly_statement(*, producer: Producer, year: int | None = None) -> Stateme
     """The producer's figures per month of ``year`` (this year by default)."""
     if year is None:
         year = timezone.localdate().year
-    start, end = _year_bounds(year)
-    in_year = _entries(producer).filter(
-        transaction__created_at__gte=start, transaction__created_at__lt=end
-    )
+    span = calendar.Year(year)
+    in_year = _entries(producer).filter(span.contains("transaction__created_at"))
     by_month = (
         in_year.annotate(first_day=TruncMonth("transaction__created_at", output_field=DateField()))
         .order_by()
@@ -160,7 +159,7 @@ def monthly_statement(*, producer: Producer, year: int | None = None) -> Stateme
     for row in aid_rows:
         pools[row["first_day"]].append(PoolAid(names[row["account__owner_id"]], -row["aid"]))
 
-    balance = opening = _balance_before(producer, start)
+    balance = opening = _balance_before(producer, span.starts_at)
     months = []
     for first_day in sorted(figures):
         month = figures[first_day]
@@ -178,10 +177,10 @@ def monthly_statement(*, producer: Producer, year: int | None = None) -> Stateme
 
 def statement_lines(*, producer: Producer, year: int) -> list[StatementLine]:
     """The postings behind ``monthly_statement``, one per transaction, oldest first."""
-    start, end = _year_bounds(year)
+    span = calendar.Year(year)
     rows = list(
         _entries(producer)
-        .filter(transaction__created_at__gte=start, transaction__created_at__lt=end)
+        .filter(span.contains("transaction__created_at"))
         .values(
             "transaction_id",
             "transaction__created_at",
@@ -195,7 +194,7 @@ def statement_lines(*, producer: Producer, year: int) -> list[StatementLine]:
         .order_by("transaction__created_at", "transaction_id")
     )
     names = _pool_names({row["pool_id"] for row in rows if row["pool_id"]})
-    balance = _balance_before(producer, start)
+    balance = _balance_before(producer, span.starts_at)
     lines = []
     for row in rows:
         figures = _figures(row)
@@ -224,7 +223,7 @@ def statement_lines(*, producer: Producer, year: int) -> list[StatementLine]:
 def statement_csv(*, producer: Producer, year: int) -> str:
     """The statement of ``year`` as CSV text: the balance brought forward, then
     one row per posting; amounts in yuan."""
-    opening = _balance_before(producer, _year_bounds(year)[0])
+    opening = _balance_before(producer, calendar.Year(year).starts_at)
     out = io.StringIO()
     writer = InertCsvWriter(out)
     writer.writerow(
@@ -244,9 +243,7 @@ def statement_csv(*, producer: Producer, year: int) -> str:
             _("未付余额（元）"),
         ]
     )
-    writer.writerow(
-        [f"{year}-01-01", "", _("上年结转"), "", "", "", "", "", "", "", "", "", yuan(opening)]
-    )
+    writer.writerow([f"{year}-01-01", "", _("上年结转"), *[""] * 9, yuan_amount(opening)])
     for line in statement_lines(producer=producer, year=year):
         booked = timezone.localtime(line.booked_at)
         writer.writerow(
@@ -256,23 +253,17 @@ def statement_csv(*, producer: Producer, year: int) -> str:
                 line.kind.label,
                 line.reference,
                 line.description,
-                yuan(line.sales_fen),
-                yuan(line.refunded_fen),
-                yuan(line.aid_fen),
+                yuan_amount(line.sales_fen),
+                yuan_amount(line.refunded_fen),
+                yuan_amount(line.aid_fen),
                 line.pool,
-                yuan(line.shipping_fen),
-                yuan(line.payable_fen),
-                yuan(line.paid_out_fen),
-                yuan(line.balance_fen),
+                yuan_amount(line.shipping_fen),
+                yuan_amount(line.payable_fen),
+                yuan_amount(line.paid_out_fen),
+                yuan_amount(line.balance_fen),
             ]
         )
     return out.getvalue()
-
-
-def yuan(fen: int) -> str:
-    """1250 → "12.50", -5 → "-0.05": a plain number a spreadsheet reads, from integers only."""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{'-' if fen < 0 else ''}{whole}.{cents:02d}"
 
 
 # Within _entries, an entry on a producer account is on this producer's, and
@@ -323,10 +314,6 @@ def _balance_before(producer: Producer, moment: datetime.datetime) -> int:
         transaction__created_at__lt=moment,
     ).aggregate(total=Sum("amount_fen"))["total"]
     return -(total or 0)
-
-
-def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    return calendar.Month(year, 1).starts_at, calendar.Month(year + 1, 1).starts_at
 
 
 def _pool_names(pool_ids: set[int]) -> dict[int, str]:

@@ -5,8 +5,9 @@ Closing a month, for each pool:
 - the lines it takes are those paid before the month ended, not distributed
   by an earlier close, and past their return window at close time (their
   order completed, or their shipment delivered at least the line's return
-  window ago; a fully refunded line has nothing left to return). A line never
-  delivered waits for a later close;
+  window ago; a fully refunded line has nothing left to return: the shop's
+  rule, ``shop.orders.returns.line_can_come_back``). A line never delivered
+  waits for a later close;
 - it distributes their aid less what refunds reversed of it, less the refunds
   of lines distributed by earlier closes that no close has netted yet;
 - the amount is split among the pool's beneficiaries as they are at close
@@ -46,6 +47,7 @@ from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules import allocation
 from aid_accounting.rules.models import AidPool
 from core.roles import require_aid_officer
+from shop.orders import returns
 
 # The change reason of a period's history record when no officer closed it.
 CLOSED_AUTOMATICALLY = "period_closed_automatically"
@@ -152,14 +154,15 @@ CANDIDATE_FIELDS = (
 
 
 def is_return_window_over(line: Candidate, *, now: datetime.datetime) -> bool:
-    """Whether nothing of the line can come back any more, as seen at ``now``."""
-    if line.refunded_fen == line.line_total_fen:
-        return True
-    if line.completed_at is not None and line.completed_at <= now:
-        return True
-    return (
-        line.delivered_at is not None
-        and line.delivered_at + datetime.timedelta(days=line.return_window_days) <= now
+    """Whether nothing of the line can come back any more, as seen at ``now``
+    (the shop's rule, ``returns.line_can_come_back``)."""
+    return not returns.line_can_come_back(
+        delivered_at=line.delivered_at,
+        return_window_days=line.return_window_days,
+        completed_at=line.completed_at,
+        refunded_fen=line.refunded_fen,
+        total_fen=line.line_total_fen,
+        now=now,
     )
 
 

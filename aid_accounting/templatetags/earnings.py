@@ -2,16 +2,16 @@
 
 from django import template
 
-from core.money import format_fen
+from core.money import format_yuan_signed
 
 register = template.Library()
 
 
 @register.filter
 def yuan_added(fen: int) -> str:
-    return f"+{format_fen(fen)}" if fen > 0 else format_fen(fen)
+    return format_yuan_signed(fen)
 
 
 @register.filter
 def yuan_deducted(fen: int) -> str:
-    return yuan_added(-fen)
+    return format_yuan_signed(-fen)

@@ -1,5 +1,5 @@
 """The township dashboard (帮扶看板, DESIGN §7 Transparency): for a month or a
-year, sales and where their aid share stands, by village, producer, category
+year (``calendar.Span``), sales and where their aid share stands, by village, producer, category
 and channel, next to the period before.
 
 Everything is read from the ledger, as in ``payouts.statements``: a posting counts in
@@ -21,16 +21,12 @@ household for its village. Each figure is a database aggregate, so the number
 of queries is fixed, whatever the number of sales or households.
 """
 
-import datetime
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
 from django.db.models import F, Q, QuerySet, Sum
-from django.utils.translation import gettext as _
 
-from aid_accounting import calendar
-from aid_accounting.exceptions import PeriodError
+from aid_accounting.calendar import Span
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from producers.models import Producer
@@ -40,59 +36,6 @@ from shop.orders.models import Order
 Kind = Transaction.Kind
 
 OwnerType = Account.OwnerType
-
-_YEAR = re.compile(r"\d{4}")
-
-# The years a period may be in: far enough from year 1 and 9999 that a
-# period, the one before it and their ends are all dates.
-YEARS = range(2000, 2100)
-
-
-@dataclass(frozen=True)
-class Period:
-    """A month ("2026-10") or a year ("2026"), as local times: ``start``
-    inclusive, ``end`` exclusive."""
-
-    code: str
-    start: datetime.datetime
-    end: datetime.datetime
-
-    @property
-    def is_year(self) -> bool:
-        return len(self.code) == 4
-
-    def previous(self) -> "Period":
-        if self.is_year:
-            return year_period(int(self.code) - 1)
-        return month_period(calendar.parse(self.code).previous())
-
-
-def month_period(month: calendar.Month) -> Period:
-    return Period(code=month.code, start=month.starts_at, end=month.ends_at)
-
-
-def year_period(year: int) -> Period:
-    return Period(
-        code=f"{year:04d}",
-        start=calendar.Month(year, 1).starts_at,
-        end=calendar.Month(year + 1, 1).starts_at,
-    )
-
-
-def parse_period(code: str) -> Period:
-    """ "2026" → the year, "2026-10" → the month; anything else raises PeriodError."""
-    code = str(code).strip()
-    if _YEAR.fullmatch(code) and int(code) in YEARS:
-        return year_period(int(code))
-    try:
-        month = calendar.parse(code)
-    except PeriodError:
-        month = None
-    if month is None or month.year not in YEARS:
-        raise PeriodError(
-            _("“%(code)s”不是有效的期间，请写成年份（2026）或年-月（2026-10）。") % {"code": code}
-        )
-    return month_period(month)
 
 
 @dataclass(frozen=True)
@@ -131,7 +74,7 @@ class Row(Figures):
 
 @dataclass(frozen=True)
 class Dashboard:
-    period: Period
+    period: Span
     totals: Totals
     previous: Totals
     by_village: list[Row]
@@ -179,8 +122,8 @@ def _posted() -> QuerySet[Entry]:
     return Entry.objects.filter(transaction__posted=True)
 
 
-def _in(period: Period) -> Q:
-    return Q(transaction__created_at__gte=period.start, transaction__created_at__lt=period.end)
+def _in(period: Span) -> Q:
+    return period.contains("transaction__created_at")
 
 
 def _sums(figures: dict[str, tuple[Q, int]], *, within: Q | None = None) -> dict[str, Sum]:
@@ -194,12 +137,12 @@ def _signed(row: dict, figures: dict[str, tuple[Q, int]]) -> dict[str, int]:
     return {name: sign * (row[name] or 0) for name, (_condition, sign) in figures.items()}
 
 
-def totals(*, periods: Sequence[Period]) -> list[Totals]:
+def totals(*, periods: Sequence[Span]) -> list[Totals]:
     """Each period's figures and the balances at its end, in one query (one
     pass over the entries, however many periods)."""
     rows = (
         _posted()
-        .filter(transaction__created_at__lt=max(period.end for period in periods))
+        .filter(transaction__created_at__lt=max(period.ends_at for period in periods))
         .aggregate(
             **{
                 f"{name}_{index}": aggregate
@@ -208,7 +151,7 @@ def totals(*, periods: Sequence[Period]) -> list[Totals]:
             },
             **{
                 f"{balance}_{index}": Sum(
-                    "amount_fen", filter=owner & Q(transaction__created_at__lt=period.end)
+                    "amount_fen", filter=owner & Q(transaction__created_at__lt=period.ends_at)
                 )
                 for index, period in enumerate(periods)
                 for balance, owner in (("payable", _HOUSEHOLD), ("undistributed", _POOL))
@@ -234,7 +177,7 @@ def totals(*, periods: Sequence[Period]) -> list[Totals]:
 
 def line_breakdown(
     *,
-    period: Period,
+    period: Span,
     group_by: str,
     label: str,
     village_id: int | None = None,
@@ -268,7 +211,7 @@ def _line_scope(*, village_id: int | None, producer_id: int | None) -> Q:
 
 
 def village_breakdown(
-    *, period: Period, village_id: int | None = None, line_rows: list[Row] | None = None
+    *, period: Span, village_id: int | None = None, line_rows: list[Row] | None = None
 ) -> list[Row]:
     """Per village: its producers' sales and aid (line postings), and what its
     households received, were paid and are still owed at the end of the period.
@@ -318,12 +261,12 @@ class HouseholdFigures:
     payable_fen: int
 
 
-def household_figures(*, period: Period) -> dict[int, HouseholdFigures]:
+def household_figures(*, period: Span) -> dict[int, HouseholdFigures]:
     """Household id → its figures, for the households with postings up to the
     end of the period; one query."""
     rows = (
         _posted()
-        .filter(_HOUSEHOLD, transaction__created_at__lt=period.end)
+        .filter(_HOUSEHOLD, transaction__created_at__lt=period.ends_at)
         .values("account__owner_id")
         .annotate(**_sums(_HOUSEHOLD_FIGURES, within=_in(period)), payable=Sum("amount_fen"))
         .order_by()
@@ -336,12 +279,12 @@ def household_figures(*, period: Period) -> dict[int, HouseholdFigures]:
     }
 
 
-def journal(*, period: Period) -> QuerySet[Entry]:
+def journal(*, period: Span) -> QuerySet[Entry]:
     """The period's posted entries, oldest first."""
     return _posted().filter(_in(period)).order_by("transaction__created_at", "transaction_id", "pk")
 
 
-def dashboard(*, period: Period) -> Dashboard:
+def dashboard(*, period: Span) -> Dashboard:
     current, previous = totals(periods=[period, period.previous()])
     groups = _line_groups(period=period)
     labels = dict(Order.Channel.choices)
@@ -361,7 +304,7 @@ def dashboard(*, period: Period) -> Dashboard:
     )
 
 
-def _line_groups(*, period: Period) -> list[dict]:
+def _line_groups(*, period: Span) -> list[dict]:
     """The period's line postings summed per producer, category and channel:
     one pass over the entries gives every breakdown of the dashboard (a
     producer's village is the producer's), a few dozen rows to roll up.

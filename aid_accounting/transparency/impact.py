@@ -23,7 +23,7 @@ from aid_accounting.payouts.models import PayoutRow
 from aid_accounting.periods.models import PoolDistribution
 from aid_accounting.rules.allocation import rule_for
 from aid_accounting.rules.models import AidPool, AidRule
-from core.money import format_fen
+from core.money import format_yuan
 from shop.catalogue.models import ProductPage
 from shop.orders.models import Order
 
@@ -51,11 +51,11 @@ def _rule_amount(rule: AidRule) -> str:
     if rule.share_bp and rule.fixed_fen_per_unit:
         return _("每单收入的%(share)s另加每件%(fixed)s") % {
             "share": rule.share_percent,
-            "fixed": format_fen(rule.fixed_fen_per_unit),
+            "fixed": format_yuan(rule.fixed_fen_per_unit),
         }
     if rule.share_bp:
         return _("每单收入的%(share)s") % {"share": rule.share_percent}
-    return _("每件%(fixed)s") % {"fixed": format_fen(rule.fixed_fen_per_unit)}
+    return _("每件%(fixed)s") % {"fixed": format_yuan(rule.fixed_fen_per_unit)}
 
 
 def _beneficiaries(pool: AidPool) -> str:

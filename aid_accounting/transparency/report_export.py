@@ -1,18 +1,17 @@
 """Writing a ``reports.Report`` as CSV or XLSX.
 
-Money columns hold integer fen. CSV gets them as yuan text ("12.50", from
-integers only); XLSX as numbers of yuan with two decimals, made as
-``Decimal(fen) / 100``, which is exact, so no float ever rounds a fen.
+Money columns hold integer fen. CSV gets them as yuan text
+(``money.yuan_amount``, "12.50"); XLSX as numbers of yuan with two decimals
+(``money.yuan_decimal``, exact), so no float ever rounds a fen.
 """
 
 import io
-from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from aid_accounting.payouts.statements import yuan
 from aid_accounting.transparency.reports import Report
+from core.money import yuan_amount, yuan_decimal
 from core.spreadsheet import InertCsvWriter, inert
 
 # Excel refuses sheet titles longer than this.
@@ -27,7 +26,7 @@ def to_csv(report: Report) -> bytes:
     for row in report.rows:
         writer.writerow(
             [
-                yuan(value) if column.money else value
+                yuan_amount(value) if column.money else value
                 for column, value in zip(report.columns, row, strict=True)
             ]
         )
@@ -42,7 +41,7 @@ def to_xlsx(report: Report) -> bytes:
     for row in report.rows:
         sheet.append(
             [
-                Decimal(value) / 100 if column.money else inert(value)
+                yuan_decimal(value) if column.money else inert(value)
                 for column, value in zip(report.columns, row, strict=True)
             ]
         )

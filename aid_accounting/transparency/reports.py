@@ -17,13 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aid_accounting.calendar import Span
 from aid_accounting.households import masking
 from aid_accounting.households.models import Household, PersonalDataAccess
 from aid_accounting.households.personal_data import can_reveal_personal_data, reveal_personal_data
 from aid_accounting.ledger.models import Account, Transaction
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from aid_accounting.transparency.dashboard import (
-    Period,
     Row,
     household_figures,
     journal,
@@ -53,7 +53,7 @@ class Report:
 
 @dataclass(frozen=True)
 class Filters:
-    period: Period
+    period: Span
     village_id: int | None = None
     producer_id: int | None = None
 
@@ -169,9 +169,7 @@ def households_by_village(
 
 def payout_batches(*, filters: Filters) -> Report:
     """Batches drafted in the period; with a producer, those that pay it."""
-    batches = PayoutBatch.objects.filter(
-        created_at__gte=filters.period.start, created_at__lt=filters.period.end
-    )
+    batches = PayoutBatch.objects.filter(filters.period.contains("created_at"))
     if filters.producer_id is not None:
         batches = batches.filter(rows__producer_id=filters.producer_id).distinct()
     batches = batches.select_related("created_by", "approved_by").annotate(

@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.money import format_fen
+from core.money import format_yuan, yuan_amount
 from shop.admin.forms import OfflinePaymentForm, OfflineSaleForm, RefundForm, StockAdjustmentForm
 from shop.catalogue.models import ProductVariant
 from shop.orders import inventory
@@ -63,7 +63,8 @@ def refund_order(request, order_id: int):
             refund = execute_refund(refund_id=pending.pk)
             if refund.status == Refund.Status.SUCCEEDED:
                 messages.success(
-                    request, _("退款成功：%(amount)s。") % {"amount": format_fen(refund.amount_fen)}
+                    request,
+                    _("退款成功：%(amount)s。") % {"amount": format_yuan(refund.amount_fen)},
                 )
             else:
                 messages.error(request, _("支付渠道拒绝了这笔退款，请查看订单记录。"))
@@ -77,7 +78,7 @@ def refund_order(request, order_id: int):
 def record_payment(request, order_id: int):
     order = get_object_or_404(Order, pk=order_id)
     form = OfflinePaymentForm(
-        request.POST or None, initial={"amount": format_fen(order.total_fen)[1:]}
+        request.POST or None, initial={"amount": yuan_amount(order.total_fen, grouped=True)}
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -18,7 +18,7 @@ from wagtail.images import get_image_model
 from wagtail.images.models import Filter
 from wagtail.models import Site
 
-from core.money import format_fen
+from core.money import format_yuan
 from shop.catalogue.models import ProductPage
 
 PHOTO_RENDITION = "fill-480x320"
@@ -66,7 +66,7 @@ def product_cards(products) -> list[ProductCard]:
             title=row["title"],
             url=to_url(row["url_path"]),
             price_text=(
-                _("%(price)s 起") % {"price": format_fen(row["min_price_fen"])}
+                _("%(price)s 起") % {"price": format_yuan(row["min_price_fen"])}
                 if row["min_price_fen"]
                 else ""
             ),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from shop import events
-from shop.orders import inventory
+from shop.orders import inventory, returns
 from shop.orders.models import Order, OrderEvent, Shipment
 from shop.orders.notifications import queue_order_email
 
@@ -236,21 +236,13 @@ def confirm_overdue_deliveries(*, now: datetime | None = None) -> int:
     return confirmed
 
 
-def return_window_end(order: Order) -> datetime | None:
-    if order.delivered_at is None:
-        return None
-    days = max((line.return_window_days for line in order.lines.all()), default=0)
-    return order.delivered_at + timedelta(days=days)
-
-
 def complete_due_orders(*, now: datetime | None = None) -> int:
     """Complete delivered orders whose return windows are over; returns how many."""
     now = now or timezone.now()
     completed = 0
     delivered = Order.objects.filter(status=Order.Status.DELIVERED).prefetch_related("lines")
     for candidate in delivered:
-        end = return_window_end(candidate)
-        if end is None or end > now:
+        if returns.order_can_come_back(candidate, now=now):
             continue
         with transaction.atomic():
             order = _locked(candidate.pk)

@@ -4,7 +4,7 @@ keeping what was typed when something is wrong."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.money import YuanField
+from core.money import YuanField, yuan_amount
 from shop.catalogue.models import Category, ProductPage, ProductVariant
 from shop.catalogue.photos import PhotoError, PreparedPhoto, prepare_photo
 from shop.orders.fulfilment import (
@@ -149,7 +149,7 @@ class VariantForm(forms.Form):
         return {
             "variant_id": variant.pk,
             "name": variant.name,
-            "price": f"{variant.price_fen // 100}.{variant.price_fen % 100:02d}",
+            "price": yuan_amount(variant.price_fen),
             "unit": variant.unit,
             "is_active": variant.is_active,
             "current_stock": variant.stock,

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aid_accounting.exceptions import PeriodError
 from aid_accounting.periods.close import close_period
-from core.money import format_fen as yuan
+from core.money import format_yuan
 
 
 class Command(BaseCommand):
@@ -24,14 +24,14 @@ class Command(BaseCommand):
             return
         for distribution in result.distributions:
             self.stdout.write(
-                f"{distribution.pool.name}: {yuan(distribution.amount_fen)} to "
+                f"{distribution.pool.name}: {format_yuan(distribution.amount_fen)} to "
                 f"{distribution.household_count} household(s)"
             )
         for carried in result.carried:
             self.stdout.write(
-                f"{carried.pool.name}: {yuan(carried.amount_fen)} carried to the next close "
+                f"{carried.pool.name}: {format_yuan(carried.amount_fen)} carried to the next close "
                 f"({carried.reason})"
             )
         self.stdout.write(
-            self.style.SUCCESS(f"Closed {code}: {yuan(result.distributed_fen)} distributed.")
+            self.style.SUCCESS(f"Closed {code}: {format_yuan(result.distributed_fen)} distributed.")
         )

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from aid_accounting.audit.reconcile import reconcile
-from core.money import format_fen as yuan
+from core.money import format_yuan
 
 
 class Command(BaseCommand):
@@ -20,9 +20,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{figures['transactions']} transactions, {figures['accrued_lines']} accrued lines, "
             f"{figures['pools']} pools, {figures['closed_periods']} closed periods; aid accrued "
-            f"{yuan(figures['aid_accrued_fen'])}, reversed {yuan(figures['aid_reversed_fen'])}, "
-            f"distributed {yuan(figures['aid_distributed_fen'])}; "
-            f"paid out {yuan(figures['paid_out_fen'])}."
+            f"{format_yuan(figures['aid_accrued_fen'])}, "
+            f"reversed {format_yuan(figures['aid_reversed_fen'])}, "
+            f"distributed {format_yuan(figures['aid_distributed_fen'])}; "
+            f"paid out {format_yuan(figures['paid_out_fen'])}."
         )
         failed = sum(not check.ok for check in report.checks)
         if failed:

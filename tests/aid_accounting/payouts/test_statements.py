@@ -17,7 +17,8 @@ from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.audit.reconcile import reconcile
 from aid_accounting.ledger.posting import balance, producer_account
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
-from aid_accounting.payouts.statements import monthly_statement, statement_lines, yuan
+from aid_accounting.payouts.statements import monthly_statement, statement_lines
+from core.money import format_yuan_signed, yuan_amount
 from producers.models import ProducerMembership
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory
 from tests.factories import UserFactory
@@ -177,10 +178,18 @@ def test_the_lines_add_up_to_the_months(trading, producer_a):
 
 
 @pytest.mark.parametrize(
-    ("fen_amount", "text"), [(0, "0.00"), (5, "0.05"), (1250, "12.50"), (-995, "-9.95")]
+    ("fen_amount", "text"),
+    [(0, "0.00"), (5, "0.05"), (1250, "12.50"), (-995, "-9.95"), (123456, "1234.56")],
 )
 def test_yuan_is_formatted_from_integers(fen_amount, text):
-    assert yuan(fen_amount) == text
+    assert yuan_amount(fen_amount) == text
+
+
+@pytest.mark.parametrize(
+    ("fen_amount", "text"), [(1000, "+¥10.00"), (1, "+¥0.01"), (0, "¥0.00"), (-995, "-¥9.95")]
+)
+def test_a_change_is_signed_only_when_it_adds(fen_amount, text):
+    assert format_yuan_signed(fen_amount) == text
 
 
 # The pages ----------------------------------------------------------------------

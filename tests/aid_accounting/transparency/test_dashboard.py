@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aid_accounting.audit.reconcile import reconcile
+from aid_accounting.calendar import Year, parse_span
 from aid_accounting.exceptions import PeriodError
 from aid_accounting.ledger.models import Transaction
-from aid_accounting.transparency.dashboard import Figures, dashboard, parse_period, year_period
+from aid_accounting.transparency.dashboard import Figures, dashboard
 from core.roles import BUYER, TOWNSHIP_EDITOR
 from producers.models import ProducerMembership
 from shop.orders.models import OrderLine
@@ -35,7 +36,7 @@ def paid_lines():
 def test_the_years_totals_are_reconciles_and_the_orders(township):
     report = reconcile()
     assert report.ok
-    totals = dashboard(period=year_period(2026)).totals
+    totals = dashboard(period=Year(2026)).totals
     figures = report.figures
 
     assert totals.aid_accrued_fen == figures["aid_accrued_fen"] == 995 * 6
@@ -51,7 +52,7 @@ def test_the_years_totals_are_reconciles_and_the_orders(township):
 
 
 def test_a_month_is_compared_with_the_one_before(township):
-    board = dashboard(period=parse_period("2026-11"))
+    board = dashboard(period=parse_span("2026-11"))
 
     assert board.previous.sales_fen == 3 * 3980 + 3 * 990
     assert board.previous.aid_accrued_fen == 995 * 3
@@ -63,7 +64,7 @@ def test_a_month_is_compared_with_the_one_before(township):
 
 @pytest.mark.parametrize("period", ["2026", "2026-10", "2026-11"])
 def test_every_breakdown_adds_up_to_the_totals(township, period):
-    board = dashboard(period=parse_period(period))
+    board = dashboard(period=parse_span(period))
     for rows in (board.by_village, board.by_producer, board.by_category, board.by_channel):
         for name in LINE_FIGURES:
             assert sum(getattr(row, name) for row in rows) == getattr(board.totals, name), name
@@ -72,7 +73,7 @@ def test_every_breakdown_adds_up_to_the_totals(township, period):
 
 
 def test_channels_are_told_apart(township):
-    channels = {row.key: row for row in dashboard(period=parse_period("2026-10")).by_channel}
+    channels = {row.key: row for row in dashboard(period=parse_span("2026-10")).by_channel}
 
     assert channels["offline"].sales_fen == 3980
     assert channels["online"].sales_fen == 2 * 3980 + 3 * 990
@@ -82,7 +83,7 @@ def test_channels_are_told_apart(township):
 def test_the_number_of_queries_does_not_grow_with_the_sales(clock, tomato, bag, tomato_rule):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            dashboard(period=year_period(2026))
+            dashboard(period=Year(2026))
         return len(captured)
 
     for _ in range(2):
@@ -98,7 +99,7 @@ def test_the_number_of_queries_does_not_grow_with_the_sales(clock, tomato, bag, 
 )
 def test_a_bad_period_is_refused(code):
     with pytest.raises(PeriodError):
-        parse_period(code)
+        parse_span(code)
 
 
 # The admin page -------------------------------------------------------------------
@@ -149,7 +150,7 @@ def assert_the_dashboards_years_add_up_to_aid_reconcile() -> None:
     assert report.ok
     span = Transaction.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
     years = range(timezone.localtime(span["first"]).year, timezone.localtime(span["last"]).year + 1)
-    boards = [dashboard(period=year_period(year)) for year in years]
+    boards = [dashboard(period=Year(year)) for year in years]
     total = {
         name: sum(getattr(board.totals, name) for board in boards)
         for name in [*Figures.__dataclass_fields__, "producer_paid_out_fen"]

@@ -11,8 +11,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from aid_accounting.calendar import Year
 from aid_accounting.households.models import PersonalDataAccess
-from aid_accounting.transparency.dashboard import dashboard, year_period
+from aid_accounting.transparency.dashboard import dashboard
 from aid_accounting.transparency.reports import (
     AID_ACCRUED,
     DISTRIBUTED,
@@ -33,7 +34,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-YEAR = Filters(period=year_period(2026))
+YEAR = Filters(period=Year(2026))
 
 
 def url(slug: str) -> str:

@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from django_fsm import TransitionNotAllowed
 
 from shop import events
-from shop.orders import lifecycle
+from shop.orders import lifecycle, returns
 from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.models import Order, OrderEvent, ShippingPolicy
 from tests.shop.conftest import ADDRESS
@@ -169,7 +169,7 @@ def test_shipping_delivery_and_completion_follow_the_return_window(two_producers
     order.refresh_from_db()
     assert order.status == Order.Status.DELIVERED
 
-    window_end = lifecycle.return_window_end(order)
+    window_end = returns.order_return_window_end(order)
     assert lifecycle.complete_due_orders(now=window_end - timedelta(seconds=1)) == 0
     assert lifecycle.complete_due_orders(now=window_end) == 1
     order.refresh_from_db()
