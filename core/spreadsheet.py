@@ -1,4 +1,5 @@
-"""Cells that a spreadsheet program would run as formulas ("CSV injection").
+"""Writing CSV and XLSX files whose cells a spreadsheet program can never run
+as formulas ("CSV injection").
 
 Household and producer names come from imported files and forms. Text that
 starts with ``=``, ``+``, ``-`` or ``@`` becomes a formula when staff open an
@@ -8,9 +9,13 @@ Such text gets a leading apostrophe, which spreadsheet programs treat as
 """
 
 import csv
+import io
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -23,11 +28,40 @@ def inert(value: Any) -> Any:
     return value
 
 
-class InertCsvWriter:
-    """``csv.writer`` whose cells can never start a formula."""
+def csv_text(rows: Iterable[Iterable[Any]]) -> str:
+    """The rows (the header first) as CSV text, every cell made inert."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([inert(value) for value in row])
+    return out.getvalue()
 
-    def __init__(self, out) -> None:
-        self._writer = csv.writer(out)
 
-    def writerow(self, row: Iterable[Any]) -> None:
-        self._writer.writerow([inert(value) for value in row])
+# Excel refuses sheet titles longer than this.
+SHEET_TITLE_MAX = 31
+
+
+def xlsx_bytes(
+    *,
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    decimal_columns: Collection[int] = (),
+) -> bytes:
+    """One sheet: a frozen header, then the rows with text cells made inert. The
+    columns numbered in ``decimal_columns`` (0-based) show two decimals."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:SHEET_TITLE_MAX]
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append([inert(value) for value in row])
+    for index, label in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(label) * 2 + 2)
+        if index - 1 in decimal_columns:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = "0.00"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -26,7 +26,6 @@ completed); a draft or approved batch can be cancelled.
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -54,7 +53,7 @@ from aid_accounting.payouts.accounts import reveal_producer_bank_account
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from core.money import yuan_amount
 from core.roles import require_aid_officer
-from core.spreadsheet import InertCsvWriter
+from core.spreadsheet import csv_text
 from producers.models import Producer
 
 OPEN_STATUSES = (
@@ -153,16 +152,12 @@ def export_bank_csv(*, batch: PayoutBatch, actor: AbstractUser) -> str:
             .select_related("household", "producer__payout_account")
             .order_by("pk")
         )
-        out = io.StringIO()
-        writer = InertCsvWriter(out)
-        writer.writerow(CSV_HEADER)
-        for row in rows:
-            writer.writerow(_bank_line(batch, row, actor))
+        bank_file = csv_text([CSV_HEADER, *(_bank_line(batch, row, actor) for row in rows)])
         batch.status = PayoutBatch.Status.EXPORTED
         batch.exported_by = actor
         batch.exported_at = timezone.now()
         _save(batch, actor, update_fields=["status", "exported_by", "exported_at"])
-    return out.getvalue()
+    return bank_file
 
 
 def mark_row_paid(*, row: PayoutRow, actor: AbstractUser) -> PayoutRow:

@@ -16,7 +16,6 @@ grow with the number of months or sales.
 """
 
 import datetime
-import io
 from collections import defaultdict
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
@@ -30,7 +29,7 @@ from aid_accounting import calendar
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.rules.models import AidPool
 from core.money import yuan_amount
-from core.spreadsheet import InertCsvWriter
+from core.spreadsheet import csv_text
 from producers.models import Producer
 from shop.orders.models import OrderLine
 
@@ -224,9 +223,7 @@ def statement_csv(*, producer: Producer, year: int) -> str:
     """The statement of ``year`` as CSV text: the balance brought forward, then
     one row per posting; amounts in yuan."""
     opening = _balance_before(producer, calendar.Year(year).starts_at)
-    out = io.StringIO()
-    writer = InertCsvWriter(out)
-    writer.writerow(
+    rows = [
         [
             _("日期"),
             _("月份"),
@@ -241,12 +238,12 @@ def statement_csv(*, producer: Producer, year: int) -> str:
             _("应得（元）"),
             _("收到付款（元）"),
             _("未付余额（元）"),
-        ]
-    )
-    writer.writerow([f"{year}-01-01", "", _("上年结转"), *[""] * 9, yuan_amount(opening)])
+        ],
+        [f"{year}-01-01", "", _("上年结转"), *[""] * 9, yuan_amount(opening)],
+    ]
     for line in statement_lines(producer=producer, year=year):
         booked = timezone.localtime(line.booked_at)
-        writer.writerow(
+        rows.append(
             [
                 f"{booked:%Y-%m-%d %H:%M}",
                 f"{booked:%Y-%m}",
@@ -263,7 +260,7 @@ def statement_csv(*, producer: Producer, year: int) -> str:
                 yuan_amount(line.balance_fen),
             ]
         )
-    return out.getvalue()
+    return csv_text(rows)
 
 
 # Within _entries, an entry on a producer account is on this producer's, and

@@ -24,8 +24,6 @@ suppressed too, until they do (or all are). Sales and accrued aid describe
 producers, whose sales the storefront shows anyway, and are never suppressed.
 """
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,7 +36,7 @@ from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Account, Entry
 from aid_accounting.periods.models import PoolDistribution
-from core.spreadsheet import inert
+from core.spreadsheet import csv_text
 from producers.models import Village
 
 MIN_HOUSEHOLDS = 3
@@ -207,12 +205,12 @@ def _suppress(rows: list[Cell]) -> None:
 
 def to_csv(rows: Iterable[dict]) -> str:
     """CSV with a byte-order mark, so spreadsheet programs read the Chinese names."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    for row in rows:
-        # csv writes None as "" already; booleans as the JSON spelling.
-        row = {**row, "suppressed": "true" if row["suppressed"] else "false"}
-        writer.writerow({key: inert(value) for key, value in row.items()})
-    return out.getvalue()
+    # csv writes None as "" already; booleans as the JSON spelling.
+    lines = (
+        [
+            ("true" if row[column] else "false") if column == "suppressed" else row[column]
+            for column in COLUMNS
+        ]
+        for row in rows
+    )
+    return "\ufeff" + csv_text([COLUMNS, *lines])

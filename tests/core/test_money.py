@@ -2,10 +2,20 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django import forms
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.money import round_half_up_share, split_largest_remainder
+from core.money import (
+    YuanField,
+    format_yuan,
+    format_yuan_signed,
+    round_half_up_share,
+    split_largest_remainder,
+    yuan_amount,
+    yuan_decimal,
+    yuan_to_fen,
+)
 
 amounts = st.integers(min_value=-(10**12), max_value=10**12)
 rates = st.integers(min_value=0, max_value=10_000)
@@ -133,3 +143,115 @@ def test_split_of_a_negative_total_nets_with_the_split_of_the_positive(total_fen
     forward = split_largest_remainder(total_fen, weights)
     backward = split_largest_remainder(-total_fen, weights)
     assert all(forward[key] + backward[key] == 0 for key in weights)
+
+
+# --- Formatting and parsing --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fen", "plain", "grouped"),
+    [
+        (0, "0.00", "0.00"),
+        (5, "0.05", "0.05"),
+        (1250, "12.50", "12.50"),
+        (-5, "-0.05", "-0.05"),
+        (123456, "1234.56", "1,234.56"),
+        (-123456789, "-1234567.89", "-1,234,567.89"),
+    ],
+)
+def test_yuan_amount_is_a_plain_number_unless_grouped(fen, plain, grouped):
+    assert yuan_amount(fen) == plain
+    assert yuan_amount(fen, grouped=True) == grouped
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [(0, "¥0.00"), (1, "¥0.01"), (-1, "-¥0.01"), (123456, "¥1,234.56"), (-250, "-¥2.50")],
+)
+def test_format_yuan_is_for_people(fen, text):
+    assert format_yuan(fen) == text
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [(1000, "+¥10.00"), (1, "+¥0.01"), (0, "¥0.00"), (-1, "-¥0.01"), (-995, "-¥9.95")],
+)
+def test_format_yuan_signed_marks_only_an_increase_with_a_plus(fen, text):
+    assert format_yuan_signed(fen) == text
+
+
+def test_yuan_decimal_is_exact():
+    assert yuan_decimal(1250) == Decimal("12.5")
+    assert yuan_decimal(-1) == Decimal("-0.01")
+
+
+def test_yuan_to_fen_reads_thousands_separators_and_the_yuan_sign():
+    assert yuan_to_fen("¥1,234,567.89") == 123456789
+    assert yuan_to_fen(" ¥0.10 ") == 10
+
+
+def test_yuan_to_fen_names_what_it_could_not_read():
+    with pytest.raises(ValueError, match=r"not an amount in yuan and fen: '12\.345'"):
+        yuan_to_fen("12.345")
+
+
+# --- YuanField ---------------------------------------------------------------
+
+AMOUNT_HINT = "请输入金额，例如 12.50（最多两位小数）。"
+OUT_OF_RANGE = "金额超出允许范围。"
+
+
+def field_errors(field: forms.Field, value) -> list[str]:
+    with pytest.raises(forms.ValidationError) as excinfo:
+        field.clean(value)
+    return excinfo.value.messages
+
+
+def test_yuan_field_cleans_what_people_type_to_fen():
+    assert YuanField().clean("¥1,234.5") == 123450
+
+
+def test_yuan_field_accepts_from_one_fen_to_a_hundred_million_yuan_by_default():
+    field = YuanField()
+    assert field.clean("0.01") == 1
+    assert field.clean("100000000.00") == 100_000_000_00
+    assert field_errors(field, "0") == [OUT_OF_RANGE]
+    assert field_errors(field, "100000000.01") == [OUT_OF_RANGE]
+
+
+def test_yuan_field_keeps_to_its_own_limits():
+    field = YuanField(min_fen=0, max_fen=500)
+    assert field.clean("0") == 0
+    assert field.clean("5") == 500
+    assert field_errors(field, "5.01") == [OUT_OF_RANGE]
+
+
+def test_yuan_field_tells_people_how_to_write_an_amount():
+    field = YuanField()
+    for text in ["abc", "-5", "12.345"]:
+        assert field_errors(field, text) == [AMOUNT_HINT]
+
+
+def test_yuan_field_allows_twenty_characters_by_default():
+    field = YuanField()
+    assert field.max_length == 20
+    assert field.widget.attrs["maxlength"] == "20"
+    assert YuanField(max_length=8).max_length == 8
+
+
+def test_yuan_field_passes_its_other_options_on():
+    field = YuanField(label="价格（元）", required=False)
+    assert field.label == "价格（元）"
+    assert not field.required
+
+
+def test_an_empty_optional_yuan_field_cleans_to_none():
+    field = YuanField(required=False)
+    assert field.clean("") is None
+    assert field.clean("   ") is None
+    assert field.clean(None) is None
+
+
+def test_an_empty_required_yuan_field_is_refused():
+    field = YuanField()
+    assert field_errors(field, "") == [str(field.error_messages["required"])]
