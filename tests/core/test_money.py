@@ -71,6 +71,31 @@ def test_round_half_up_share_refuses_non_integers(amount_fen, rate_bp):
         round_half_up_share(amount_fen, rate_bp)
 
 
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: round_half_up_share(39.8, 2_500), "amount_fen must be an int, got float: 39.8"),
+        (lambda: round_half_up_share(100, 25.0), "rate_bp must be an int, got float: 25.0"),
+        (
+            lambda: split_largest_remainder(True, {"a": 1}),
+            "total_fen must be an int, got bool: True",
+        ),
+        (
+            lambda: split_largest_remainder(100, {"a": 1.5}),
+            "weight of 'a' must be an int, got float: 1.5",
+        ),
+    ],
+)
+def test_a_non_integer_is_refused_naming_the_argument_and_its_type(call, message):
+    with pytest.raises(TypeError) as excinfo:
+        call()
+    assert str(excinfo.value) == message
+
+
+def test_splitting_nothing_gives_everyone_nothing():
+    assert split_largest_remainder(0, {"a": 1, "b": 2}) == {"a": 0, "b": 0}
+
+
 def test_split_gives_the_left_over_fen_to_the_smallest_key_on_a_tie():
     assert split_largest_remainder(100, {"LGZ-c": 1, "LGZ-a": 1, "LGZ-b": 1}) == {
         "LGZ-a": 34,
