@@ -1,3 +1,4 @@
+import datetime
 import threading
 
 import pytest
@@ -7,7 +8,23 @@ from hypothesis import strategies as st
 
 from aid_accounting.exceptions import IdempotencyConflict, UnbalancedTransaction
 from aid_accounting.ledger.models import Account, Entry, Transaction
-from aid_accounting.ledger.posting import EntrySpec, account_for, balance, post_transaction
+from aid_accounting.ledger.posting import (
+    EntrySpec,
+    Posting,
+    account_for,
+    accounts_for,
+    balance,
+    bank_account,
+    clearing_account,
+    pool_account,
+    post_transaction,
+    post_transactions,
+    posted_totals,
+    producer_account,
+)
+from tests.aid_accounting.factories import AidPoolFactory
+from tests.producers.factories import ProducerFactory
+from tests.shop.factories import OrderLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +81,10 @@ def test_distribution_then_payout_moves_the_balance_along(sale, pool):
 
 
 def test_unbalanced_entries_are_refused_before_anything_is_written(clearing, pool):
-    with pytest.raises(UnbalancedTransaction, match=r"sum to \+1 fen"):
+    with pytest.raises(
+        UnbalancedTransaction,
+        match=r"^entries sum to \+1 fen, not 0: processor_clearing \+500, pool:1 -499$",
+    ):
         post_transaction(
             kind=Transaction.Kind.ACCRUAL,
             idempotency_key="accrual:bad",
@@ -93,7 +113,7 @@ def test_entry_of_zero_fen_is_refused(clearing):
 
 
 def test_entry_in_yuan_as_a_float_is_refused(clearing):
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^amount_fen must be an int, got 39\.8$"):
         EntrySpec(account=clearing, amount_fen=39.8)
 
 
@@ -132,7 +152,7 @@ def test_reusing_a_key_with_another_memo_raises(clearing, pool):
 
 
 def test_posting_without_an_idempotency_key_is_refused(clearing, pool):
-    with pytest.raises(ValueError, match="idempotency key"):
+    with pytest.raises(ValueError, match=r"^a posting needs an idempotency key$"):
         transfer("", clearing, pool, 100)
 
 
@@ -215,6 +235,170 @@ def test_signed_balances_always_sum_to_zero(transfers, clearing, producer_payabl
             a for _, c, a in transfers if c == 0
         )
         transaction.set_rollback(True)
+
+
+def test_entry_on_an_unsaved_account_is_refused():
+    with pytest.raises(ValueError, match=r"^entries need a saved account \(see account_for\)$"):
+        EntrySpec(account=Account(code="pool:9"), amount_fen=100)
+
+
+def test_entry_of_true_fen_is_refused(clearing):
+    with pytest.raises(TypeError):
+        EntrySpec(account=clearing, amount_fen=True)
+
+
+def test_a_posting_without_source_or_memo_stores_them_empty(clearing, pool):
+    posted = transfer("accrual:bare", clearing, pool, 100)
+
+    assert posted.posted is True
+    stored = Transaction.objects.get(pk=posted.pk)
+    assert (stored.posted, stored.source, stored.memo) == (True, "", "")
+
+
+def test_a_posting_booked_in_the_past_takes_effect_then(clearing, pool):
+    received = datetime.datetime(2026, 3, 4, 9, 30, tzinfo=datetime.UTC)
+
+    posted = transfer("accrual:late-transfer", clearing, pool, 100, booked_at=received)
+
+    assert Transaction.objects.get(pk=posted.pk).created_at == received
+
+
+def test_entries_keep_the_order_line_they_come_from(clearing, pool):
+    line = OrderLineFactory()
+
+    post_transaction(
+        kind=Transaction.Kind.ACCRUAL,
+        idempotency_key=f"accrual:order-line:{line.pk}",
+        entries=[
+            EntrySpec(account=clearing, amount_fen=100, order_line_id=line.pk),
+            EntrySpec(account=pool, amount_fen=-100, order_line_id=line.pk),
+        ],
+    )
+
+    assert list(Entry.objects.values_list("order_line_id", flat=True)) == [line.pk, line.pk]
+
+
+def test_the_same_key_twice_in_one_batch_is_refused(clearing, pool):
+    posting = Posting(
+        kind=Transaction.Kind.ACCRUAL,
+        idempotency_key="accrual:twice",
+        entries=[EntrySpec(account=clearing, amount_fen=1), EntrySpec(account=pool, amount_fen=-1)],
+    )
+
+    with pytest.raises(ValueError, match=r"^the same idempotency key twice in one batch$"):
+        post_transactions(postings=[posting, posting])
+
+    assert not Transaction.objects.exists()
+
+
+def test_posting_again_only_reads(
+    sale, clearing, producer_payable, pool, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        again = post_transaction(
+            kind=Transaction.Kind.ACCRUAL,
+            idempotency_key="accrual:order-line:1",
+            entries=[
+                EntrySpec(account=clearing, amount_fen=3_980),
+                EntrySpec(account=producer_payable, amount_fen=-2_985),
+                EntrySpec(account=pool, amount_fen=-995),
+            ],
+            source="order:1",
+        )
+
+    assert again.pk == sale.pk
+
+
+def test_a_posting_that_loses_a_race_for_its_key_returns_the_winner(
+    sale, clearing, pool, monkeypatch
+):
+    """The other caller's transaction was committed after this one looked its key up."""
+    in_bulk = Transaction.objects.in_bulk
+    lookups = []
+
+    def stale_in_bulk(*args, **kwargs):
+        lookups.append(args)
+        return {} if len(lookups) == 1 else in_bulk(*args, **kwargs)
+
+    monkeypatch.setattr(Transaction.objects, "in_bulk", stale_in_bulk)
+
+    again = post_transaction(
+        kind=Transaction.Kind.ACCRUAL,
+        idempotency_key="accrual:order-line:1",
+        entries=[
+            EntrySpec(account=clearing, amount_fen=3_980),
+            EntrySpec(account=sale.entries.get(amount_fen=-2_985).account, amount_fen=-2_985),
+            EntrySpec(account=pool, amount_fen=-995),
+        ],
+        source="order:1",
+    )
+
+    assert again.pk == sale.pk
+    assert len(lookups) == 2
+    assert (Transaction.objects.count(), Entry.objects.count()) == (1, 3)
+
+
+def test_posted_totals_are_debit_positive_over_posted_entries_only(
+    sale, make_draft, clearing, pool, producer_payable
+):
+    unused = account_for(owner_type=Account.OwnerType.BANK)
+    make_draft((clearing, 500), (pool, -500))
+
+    totals = posted_totals(account_ids=[clearing.pk, pool.pk, unused.pk])
+
+    assert dict(totals) == {clearing.pk: 3_980, pool.pk: -995}
+    assert totals[unused.pk] == 0
+
+
+def test_account_for_names_an_unnamed_account_by_its_code():
+    assert account_for(owner_type=Account.OwnerType.POOL, owner_id=3).name == "pool:3"
+
+
+def test_the_named_accounts_are_named_after_their_owners():
+    producer = ProducerFactory()
+    aid_pool = AidPoolFactory()
+
+    assert [
+        clearing_account().name,
+        bank_account().name,
+        producer_account(producer).name,
+        pool_account(aid_pool).name,
+    ] == ["支付渠道待清算", "银行存款", f"应付生产者 {producer.name}", aid_pool.name]
+
+
+def test_accounts_for_returns_the_wanted_accounts_and_creates_the_missing(
+    clearing, producer_payable, pool
+):
+    bank = account_for(owner_type=Account.OwnerType.BANK)
+    other_pool = account_for(owner_type=Account.OwnerType.POOL, owner_id=2)
+
+    found = accounts_for(
+        owners=[
+            (Account.OwnerType.PROCESSOR_CLEARING, None, ""),
+            ("pool", 1, ""),
+            (Account.OwnerType.HOUSEHOLD, 1, "应付帮扶户 LGZ-J-1"),
+            (Account.OwnerType.HOUSEHOLD, 2, ""),
+        ]
+    )
+
+    assert set(found) == {
+        ("processor_clearing", None),
+        ("pool", 1),
+        ("household", 1),
+        ("household", 2),
+    }
+    assert (found["processor_clearing", None], found["pool", 1]) == (clearing, pool)
+    assert [(a.code, a.name, a.kind) for a in (found["household", 1], found["household", 2])] == [
+        ("household:1", "应付帮扶户 LGZ-J-1", Account.Kind.LIABILITY),
+        ("household:2", "household:2", Account.Kind.LIABILITY),
+    ]
+    assert Account.objects.count() == 7
+    assert {bank, other_pool, producer_payable}.isdisjoint(found.values())
+
+
+def test_accounts_for_refuses_an_owner_id_that_does_not_fit():
+    with pytest.raises(ValueError, match=r"^pool account with owner_id None$"):
+        accounts_for(owners=[(Account.OwnerType.POOL, None, "")])
 
 
 @pytest.mark.postgres
