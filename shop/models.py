@@ -1,3 +1,6 @@
+"""Django loads the shop's models from here; each model lives in its domain package
+(``catalogue``, ``orders``, ``payments``), and code imports it from there."""
+
 from shop.catalogue.models import (
     Category,
     HomePage,

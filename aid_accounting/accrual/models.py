@@ -1,3 +1,7 @@
+"""The aid accounting of each paid order line (``LineAccrual``) and of each refund
+that reversed part of it (``AidReversal``); written by ``accrual.accrue`` and
+``periods.close`` only."""
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone

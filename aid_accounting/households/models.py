@@ -1,3 +1,7 @@
+"""The household register (建档立卡户 and monitored households) with its personal
+data encrypted at rest, and the audit log of every time that data was shown in
+full (``PersonalDataAccess``)."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q

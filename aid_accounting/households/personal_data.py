@@ -4,7 +4,7 @@ Full ID numbers, phones and bank accounts are for aid officers only, and every
 time one is shown or exported the audit log records who, when, which
 household or producer, which fields and why. Every view, export or task that
 needs a full value goes through ``reveal_personal_data`` (households) or
-``reveal_producer_bank_account`` (producers' payout accounts); everything else
+``payouts.accounts.reveal_producer_bank_account`` (producers' payout accounts); everything else
 shows the masks of ``aid_accounting.households.masking``.
 """
 
@@ -36,13 +36,13 @@ def reveal_personal_data(
         raise ValueError(
             f"fields must be a non-empty subset of {Household.PERSONAL_FIELDS}, got {list(fields)}"
         )
-    _require_can_reveal(user)
+    require_can_reveal(user)
     PersonalDataAccess.objects.create(
         user=user, household=household, fields=list(fields), purpose=purpose
     )
     return {field: getattr(household, field) for field in fields}
 
 
-def _require_can_reveal(user: AbstractUser) -> None:
+def require_can_reveal(user: AbstractUser) -> None:
     if not can_reveal_personal_data(user):
         raise PermissionDenied(_("只有帮扶专员可以查看完整的个人信息。"))

@@ -1,7 +1,10 @@
+"""Producers' payout accounts: showing one's bank account in full, with an
+audit row (the households' equivalent is ``households.personal_data``)."""
+
 from django.contrib.auth.models import AbstractUser
 
 from aid_accounting.households.models import PersonalDataAccess
-from aid_accounting.households.personal_data import _require_can_reveal
+from aid_accounting.households.personal_data import require_can_reveal
 from aid_accounting.payouts.models import ProducerPayoutAccount
 
 
@@ -13,7 +16,7 @@ def reveal_producer_bank_account(
 ) -> str:
     """Return the full account number after checking the role and writing the audit row."""
     purpose = PersonalDataAccess.Purpose(purpose)
-    _require_can_reveal(user)
+    require_can_reveal(user)
     PersonalDataAccess.objects.create(
         user=user,
         producer_id=payout_account.producer_id,

@@ -1,3 +1,7 @@
+"""Where and how payables are paid: producers' payout accounts, payout batches
+(draft → approved → exported → completed) and their rows; written by
+``payouts.batches`` only (accounts by their admin form)."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q

@@ -1,3 +1,6 @@
+"""Accounting periods (a calendar month, closed once) and what a close
+distributed from each pool; written by ``periods.close`` only."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q

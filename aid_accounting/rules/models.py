@@ -1,3 +1,6 @@
+"""Aid pools (who benefits) and aid rules (how much of a sale goes to a pool,
+in versions valid from a day); rules are written by ``rules.versions`` only."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q

@@ -1,3 +1,5 @@
+"""The public notices' pages (公示), under /notices/."""
+
 from django.urls import path
 
 from aid_accounting.transparency import views

@@ -1,4 +1,7 @@
-"""The public open-data endpoint, ``/open-data/`` (JSON, or ``?format=csv``)."""
+"""Public pages of the transparency package: the notices (公示) — the index, a
+notice and its objection form, thin views over ``notices`` that show only what a
+notice stores, masked by construction; anyone may read them (DESIGN §8) — and
+the open-data endpoint, ``/open-data/`` (JSON, or ``?format=csv``)."""
 
 import re
 
@@ -13,11 +16,6 @@ from aid_accounting.exceptions import NoticeError
 from aid_accounting.transparency import notices, open_data
 from aid_accounting.transparency.forms import ObjectionForm
 from aid_accounting.transparency.models import Notice
-
-# Public pages of the notices (公示): the index, a notice, and its objection
-# form; thin views over ``notices``. Anyone may read them (DESIGN §8), and they
-# show only what a notice stores, which is masked by construction.
-
 
 _YEAR = re.compile(r"[0-9]{4}")
 

@@ -1,3 +1,5 @@
+"""The buyer's forms: checkout (retail and institutional), saved addresses, profile."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
