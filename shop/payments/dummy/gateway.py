@@ -1,4 +1,5 @@
-"""The dummy gateway: development only, a local page where the buyer picks the outcome."""
+"""The dummy gateway, the embedded default for development and the demo: a local
+page where the buyer picks the outcome. No money moves."""
 
 from django.urls import reverse
 

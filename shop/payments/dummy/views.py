@@ -1,4 +1,4 @@
-"""The dummy gateway's page, where the buyer picks the outcome (development only)."""
+"""The dummy gateway's page, where the buyer picks the outcome (no money moves)."""
 
 from django.contrib import messages
 from django.http import Http404
