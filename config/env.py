@@ -76,13 +76,6 @@ def env_fernet_keys(name: str, default: list[str], *, required: bool = False) ->
     return keys
 
 
-def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = env_str(name, default)
-    if value not in choices:
-        raise ConfigurationError(f"{name} must be one of {', '.join(choices)} (got {value!r}).")
-    return value
-
-
 def database_from_url(name: str, default: str) -> dict:
     """Parse DATABASE_URL with dj-database-url, accepting only the databases we support."""
     import dj_database_url

@@ -17,7 +17,6 @@ from config.env import (
     cache_from_url,
     database_from_url,
     env_bool,
-    env_choice,
     env_fernet_keys,
     env_int,
     env_list,
@@ -307,17 +306,30 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shop@liugaizi.example")
 
 # Payments ------------------------------------------------------------------
 
-PAYMENT_GATEWAY = env_choice("PAYMENT_GATEWAY", "dummy", ("dummy", "stripe", "offline"))
-_stripe = PAYMENT_GATEWAY == "stripe"
-STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", required=_stripe, why="PAYMENT_GATEWAY=stripe")
+# The online gateways buyers choose from on the pay page, in the order offered
+# (``offline``, a bank transfer recorded by staff, is always there for
+# institutions). Production must name them: the dummy gateway, which lets a
+# buyer mark their own order paid, is refused there (shop/checks.py).
+PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", ["dummy"], required=PRODUCTION)
+for _gateway in PAYMENT_GATEWAYS:
+    if _gateway not in ("dummy", "stripe", "wechatpay", "alipay"):
+        raise ConfigurationError(
+            f"PAYMENT_GATEWAYS may name dummy, stripe, wechatpay and alipay (got {_gateway!r})."
+        )
+_stripe = "stripe" in PAYMENT_GATEWAYS
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", required=_stripe, why="PAYMENT_GATEWAYS=stripe")
 STRIPE_WEBHOOK_SECRET = env_str(
-    "STRIPE_WEBHOOK_SECRET", required=_stripe, why="PAYMENT_GATEWAY=stripe"
+    "STRIPE_WEBHOOK_SECRET", required=_stripe, why="PAYMENT_GATEWAYS=stripe"
 )
 # Stripe.js needs it in the card payment page (it is public by design).
 STRIPE_PUBLISHABLE_KEY = env_str(
-    "STRIPE_PUBLISHABLE_KEY", required=_stripe, why="PAYMENT_GATEWAY=stripe"
+    "STRIPE_PUBLISHABLE_KEY", required=_stripe, why="PAYMENT_GATEWAYS=stripe"
 )
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+
+# WeChat Pay (API v3) ---------------------------------------------------------
+
+# Alipay ----------------------------------------------------------------------
 
 # Personal data -------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 import os
+import sys
 
+from django.core import checks
 from django.core.wsgi import get_wsgi_application
 
 from config.startup import exit_on_configuration_error
@@ -7,3 +9,8 @@ from config.startup import exit_on_configuration_error
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 with exit_on_configuration_error():
     application = get_wsgi_application()
+
+# A shop that could take money wrongly does not start (shop/checks.py).
+_refusals = [message for message in checks.run_checks(tags=["payments"]) if message.is_serious()]
+if _refusals:
+    sys.exit("\n".join(f"Configuration error: {message}" for message in _refusals))

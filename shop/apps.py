@@ -9,6 +9,7 @@ class ShopConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from shop import checks  # noqa: F401  (registers the payment checks)
         from shop.catalogue import page_cache
         from shop.orders.cart import merge_cart_on_login
 

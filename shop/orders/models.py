@@ -171,6 +171,9 @@ class Order(AddressFields):
     wagtail_reference_index_ignore = True
 
     number = models.CharField(_("订单号"), max_length=24, unique=True)
+    # The checkout form's one-time token: a resubmitted or retried checkout
+    # finds the order it made instead of placing another.
+    checkout_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("买家账户"),

@@ -26,6 +26,13 @@ class Payment(models.Model):
     )
     idempotency_key = models.CharField(max_length=64, unique=True)
     failure_message = models.CharField(max_length=255, blank=True)
+    # Where the buyer goes on at the provider: a WeChat Pay QR code's content or
+    # H5 page. Short-lived and not secret (it can only pay this order).
+    action_url = models.CharField(max_length=1024, blank=True)
+    paid_at = models.DateTimeField(_("到账时间"), null=True, blank=True)
+    # Money received that did not buy the order's goods: a second payment, one
+    # after the order was cancelled, or of the wrong amount. Staff refund it.
+    surplus = models.BooleanField(_("多收款项"), default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -39,6 +46,12 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number} · {self.gateway} · {self.get_status_display()}"
+
+    @property
+    def merchant_reference(self) -> str:
+        """Our number for the payment at the provider (WeChat Pay's out_trade_no,
+        Alipay's): at most 32 letters and digits, unique, stable across retries."""
+        return f"{self.order.number}P{self.pk}"
 
 
 class Refund(models.Model):
@@ -79,6 +92,11 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number} −{self.amount_fen}"
+
+    @property
+    def merchant_reference(self) -> str:
+        """Our number for the refund at the provider (out_refund_no, out_request_no)."""
+        return f"{self.order.number}R{self.pk}"
 
 
 class WebhookEvent(models.Model):

@@ -7,11 +7,19 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop.orders import lifecycle
 from shop.orders.models import Order
-from shop.payments.gateway import PaymentError, PaymentStart, get_gateway
+from shop.payments.gateway import (
+    GatewayPayment,
+    Payer,
+    PaymentError,
+    PaymentStart,
+    enabled_gateways,
+    get_gateway,
+)
 from shop.payments.models import Payment, Refund
 
 
@@ -19,23 +27,54 @@ class PaymentNotConfirmed(Exception):
     """News about a payment whose success we have not recorded yet: ask again later."""
 
 
+def start_payment(
+    *, order: Order, gateway: str = "", method: str = "", payer: Payer | None = None
+) -> tuple[Payment, PaymentStart]:
+    """Open (or continue) a payment of an order awaiting payment through
+    ``gateway`` (the order's own when not given) and ask the gateway how the
+    buyer proceeds. The provider is called after the order's lock is released."""
+    payment = _open_payment(order_id=order.pk, gateway_name=gateway, method=method)
+    try:
+        return payment, get_gateway(payment.gateway).start(payment=payment, payer=payer or Payer())
+    except PaymentError as error:
+        # The provider refused or did not answer: the next click starts afresh
+        # under a new reference (providers repeat a refusal for the same key).
+        payment_failed(payment_id=payment.pk, message=str(error))
+        raise
+
+
 @transaction.atomic
-def start_payment(*, order: Order, method: str = "") -> tuple[Payment, PaymentStart]:
-    """Open a payment for an order awaiting payment and ask its gateway how to proceed."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
+def _open_payment(*, order_id: int, gateway_name: str, method: str) -> Payment:
+    order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != Order.Status.AWAITING_PAYMENT:
         raise PaymentError(_("该订单无需付款。"))
-    gateway = get_gateway(order.gateway)
+    gateway_name = gateway_name or order.gateway
+    offered = ["offline"] if order.channel == Order.Channel.OFFLINE else enabled_gateways()
+    if gateway_name not in offered:
+        raise PaymentError(_("不支持该支付方式。"))
+    gateway = get_gateway(gateway_name)
     if method and method not in gateway.methods:
         raise PaymentError(_("不支持该支付方式。"))
-    payment = Payment.objects.create(
-        order=order,
-        gateway=gateway.name,
-        method=method or gateway.methods[0],
-        amount_fen=order.total_fen,
-        idempotency_key=f"pay-{order.number}-{uuid.uuid4().hex}",
+    method = method or gateway.methods[0]
+    # Ten clicks on 去付款 continue one payment: the provider sees one order
+    # (the same merchant reference and idempotency key), not ten.
+    payment = (
+        order.payments.filter(gateway=gateway.name, method=method, status=Payment.Status.PENDING)
+        .order_by("-pk")
+        .first()
     )
-    return payment, gateway.start(payment=payment)
+    if payment is None:
+        payment = Payment.objects.create(
+            order=order,
+            gateway=gateway.name,
+            method=method,
+            amount_fen=order.total_fen,
+            idempotency_key=f"pay-{order.number}-{uuid.uuid4().hex}",
+        )
+    if order.gateway != gateway.name:
+        order.gateway = gateway.name
+        order.save(update_fields=["gateway"])
+    return payment
 
 
 @transaction.atomic
@@ -48,30 +87,58 @@ def payment_succeeded(
     paid_at: datetime | None = None,
 ) -> Payment:
     """The gateway confirmed the money (at ``paid_at``, when it says so).
-    Idempotent: a second confirmation changes nothing; a second payment that
-    succeeded for an order already paid flags the order (the buyer paid twice)."""
+    Idempotent: a second confirmation changes nothing. Decided under the
+    order's lock, so of two payments succeeding at the same moment exactly one
+    pays the order; money that does not (a second payment, one for a cancelled
+    order, the wrong amount) is marked ``surplus`` and the order flagged, for
+    staff to refund."""
+    order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+    order = Order.objects.select_for_update().get(pk=order_id)  # always the order first
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.status == Payment.Status.SUCCEEDED:
         return payment
-    paid_before = (
-        Payment.objects.filter(order_id=payment.order_id, status=Payment.Status.SUCCEEDED)
-        .exclude(pk=payment.pk)
-        .exists()
-    )
-    payment.status = Payment.Status.SUCCEEDED
-    payment.amount_fen = amount_fen
-    payment.currency = currency.lower()
-    if external_id:
-        payment.external_id = external_id
-    payment.save()
-    lifecycle.mark_paid(
-        order_id=payment.order_id,
+    paid_before = order.payments.filter(status=Payment.Status.SUCCEEDED).exists()
+    status_before = order.status
+    order = lifecycle.mark_paid(
+        order_id=order.pk,
         amount_fen=amount_fen,
         currency=currency,
         paid_at=paid_at,
         duplicate=paid_before,
     )
+    payment.status = Payment.Status.SUCCEEDED
+    payment.amount_fen = amount_fen
+    payment.currency = currency.lower()
+    payment.paid_at = paid_at or timezone.now()
+    paid_the_order = status_before != order.status and order.status == Order.Status.PAID
+    payment.surplus = not paid_the_order
+    if external_id:
+        payment.external_id = external_id
+    payment.save()
     return payment
+
+
+def sync_payment(*, payment: Payment) -> Payment:
+    """Ask the provider how a payment stands (查单: the buyer is back, or the
+    order is about to expire) and record what it says. Raises PaymentError when
+    the provider cannot be reached."""
+    state = get_gateway(payment.gateway).query(payment=payment)
+    return record_gateway_state(payment_id=payment.pk, state=state)
+
+
+def record_gateway_state(*, payment_id: int, state: GatewayPayment) -> Payment:
+    """Record what a provider said of a payment (a query's or a close's answer)."""
+    if state.status == "succeeded":
+        return payment_succeeded(
+            payment_id=payment_id,
+            amount_fen=state.amount_fen or 0,
+            currency=state.currency,
+            external_id=state.external_id,
+            paid_at=state.paid_at,
+        )
+    if state.status in ("failed", "closed"):
+        return payment_failed(payment_id=payment_id, message=state.message or state.status)
+    return Payment.objects.get(pk=payment_id)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
-"""The payment pages and webhooks of every gateway."""
+"""The payment pages and notification addresses of every gateway."""
 
+from django.conf import settings
 from django.urls import path
 
 from shop.payments.dummy import views as dummy_views
@@ -8,10 +9,15 @@ from shop.payments.stripe import webhooks as stripe_webhooks
 
 # Pages the buyer sees: under the language prefix, so an English buyer stays in English.
 page_urlpatterns = [
-    path("dummy/<int:payment_id>/", dummy_views.dummy_payment, name="dummy_payment"),
     path("stripe/<int:payment_id>/", stripe_views.stripe_payment, name="stripe_payment"),
     path("stripe/<int:payment_id>/return/", stripe_views.stripe_return, name="stripe_return"),
 ]
+if not settings.PRODUCTION:
+    # Fail closed: in production the page where a buyer marks their own order
+    # paid does not exist at all (and the system check refuses the gateway).
+    page_urlpatterns.append(
+        path("dummy/<int:payment_id>/", dummy_views.dummy_payment, name="dummy_payment")
+    )
 
 # Addresses gateways call: fixed, without a language prefix.
 webhook_urlpatterns = [

@@ -1,7 +1,6 @@
 """Cart, checkout and the buyer's order page. Thin: every rule lives in
 shop.orders.cart, shop.orders.checkout, shop.orders.lifecycle and shop.payments."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,8 @@ from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.forms import CheckoutForm, InstitutionCheckoutForm
 from shop.orders.models import Address, BuyerProfile, Order
 from shop.orders.ownership import can_view_order, remember_guest_order
-from shop.payments.gateway import PaymentError
+from shop.payments.gateway import PaymentError, enabled_gateways
+from shop.payments.payer import payer_from_request
 from shop.payments.services import start_payment
 
 
@@ -110,7 +110,7 @@ def checkout(request):
                 items=[(item.variant.pk, item.quantity) for item in items],
                 email=data["email"],
                 address=form.shipping_address(),
-                gateway="offline" if by_transfer else settings.PAYMENT_GATEWAY,
+                gateway="offline" if by_transfer else enabled_gateways()[0],
                 channel=Order.Channel.OFFLINE if by_transfer else Order.Channel.ONLINE,
                 user=request.user,
                 invoice_title=data.get("invoice_title", ""),
@@ -144,7 +144,7 @@ def _save_address(user, form: CheckoutForm) -> None:
 
 def _pay(request, order: Order):
     try:
-        _payment, start = start_payment(order=order)
+        _payment, start = start_payment(order=order, payer=payer_from_request(request))
     except PaymentError as error:
         messages.error(request, str(error))
         return redirect("order_detail", order.number)

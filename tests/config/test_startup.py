@@ -20,9 +20,10 @@ CONFIG_VARIABLES = {
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "FIELD_ENCRYPTION_KEY",
-    "PAYMENT_GATEWAY",
+    "PAYMENT_GATEWAYS",
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_PUBLISHABLE_KEY",
     "EMAIL_BACKEND",
 }
 PRODUCTION = {
@@ -30,6 +31,10 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "shop.example.org",
     "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "PAYMENT_GATEWAYS": "stripe",
+    "STRIPE_SECRET_KEY": "sk_live_example",
+    "STRIPE_WEBHOOK_SECRET": "whsec_example",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_example",
 }
 
 
@@ -63,8 +68,9 @@ def without(name: str) -> dict[str, str]:
         ({"DATABASE_URL": "postgres://u@h:5432"}, "DATABASE_URL"),
         ({"CACHE_URL": "memcached://127.0.0.1"}, "CACHE_URL"),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
-        ({"PAYMENT_GATEWAY": "bogus"}, "PAYMENT_GATEWAY"),
-        ({"PAYMENT_GATEWAY": "stripe"}, "STRIPE_SECRET_KEY"),
+        ({"PAYMENT_GATEWAYS": "bogus"}, "PAYMENT_GATEWAYS"),
+        ({"PAYMENT_GATEWAYS": "stripe"}, "STRIPE_SECRET_KEY"),
+        (without("PAYMENT_GATEWAYS"), "PAYMENT_GATEWAYS"),
         (without("SECRET_KEY"), "SECRET_KEY"),
         ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY"),
         (without("ALLOWED_HOSTS"), "ALLOWED_HOSTS"),
@@ -97,3 +103,30 @@ def test_production_settings_pass_the_deployment_checks():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_the_dummy_gateway():
+    result = run("manage.py", "check", **{**PRODUCTION, "PAYMENT_GATEWAYS": "stripe,dummy"})
+
+    assert result.returncode != 0
+    assert "shop.E001" in result.stderr
+    assert "PAYMENT_GATEWAYS" in result.stderr
+
+
+def test_the_wsgi_entry_point_refuses_the_dummy_gateway_in_production():
+    result = run("-c", "import config.wsgi", **{**PRODUCTION, "PAYMENT_GATEWAYS": "dummy"})
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "shop.E001" in result.stderr
+
+
+def test_production_serves_no_dummy_payment_page():
+    script = (
+        "import django; django.setup();"
+        "from django.urls import NoReverseMatch, reverse\n"
+        "try:\n    reverse('dummy_payment', args=[1])\nexcept NoReverseMatch:\n    print('absent')"
+    )
+    result = run("-c", script, **PRODUCTION)
+
+    assert result.stdout.strip() == "absent", result.stderr

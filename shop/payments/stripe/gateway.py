@@ -20,7 +20,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from shop.payments.gateway import PaymentError, PaymentStart, RefundOutcome
+from shop.payments.gateway import Device, Payer, PaymentError, PaymentStart, RefundOutcome
 from shop.payments.models import Payment, Refund
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,16 @@ class StripeGateway:
     name = "stripe"
     methods = ("card", "alipay", "wechat_pay")
 
-    def start(self, *, payment: Payment) -> PaymentStart:
+    def methods_for(self, *, device: Device) -> tuple[str, ...]:
+        """Stripe shows WeChat Pay as a QR code, which a phone cannot scan from its
+        own screen; WeChat's browser opens neither Alipay nor a QR code."""
+        if device == "wechat":
+            return ("card",)
+        if device == "phone":
+            return ("card", "alipay")
+        return self.methods
+
+    def start(self, *, payment: Payment, payer: Payer) -> PaymentStart:
         params: dict[str, Any] = {
             "amount": payment.amount_fen,
             "currency": payment.currency,

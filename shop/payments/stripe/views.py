@@ -13,6 +13,7 @@ from shop.orders.models import Order
 from shop.orders.ownership import can_view_order
 from shop.payments import services
 from shop.payments.models import Payment
+from shop.payments.payer import payer_from_request
 
 METHOD_NAMES = {
     "card": gettext_lazy("银行卡"),
@@ -63,7 +64,12 @@ def stripe_payment(request, payment_id: int):
         return redirect("order_detail", order.number)
     try:
         if request.method == "POST":
-            _new, start = services.start_payment(order=order, method=request.POST.get("method", ""))
+            _new, start = services.start_payment(
+                order=order,
+                gateway="stripe",
+                method=request.POST.get("method", ""),
+                payer=payer_from_request(request),
+            )
             return redirect(start.redirect_url)
         page = StripeGateway().payment_page(payment=payment)
     except services.PaymentError as error:

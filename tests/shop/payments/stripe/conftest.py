@@ -231,7 +231,7 @@ def stripe_stub() -> Iterator[StripeStub]:
 @pytest.fixture
 def stripe_keys(settings):
     """Stripe configured as the gateway, with test keys and no server."""
-    settings.PAYMENT_GATEWAY = "stripe"
+    settings.PAYMENT_GATEWAYS = ["stripe"]
     settings.STRIPE_SECRET_KEY = "sk_test_local"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_local"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET

@@ -84,13 +84,19 @@ def test_an_unknown_method_is_refused(wechat_payment, buyer_client):
     assert Payment.objects.filter(order=wechat_payment.order).count() == 1
 
 
-def test_when_stripe_refuses_to_start_the_buyer_is_told_and_nothing_is_kept(on_stub, stripe_order):
+def test_when_stripe_refuses_to_start_the_buyer_is_told_and_the_next_try_starts_afresh(
+    on_stub, stripe_order
+):
     on_stub.error = "Amount must convert to at least 400 fen."
 
     with pytest.raises(PaymentError):
         start_payment(order=stripe_order, method="alipay")
 
-    assert not Payment.objects.filter(order=stripe_order).exists()
+    refused = Payment.objects.get(order=stripe_order)
+    assert refused.status == Payment.Status.FAILED
+    retried, _start = start_payment(order=stripe_order, method="alipay")
+    assert retried.pk != refused.pk
+    assert retried.idempotency_key != refused.idempotency_key
 
 
 @pytest.mark.parametrize(
