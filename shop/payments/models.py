@@ -75,6 +75,9 @@ class Refund(models.Model):
     reason = models.CharField(_("原因"), max_length=255, blank=True)
     external_id = models.CharField(max_length=128, null=True, blank=True, unique=True)
     idempotency_key = models.CharField(max_length=64, unique=True)
+    # Accepted by the provider, then failed there (the buyer's card was closed):
+    # staff must pay the buyer back another way (the order is flagged).
+    failed_at_gateway = models.BooleanField(_("平台退款失败"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -171,6 +171,27 @@ def refund_reported(*, payment_id: int, refunded_fen: int) -> str:
 
 
 @transaction.atomic
+def refund_failed_at_gateway(*, refund_id: int, message: str) -> Refund:
+    """A refund the provider had accepted failed afterwards (Stripe's
+    ``refund.failed``, WeChat Pay's ABNORMAL or CLOSED): the books already count
+    the money as returned, but the buyer has not got it. A person must pay them
+    back another way; the order is flagged and the refund marked, once."""
+    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    order = Order.objects.select_for_update().get(pk=refund.order_id)
+    refund = Refund.objects.select_for_update().get(pk=refund_id)
+    if refund.failed_at_gateway:
+        return refund
+    refund.failed_at_gateway = True
+    refund.save(update_fields=["failed_at_gateway"])
+    lifecycle.flag_for_review(
+        order_id=order.pk,
+        reason=_("退款 %(amount)s 分在支付平台失败（%(message)s），需要另行退还买家。")
+        % {"amount": refund.amount_fen, "message": message[:120]},
+    )
+    return refund
+
+
+@transaction.atomic
 def payment_failed(*, payment_id: int, message: str = "") -> Payment:
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.status == Payment.Status.PENDING:
