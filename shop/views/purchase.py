@@ -142,9 +142,11 @@ def _save_address(user, form: CheckoutForm) -> None:
     Address.objects.create(user=user, is_default=True, **address.__dict__)
 
 
-def _pay(request, order: Order):
+def _pay(request, order: Order, *, gateway: str = "", method: str = ""):
     try:
-        _payment, start = start_payment(order=order, payer=payer_from_request(request))
+        _payment, start = start_payment(
+            order=order, gateway=gateway, method=method, payer=payer_from_request(request)
+        )
     except PaymentError as error:
         messages.error(request, str(error))
         return redirect("order_detail", order.number)
@@ -166,4 +168,9 @@ def order_detail(request, number: str):
 
 @require_POST
 def order_pay(request, number: str):
-    return _pay(request, _viewable_order(request, number))
+    return _pay(
+        request,
+        _viewable_order(request, number),
+        gateway=request.POST.get("gateway", ""),
+        method=request.POST.get("method", ""),
+    )
