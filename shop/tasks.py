@@ -4,11 +4,12 @@ Each is idempotent: it re-checks every order under its row lock."""
 from celery import shared_task
 
 from shop.orders import lifecycle
+from shop.payments import expiry
 
 
 @shared_task
 def expire_unpaid_orders() -> int:
-    return lifecycle.expire_unpaid_orders()
+    return expiry.expire_unpaid_orders()
 
 
 @shared_task

@@ -6,7 +6,13 @@ from wagtail import hooks
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 
-from shop.admin.views import adjust_stock, offline_sale, record_payment, refund_order
+from shop.admin.views import (
+    adjust_stock,
+    offline_sale,
+    record_payment,
+    refund_order,
+    refund_surplus_payment,
+)
 from shop.admin.viewsets import CatalogueGroup, OrderViewSet
 from shop.catalogue.models import ProductVariant
 
@@ -19,6 +25,11 @@ def register_shop_admin_urls():
     return [
         path("stock/<int:variant_id>/", adjust_stock, name="shop_adjust_stock"),
         path("orders/<int:order_id>/refund/", refund_order, name="shop_refund_order"),
+        path(
+            "payments/<int:payment_id>/refund/",
+            refund_surplus_payment,
+            name="shop_refund_surplus_payment",
+        ),
         path("orders/<int:order_id>/payment/", record_payment, name="shop_record_payment"),
         path("orders/offline-sale/", offline_sale, name="shop_offline_sale"),
     ]

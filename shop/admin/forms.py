@@ -42,6 +42,15 @@ class RefundForm(forms.Form):
         return data
 
 
+class SurplusRefundForm(forms.Form):
+    amount = YuanField(
+        label=_("退还金额（元）"),
+        required=False,
+        help_text=_("留空则退还这笔款项剩余的全部金额。"),
+    )
+    reason = forms.CharField(label=_("原因"), max_length=255)
+
+
 # The largest id a database row can have (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
 

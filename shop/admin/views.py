@@ -6,14 +6,25 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.money import format_yuan, yuan_amount
-from shop.admin.forms import OfflinePaymentForm, OfflineSaleForm, RefundForm, StockAdjustmentForm
+from shop.admin.forms import (
+    OfflinePaymentForm,
+    OfflineSaleForm,
+    RefundForm,
+    StockAdjustmentForm,
+    SurplusRefundForm,
+)
 from shop.catalogue.models import ProductVariant
 from shop.orders import inventory
 from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.models import Order
 from shop.payments.gateway import PaymentError
-from shop.payments.models import Refund
-from shop.payments.refunds import RefundError, execute_refund, request_refund
+from shop.payments.models import Payment, Refund
+from shop.payments.refunds import (
+    RefundError,
+    execute_refund,
+    request_refund,
+    request_surplus_refund,
+)
 from shop.payments.services import record_offline_payment
 
 
@@ -71,6 +82,44 @@ def refund_order(request, order_id: int):
             return redirect(_inspect_url(order))
     return TemplateResponse(
         request, "shop/admin/order_form.html", {"order": order, "form": form, "title": _("退款")}
+    )
+
+
+@permission_required("shop.refund_order", raise_exception=True)
+def refund_surplus_payment(request, payment_id: int):
+    """Give back money that did not buy the order's goods (paid twice, paid after
+    the order was cancelled, the wrong amount), through the gateway it came by."""
+    payment = get_object_or_404(Payment.objects.select_related("order"), pk=payment_id)
+    order = payment.order
+    form = SurplusRefundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pending = request_surplus_refund(
+                payment_id=payment.pk,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                amount_fen=form.cleaned_data["amount"],
+            )
+        except RefundError as error:
+            form.add_error(None, str(error))
+        else:
+            refund = execute_refund(refund_id=pending.pk)
+            if refund.status == Refund.Status.SUCCEEDED:
+                messages.success(
+                    request,
+                    _("已退还多收款项：%(amount)s。") % {"amount": format_yuan(refund.amount_fen)},
+                )
+            else:
+                messages.error(request, _("支付渠道拒绝了这笔退款，请查看订单记录。"))
+            return redirect(_inspect_url(order))
+    return TemplateResponse(
+        request,
+        "shop/admin/order_form.html",
+        {
+            "order": order,
+            "form": form,
+            "title": _("退还多收款项 %(amount)s") % {"amount": format_yuan(payment.amount_fen)},
+        },
     )
 
 

@@ -11,6 +11,7 @@ from shop.catalogue.models import ProductVariant
 from shop.orders import inventory, lifecycle
 from shop.orders.checkout import ShippingAddress, place_order
 from shop.orders.models import Order, Shipment
+from shop.payments import expiry
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import payment_succeeded, record_offline_payment, start_payment
 
@@ -108,7 +109,7 @@ def _demo_order(rng, lines, *, placed_at, now, email, user=None, institution=Non
     age = now - placed_at
     if age < timedelta(minutes=30) or (institution is None and rng.random() < 0.04):
         if age > window:
-            lifecycle.expire_unpaid_orders(now=now)
+            expiry.expire_unpaid_orders(now=now)
         return order
     paid_at = placed_at + timedelta(minutes=rng.randint(2, 25))
     if institution:

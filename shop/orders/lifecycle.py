@@ -111,7 +111,7 @@ def _pay(order: Order, transition, *, actor, paid_at: datetime | None) -> Order:
 
 
 def _expired(order: Order) -> bool:
-    """Cancelled by ``expire_unpaid_orders``, not by a person (who meant it)."""
+    """Cancelled by ``expire_order``, not by a person (who meant it)."""
     return order.events.filter(kind="expired").exists()
 
 
@@ -143,22 +143,26 @@ def cancel(*, order_id: int, actor=None, note: str = "") -> Order:
     return order
 
 
-def expire_unpaid_orders(*, now: datetime | None = None) -> int:
-    """Cancel orders whose payment window has passed; returns how many.
-    Each order is re-checked under its lock, so a payment that lands at the
-    same moment wins or loses cleanly."""
-    now = now or timezone.now()
-    due = Order.objects.filter(
-        status=Order.Status.AWAITING_PAYMENT, expires_at__lt=now
-    ).values_list("pk", flat=True)
-    expired = 0
-    for order_id in list(due):
-        with transaction.atomic():
-            order = _locked(order_id)
-            if order.status == Order.Status.AWAITING_PAYMENT and order.expires_at < now:
-                _cancel_locked(order, actor=None, note=_("超时未付款，自动取消。"), kind="expired")
-                expired += 1
-    return expired
+def orders_due_to_expire(*, now: datetime) -> list[int]:
+    """Ids of unpaid orders whose payment window has passed."""
+    return list(
+        Order.objects.filter(status=Order.Status.AWAITING_PAYMENT, expires_at__lt=now).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def expire_order(*, order_id: int, now: datetime) -> bool:
+    """Cancel an unpaid order whose payment window has passed and give its stock
+    back. Re-checked under the order's lock, so a payment that lands at the
+    same moment wins or loses cleanly. Its open payments must be closed at
+    their providers first (``shop.payments.expiry``)."""
+    order = _locked(order_id)
+    if order.status != Order.Status.AWAITING_PAYMENT or order.expires_at >= now:
+        return False
+    _cancel_locked(order, actor=None, note=_("超时未付款，自动取消。"), kind="expired")
+    return True
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from shop.orders.models import Order, OrderEvent
 
-KINDS = ("paid", "shipped", "refunded")
+KINDS = ("paid", "shipped", "refunded", "payment_not_honoured", "surplus_refunded")
 
 
 def queue_order_email(order: Order, kind: str, key: str = "") -> None:

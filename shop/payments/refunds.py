@@ -1,4 +1,5 @@
-"""Refunds by staff: a whole order, or a quantity of one line.
+"""Refunds by staff: a whole order, a quantity of one line, or money received
+that did not buy the order's goods (a surplus payment).
 
 A refund is first written as pending (with its idempotency key), then sent to
 the gateway outside any database transaction, then applied; if the process
@@ -10,8 +11,10 @@ goods not yet shipped and announces ``line_refunded`` for the aid ledger.
 import uuid
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from core.money import format_yuan
 from shop import events
 from shop.orders import inventory
 from shop.orders.models import Order, OrderEvent, OrderLine, Shipment
@@ -47,7 +50,8 @@ def request_refund(
         raise RefundError(_("该订单当前状态不能退款。"))
     if order.refunds.filter(status=Refund.Status.PENDING).exists():
         raise RefundError(_("该订单有一笔退款正在处理，请稍后再试。"))
-    payment = order.payments.filter(status=Payment.Status.SUCCEEDED).first()
+    # The payment that bought the goods; surplus money is refunded on its own.
+    payment = order.payments.filter(status=Payment.Status.SUCCEEDED, surplus=False).first()
     if payment is None:
         raise RefundError(_("找不到该订单的成功付款记录。"))
     line = None
@@ -84,6 +88,50 @@ def request_refund(
     return refund
 
 
+@transaction.atomic
+def request_surplus_refund(
+    *, payment_id: int, actor, reason: str, amount_fen: int | None = None
+) -> Refund:
+    """Write a pending refund of money that did not buy the order's goods (a
+    surplus payment: paid twice, paid after the order was cancelled, the wrong
+    amount): all that is left of it (``amount_fen`` None) or part. Whatever the
+    order's status; it touches no line, no stock and no aid, which that money
+    never paid for."""
+    order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+    order = Order.objects.select_for_update().get(pk=order_id)
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status != Payment.Status.SUCCEEDED or not payment.surplus:
+        raise RefundError(_("只有多收的款项可以单独退还；货款请按整单或商品退款。"))
+    if order.refunds.filter(status=Refund.Status.PENDING).exists():
+        raise RefundError(_("该订单有一笔退款正在处理，请稍后再试。"))
+    returned = (
+        payment.refunds.exclude(status=Refund.Status.FAILED).aggregate(total=Sum("amount_fen"))[
+            "total"
+        ]
+        or 0
+    )
+    remaining = payment.amount_fen - returned
+    amount = remaining if amount_fen is None else amount_fen
+    if remaining <= 0:
+        raise RefundError(_("这笔款项已全部退还。"))
+    if not 1 <= amount <= remaining:
+        raise RefundError(
+            _("退款金额应在 ¥0.01 到 %(remaining)s 之间。") % {"remaining": format_yuan(remaining)}
+        )
+    refund = Refund.objects.create(
+        order=order,
+        payment=payment,
+        amount_fen=amount,
+        reason=reason[:255],
+        created_by=actor,
+        idempotency_key=f"refund-{order.number}-{uuid.uuid4().hex}",
+    )
+    OrderEvent.objects.create(
+        order=order, kind="surplus_refund_requested", actor=actor, note=reason[:255]
+    )
+    return refund
+
+
 def execute_refund(*, refund_id: int) -> Refund:
     """Send a pending refund to its gateway and apply the outcome. Idempotent."""
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
@@ -108,6 +156,15 @@ def execute_refund(*, refund_id: int) -> Refund:
 
 
 def _apply(order: Order, refund: Refund) -> None:
+    if refund.payment.surplus:
+        OrderEvent.objects.create(
+            order=order,
+            kind="surplus_refund_succeeded",
+            note=f"{refund.amount_fen}",
+            actor=refund.created_by,
+        )
+        queue_order_email(order, "surplus_refunded", key=str(refund.pk))
+        return
     if refund.line_id is None:
         parts = [
             (line, _remaining_quantity(line), line.total_fen - line.refunded_fen)

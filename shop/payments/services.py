@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from shop.orders import lifecycle
 from shop.orders.models import Order
+from shop.orders.notifications import queue_order_email
 from shop.payments.gateway import (
     GatewayPayment,
     Payer,
@@ -115,6 +116,8 @@ def payment_succeeded(
     if external_id:
         payment.external_id = external_id
     payment.save()
+    if payment.surplus:
+        queue_order_email(order, "payment_not_honoured", key=str(payment.pk))
     return payment
 
 

@@ -16,6 +16,7 @@ from shop.orders.models import Address, BuyerProfile, Order
 from shop.orders.ownership import can_view_order, remember_guest_order
 from shop.payments.gateway import PaymentError, enabled_gateways
 from shop.payments.payer import payer_from_request
+from shop.payments.selectors import surplus_payments
 from shop.payments.services import start_payment
 
 
@@ -163,7 +164,11 @@ def _viewable_order(request, number: str) -> Order:
 def order_detail(request, number: str):
     order = _viewable_order(request, number)
     shipments = order.shipments.select_related("producer").prefetch_related("lines")
-    return render(request, "shop/order_detail.html", {"order": order, "shipments": shipments})
+    return render(
+        request,
+        "shop/order_detail.html",
+        {"order": order, "shipments": shipments, "surplus": surplus_payments(order=order)},
+    )
 
 
 @require_POST

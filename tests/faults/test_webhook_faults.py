@@ -146,7 +146,7 @@ def test_our_own_refund_reported_by_stripe_needs_no_review(payment, deliver, sta
 def test_money_for_an_expired_order_takes_its_stock_again_and_pays_it(payment, deliver):
     order = order_of(payment)
     reserved = stock()
-    lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(minutes=1))
+    lifecycle.expire_order(order_id=order.pk, now=order.expires_at + timedelta(minutes=1))
     assert stock() == [reserved[0] + 3, reserved[1] + 2]  # given back by the expiry
 
     response = deliver(intent_event(payment))
@@ -161,7 +161,7 @@ def test_money_for_an_expired_order_takes_its_stock_again_and_pays_it(payment, d
 
 def test_money_for_an_expired_order_takes_no_stock_if_one_line_is_gone(payment, deliver):
     order = order_of(payment)
-    lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(minutes=1))
+    lifecycle.expire_order(order_id=order.pk, now=order.expires_at + timedelta(minutes=1))
     _tomato, bag = (line.variant_id for line in order.lines.order_by("variant_id"))
     inventory.reserve(variant_id=bag, quantity=ProductVariant.objects.get(pk=bag).stock - 1)
     before = stock()

@@ -120,14 +120,18 @@ def test_expired_orders_are_cancelled_and_give_stock_back(two_producers, address
     order = place_order(
         items=[(tomato.pk, 4)], email="a@example.com", address=address, gateway="dummy"
     )
-    assert lifecycle.expire_unpaid_orders(now=order.created_at) == 0
+    assert lifecycle.orders_due_to_expire(now=order.created_at) == []
+    assert not lifecycle.expire_order(order_id=order.pk, now=order.expires_at)
 
-    assert lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(seconds=1)) == 1
+    late = order.expires_at + timedelta(seconds=1)
+    assert lifecycle.orders_due_to_expire(now=late) == [order.pk]
+    assert lifecycle.expire_order(order_id=order.pk, now=late)
 
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
     assert stock(tomato) == 10
-    assert lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(hours=1)) == 0
+    assert lifecycle.orders_due_to_expire(now=late) == []
+    assert not lifecycle.expire_order(order_id=order.pk, now=late)
 
 
 def test_a_payment_after_expiry_is_flagged_for_review(two_producers, address):
