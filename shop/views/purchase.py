@@ -7,15 +7,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shop.orders import cart as carts
 from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.forms import CheckoutForm, InstitutionCheckoutForm
 from shop.orders.models import Address, BuyerProfile, Order
 from shop.orders.ownership import can_view_order, remember_guest_order
+from shop.payments.choices import payment_choices
 from shop.payments.gateway import PaymentError, enabled_gateways
-from shop.payments.payer import payer_from_request
+from shop.payments.payer import device_of, payer_from_request
 from shop.payments.selectors import surplus_payments
 from shop.payments.services import start_payment
 
@@ -124,7 +125,7 @@ def checkout(request):
             if request.user.is_authenticated and form.cleaned_data["save_address"]:
                 _save_address(request.user, form)
             remember_guest_order(request, order)
-            return _pay(request, order)
+            return _after_checkout(request, order)
     return render(
         request,
         "shop/checkout.html",
@@ -154,6 +155,16 @@ def _pay(request, order: Order, *, gateway: str = "", method: str = ""):
     return redirect(start.redirect_url or reverse("order_detail", args=[order.number]))
 
 
+def _after_checkout(request, order: Order):
+    """Straight to paying when there is one way to pay; else the buyer chooses."""
+    if order.channel == Order.Channel.OFFLINE:
+        return _pay(request, order)
+    choices = payment_choices(device=device_of(request))
+    if len(choices) == 1:
+        return _pay(request, order, gateway=choices[0].gateway, method=choices[0].method)
+    return redirect("order_pay", order.number)
+
+
 def _viewable_order(request, number: str) -> Order:
     order = get_object_or_404(Order, number=number)
     if not can_view_order(request, order):
@@ -171,11 +182,23 @@ def order_detail(request, number: str):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_pay(request, number: str):
-    return _pay(
+    """The pay page: the ways to pay that work in this browser (WeChat's own
+    browser, another phone browser, a desktop one); choosing one starts it."""
+    order = _viewable_order(request, number)
+    if request.method == "POST":
+        return _pay(
+            request,
+            order,
+            gateway=request.POST.get("gateway", ""),
+            method=request.POST.get("method", ""),
+        )
+    if order.status != Order.Status.AWAITING_PAYMENT:
+        return redirect("order_detail", order.number)
+    device = device_of(request)
+    return render(
         request,
-        _viewable_order(request, number),
-        gateway=request.POST.get("gateway", ""),
-        method=request.POST.get("method", ""),
+        "shop/pay.html",
+        {"order": order, "choices": payment_choices(device=device), "device": device},
     )
