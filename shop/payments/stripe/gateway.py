@@ -13,6 +13,7 @@ between configurations (tests point ``STRIPE_API_BASE`` at a local fake).
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -40,6 +41,12 @@ logger = logging.getLogger(__name__)
 # refunds often stay "pending" for a while and nearly always complete; a late
 # failure arrives as a webhook (see stripe.webhooks) for a person to handle.
 REFUND_ACCEPTED = ("succeeded", "pending")
+
+# The SDK refuses signatures more than five minutes old, not ones from the future:
+# a signature stamped ahead would stay fresh until long after, so that a captured
+# request could be replayed all that time. A few minutes of difference between
+# Stripe's clock and ours is normal (NTP), so that much is allowed.
+CLOCK_SKEW_SECONDS = 300
 
 # The statement is of a Beijing-time day, as the shop's books are.
 STATEMENT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -170,6 +177,12 @@ def _state(intent: dict[str, Any]) -> GatewayPayment:
             status="failed", external_id=intent["id"], message=error.get("message") or ""
         )
     return GatewayPayment(status="pending", external_id=intent["id"])
+
+
+def _signed_at(header: str) -> int:
+    """The signature's timestamp, read as the SDK reads it (the first t=)."""
+    items = [item.split("=", 2) for item in header.split(",")]
+    return int(next(item[1] for item in items if item[0] == "t"))
 
 
 class StripeGateway:
@@ -307,7 +320,8 @@ class StripeGateway:
 
     def parse_webhook(self, *, payload: bytes, signature: str) -> StripeEvent:
         """Verify the signature on the raw body (and that it is under five minutes
-        old, against replays of captured requests), then read the event."""
+        old and not from the future, against replays of captured requests), then
+        read the event."""
         try:
             event = stripe.Webhook.construct_event(
                 payload, signature, settings.STRIPE_WEBHOOK_SECRET
@@ -318,6 +332,8 @@ class StripeGateway:
             # Not UTF-8 or not JSON (ValueError), or JSON but not an object (the
             # SDK then fails on .get): only reached once the signature checked out.
             raise WebhookError("malformed payload") from error
+        if _signed_at(signature) > time.time() + CLOCK_SKEW_SECONDS:
+            raise WebhookError("invalid signature")
         data = event.to_dict()
         try:
             # A lone surrogate is valid JSON ("\ud800") but no database stores it:

@@ -20,6 +20,7 @@ from shop.orders.models import Order, OrderEvent
 from shop.payments import services
 from shop.payments.models import Payment, WebhookEvent
 from shop.payments.services import start_payment
+from shop.payments.stripe.gateway import CLOCK_SKEW_SECONDS
 from tests.shop.payments.stripe.conftest import WEBHOOK_URL, intent_event, sign
 
 pytestmark = pytest.mark.django_db
@@ -262,6 +263,37 @@ def test_a_stale_signature_is_refused(alipay_payment, deliver):
 
     assert response.status_code == 400
     assert_nothing_written(alipay_payment)
+
+
+def test_a_signature_from_the_future_is_refused(alipay_payment, deliver):
+    # Signed for later, it would pass the SDK's five-minute check until long after.
+    payload = json.dumps(intent_event(alipay_payment))
+
+    response = deliver(payload, signature=sign(payload, timestamp=int(time.time()) + 3600))
+
+    assert response.status_code == 400
+    assert response.content == b"invalid signature"
+    assert_nothing_written(alipay_payment)
+
+
+def test_a_signature_just_past_the_allowed_clock_skew_is_refused(alipay_payment, deliver):
+    payload = json.dumps(intent_event(alipay_payment))
+
+    response = deliver(
+        payload, signature=sign(payload, timestamp=int(time.time()) + CLOCK_SKEW_SECONDS + 5)
+    )
+
+    assert response.status_code == 400
+    assert_nothing_written(alipay_payment)
+
+
+def test_a_signature_a_little_ahead_of_our_clock_is_accepted(alipay_payment, deliver):
+    payload = json.dumps(intent_event(alipay_payment))
+
+    response = deliver(payload, signature=sign(payload, timestamp=int(time.time()) + 60))
+
+    assert response.status_code == 200
+    assert order_of(alipay_payment).status == Order.Status.PAID
 
 
 @pytest.mark.parametrize("signature", ["", "garbage", "t=notanumber,v1=abc", "t=1,v0=abc"])
