@@ -266,6 +266,19 @@ class StripeGateway:
             raise PaymentError(_("暂时无法连接支付服务，请稍后再试。")) from error
         return _state(intent.to_dict())
 
+    def charge_payment_intent(self, *, charge_id: str) -> str | None:
+        """The PaymentIntent a charge belongs to (None for a charge Stripe does not
+        know, or one made without an intent)."""
+        try:
+            charge = _client().v1.charges.retrieve(charge_id)
+        except stripe.InvalidRequestError:
+            return None
+        except stripe.StripeError as error:
+            logger.warning("Stripe could not show charge %s: %s", charge_id, error)
+            raise PaymentError(_("暂时无法连接支付服务，请稍后再试。")) from error
+        intent = charge.to_dict().get("payment_intent")
+        return intent if isinstance(intent, str) and intent else None
+
     def statement(self, *, day: date) -> list[StatementLine]:
         """The day's payments and refunds as Stripe's balance shows them, with our
         reference for each (empty for money the shop has no record of)."""
