@@ -1,10 +1,11 @@
 """The Stripe payment page and the page Stripe sends the buyer back to."""
 
+from contextlib import suppress
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shop.orders.models import Order
 from shop.orders.ownership import can_view_order
 from shop.payments import services
+from shop.payments.buyer_messages import announce_outcome
 from shop.payments.models import Payment
 from shop.payments.payer import payer_from_request
 
@@ -75,11 +77,12 @@ def stripe_payment(request, payment_id: int):
     except services.PaymentError as error:
         messages.error(request, str(error))
         return redirect("order_detail", order.number)
-    if page.status in ("succeeded", "processing"):
-        messages.info(request, _("付款已提交，确认到账后订单状态会自动更新。"))
-        return redirect("order_detail", order.number)
-    if page.status == "canceled":
-        messages.error(request, _("这笔付款已关闭，请重新付款。"))
+    if page.status in ("succeeded", "processing", "canceled"):
+        # Nothing left to pay here: record what Stripe says (the webhook may be
+        # late) and tell the buyer.
+        announce_outcome(
+            request, services.record_gateway_state(payment_id=payment.pk, state=page.state)
+        )
         return redirect("order_detail", order.number)
     if page.redirect_url:  # Alipay: back to its authorisation page
         return redirect(page.redirect_url)
@@ -103,14 +106,12 @@ def stripe_payment(request, payment_id: int):
 
 @require_GET
 def stripe_return(request, payment_id: int):
-    """Where the buyer lands after Alipay or the card form. It only says what
-    happens next: the order is marked paid by the signed webhook, never by this
-    page, whose query string the buyer controls."""
+    """Where the buyer lands after Alipay or the card form. Stripe is asked how
+    the payment stands (查单), so the buyer sees the truth even when the webhook
+    is late; the query string, which the buyer controls, is never believed."""
     payment = _stripe_payment(request, payment_id)
-    if payment.status == Payment.Status.SUCCEEDED:
-        messages.success(request, _("付款成功，感谢您的支持！"))
-    elif request.GET.get("redirect_status") == "failed":
-        messages.error(request, _("付款未成功，您可以重新付款。"))
-    else:
-        messages.info(request, _("付款已提交，确认到账后订单状态会自动更新。"))
+    # If Stripe does not answer, the buyer is told what we know; the webhook follows.
+    with suppress(services.PaymentError):
+        payment = services.sync_payment(payment=payment)
+    announce_outcome(request, payment)
     return redirect("order_detail", payment.order.number)

@@ -3,8 +3,9 @@
 - ``localstripe``: the fake Stripe server, started by the tests on a free loopback
   port, for what it implements (card PaymentIntents, declines, refunds, events).
 - ``stripe_stub``: a small recorded-response server for what localstripe cannot do
-  (Alipay and WeChat Pay confirmation, pending refunds); it also records each
-  request, so tests can check the parameters and idempotency keys we send.
+  (Alipay and WeChat Pay confirmation, pending refunds, a cancel Stripe refuses,
+  disputes' charges, the balance listed by date); it also records each request,
+  so tests can check the parameters and idempotency keys we send.
 - ``deliver``: posts a webhook event to our endpoint, signed as Stripe signs it.
 """
 
@@ -103,50 +104,83 @@ class StubRequest:
     form: dict[str, str]  # as sent: flat keys such as "metadata[order_number]"
 
 
+# Stripe's answer when an intent cannot be cancelled in its state.
+UNEXPECTED_STATE = (
+    "You cannot cancel this PaymentIntent because it has a status of {status}. Only a "
+    "PaymentIntent with one of the following statuses may be canceled: "
+    "requires_payment_method, requires_capture, requires_confirmation, requires_action, "
+    "processing."
+)
+CANCELLABLE = ("requires_payment_method", "requires_capture", "requires_confirmation")
+
+
 @dataclass
 class StripeStub:
-    """Answers like Stripe for PaymentIntents (Alipay redirect, WeChat Pay QR code)
-    and refunds, from responses shaped as Stripe documents them."""
+    """Answers like Stripe for PaymentIntents (Alipay redirect, WeChat Pay QR code;
+    retrieve, with ``latest_charge`` expanded; cancel), charges, refunds and the
+    balance's transactions, from responses shaped as Stripe documents them. Tests
+    move an intent on as the buyer and Stripe would (``settle``, ``decline``,
+    ``process``)."""
 
     base_url: str = ""
     requests: list[StubRequest] = field(default_factory=list)
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    charges: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    balance: list[dict[str, Any]] = field(default_factory=list)
     refund_status: str = "pending"
     error: str = ""  # when set, the next create fails with this message
+    refuse_key: bool = False  # when set, every request is refused as with a revoked key
+    page_size: int = 100  # at most this many items a page, whatever the limit asked
+    now: int | None = None  # Stripe's clock (Unix time) when set, else the real one
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
     def answer(self, request: StubRequest) -> tuple[int, dict[str, Any]]:
         self.requests.append(request)
-        if request.method == "POST" and self.error:
+        method, path = request.method, request.path
+        if self.refuse_key:
+            return 401, {
+                "error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}
+            }
+        if method == "POST" and self.error:
             message, self.error = self.error, ""
             return 400, {"error": {"type": "invalid_request_error", "message": message}}
-        if request.method == "POST" and request.path == "/v1/payment_intents":
+        if method == "POST" and path == "/v1/payment_intents":
             intent = self._intent(request.form)
             self.intents[intent["id"]] = intent
             return 200, intent
-        if request.method == "GET" and request.path.startswith("/v1/payment_intents/"):
-            intent = self.intents.get(request.path.rsplit("/", 1)[1])
-            if intent is not None:
-                return 200, intent
-        if request.method == "POST" and request.path == "/v1/refunds":
-            refund_id = f"re_stub{next(self._ids)}"
-            return 200, {
-                "id": refund_id,
-                "object": "refund",
-                "amount": int(request.form["amount"]),
-                "payment_intent": request.form["payment_intent"],
-                "status": self.refund_status,
-            }
+        if path.startswith("/v1/payment_intents/"):
+            intent_id, _, action = path.removeprefix("/v1/payment_intents/").partition("/")
+            intent = self.intents.get(intent_id)
+            if intent is not None and method == "GET" and not action:
+                return 200, self._expanded(intent, request.form)
+            if intent is not None and method == "POST" and action == "cancel":
+                return self._cancel(intent)
+        if method == "GET" and path.startswith("/v1/charges/"):
+            charge = self.charges.get(path.rsplit("/", 1)[1])
+            if charge is not None:
+                return 200, charge
+        if method == "POST" and path == "/v1/refunds":
+            return 200, self._refund(request.form)
+        if method == "GET" and path == "/v1/balance_transactions":
+            return 200, self._balance_page(request.form)
         return 404, {"error": {"type": "invalid_request_error", "message": "No such object"}}
 
+    def clock(self) -> int:
+        return int(time.time()) if self.now is None else self.now
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}_stub{next(self._ids)}"
+
     def _intent(self, form: dict[str, str]) -> dict[str, Any]:
-        intent_id = f"pi_stub{next(self._ids)}"
+        intent_id = self._next_id("pi")
         method = form["payment_method_types[0]"]
         intent: dict[str, Any] = {
             "id": intent_id,
             "object": "payment_intent",
             "amount": int(form["amount"]),
             "amount_received": 0,
+            "created": self.clock(),
             "currency": form["currency"],
             "client_secret": f"{intent_id}_secret_stub",
             "metadata": {
@@ -156,6 +190,9 @@ class StripeStub:
             },
             "payment_method_types": [method],
             "status": "requires_payment_method",
+            "cancellation_reason": None,
+            "last_payment_error": None,
+            "latest_charge": None,
             "next_action": None,
         }
         if form.get("confirm") == "true" and method == "alipay":
@@ -182,6 +219,132 @@ class StripeStub:
                 },
             }
         return intent
+
+    def _expanded(self, intent: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
+        expand = {value for key, value in form.items() if key.startswith("expand[")}
+        if "latest_charge" in expand and intent["latest_charge"]:
+            return {**intent, "latest_charge": self.charges[intent["latest_charge"]]}
+        return intent
+
+    def _cancel(self, intent: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        # Stripe cancels a processing intent only "in rare cases"; this one never does.
+        if intent["status"] not in (*CANCELLABLE, "requires_action"):
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "payment_intent_unexpected_state",
+                    "message": UNEXPECTED_STATE.format(status=intent["status"]),
+                    "payment_intent": intent,
+                }
+            }
+        intent.update(status="canceled", cancellation_reason="requested_by_customer")
+        intent["next_action"] = None
+        return 200, intent
+
+    def _refund(self, form: dict[str, str]) -> dict[str, Any]:
+        refund = {
+            "id": self._next_id("re"),
+            "object": "refund",
+            "amount": int(form["amount"]),
+            "created": self.clock(),
+            "currency": "cny",
+            "payment_intent": form["payment_intent"],
+            "status": self.refund_status,
+        }
+        self.refunds[refund["id"]] = refund
+        # The refund leaves the balance when it is created, even while pending.
+        self.add_transaction("refund", source=refund["id"], amount=-refund["amount"])
+        return refund
+
+    def settle(self, intent_id: str, *, fee: int = 0, kind: str = "charge") -> dict[str, Any]:
+        """The buyer paid: the intent succeeds with a charge, which enters the balance."""
+        intent = self.intents[intent_id]
+        charge = self.add_charge(intent_id=intent_id, amount=intent["amount"], fee=fee, kind=kind)
+        intent.update(
+            status="succeeded",
+            amount_received=intent["amount"],
+            latest_charge=charge["id"],
+            next_action=None,
+        )
+        return charge
+
+    def decline(self, intent_id: str, message: str) -> None:
+        """The buyer's attempt failed: the intent waits for another payment method."""
+        self.intents[intent_id].update(
+            status="requires_payment_method",
+            next_action=None,
+            last_payment_error={
+                "type": "card_error",
+                "code": "payment_method_provider_decline",
+                "message": message,
+            },
+        )
+
+    def process(self, intent_id: str) -> None:
+        """The payment was submitted and its outcome is not known yet."""
+        self.intents[intent_id].update(status="processing", next_action=None)
+
+    def add_charge(
+        self, *, intent_id: str | None, amount: int, fee: int = 0, kind: str = "charge"
+    ) -> dict[str, Any]:
+        charge = {
+            "id": self._next_id("ch" if kind == "charge" else "py"),
+            "object": "charge",
+            "amount": amount,
+            "amount_captured": amount,
+            "created": self.clock(),
+            "currency": "cny",
+            "paid": True,
+            "payment_intent": intent_id,
+            "status": "succeeded",
+        }
+        self.charges[charge["id"]] = charge
+        self.add_transaction(kind, source=charge["id"], amount=amount, fee=fee)
+        return charge
+
+    def add_transaction(
+        self, kind: str, *, source: str, amount: int, fee: int = 0, currency: str = "cny"
+    ) -> dict[str, Any]:
+        transaction = {
+            "id": self._next_id("txn"),
+            "object": "balance_transaction",
+            "amount": amount,
+            "created": self.clock(),
+            "currency": currency,
+            "fee": fee,
+            "net": amount - fee,
+            "source": source,
+            "status": "pending",
+            "type": kind,
+        }
+        self.balance.append(transaction)
+        return transaction
+
+    def _balance_page(self, form: dict[str, str]) -> dict[str, Any]:
+        """Newest first, as Stripe lists them, within created[gte]/created[lt]."""
+        gte, lt = int(form.get("created[gte]", 0)), int(form.get("created[lt]", 2**40))
+        listed = sorted(
+            (txn for txn in self.balance if gte <= txn["created"] < lt),
+            key=lambda txn: (txn["created"], txn["id"]),
+            reverse=True,
+        )
+        if "starting_after" in form:
+            ids = [txn["id"] for txn in listed]
+            listed = listed[ids.index(form["starting_after"]) + 1 :]
+        size = min(int(form.get("limit", 10)), self.page_size)
+        expand = {value for key, value in form.items() if key.startswith("expand[")}
+        sources = self.charges | self.refunds
+        return {
+            "object": "list",
+            "url": "/v1/balance_transactions",
+            "has_more": len(listed) > size,
+            "data": [
+                {**txn, "source": sources.get(txn["source"], txn["source"])}
+                if "data.source" in expand
+                else txn
+                for txn in listed[:size]
+            ],
+        }
 
     def intent_requests(self) -> list[StubRequest]:
         return [r for r in self.requests if r.method == "POST" and r.path == "/v1/payment_intents"]

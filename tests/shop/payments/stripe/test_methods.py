@@ -99,22 +99,77 @@ def test_when_stripe_refuses_to_start_the_buyer_is_told_and_the_next_try_starts_
     assert retried.idempotency_key != refused.idempotency_key
 
 
-@pytest.mark.parametrize(
-    ("status", "message"),
-    [("succeeded", "确认到账后"), ("failed", "付款未成功")],
-)
-def test_the_return_page_says_what_happens_next(alipay_payment, buyer_client, status, message):
-    response = buyer_client.get(
-        reverse("stripe_return", args=[alipay_payment.pk]),
-        {"redirect_status": status},
-        follow=True,
-    )
+def back_from_stripe(payment: Payment, client, **query: str):
+    return client.get(reverse("stripe_return", args=[payment.pk]), query, follow=True)
+
+
+@pytest.mark.parametrize("status", ["succeeded", "failed"])
+def test_the_return_page_does_not_believe_its_query_string(alipay_payment, buyer_client, status):
+    response = back_from_stripe(alipay_payment, buyer_client, redirect_status=status)
 
     assert response.redirect_chain[-1][0] == reverse(
         "order_detail", args=[alipay_payment.order.number]
     )
-    assert message in response.content.decode()
-    assert order_status(alipay_payment) == Order.Status.AWAITING_PAYMENT  # only the webhook pays
+    assert "确认到账后" in response.content.decode()  # Stripe says it awaits the buyer
+    alipay_payment.refresh_from_db()
+    assert alipay_payment.status == Payment.Status.PENDING
+    assert order_status(alipay_payment) == Order.Status.AWAITING_PAYMENT
+
+
+def test_a_buyer_back_before_the_webhook_sees_the_order_paid(on_stub, alipay_payment, buyer_client):
+    on_stub.settle(alipay_payment.external_id)
+
+    response = back_from_stripe(alipay_payment, buyer_client)
+
+    assert "付款成功" in response.content.decode()
+    assert order_status(alipay_payment) == Order.Status.PAID
+
+
+def test_a_buyer_back_from_a_failed_attempt_is_told_so(on_stub, alipay_payment, buyer_client):
+    on_stub.decline(alipay_payment.external_id, "The customer canceled the payment.")
+
+    response = back_from_stripe(alipay_payment, buyer_client, redirect_status="succeeded")
+
+    assert "付款未成功" in response.content.decode()
+    alipay_payment.refresh_from_db()
+    assert alipay_payment.status == Payment.Status.FAILED
+
+
+def test_when_stripe_does_not_answer_the_buyer_is_told_what_we_know(
+    on_stub, alipay_payment, buyer_client
+):
+    on_stub.refuse_key = True
+
+    response = back_from_stripe(alipay_payment, buyer_client)
+
+    assert response.status_code == 200
+    assert "确认到账后" in response.content.decode()
+
+
+def test_the_payment_page_of_a_payment_stripe_took_records_it(
+    on_stub, wechat_payment, buyer_client
+):
+    on_stub.settle(wechat_payment.external_id)
+
+    response = buyer_client.get(reverse("stripe_payment", args=[wechat_payment.pk]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse(
+        "order_detail", args=[wechat_payment.order.number]
+    )
+    assert "付款成功" in response.content.decode()
+    assert order_status(wechat_payment) == Order.Status.PAID
+
+
+def test_the_payment_page_of_a_canceled_intent_says_to_pay_again(
+    on_stub, wechat_payment, buyer_client
+):
+    on_stub.intents[wechat_payment.external_id]["status"] = "canceled"
+
+    response = buyer_client.get(reverse("stripe_payment", args=[wechat_payment.pk]), follow=True)
+
+    assert "付款未成功，您可以重新付款" in response.content.decode()
+    wechat_payment.refresh_from_db()
+    assert wechat_payment.status == Payment.Status.FAILED
 
 
 def test_the_return_page_is_only_for_the_buyer(alipay_payment, client):

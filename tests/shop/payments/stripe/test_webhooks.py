@@ -18,8 +18,11 @@ from django.test import Client
 from shop.orders import inventory, lifecycle
 from shop.orders.models import Order, OrderEvent
 from shop.payments import services
-from shop.payments.models import Payment, WebhookEvent
+from shop.payments.models import Payment, Refund, WebhookEvent
+from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
+from shop.payments.stripe.gateway import CLOCK_SKEW_SECONDS
+from tests.factories import UserFactory
 from tests.shop.payments.stripe.conftest import WEBHOOK_URL, intent_event, sign
 
 pytestmark = pytest.mark.django_db
@@ -183,27 +186,86 @@ def test_other_events_are_recorded_and_answered(deliver, event_type, outcome):
     assert (record.event_type, record.outcome) == (event_type, outcome)
 
 
-def test_a_refund_failing_after_stripe_accepted_it_is_logged_for_a_person(deliver, caplog):
-    event = {
-        "id": "evt_refund_failed",
+def refund_event(refund_id: str, event_type: str = "refund.failed", **fields) -> dict:
+    return {
+        "id": f"evt_{event_type}_{refund_id}",
         "object": "event",
         "created": int(time.time()),
-        "type": "refund.failed",
+        "type": event_type,
         "data": {
             "object": {
-                "id": "re_1",
+                "id": refund_id,
                 "object": "refund",
                 "status": "failed",
-                "failure_reason": "lost_or_stolen_card",
+                "failure_reason": "expired_or_canceled_card",
+                **fields,
             }
         },
     }
 
-    with caplog.at_level(logging.ERROR, logger="shop.payments.stripe.webhooks"):
-        assert deliver(event).status_code == 200
 
-    assert "re_1" in caplog.text
-    assert WebhookEvent.objects.get().outcome.startswith("refund failed at Stripe")
+@pytest.fixture
+def accepted_refund(alipay_payment) -> Refund:
+    """A whole-order refund Stripe accepted (pending) and the shop applied."""
+    services.payment_succeeded(
+        payment_id=alipay_payment.pk,
+        amount_fen=alipay_payment.amount_fen,
+        external_id=alipay_payment.external_id,
+    )
+    refund = request_refund(order_id=alipay_payment.order_id, actor=UserFactory(), reason="退货")
+    return execute_refund(refund_id=refund.pk)
+
+
+@pytest.mark.parametrize("event_type", ["refund.failed", "refund.updated", "charge.refund.updated"])
+def test_a_refund_failing_after_stripe_accepted_it_flags_the_order(
+    accepted_refund, deliver, event_type
+):
+    assert accepted_refund.status == Refund.Status.SUCCEEDED
+
+    response = deliver(refund_event(accepted_refund.external_id, event_type))
+
+    assert response.status_code == 200
+    accepted_refund.refresh_from_db()
+    assert accepted_refund.failed_at_gateway
+    order = Order.objects.get(pk=accepted_refund.order_id)
+    assert order.needs_review
+    assert "expired_or_canceled_card" in order.review_reason
+    assert WebhookEvent.objects.get().outcome == (
+        "refund failed at Stripe: expired_or_canceled_card; order flagged for review"
+    )
+
+
+def test_a_refund_failure_takes_effect_once(accepted_refund, deliver):
+    event = refund_event(accepted_refund.external_id)
+
+    deliver(event)
+    assert deliver(event).content == b"already processed"
+    # The same failure told again by another event changes nothing either.
+    again = deliver(refund_event(accepted_refund.external_id, "charge.refund.updated"))
+
+    assert again.content == b"refund failed at Stripe: expired_or_canceled_card; already recorded"
+
+    flags = OrderEvent.objects.filter(order=accepted_refund.order, kind="flagged_for_review")
+    assert flags.count() == 1
+
+
+def test_a_refund_that_is_still_pending_is_not_a_failure(accepted_refund, deliver):
+    deliver(refund_event(accepted_refund.external_id, "refund.updated", status="pending"))
+
+    accepted_refund.refresh_from_db()
+    assert not accepted_refund.failed_at_gateway
+    assert not Order.objects.get(pk=accepted_refund.order_id).needs_review
+
+
+def test_an_unknown_refund_failing_is_recorded_and_logged(deliver, caplog):
+    with caplog.at_level(logging.WARNING, logger="shop.payments.stripe.webhooks"):
+        response = deliver(refund_event("re_made_in_the_dashboard"))
+
+    assert response.status_code == 200
+    assert "re_made_in_the_dashboard" in caplog.text
+    assert WebhookEvent.objects.get().outcome == (
+        "refund failed at Stripe: expired_or_canceled_card; unknown refund"
+    )
 
 
 def test_if_applying_fails_the_event_is_not_recorded_so_the_retry_applies_it(
@@ -262,6 +324,37 @@ def test_a_stale_signature_is_refused(alipay_payment, deliver):
 
     assert response.status_code == 400
     assert_nothing_written(alipay_payment)
+
+
+def test_a_signature_from_the_future_is_refused(alipay_payment, deliver):
+    # Signed for later, it would pass the SDK's five-minute check until long after.
+    payload = json.dumps(intent_event(alipay_payment))
+
+    response = deliver(payload, signature=sign(payload, timestamp=int(time.time()) + 3600))
+
+    assert response.status_code == 400
+    assert response.content == b"invalid signature"
+    assert_nothing_written(alipay_payment)
+
+
+def test_a_signature_just_past_the_allowed_clock_skew_is_refused(alipay_payment, deliver):
+    payload = json.dumps(intent_event(alipay_payment))
+
+    response = deliver(
+        payload, signature=sign(payload, timestamp=int(time.time()) + CLOCK_SKEW_SECONDS + 5)
+    )
+
+    assert response.status_code == 400
+    assert_nothing_written(alipay_payment)
+
+
+def test_a_signature_a_little_ahead_of_our_clock_is_accepted(alipay_payment, deliver):
+    payload = json.dumps(intent_event(alipay_payment))
+
+    response = deliver(payload, signature=sign(payload, timestamp=int(time.time()) + 60))
+
+    assert response.status_code == 200
+    assert order_of(alipay_payment).status == Order.Status.PAID
 
 
 @pytest.mark.parametrize("signature", ["", "garbage", "t=notanumber,v1=abc", "t=1,v0=abc"])
