@@ -107,8 +107,9 @@ def download_statement(*, gateway: str, day: datetime.date) -> Download:
 
 def record_statement(*, download: Download) -> GatewayStatement:
     """Store a downloaded statement as the day's current one and list where it
-    and the shop's records differ. Two runs of one day at once: the second to
-    insert finds the first's row taken, and runs again after it."""
+    and the shop's records differ. Runs of a day take turns on its earlier
+    runs' rows; the very first runs of a day have none to wait on, so all
+    but one find the current statement taken, and run again in turn."""
     try:
         return _record(download)
     except IntegrityError:
@@ -117,14 +118,10 @@ def record_statement(*, download: Download) -> GatewayStatement:
 
 @transaction.atomic(durable=True)
 def _record(download: Download) -> GatewayStatement:
-    previous = (
-        GatewayStatement.objects.select_for_update()
-        .filter(gateway=download.gateway, day=download.day, current=True)
-        .first()
-    )
-    if previous is not None:
-        previous.current = False
-        previous.save(update_fields=["current"])
+    runs = GatewayStatement.objects.filter(gateway=download.gateway, day=download.day)
+    list(runs.select_for_update().values_list("pk", flat=True))
+    # A fresh query, after the wait: it sees the current run a turn before ours made.
+    runs.filter(current=True).update(current=False)
     if download.error:
         return GatewayStatement.objects.create(
             gateway=download.gateway,
