@@ -156,11 +156,16 @@ def test_a_surplus_payment_is_named_as_such_when_it_differs(clock, tomato):
     surplus = surplus_payment(order, paid_at=at("2026-10-10", 11))
     statement_lines = download()
     Payment.objects.filter(pk=surplus.pk).update(amount_fen=1)
+    late = sell([(tomato, 1)], paid_at=at("2026-10-10", 12))
+    late_surplus = surplus_payment(late, paid_at=at("2026-10-10", 13))
 
     statement = record_statement(download=statement_lines)
 
-    difference = statement.differences.get()
-    assert (difference.kind, difference.detail) == (Kind.AMOUNT_DIFFERS, "本店记为多收款项")
+    assert {(d.kind, d.merchant_reference, d.detail) for d in statement.differences.all()} == {
+        (Kind.AMOUNT_DIFFERS, surplus.merchant_reference, "本店记为多收款项"),
+        (Kind.MISSING_AT_GATEWAY, late.payments.get(surplus=False).merchant_reference, ""),
+        (Kind.MISSING_AT_GATEWAY, late_surplus.merchant_reference, "本店记为多收款项"),
+    }
 
 
 def test_lines_match_by_the_providers_id_and_a_line_given_twice_is_listed(clock, tomato):
