@@ -279,6 +279,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aid_accounting.tasks.close_previous_period",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Yesterday's gateway statements (对账单), in CELERY_TIMEZONE (Beijing): WeChat Pay's
+    # bills are ready after 10:00.
+    "reconcile-statements": {
+        "task": "shop.tasks.reconcile_statements",
+        "schedule": crontab(hour=10, minute=30),
+    },
 }
 
 # E-mail --------------------------------------------------------------------

@@ -20,7 +20,14 @@ from shop.orders.models import (
     Shipment,
     ShippingPolicy,
 )
-from shop.payments.models import Payment, Refund, WebhookEvent
+from shop.payments.models import (
+    GatewayStatement,
+    GatewayStatementLine,
+    Payment,
+    Refund,
+    StatementDifference,
+    WebhookEvent,
+)
 
 __all__ = [
     "Address",
@@ -28,6 +35,8 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "GatewayStatement",
+    "GatewayStatementLine",
     "HomePage",
     "Order",
     "OrderEvent",
@@ -40,5 +49,6 @@ __all__ = [
     "Refund",
     "Shipment",
     "ShippingPolicy",
+    "StatementDifference",
     "WebhookEvent",
 ]

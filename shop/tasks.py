@@ -1,10 +1,16 @@
 """Periodic shop tasks (scheduled by celery beat, see CELERY_BEAT_SCHEDULE).
-Each is idempotent: it re-checks every order under its row lock."""
+Each is idempotent: the order tasks re-check every order under its row lock,
+and reconciling a day again replaces that day's result."""
+
+import logging
 
 from celery import shared_task
 
 from shop.orders import lifecycle
-from shop.payments import expiry
+from shop.payments import expiry, reconciliation
+from shop.payments.models import GatewayStatement
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -20,3 +26,19 @@ def complete_due_orders() -> int:
 @shared_task
 def confirm_overdue_deliveries() -> int:
     return lifecycle.confirm_overdue_deliveries()
+
+
+@shared_task
+def reconcile_statements() -> dict[str, str]:
+    """Reconcile yesterday's statement of every gateway; each one's status.
+    What needs a person is logged at WARNING and listed in the admin."""
+    day = reconciliation.yesterday()
+    statuses = {}
+    for gateway in reconciliation.gateways_to_reconcile():
+        statement = reconciliation.reconcile_day(gateway=gateway, day=day)
+        statuses[gateway] = statement.status
+        if statement.status != GatewayStatement.Status.MATCHED:
+            logger.warning(
+                "statement %s %s: %s %s", gateway, day, statement.status, statement.error
+            )
+    return statuses

@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 
+from shop.admin import statements
 from shop.admin.views import (
     adjust_stock,
     offline_sale,
@@ -32,7 +33,13 @@ def register_shop_admin_urls():
         ),
         path("orders/<int:order_id>/payment/", record_payment, name="shop_record_payment"),
         path("orders/offline-sale/", offline_sale, name="shop_offline_sale"),
+        *statements.urls(),
     ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_statements_menu_item():
+    return statements.menu_item()
 
 
 @hooks.register("register_snippet_listing_buttons")

@@ -2,7 +2,8 @@
 
 Each check compares two independent records of the same money: the ledger's
 entries against the accrual, reversal, distribution and payout records, and
-both against the shop's orders. Every check runs, and each failure says
+both against the shop's orders, and the receipts against the payment
+gateways' reconciled statements. Every check runs, and each failure says
 what and where, so one run shows everything that is wrong.
 """
 
@@ -18,6 +19,7 @@ from aid_accounting.payouts.models import PayoutRow
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool
 from shop.orders.models import Order, OrderLine
+from shop.payments.models import GatewayStatementLine
 
 # At most this many examples per failed check; the count says how many in all.
 EXAMPLES = 5
@@ -50,6 +52,7 @@ def reconcile() -> Report:
         _paid_lines_accrued_once(),
         _accrual_records_match_ledger(),
         _clearing_matches_orders(),
+        _statements_match_clearing(),
         _pools_match_definition(),
         _households_match_definition(),
         _periods_consistent(),
@@ -205,6 +208,53 @@ def _clearing_matches_orders() -> Check:
             % {"ledger": ledger, "expected": expected}
         )
     return Check(_("待清算与订单收款一致"), problems)
+
+
+def _statements_match_clearing() -> Check:
+    """Per reconciled day and gateway: what the ledger took into clearing for
+    the orders paid by the statement's payments, against those payments.
+
+    By order, not by booking day: clearing also takes offline sales and other
+    gateways' orders, and an order's receipts are found by their source
+    (``order:<number>``, lines and shipping alike). Only accruals count (what
+    was received, not refunded since), and only payments that paid their
+    order: a surplus payment never reaches the ledger."""
+    paid = defaultdict(lambda: defaultdict(int))  # (gateway, day) → order number → fen
+    for gateway, day, number, amount in GatewayStatementLine.objects.filter(
+        statement__current=True, payment__isnull=False, payment__surplus=False
+    ).values_list(
+        "statement__gateway", "statement__day", "payment__order__number", "payment__amount_fen"
+    ):
+        paid[gateway, day][number] += amount
+    received = {
+        row["transaction__source"]: row["total"]
+        for row in Entry.objects.filter(
+            account__owner_type=Account.OwnerType.PROCESSOR_CLEARING,
+            transaction__kind=Transaction.Kind.ACCRUAL,
+            transaction__posted=True,
+        )
+        .values("transaction__source")
+        .annotate(total=Sum("amount_fen"))
+    }
+    problems = []
+    for (gateway, day), orders in sorted(paid.items()):
+        ledger = {number: received.get(f"order:{number}", 0) for number in orders}
+        if ledger != orders:
+            differing = [number for number in orders if ledger[number] != orders[number]]
+            problems.append(
+                _(
+                    "%(gateway)s %(day)s：对账单上付款 %(shop)s 分，总账待清算收款 %(ledger)s 分"
+                    "（订单 %(orders)s）"
+                )
+                % {
+                    "gateway": gateway,
+                    "day": day.isoformat(),
+                    "shop": sum(orders.values()),
+                    "ledger": sum(ledger.values()),
+                    "orders": "、".join(sorted(differing)[:EXAMPLES]),
+                }
+            )
+    return _examples(Check(_("对账单收款与待清算一致")), problems)
 
 
 def _pools_match_definition() -> Check:

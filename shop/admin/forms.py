@@ -104,3 +104,22 @@ class OfflineSaleForm(CheckoutForm):
         if not items:
             raise forms.ValidationError(_("请至少填写一种商品。"))
         return items
+
+
+class ExplainDifferenceForm(forms.Form):
+    note = forms.CharField(
+        label=_("核对说明"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("查到的原因和已做的处理，例如“平台次日入账，已核对”。"),
+    )
+
+
+class StatementFilterForm(forms.Form):
+    gateway = forms.ChoiceField(label=_("支付方式"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False)
+
+    def __init__(self, *args, gateways: list[str], statuses: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["gateway"].choices = [("", _("全部"))] + [(name, name) for name in gateways]
+        self.fields["status"].choices = [("", _("全部")), *statuses]

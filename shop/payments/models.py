@@ -121,3 +121,123 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway}:{self.event_id}"
+
+
+class GatewayStatement(models.Model):
+    """One download of a gateway's statement (对账单) for a day, and how it
+    compared with our records. Each run is kept; the latest run of a gateway
+    and day is the current one (``current``), which the admin shows and the
+    next run replaces (``shop.payments.reconciliation``)."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("相符")
+        DIFFERENCES = "differences", _("有差异")
+        FAILED = "failed", _("下载失败")
+
+    gateway = models.CharField(_("支付方式"), max_length=16)
+    day = models.DateField(_("账单日"))
+    current = models.BooleanField(_("当前结果"), default=True)
+    fetched_at = models.DateTimeField(_("下载时间"))
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices)
+    error = models.CharField(_("下载错误"), max_length=500, blank=True)
+    lines_count = models.PositiveIntegerField(_("笔数"), default=0)
+    charges_fen = models.PositiveBigIntegerField(_("收款（分）"), default=0)
+    refunds_fen = models.PositiveBigIntegerField(_("退款（分）"), default=0)
+    # Signed: a provider gives part of its fee back on a refund.
+    fees_fen = models.BigIntegerField(_("手续费（分）"), default=0)
+
+    class Meta:
+        ordering = ["-day", "gateway", "-fetched_at", "-pk"]
+        verbose_name = _("对账单")
+        verbose_name_plural = _("对账单")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "day"],
+                condition=models.Q(current=True),
+                name="one_current_statement_per_gateway_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.day:%Y-%m-%d}"
+
+
+class GatewayStatementLine(models.Model):
+    """A line of a downloaded statement, with the shop's record it refers to
+    (the succeeded payment or refund of that reference, if there is one; an
+    amount that differs is a ``StatementDifference`` of its own)."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("收款")
+        REFUND = "refund", _("退款")
+
+    statement = models.ForeignKey(GatewayStatement, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices)
+    merchant_reference = models.CharField(_("商户单号"), max_length=64)
+    external_id = models.CharField(_("平台流水号"), max_length=128, blank=True)
+    amount_fen = models.PositiveBigIntegerField(_("金额（分）"))
+    fee_fen = models.BigIntegerField(_("手续费（分）"))
+    occurred_at = models.DateTimeField(_("发生时间"))
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="statement_lines"
+    )
+    refund = models.ForeignKey(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="statement_lines"
+    )
+
+    class Meta:
+        ordering = ["statement_id", "pk"]
+        verbose_name = _("对账单明细")
+        verbose_name_plural = _("对账单明细")
+
+    def __str__(self) -> str:
+        return f"{self.merchant_reference} {self.amount_fen}"
+
+
+class StatementDifference(models.Model):
+    """Where a statement and the shop's records disagree. Never corrected
+    automatically: a person looks, acts through the shop's own screens if
+    needed, and marks it explained with a note (the only change made here)."""
+
+    class Kind(models.TextChoices):
+        MISSING_IN_SHOP = "missing_in_shop", _("平台有收款，本店无记录")
+        MISSING_AT_GATEWAY = "missing_at_gateway", _("本店有收款，平台无记录")
+        AMOUNT_DIFFERS = "amount_differs", _("收款金额不符")
+        REFUND_MISSING_IN_SHOP = "refund_missing_in_shop", _("平台有退款，本店无记录")
+        REFUND_MISSING_AT_GATEWAY = "refund_missing_at_gateway", _("本店有退款，平台无记录")
+        REFUND_AMOUNT_DIFFERS = "refund_amount_differs", _("退款金额不符")
+
+    statement = models.ForeignKey(
+        GatewayStatement, on_delete=models.CASCADE, related_name="differences"
+    )
+    kind = models.CharField(_("差异类型"), max_length=32, choices=Kind.choices)
+    merchant_reference = models.CharField(_("商户单号"), max_length=64, blank=True)
+    external_id = models.CharField(_("平台流水号"), max_length=128, blank=True)
+    shop_amount_fen = models.PositiveBigIntegerField(_("本店金额（分）"), null=True, blank=True)
+    gateway_amount_fen = models.PositiveBigIntegerField(_("平台金额（分）"), null=True, blank=True)
+    detail = models.CharField(_("说明"), max_length=255, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("核对时间"), null=True, blank=True)
+    resolution_note = models.CharField(_("核对说明"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["statement_id", "pk"]
+        verbose_name = _("对账差异")
+        verbose_name_plural = _("对账差异")
+        permissions = [("explain_statementdifference", _("可以说明对账差异"))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.merchant_reference or self.external_id}"
+
+    @property
+    def key(self) -> tuple:
+        """What makes two runs' differences the same difference."""
+        return (
+            self.kind,
+            self.merchant_reference,
+            self.external_id,
+            self.shop_amount_fen,
+            self.gateway_amount_fen,
+        )

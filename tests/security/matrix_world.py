@@ -24,7 +24,7 @@ from core.roles import AID_OFFICER, AUDITOR, BUYER, TOWNSHIP_EDITOR
 from producers.models import MemberProfile, PortalActivity
 from shop.catalogue.models import ProductCertificate
 from shop.orders.models import Address
-from shop.payments.models import Payment
+from shop.payments.models import GatewayStatement, Payment, StatementDifference
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory
 from tests.factories import UserFactory
 from tests.producers.factories import ProducerPageFactory
@@ -146,6 +146,21 @@ def build_world() -> World:
         status=Payment.Status.SUCCEEDED,
         amount_fen=objects["order_a"].total_fen,
         idempotency_key="matrix-stripe-a",
+    )
+
+    # A day's statement with a difference to explain. Written directly: reconciling runs
+    # in a durable transaction of its own, and the world is built inside one.
+    objects["statement"] = GatewayStatement.objects.create(
+        gateway="dummy",
+        day=datetime.date(2026, 10, 10),
+        fetched_at=at("2026-10-11"),
+        status=GatewayStatement.Status.DIFFERENCES,
+    )
+    objects["difference"] = StatementDifference.objects.create(
+        statement=objects["statement"],
+        kind=StatementDifference.Kind.MISSING_AT_GATEWAY,
+        merchant_reference=objects["payment_a"].merchant_reference,
+        shop_amount_fen=objects["payment_a"].amount_fen,
     )
 
     objects["transaction"] = Transaction.objects.filter(kind=Transaction.Kind.ACCRUAL).first()

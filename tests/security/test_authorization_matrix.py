@@ -73,6 +73,8 @@ ARGUMENTS = {
     "rule_id": "rule",
     "batch_id": "batch",
     "row_id": "payout_row",
+    "statement_id": "statement",
+    "difference_id": "difference",
 }
 
 # The project's own URLs: every pattern of shop, producers, aid_accounting and
@@ -143,6 +145,12 @@ stock/<int:variant_id>/              login  login  login  deny   deny   ok     d
 orders/<int:order_id>/refund/        login  login  login  deny   deny   ok     deny   deny
 orders/<int:order_id>/payment/       login  login  login  deny   deny   ok     deny   deny
 orders/offline-sale/                 login  login  login  deny   deny   ok     deny   deny
+
+# Gateway statements: the roles that handle money read them; editors explain differences.
+[admin/statements/]
+.                                    login  login  login  deny   deny   ok     ok     ok
+<int:statement_id>/                  login  login  login  deny   deny   ok     ok     ok
+differences/<int:difference_id>/explain/ login login login 405  405    405    405    405
 
 # Aid officers act; auditors read the reports; editors see aggregates only.
 [admin/aid/]
@@ -528,6 +536,9 @@ orders/offline-sale/                 login  login  login  deny   deny   -      d
 [admin/ order_id=unpaid_order_a]
 orders/<int:order_id>/payment/       login  login  login  deny   deny   -      deny   deny
 
+[admin/statements/]
+differences/<int:difference_id>/explain/ login login login deny deny   -      deny   deny
+
 [admin/aid/]
 rules/set/                           login  login  login  deny   deny   deny   -      deny
 rules/<int:rule_id>/new-version/     login  login  login  deny   deny   deny   -      deny
@@ -559,6 +570,7 @@ POST_DATA = {
     "admin/stock/<int:variant_id>/": {"delta": "-5"},
     "admin/orders/<int:order_id>/refund/": {"reason": "测试"},
     "admin/orders/<int:order_id>/payment/": {"amount": "100.00", "method": "cash"},
+    "admin/statements/differences/<int:difference_id>/explain/": {"note": "已核对"},
     "admin/aid/rules/set/": {
         "producer": "{producer_b}",
         "pool": "{pool}",

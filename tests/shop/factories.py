@@ -30,7 +30,14 @@ from shop.orders.models import (
     Shipment,
     ShippingPolicy,
 )
-from shop.payments.models import Payment, Refund, WebhookEvent
+from shop.payments.models import (
+    GatewayStatement,
+    GatewayStatementLine,
+    Payment,
+    Refund,
+    StatementDifference,
+    WebhookEvent,
+)
 from tests.factories import ImageFactory, PageFactory, UserFactory
 from tests.producers.factories import ProducerFactory, ProducerPageFactory
 
@@ -249,3 +256,45 @@ class WebhookEventFactory(factory.django.DjangoModelFactory):
     gateway = "stripe"
     event_id = factory.Sequence(lambda n: f"evt_test_factory_{n}")
     event_type = "payment_intent.succeeded"
+
+
+class GatewayStatementFactory(factory.django.DjangoModelFactory):
+    """A day's statement that matched (no lines: nothing was paid that day)."""
+
+    class Meta:
+        model = GatewayStatement
+
+    gateway = "dummy"
+    day = factory.Sequence(lambda n: datetime.date(2026, 10, 1) + datetime.timedelta(days=n))
+    fetched_at = factory.LazyFunction(timezone.now)
+    status = GatewayStatement.Status.MATCHED
+
+
+class GatewayStatementLineFactory(factory.django.DjangoModelFactory):
+    """A line the shop has no payment for."""
+
+    class Meta:
+        model = GatewayStatementLine
+
+    statement = factory.SubFactory(GatewayStatementFactory)
+    kind = GatewayStatementLine.Kind.PAYMENT
+    merchant_reference = factory.Sequence(lambda n: f"LG261010ABCDEFP{n}")
+    external_id = factory.Sequence(lambda n: f"dummy_{n}")
+    amount_fen = 3980
+    fee_fen = 24
+    occurred_at = factory.LazyFunction(timezone.now)
+
+
+class StatementDifferenceFactory(factory.django.DjangoModelFactory):
+    """A payment at the gateway the shop has no record of."""
+
+    class Meta:
+        model = StatementDifference
+
+    statement = factory.SubFactory(
+        GatewayStatementFactory, status=GatewayStatement.Status.DIFFERENCES
+    )
+    kind = StatementDifference.Kind.MISSING_IN_SHOP
+    merchant_reference = factory.Sequence(lambda n: f"LG261010ABCDEFP{n}")
+    external_id = factory.Sequence(lambda n: f"dummy_{n}")
+    gateway_amount_fen = 3980
