@@ -116,3 +116,33 @@ def cache_from_url(name: str) -> dict:
     if scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aid-shop"}
     raise ConfigurationError(f"{name} must start with redis:// or locmem:// (got {scheme!r}).")
+
+
+def pem_key_file(name: str, path: str, *, private: bool) -> str:
+    """The RSA key in PEM file ``path`` (named by variable ``name``), read now so a
+    missing or wrong file stops start-up naming it, not the first payment."""
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+    from cryptography.hazmat.primitives.serialization import (
+        load_pem_private_key,
+        load_pem_public_key,
+    )
+
+    try:
+        with open(path, encoding="ascii") as file:
+            text = file.read()
+    except OSError as error:
+        raise ConfigurationError(f"{name}: cannot read {path} ({error.strerror}).") from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{name}: {path} is not a PEM file.") from None
+    kind = "private" if private else "public"
+    try:
+        key = (
+            load_pem_private_key(text.encode(), None)
+            if private
+            else load_pem_public_key(text.encode())
+        )
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, RSAPrivateKey if private else RSAPublicKey):
+        raise ConfigurationError(f"{name}: {path} is not an RSA {kind} key in PEM format.")
+    return text

@@ -7,6 +7,7 @@ FIELD_ENCRYPTION_KEY and turns on the HTTPS protections.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from django.utils.csp import CSP
@@ -21,6 +22,7 @@ from config.env import (
     env_int,
     env_list,
     env_str,
+    pem_key_file,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -337,6 +339,41 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 
 # Alipay ----------------------------------------------------------------------
 
+# Alipay's open platform, RSA2 keys (docs/deploy.md): our app's private key signs
+# requests, Alipay's public key verifies its answers and notifications. Both files
+# are read now, so a missing one stops start-up naming its path.
+_alipay = "alipay" in PAYMENT_GATEWAYS
+ALIPAY_APP_ID = env_str("ALIPAY_APP_ID", required=_alipay, why="PAYMENT_GATEWAYS=alipay")
+ALIPAY_PRIVATE_KEY_PATH = env_str(
+    "ALIPAY_PRIVATE_KEY_PATH", required=_alipay, why="PAYMENT_GATEWAYS=alipay"
+)
+ALIPAY_PUBLIC_KEY_PATH = env_str(
+    "ALIPAY_PUBLIC_KEY_PATH", required=_alipay, why="PAYMENT_GATEWAYS=alipay"
+)
+ALIPAY_PRIVATE_KEY = (
+    pem_key_file("ALIPAY_PRIVATE_KEY_PATH", ALIPAY_PRIVATE_KEY_PATH, private=True)
+    if ALIPAY_PRIVATE_KEY_PATH
+    else ""
+)
+ALIPAY_PUBLIC_KEY = (
+    pem_key_file("ALIPAY_PUBLIC_KEY_PATH", ALIPAY_PUBLIC_KEY_PATH, private=False)
+    if ALIPAY_PUBLIC_KEY_PATH
+    else ""
+)
+# Production; the sandbox is https://openapi-sandbox.dl.alipaydev.com/gateway.do.
+ALIPAY_GATEWAY_URL = env_str("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do")
+_alipay_gateway = urlsplit(ALIPAY_GATEWAY_URL)
+if _alipay_gateway.scheme not in ("http", "https") or not _alipay_gateway.hostname:
+    raise ConfigurationError(
+        f"ALIPAY_GATEWAY_URL must be an http(s) address (got {ALIPAY_GATEWAY_URL!r})."
+    )
+# The pay page's form is answered with a redirect to the gateway, which sends the
+# buyer on to its cashier on a sibling host (excashier.alipay.com, mclient.alipay.com;
+# the sandbox's under dl.alipaydev.com): browsers hold every hop to form-action.
+_alipay_form_action = [f"{_alipay_gateway.scheme}://{_alipay_gateway.netloc}"]
+if _alipay_gateway.hostname.count(".") >= 2 and not _alipay_gateway.hostname[-1].isdigit():
+    _alipay_form_action.append(f"https://*.{_alipay_gateway.hostname.split('.', 1)[1]}")
+
 # Personal data -------------------------------------------------------------
 
 # Comma-separated Fernet keys, newest first; older keys still decrypt (rotation).
@@ -365,7 +402,8 @@ SECURE_CSP = {
     # Paying by Alipay through Stripe answers the order's POST with a redirect to
     # Stripe and on to Alipay, and browsers hold form redirects to form-action too.
     "form-action": [CSP.SELF]
-    + (["https://hooks.stripe.com", "https://*.alipay.com"] if _stripe else []),
+    + (["https://hooks.stripe.com", "https://*.alipay.com"] if _stripe else [])
+    + (_alipay_form_action if _alipay else []),
     "upgrade-insecure-requests": PRODUCTION,
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -30,6 +30,7 @@ GATEWAYS = {
     "dummy": "shop.payments.dummy.gateway.DummyGateway",
     "offline": "shop.payments.offline.OfflineGateway",
     "stripe": "shop.payments.stripe.gateway.StripeGateway",
+    "alipay": "shop.payments.alipay.gateway.AlipayGateway",
 }
 
 Device = Literal["desktop", "phone", "wechat"]

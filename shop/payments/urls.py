@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.urls import path
 
+from shop.payments.alipay import notify as alipay_notify
+from shop.payments.alipay import views as alipay_views
 from shop.payments.dummy import views as dummy_views
 from shop.payments.stripe import views as stripe_views
 from shop.payments.stripe import webhooks as stripe_webhooks
@@ -11,6 +13,7 @@ from shop.payments.stripe import webhooks as stripe_webhooks
 page_urlpatterns = [
     path("stripe/<int:payment_id>/", stripe_views.stripe_payment, name="stripe_payment"),
     path("stripe/<int:payment_id>/return/", stripe_views.stripe_return, name="stripe_return"),
+    path("alipay/<int:payment_id>/return/", alipay_views.alipay_return, name="alipay_return"),
 ]
 if not settings.PRODUCTION:
     # Fail closed: in production the page where a buyer marks their own order
@@ -22,4 +25,5 @@ if not settings.PRODUCTION:
 # Addresses gateways call: fixed, without a language prefix.
 webhook_urlpatterns = [
     path("stripe/webhook/", stripe_webhooks.stripe_webhook, name="stripe_webhook"),
+    path("alipay/notify/", alipay_notify.alipay_notify, name="alipay_notify"),
 ]

@@ -24,6 +24,10 @@ CONFIG_VARIABLES = {
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
     "STRIPE_PUBLISHABLE_KEY",
+    "ALIPAY_APP_ID",
+    "ALIPAY_PRIVATE_KEY_PATH",
+    "ALIPAY_PUBLIC_KEY_PATH",
+    "ALIPAY_GATEWAY_URL",
     "EMAIL_BACKEND",
 }
 PRODUCTION = {
@@ -70,6 +74,17 @@ def without(name: str) -> dict[str, str]:
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
         ({"PAYMENT_GATEWAYS": "bogus"}, "PAYMENT_GATEWAYS"),
         ({"PAYMENT_GATEWAYS": "stripe"}, "STRIPE_SECRET_KEY"),
+        ({"PAYMENT_GATEWAYS": "alipay"}, "ALIPAY_APP_ID"),
+        (
+            {
+                "PAYMENT_GATEWAYS": "alipay",
+                "ALIPAY_APP_ID": "2021000000000001",
+                "ALIPAY_PRIVATE_KEY_PATH": "/nonexistent/app_private_key.pem",
+                "ALIPAY_PUBLIC_KEY_PATH": "/nonexistent/alipay_public_key.pem",
+            },
+            "/nonexistent/app_private_key.pem",
+        ),
+        ({"ALIPAY_GATEWAY_URL": "openapi.alipay.com/gateway.do"}, "ALIPAY_GATEWAY_URL"),
         (without("PAYMENT_GATEWAYS"), "PAYMENT_GATEWAYS"),
         (without("SECRET_KEY"), "SECRET_KEY"),
         ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY"),

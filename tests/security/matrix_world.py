@@ -147,6 +147,14 @@ def build_world() -> World:
         amount_fen=objects["order_a"].total_fen,
         idempotency_key="matrix-stripe-a",
     )
+    # The same for Alipay: its return page asks Alipay only about a pending payment.
+    objects["alipay_payment_a"] = Payment.objects.create(
+        order=objects["order_a"],
+        gateway="alipay",
+        status=Payment.Status.SUCCEEDED,
+        amount_fen=objects["order_a"].total_fen,
+        idempotency_key="matrix-alipay-a",
+    )
 
     # A day's statement with a difference to explain. Written directly: reconciling runs
     # in a durable transaction of its own, and the world is built inside one.

@@ -121,6 +121,11 @@ new/                                 login  ok     ok     ok     ok     ok     o
 <int:payment_id>/return/             404    302    404    404    404    404    404    404
 webhook/                             405    405    405    405    405    405    405    405
 
+# Settled too: no call to Alipay.
+[payments/alipay/ payment_id=alipay_payment_a]
+<int:payment_id>/return/             404    302    404    404    404    404    404    404
+notify/                              405    405    405    405    405    405    405    405
+
 # Only producer members get in; staff are not members, so they too get the portal's log-in.
 [portal/]
 .                                    login  login  login  ok     ok     login  login  login
