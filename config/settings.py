@@ -271,6 +271,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "shop.tasks.expire_unpaid_orders", "schedule": 60.0},
+    # Refunds a provider did not answer, asked again with the same reference.
+    "execute-pending-refunds": {"task": "shop.tasks.execute_pending_refunds", "schedule": 300.0},
     "confirm-overdue-deliveries": {
         "task": "shop.tasks.confirm_overdue_deliveries",
         "schedule": 3600.0,

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from shop.orders import lifecycle
-from shop.payments import expiry, reconciliation
+from shop.payments import expiry, reconciliation, refunds
 from shop.payments.models import GatewayStatement
 
 logger = logging.getLogger(__name__)
@@ -16,6 +16,11 @@ logger = logging.getLogger(__name__)
 @shared_task
 def expire_unpaid_orders() -> int:
     return expiry.expire_unpaid_orders()
+
+
+@shared_task
+def execute_pending_refunds() -> int:
+    return refunds.execute_pending_refunds()
 
 
 @shared_task

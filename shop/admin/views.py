@@ -54,6 +54,21 @@ def _inspect_url(order: Order) -> str:
     return reverse("wagtailsnippets_shop_order:inspect", args=[order.pk])
 
 
+def _tell_refund_outcome(request, pending: Refund, success: str) -> None:
+    """Send the refund to its gateway and say what came of it."""
+    try:
+        refund = execute_refund(refund_id=pending.pk)
+    except PaymentError:
+        messages.warning(
+            request, _("退款已提交，支付平台暂未答复；系统会自动重试，结果见订单记录。")
+        )
+        return
+    if refund.status == Refund.Status.SUCCEEDED:
+        messages.success(request, success % {"amount": format_yuan(refund.amount_fen)})
+    else:
+        messages.error(request, _("支付渠道拒绝了这笔退款，请查看订单记录。"))
+
+
 @permission_required("shop.refund_order", raise_exception=True)
 def refund_order(request, order_id: int):
     order = get_object_or_404(Order, pk=order_id)
@@ -71,14 +86,7 @@ def refund_order(request, order_id: int):
         except RefundError as error:
             form.add_error(None, str(error))
         else:
-            refund = execute_refund(refund_id=pending.pk)
-            if refund.status == Refund.Status.SUCCEEDED:
-                messages.success(
-                    request,
-                    _("退款成功：%(amount)s。") % {"amount": format_yuan(refund.amount_fen)},
-                )
-            else:
-                messages.error(request, _("支付渠道拒绝了这笔退款，请查看订单记录。"))
+            _tell_refund_outcome(request, pending, _("退款成功：%(amount)s。"))
             return redirect(_inspect_url(order))
     return TemplateResponse(
         request, "shop/admin/order_form.html", {"order": order, "form": form, "title": _("退款")}
@@ -103,14 +111,7 @@ def refund_surplus_payment(request, payment_id: int):
         except RefundError as error:
             form.add_error(None, str(error))
         else:
-            refund = execute_refund(refund_id=pending.pk)
-            if refund.status == Refund.Status.SUCCEEDED:
-                messages.success(
-                    request,
-                    _("已退还多收款项：%(amount)s。") % {"amount": format_yuan(refund.amount_fen)},
-                )
-            else:
-                messages.error(request, _("支付渠道拒绝了这笔退款，请查看订单记录。"))
+            _tell_refund_outcome(request, pending, _("已退还多收款项：%(amount)s。"))
             return redirect(_inspect_url(order))
     return TemplateResponse(
         request,

@@ -8,10 +8,13 @@ same key and applies the same outcome once. Applying gives stock back for
 goods not yet shipped and announces ``line_refunded`` for the aid ledger.
 """
 
+import logging
 import uuid
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.money import format_yuan
@@ -19,8 +22,10 @@ from shop import events
 from shop.orders import inventory
 from shop.orders.models import Order, OrderEvent, OrderLine, Shipment
 from shop.orders.notifications import queue_order_email
-from shop.payments.gateway import get_gateway
+from shop.payments.gateway import PaymentError, get_gateway
 from shop.payments.models import Payment, Refund
+
+logger = logging.getLogger(__name__)
 
 REFUNDABLE = (
     Order.Status.PAID,
@@ -132,8 +137,28 @@ def request_surplus_refund(
     return refund
 
 
+def execute_pending_refunds(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Send again the refunds still pending (the provider did not answer, the
+    process died before applying): the same key and reference, so the provider
+    refunds once. Returns how many were settled either way."""
+    settled = 0
+    due = Refund.objects.filter(
+        status=Refund.Status.PENDING, created_at__lt=timezone.now() - older_than
+    ).values_list("pk", flat=True)
+    for refund_id in due:
+        try:
+            refund = execute_refund(refund_id=refund_id)
+        except PaymentError as error:
+            logger.warning("refund %s still unanswered: %s", refund_id, error)
+            continue
+        settled += refund.status != Refund.Status.PENDING
+    return settled
+
+
 def execute_refund(*, refund_id: int) -> Refund:
-    """Send a pending refund to its gateway and apply the outcome. Idempotent."""
+    """Send a pending refund to its gateway and apply the outcome. Idempotent.
+    Raises PaymentError when the provider's answer is unknown: the refund stays
+    pending and ``execute_pending_refunds`` asks again."""
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
     if refund.status != Refund.Status.PENDING:
         return refund

@@ -1,18 +1,22 @@
 """Queries (查单), closes (关单) and refunds against the fake Alipay, whose answers are
 signed, so the SDK verifies each one."""
 
+from contextlib import contextmanager
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
+from django.utils import timezone
 
-from shop.orders import lifecycle
 from shop.orders.models import Order
+from shop.payments import expiry
 from shop.payments.alipay.gateway import AlipayGateway
 from shop.payments.gateway import PaymentError
 from shop.payments.models import Payment, Refund
-from shop.payments.refunds import execute_refund, request_refund
-from shop.payments.services import record_gateway_state, start_payment, sync_payment
+from shop.payments.refunds import execute_pending_refunds, execute_refund, request_refund
+from shop.payments.services import start_payment, sync_payment
 from tests.factories import UserFactory
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -77,46 +81,48 @@ def test_a_request_alipay_cannot_verify_is_an_error_not_an_answer(page_payment, 
 # Closing when the order expires
 
 
-def expire(order: Order) -> None:
-    lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(minutes=1))
+def expire(order: Order) -> int:
+    """The expiry sweep a minute after the order's payment window."""
+    return expiry.expire_unpaid_orders(now=order.expires_at + timedelta(minutes=1))
 
 
-def test_closing_a_payment_whose_cashier_was_never_opened(on_fake, alipay_order):
+def test_expiry_closes_a_payment_whose_cashier_was_never_opened(on_fake, alipay_order):
     payment, _start = start_payment(order=alipay_order, gateway="alipay", method="page")
-    expire(alipay_order)
 
-    state = AlipayGateway().close(payment=payment)
-    record_gateway_state(payment_id=payment.pk, state=state)
+    assert expire(alipay_order) == 1
 
-    assert state.status == "closed"
     payment.refresh_from_db()
     assert payment.status == Payment.Status.FAILED
+    assert Order.objects.get(pk=alipay_order.pk).status == Order.Status.CANCELLED
 
 
-def test_closing_an_unpaid_trade_closes_it_at_alipay(page_payment, on_fake):
-    expire(page_payment.order)
+def test_expiry_closes_an_unpaid_trade_at_alipay_before_cancelling(page_payment, on_fake):
+    assert expire(page_payment.order) == 1
 
-    state = AlipayGateway().close(payment=page_payment)
-
-    assert state.status == "closed"
     assert on_fake.trades[page_payment.merchant_reference].status == "TRADE_CLOSED"
     assert methods_called(on_fake)[-2:] == ["alipay.trade.close", "alipay.trade.query"]
     assert on_fake.pay(page_payment.merchant_reference).paid_at is None  # no money lands
+    assert Order.objects.get(pk=page_payment.order_id).status == Order.Status.CANCELLED
 
 
-def test_a_trade_paid_before_the_close_reached_alipay_is_recorded_as_paid(page_payment, on_fake):
+def test_a_trade_paid_before_the_close_reached_alipay_pays_the_order(page_payment, on_fake):
     trade = on_fake.pay(page_payment.merchant_reference)
-    expire(page_payment.order)
 
-    state = AlipayGateway().close(payment=page_payment)
-    record_gateway_state(payment_id=page_payment.pk, state=state)
+    assert expire(page_payment.order) == 0
 
-    assert state.status == "succeeded"
-    assert state.external_id == trade.trade_no
     page_payment.refresh_from_db()
     assert page_payment.status == Payment.Status.SUCCEEDED
-    # Paid after expiry with the stock still there: the order is revived and paid.
+    assert page_payment.external_id == trade.trade_no
     assert Order.objects.get(pk=page_payment.order_id).status == Order.Status.PAID
+
+
+def test_an_alipay_that_does_not_answer_keeps_the_order_for_the_next_sweep(page_payment, on_fake):
+    on_fake.down = True
+    assert expire(page_payment.order) == 0
+    assert Order.objects.get(pk=page_payment.order_id).status == Order.Status.AWAITING_PAYMENT
+
+    on_fake.down = False
+    assert expire(page_payment.order) == 1
 
 
 def test_closing_a_trade_twice_says_closed(page_payment, on_fake):
@@ -137,6 +143,14 @@ def staff():
 def paid_payment(page_payment, on_fake) -> Payment:
     on_fake.pay(page_payment.merchant_reference)
     return sync_payment(payment=page_payment)
+
+
+@contextmanager
+def freeze_time_ahead(delta: timedelta):
+    """The clock ``delta`` ahead, as the sweep will see it then."""
+    ahead = timezone.now() + delta
+    with patch("shop.payments.refunds.timezone.now", return_value=ahead):
+        yield
 
 
 def refund_one(order: Order, staff, *, quantity: int = 1) -> Refund:
@@ -209,6 +223,42 @@ def test_a_refund_alipay_did_not_answer_stays_pending_and_is_repeated_safely(
     on_fake.down = False
     assert execute_refund(refund_id=pending.pk).status == Refund.Status.SUCCEEDED
     assert on_fake.trades[paid_payment.merchant_reference].refunded_fen == 3980
+
+
+def test_the_sweep_settles_a_refund_alipay_did_not_answer_once(paid_payment, on_fake, staff):
+    pending = refund_one(paid_payment.order, staff)
+    on_fake.down = True
+    with pytest.raises(PaymentError):
+        execute_refund(refund_id=pending.pk)
+    later = timedelta(minutes=3)
+
+    with freeze_time_ahead(later):
+        assert execute_pending_refunds() == 0  # still down: kept for the next sweep
+    on_fake.down = False
+    assert execute_pending_refunds() == 0  # too recent: the request may still be running
+    with freeze_time_ahead(later):
+        assert execute_pending_refunds() == 1
+        assert execute_pending_refunds() == 0
+
+    pending.refresh_from_db()
+    assert pending.status == Refund.Status.SUCCEEDED
+    assert on_fake.trades[paid_payment.merchant_reference].refunded_fen == 3980
+
+
+def test_staff_are_told_when_alipay_does_not_answer_a_refund(paid_payment, on_fake, client):
+    client.force_login(add_staff("township_editor"))
+    line = paid_payment.order.lines.get(quantity=3)
+    on_fake.down = True
+
+    response = client.post(
+        f"/admin/orders/{paid_payment.order_id}/refund/",
+        {"line": line.pk, "quantity": 1, "reason": "坏果"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "支付平台暂未答复" in response.content.decode()
+    assert Refund.objects.get().status == Refund.Status.PENDING
 
 
 def test_refunding_everything_closes_the_trade_at_alipay(paid_payment, on_fake, staff):
