@@ -117,6 +117,9 @@ def set_quantity(*, cart: Cart, variant_id, quantity) -> None:
         variant_id = int(variant_id)
     except (TypeError, ValueError):
         raise CartError(_("找不到该商品规格。")) from None
+    if not 0 < variant_id < 2**63:
+        # No id is beyond a signed 64-bit integer, and SQLite cannot even compare one that is.
+        raise CartError(_("购物车里没有这件商品。"))
     _lock(cart)
     line = (
         CartLine.objects.select_related("variant").filter(cart=cart, variant_id=variant_id).first()
