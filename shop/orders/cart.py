@@ -1,6 +1,10 @@
 """The cart: a guest's lives in the session (by id), a buyer's on the account;
 they merge when the guest signs in. Quantities are checked against stock
-here for a friendly message, and again, atomically, when the order is placed."""
+here for a friendly message, and again, atomically, when the order is placed.
+
+Every change to a cart's lines is made under the cart's row lock, as placing
+an order from it is (shop.orders.checkout), so a double click adds twice in
+turn instead of two inserts colliding on the one-line-per-variant constraint."""
 
 from dataclasses import dataclass
 
@@ -65,6 +69,18 @@ def get_cart(request, *, create: bool = False) -> Cart | None:
     return cart
 
 
+def lock(cart: Cart) -> bool:
+    """Hold ``cart``'s row until the caller's transaction ends (on SQLite,
+    IMMEDIATE transactions already run one at a time). False if the cart is
+    gone: merged into an account's cart at sign-in since the request found it."""
+    return Cart.objects.select_for_update().filter(pk=cart.pk).exists()
+
+
+def _lock(cart: Cart) -> None:
+    if not lock(cart):
+        raise CartError(_("购物车已失效，请刷新页面后重试。"))
+
+
 def _too_many(variant: ProductVariant, quantity: int) -> str:
     if variant.stock == 0:
         return _("“%(item)s”已售罄。") % {"item": variant}
@@ -79,7 +95,8 @@ def add_item(*, cart: Cart, variant_id, quantity) -> CartLine:
     quantity = _checked_quantity(quantity)
     if quantity == 0:
         raise CartError(_("请输入有效的数量。"))
-    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+    _lock(cart)
+    line = CartLine.objects.filter(cart=cart, variant=variant).first()
     wanted = quantity + (line.quantity if line else 0)
     if wanted > MAX_QUANTITY_PER_LINE:
         raise CartError(_("每种商品一次最多购买 %(max)s 件。") % {"max": MAX_QUANTITY_PER_LINE})
@@ -100,6 +117,10 @@ def set_quantity(*, cart: Cart, variant_id, quantity) -> None:
         variant_id = int(variant_id)
     except (TypeError, ValueError):
         raise CartError(_("找不到该商品规格。")) from None
+    if not 0 < variant_id < 2**63:
+        # No id is beyond a signed 64-bit integer, and SQLite cannot even compare one that is.
+        raise CartError(_("购物车里没有这件商品。"))
+    _lock(cart)
     line = (
         CartLine.objects.select_related("variant").filter(cart=cart, variant_id=variant_id).first()
     )
@@ -143,10 +164,12 @@ def items(cart: Cart | None) -> list[CartItem]:
 def merge_guest_cart(*, guest_cart_id, user) -> None:
     """Move a guest cart's lines into the account's cart (quantities add up,
     capped by the per-line limit), then drop the guest cart."""
-    guest = Cart.objects.filter(pk=guest_cart_id, user=None).first()
+    # The guest's cart first, then the account's: the one order every locker of two carts uses.
+    guest = Cart.objects.select_for_update().filter(pk=guest_cart_id, user=None).first()
     if guest is None:
         return
     account_cart, _created = Cart.objects.get_or_create(user=user)
+    _lock(account_cart)
     for line in guest.lines.all():
         existing = CartLine.objects.filter(cart=account_cart, variant_id=line.variant_id).first()
         if existing:

@@ -1,10 +1,15 @@
 """Placing an order: prices from the database, shipping per producer, and
 stock reserved by conditional update in the order's own transaction, so an
-order exists only with its stock, and stock is never oversold."""
+order exists only with its stock, and stock is never oversold.
+
+An order placed from a cart is placed under the cart's row lock and empties
+the cart in the same transaction; with the checkout form's one-time token, a
+second submit of the same form (a double click, a retry after a lost answer)
+waits for the first and is given the order it placed, reserving nothing."""
 
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,8 +19,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shop.catalogue.models import ProductVariant
+from shop.orders import cart as carts
 from shop.orders import inventory
-from shop.orders.models import Order, OrderEvent, OrderLine, Shipment
+from shop.orders.models import Cart, CartLine, Order, OrderEvent, OrderLine, Shipment
 from shop.orders.shipping import NotDeliverable, shipping_fee
 
 PAYMENT_WINDOW = timedelta(minutes=30)
@@ -55,26 +61,41 @@ def _order_language() -> str:
 
 def place_order(
     *,
-    items: Sequence[tuple[int, int]],
     email: str,
     address: ShippingAddress,
     gateway: str,
+    items: Sequence[tuple[int, int]] = (),
+    cart: Cart | None = None,
+    checkout_token: str | None = None,
     user=None,
     channel: str = Order.Channel.ONLINE,
     invoice_title: str = "",
     tax_number: str = "",
 ) -> Order:
-    """Create an order awaiting payment for ``items`` ((variant id, quantity)
-    pairs) and reserve its stock, or raise CheckoutError and change nothing."""
-    quantities: dict[int, int] = defaultdict(int)
-    for variant_id, quantity in items:
-        if quantity <= 0:
-            raise CheckoutError([_("商品数量必须大于零。")])
-        quantities[variant_id] += quantity
-    if not quantities:
-        raise CheckoutError([_("购物车是空的。")])
+    """Create an order awaiting payment and reserve its stock, or raise
+    CheckoutError and change nothing.
 
+    What is ordered is ``items`` ((variant id, quantity) pairs) or, with
+    ``cart``, the cart's lines as they are under its row lock; the cart is
+    emptied in the order's transaction. An order already placed with
+    ``checkout_token`` is returned as it is, and nothing else is done."""
+    if cart is not None and items:
+        raise ValueError("order items or a cart, not both")
     with transaction.atomic():
+        if cart is not None:
+            # A second checkout of this cart waits here until the first commits
+            # (a cart gone meanwhile has no lines: "empty" below).
+            carts.lock(cart)
+        if checkout_token is not None:
+            placed = Order.objects.filter(checkout_token=checkout_token).first()
+            if placed is not None:
+                return placed
+        if cart is None:
+            quantities = _quantities(items)
+        else:
+            quantities = _quantities(
+                CartLine.objects.filter(cart_id=cart.pk).values_list("variant_id", "quantity")
+            )
         problems = []
         # Lock order by id, so two checkouts never wait on each other in a cycle.
         for variant_id in sorted(quantities):
@@ -92,7 +113,7 @@ def place_order(
                 messages.append(_("“%(item)s”已下架。") % {"item": variant})
         if not messages:
             try:
-                return _create_order(
+                order = _create_order(
                     variants=variants,
                     quantities=quantities,
                     email=email,
@@ -100,14 +121,30 @@ def place_order(
                     gateway=gateway,
                     user=user,
                     channel=channel,
+                    checkout_token=checkout_token,
                     invoice_title=invoice_title,
                     tax_number=tax_number,
                 )
             except NotDeliverable as error:
                 messages.append(str(error))
+            else:
+                if cart is not None:
+                    carts.clear(cart)
+                return order
         # Undo the reservations made above along with everything else.
         transaction.set_rollback(True)
     raise CheckoutError(messages)
+
+
+def _quantities(items: Iterable[tuple[int, int]]) -> dict[int, int]:
+    quantities: dict[int, int] = defaultdict(int)
+    for variant_id, quantity in items:
+        if quantity <= 0:
+            raise CheckoutError([_("商品数量必须大于零。")])
+        quantities[variant_id] += quantity
+    if not quantities:
+        raise CheckoutError([_("购物车是空的。")])
+    return quantities
 
 
 def _sold_out_message(variant: ProductVariant | None) -> str:
@@ -116,7 +153,9 @@ def _sold_out_message(variant: ProductVariant | None) -> str:
     return _("“%(item)s”库存不足，已售罄或剩余数量少于所购数量。") % {"item": variant}
 
 
-def _create_order(*, variants, quantities, email, address, gateway, user, channel, **invoice):
+def _create_order(
+    *, variants, quantities, email, address, gateway, user, channel, checkout_token, **invoice
+):
     by_producer = defaultdict(list)
     for variant_id, quantity in quantities.items():
         variant = variants[variant_id]
@@ -135,6 +174,7 @@ def _create_order(*, variants, quantities, email, address, gateway, user, channe
     now = timezone.now()
     order = Order.objects.create(
         number=new_order_number(),
+        checkout_token=checkout_token,
         user=user if user is not None and user.is_authenticated else None,
         email=email,
         language=_order_language(),

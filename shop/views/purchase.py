@@ -1,10 +1,13 @@
 """Cart, checkout and the buyer's order page. Thin: every rule lives in
 shop.orders.cart, shop.orders.checkout, shop.orders.lifecycle and shop.payments."""
 
+import secrets
+
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -72,6 +75,11 @@ def cart_update(request):
     return redirect("cart")
 
 
+# The session's checkout token (shop.orders.checkout.place_order's ``checkout_token``).
+# A submit without one (not from the page) places an order each time, as before tokens.
+CHECKOUT_TOKEN_KEY = "checkout_token"
+
+
 def _institution(request) -> BuyerProfile | None:
     if not request.user.is_authenticated:
         return None
@@ -96,20 +104,37 @@ def _initial_checkout(request, institution: BuyerProfile | None) -> dict:
 
 
 def checkout(request):
+    # The cart is read before the submitted token's order is looked up: a submit
+    # racing the one that places it then finds either the cart as it was (and
+    # waits for that order under the cart's lock) or the order, which empties
+    # the cart in its own transaction; never an empty cart without the order.
     cart = carts.get_cart(request)
     items = carts.items(cart)
+    token = request.POST.get("checkout_token", "")
+    stale = bool(token) and not constant_time_compare(
+        token, request.session.get(CHECKOUT_TOKEN_KEY, "")
+    )
+    if token and not stale:
+        placed = Order.objects.filter(checkout_token=token).first()
+        if placed is not None:
+            messages.info(request, _("这个订单已经提交过了，不会重复下单，请继续付款。"))
+            remember_guest_order(request, placed)
+            return _pay(request, placed)
     if not items:
         return redirect("cart")
     institution = _institution(request)
     form_class = InstitutionCheckoutForm if institution else CheckoutForm
     form = form_class(request.POST or None, initial=_initial_checkout(request, institution))
     problems = [item.problem for item in items if item.problem]
+    if stale:
+        problems.append(_("这个结算页面已经过期，请核对订单后重新提交。"))
     if request.method == "POST" and form.is_valid() and not problems:
         data = form.cleaned_data
         by_transfer = data.get("pay_by") == "bank_transfer"
         try:
             order = place_order(
-                items=[(item.variant.pk, item.quantity) for item in items],
+                cart=cart,
+                checkout_token=token or None,
                 email=data["email"],
                 address=form.shipping_address(),
                 gateway="offline" if by_transfer else enabled_gateways()[0],
@@ -121,7 +146,6 @@ def checkout(request):
         except CheckoutError as error:
             problems = error.messages
         else:
-            carts.clear(cart)
             if request.user.is_authenticated and form.cleaned_data["save_address"]:
                 _save_address(request.user, form)
             remember_guest_order(request, order)
@@ -131,11 +155,23 @@ def checkout(request):
         "shop/checkout.html",
         {
             "form": form,
+            "checkout_token": _checkout_token(request),
             "items": items,
             "problems": problems,
             "subtotal_fen": sum(item.total_fen for item in items),
         },
     )
+
+
+def _checkout_token(request) -> str:
+    """The one-time token for the checkout page being shown: the session's,
+    until an order is placed with it (every tab of one checkout shares it, so
+    any of them submitted twice makes one order); then a new one."""
+    token = request.session.get(CHECKOUT_TOKEN_KEY)
+    if token is None or Order.objects.filter(checkout_token=token).exists():
+        token = secrets.token_urlsafe(32)
+        request.session[CHECKOUT_TOKEN_KEY] = token
+    return token
 
 
 def _save_address(user, form: CheckoutForm) -> None:

@@ -7,8 +7,9 @@ from django_fsm import TransitionNotAllowed
 from shop import events
 from shop.orders import lifecycle, returns
 from shop.orders.checkout import CheckoutError, place_order
-from shop.orders.models import Order, OrderEvent, ShippingPolicy
+from shop.orders.models import CartLine, Order, OrderEvent, ShippingPolicy
 from tests.shop.conftest import ADDRESS
+from tests.shop.factories import CartFactory, CartLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,75 @@ def test_sold_out_line_fails_the_whole_order_and_takes_nothing(two_producers, ad
     assert "库存不足" in error.value.messages[0]
     assert (stock(tomato), stock(bag)) == (10, 5)
     assert not Order.objects.exists()
+
+
+def test_an_order_from_a_cart_empties_it_in_the_same_transaction(two_producers, address):
+    tomato, bag = two_producers
+    cart = CartFactory()
+    CartLineFactory(cart=cart, variant=tomato, quantity=2)
+    CartLineFactory(cart=cart, variant=bag, quantity=1)
+
+    order = place_order(cart=cart, email="a@example.com", address=address, gateway="dummy")
+
+    assert {line.variant_id: line.quantity for line in order.lines.all()} == {
+        tomato.pk: 2,
+        bag.pk: 1,
+    }
+    assert (stock(tomato), stock(bag)) == (8, 4)
+    assert not CartLine.objects.exists()
+
+
+def test_a_refused_order_from_a_cart_leaves_the_cart_and_the_stock_alone(two_producers, address):
+    tomato, bag = two_producers
+    # Refused after the stock was taken: it is given back, and the cart keeps its lines.
+    ShippingPolicy.objects.create(producer=bag.product.producer, excluded_provinces=["北京市"])
+    cart = CartFactory()
+    CartLineFactory(cart=cart, variant=tomato, quantity=2)
+    CartLineFactory(cart=cart, variant=bag, quantity=1)
+
+    with pytest.raises(CheckoutError, match="暂不发往北京市"):
+        place_order(
+            cart=cart,
+            checkout_token="token",
+            email="a@example.com",
+            address=address,
+            gateway="dummy",
+        )
+
+    assert (stock(tomato), stock(bag)) == (10, 5)
+    assert CartLine.objects.filter(cart=cart).count() == 2
+    assert not Order.objects.exists()
+
+
+def test_a_checkout_token_places_one_order_and_then_returns_it(two_producers, address):
+    tomato, bag = two_producers
+    cart = CartFactory()
+    CartLineFactory(cart=cart, variant=tomato, quantity=2)
+    placing = dict(
+        cart=cart, checkout_token="token", email="a@example.com", address=address, gateway="dummy"
+    )
+    order = place_order(**placing)
+    # The buyer filled the cart again; the same checkout submitted again changes nothing.
+    CartLineFactory(cart=cart, variant=bag, quantity=1)
+
+    assert place_order(**placing) == order
+    assert Order.objects.get().checkout_token == "token"
+    assert (stock(tomato), stock(bag)) == (8, 5)
+    assert CartLine.objects.get().variant == bag
+    assert order.events.filter(kind="placed").count() == 1
+
+
+def test_another_checkout_token_of_an_emptied_cart_is_refused_as_empty(two_producers, address):
+    tomato, _bag = two_producers
+    cart = CartFactory()
+    CartLineFactory(cart=cart, variant=tomato, quantity=1)
+    placing = dict(cart=cart, email="a@example.com", address=address, gateway="dummy")
+    place_order(checkout_token="first tab", **placing)
+
+    with pytest.raises(CheckoutError, match="购物车是空的"):
+        place_order(checkout_token="second device", **placing)
+    assert Order.objects.count() == 1
+    assert stock(tomato) == 9
 
 
 @pytest.mark.parametrize("items", [[(1, 0)], [(1, -3)], []])

@@ -39,6 +39,16 @@ def test_unknown_variants_are_refused(client, variant):
     assert not CartLine.objects.exists()
 
 
+@pytest.mark.parametrize("variant", ["999999", "abc", "", "-1", "0", str(2**63), "1" + "0" * 30])
+def test_changing_a_line_the_cart_does_not_hold_is_refused(client, two_producers, variant):
+    tomato, _ = two_producers
+    client.post("/cart/add/", {"variant": tomato.pk, "quantity": 1})
+    response = client.post("/cart/update/", {"variant": variant, "quantity": 0}, follow=True)
+    assert response.status_code == 200
+    assert any("找不到" in m or "没有这件商品" in m for m in messages_of(response))
+    assert CartLine.objects.get().quantity == 1
+
+
 def test_more_than_the_stock_is_refused_with_what_is_left(client, two_producers):
     _, bag = two_producers
     response = client.post("/cart/add/", {"variant": bag.pk, "quantity": 6}, follow=True)
