@@ -33,6 +33,21 @@ def env_str(
     return value
 
 
+def env_file_text(name: str, *, required: bool = False, why: str = _PRODUCTION) -> str:
+    """The contents of the file whose path the variable holds (a key file), read now,
+    so that a missing or unreadable file stops start-up naming its path."""
+    path = env_str(name, required=required, why=why)
+    if not path:
+        return ""
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigurationError(
+            f"{name}: cannot read {path} ({error.__class__.__name__})."
+        ) from None
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:

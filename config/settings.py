@@ -18,6 +18,7 @@ from config.env import (
     database_from_url,
     env_bool,
     env_fernet_keys,
+    env_file_text,
     env_int,
     env_list,
     env_str,
@@ -329,6 +330,34 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 
 # WeChat Pay (API v3) ---------------------------------------------------------
 
+# Direct merchant (直连商户) with the "微信支付公钥" signature mode: WeChat Pay signs
+# its answers and notifications with the public key named by WECHATPAY_PUBLIC_KEY_ID.
+# Key files are read here, so a missing one stops start-up naming its path.
+_wechatpay = "wechatpay" in PAYMENT_GATEWAYS
+_why_wechatpay = "PAYMENT_GATEWAYS=wechatpay"
+WECHATPAY_MCHID = env_str("WECHATPAY_MCHID", required=_wechatpay, why=_why_wechatpay)
+WECHATPAY_APPID = env_str("WECHATPAY_APPID", required=_wechatpay, why=_why_wechatpay)
+# For the web OAuth (snsapi_base) that gives a JSAPI payer's openid.
+WECHATPAY_APP_SECRET = env_str("WECHATPAY_APP_SECRET", required=_wechatpay, why=_why_wechatpay)
+WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY", required=_wechatpay, why=_why_wechatpay)
+if WECHATPAY_APIV3_KEY and len(WECHATPAY_APIV3_KEY.encode()) != 32:
+    raise ConfigurationError("WECHATPAY_APIV3_KEY must be 32 characters (the AES-256 key).")
+WECHATPAY_CERT_SERIAL_NO = env_str(
+    "WECHATPAY_CERT_SERIAL_NO", required=_wechatpay, why=_why_wechatpay
+)
+WECHATPAY_PRIVATE_KEY = env_file_text(
+    "WECHATPAY_PRIVATE_KEY_PATH", required=_wechatpay, why=_why_wechatpay
+)
+WECHATPAY_PUBLIC_KEY = env_file_text(
+    "WECHATPAY_PUBLIC_KEY_PATH", required=_wechatpay, why=_why_wechatpay
+)
+WECHATPAY_PUBLIC_KEY_ID = env_str(
+    "WECHATPAY_PUBLIC_KEY_ID", required=_wechatpay, why=_why_wechatpay
+)
+# Empty: WeChat's own addresses. Tests point them at a local fake.
+WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE")
+WECHATPAY_OAUTH_BASE = env_str("WECHATPAY_OAUTH_BASE")
+
 # Alipay ----------------------------------------------------------------------
 
 # Personal data -------------------------------------------------------------
@@ -359,7 +388,9 @@ SECURE_CSP = {
     # Paying by Alipay through Stripe answers the order's POST with a redirect to
     # Stripe and on to Alipay, and browsers hold form redirects to form-action too.
     "form-action": [CSP.SELF]
-    + (["https://hooks.stripe.com", "https://*.alipay.com"] if _stripe else []),
+    + (["https://hooks.stripe.com", "https://*.alipay.com"] if _stripe else [])
+    # WeChat Pay H5's cashier and WeChat's OAuth page, reached from the pay button.
+    + (["https://wx.tenpay.com", "https://open.weixin.qq.com"] if _wechatpay else []),
     "upgrade-insecure-requests": PRODUCTION,
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True

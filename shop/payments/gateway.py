@@ -30,6 +30,7 @@ GATEWAYS = {
     "dummy": "shop.payments.dummy.gateway.DummyGateway",
     "offline": "shop.payments.offline.OfflineGateway",
     "stripe": "shop.payments.stripe.gateway.StripeGateway",
+    "wechatpay": "shop.payments.wechatpay.gateway.WeChatPayGateway",
 }
 
 Device = Literal["desktop", "phone", "wechat"]
