@@ -148,6 +148,7 @@ class FakeWeChatPay:
             self.oauth_codes: dict[str, str] = {}
             self.openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
             self.refund_status = "PROCESSING"
+            self.corrupt_downloads = False  # a bill changed on the way: its SHA1 differs
 
     # What a buyer does at WeChat -------------------------------------------------
 
@@ -401,6 +402,8 @@ class FakeWeChatPay:
             if day is None:
                 return error(404, "RESOURCE_NOT_EXISTS", "账单不存在")
             raw = self.trade_bill(date.fromisoformat(day)).encode()
+            if self.corrupt_downloads:
+                raw = raw.replace(b"0.60%", b"0.61%")
             return Answer(200, gzip.compress(raw), "application/octet-stream", signed=False)
         return error(404, "NOT_FOUND", "接口不存在")
 
