@@ -345,14 +345,14 @@ if WECHATPAY_APIV3_KEY and len(WECHATPAY_APIV3_KEY.encode()) != 32:
 WECHATPAY_CERT_SERIAL_NO = env_str(
     "WECHATPAY_CERT_SERIAL_NO", required=_wechatpay, why=_why_wechatpay
 )
+WECHATPAY_PUBLIC_KEY_ID = env_str(
+    "WECHATPAY_PUBLIC_KEY_ID", required=_wechatpay, why=_why_wechatpay
+)
 WECHATPAY_PRIVATE_KEY = env_file_text(
     "WECHATPAY_PRIVATE_KEY_PATH", required=_wechatpay, why=_why_wechatpay
 )
 WECHATPAY_PUBLIC_KEY = env_file_text(
     "WECHATPAY_PUBLIC_KEY_PATH", required=_wechatpay, why=_why_wechatpay
-)
-WECHATPAY_PUBLIC_KEY_ID = env_str(
-    "WECHATPAY_PUBLIC_KEY_ID", required=_wechatpay, why=_why_wechatpay
 )
 # Empty: WeChat's own addresses. Tests point them at a local fake.
 WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE")
