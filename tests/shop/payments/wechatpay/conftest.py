@@ -15,22 +15,10 @@ from django.test import Client
 from shop.orders.checkout import place_order
 from shop.orders.models import Order
 from shop.orders.ownership import SESSION_KEY
-from tests.shop.payments.wechatpay.fake import (
-    APP_SECRET,
-    APPID,
-    CERT_SERIAL_NO,
-    MCHID,
-    PUBLIC_KEY_ID,
-    FakeWeChatPay,
-    Keys,
-    private_pem,
-    public_pem,
-    serve,
-)
+from tests.shop.payments.wechatpay.fake import FakeWeChatPay, Keys, configure, serve
 
 NOTIFY_URL = "/payments/wechatpay/notify/"  # fixed: WeChat Pay is told it with each order
 REFUND_NOTIFY_URL = "/payments/wechatpay/refund-notify/"
-SITE_URL = "https://shop.example.cn"
 
 
 @pytest.fixture(scope="session")
@@ -41,23 +29,6 @@ def wechatpay_keys() -> Keys:
 @pytest.fixture(scope="session")
 def wechatpay_server(wechatpay_keys: Keys) -> Iterator[FakeWeChatPay]:
     yield from serve(FakeWeChatPay(wechatpay_keys))
-
-
-def configure(settings, fake: FakeWeChatPay, *, site_url: str = SITE_URL) -> FakeWeChatPay:
-    fake.reset()
-    settings.PAYMENT_GATEWAYS = ["wechatpay"]
-    settings.WECHATPAY_MCHID = MCHID
-    settings.WECHATPAY_APPID = APPID
-    settings.WECHATPAY_APP_SECRET = APP_SECRET
-    settings.WECHATPAY_APIV3_KEY = fake.keys.apiv3_key
-    settings.WECHATPAY_CERT_SERIAL_NO = CERT_SERIAL_NO
-    settings.WECHATPAY_PRIVATE_KEY = private_pem(fake.keys.merchant)
-    settings.WECHATPAY_PUBLIC_KEY = public_pem(fake.keys.platform)
-    settings.WECHATPAY_PUBLIC_KEY_ID = PUBLIC_KEY_ID
-    settings.WECHATPAY_API_BASE = fake.base_url
-    settings.WECHATPAY_OAUTH_BASE = fake.base_url
-    settings.WAGTAILADMIN_BASE_URL = site_url
-    return fake
 
 
 @pytest.fixture

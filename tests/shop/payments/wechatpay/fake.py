@@ -45,6 +45,7 @@ PUBLIC_KEY_ID = "PUB_KEY_ID_0119000001092025061800000000000000"
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 AUTHORIZATION = re.compile(r'(\w+)="([^"]*)"')
 FEE_RATE = Decimal("0.006")
+SITE_URL = "https://shop.example.cn"
 
 
 def new_key() -> rsa.RSAPrivateKey:
@@ -614,3 +615,23 @@ def serve(fake: FakeWeChatPay) -> Iterator[FakeWeChatPay]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def configure(settings, fake: FakeWeChatPay, *, site_url: str = SITE_URL) -> FakeWeChatPay:
+    """Our settings (pytest-django's ``settings``) pointed at ``fake``, emptied first:
+    WeChat Pay the one gateway, with the session's keys; ``site_url`` is where
+    WeChat Pay sends notifications and the buyer back."""
+    fake.reset()
+    settings.PAYMENT_GATEWAYS = ["wechatpay"]
+    settings.WECHATPAY_MCHID = MCHID
+    settings.WECHATPAY_APPID = APPID
+    settings.WECHATPAY_APP_SECRET = APP_SECRET
+    settings.WECHATPAY_APIV3_KEY = fake.keys.apiv3_key
+    settings.WECHATPAY_CERT_SERIAL_NO = CERT_SERIAL_NO
+    settings.WECHATPAY_PRIVATE_KEY = private_pem(fake.keys.merchant)
+    settings.WECHATPAY_PUBLIC_KEY = public_pem(fake.keys.platform)
+    settings.WECHATPAY_PUBLIC_KEY_ID = PUBLIC_KEY_ID
+    settings.WECHATPAY_API_BASE = fake.base_url
+    settings.WECHATPAY_OAUTH_BASE = fake.base_url
+    settings.WAGTAILADMIN_BASE_URL = site_url
+    return fake

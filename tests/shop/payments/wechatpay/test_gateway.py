@@ -16,8 +16,8 @@ from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
 from shop.payments.wechatpay.bill import parse_trade_bill
 from tests.factories import UserFactory
-from tests.shop.payments.wechatpay.conftest import REFUND_NOTIFY_URL, SITE_URL
-from tests.shop.payments.wechatpay.fake import BEIJING
+from tests.shop.payments.wechatpay.conftest import REFUND_NOTIFY_URL
+from tests.shop.payments.wechatpay.fake import BEIJING, SITE_URL
 
 pytestmark = pytest.mark.django_db
 

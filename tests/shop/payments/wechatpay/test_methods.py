@@ -18,8 +18,7 @@ from shop.payments.gateway import Payer, PaymentError, get_gateway
 from shop.payments.models import Payment
 from shop.payments.services import start_payment
 from shop.payments.wechatpay.views import SESSION_OPENID
-from tests.shop.payments.wechatpay.conftest import SITE_URL
-from tests.shop.payments.wechatpay.fake import APPID, MCHID
+from tests.shop.payments.wechatpay.fake import APPID, MCHID, SITE_URL
 
 pytestmark = pytest.mark.django_db
 
