@@ -147,6 +147,15 @@ def build_world() -> World:
         amount_fen=objects["order_a"].total_fen,
         idempotency_key="matrix-stripe-a",
     )
+    # And a WeChat Pay one, settled too, so its pages never call WeChat Pay.
+    objects["wechatpay_payment_a"] = Payment.objects.create(
+        order=objects["order_a"],
+        gateway="wechatpay",
+        method="native",
+        status=Payment.Status.SUCCEEDED,
+        amount_fen=objects["order_a"].total_fen,
+        idempotency_key="matrix-wechatpay-a",
+    )
 
     objects["transaction"] = Transaction.objects.filter(kind=Transaction.Kind.ACCRUAL).first()
     objects["entry"] = Entry.objects.first()
