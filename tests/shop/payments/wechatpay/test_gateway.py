@@ -7,9 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from shop.orders import lifecycle
 from shop.orders.models import Order
-from shop.payments import services
+from shop.payments import expiry, services
 from shop.payments.gateway import GatewayPayment, PaymentError, StatementLine, get_gateway
 from shop.payments.models import Payment, Refund, WebhookEvent
 from shop.payments.refunds import execute_refund, request_refund
@@ -78,28 +77,28 @@ def test_query_of_an_order_wechat_pay_never_saw_is_pending(gateway, wechatpay_or
     assert gateway.query(payment=payment).status == "pending"
 
 
-def test_close_at_expiry_closes_an_unpaid_order(wechatpay, gateway, payment):
-    state = gateway.close(payment=payment)
+def test_expiry_closes_the_order_at_wechat_pay_then_cancels_it(wechatpay, payment):
+    order = Order.objects.get(pk=payment.order_id)
 
-    assert state.status == "closed"
+    assert expiry.expire_unpaid_orders(now=order.expires_at + timedelta(seconds=1)) == 1
+
     assert wechatpay.orders[payment.merchant_reference].trade_state == "CLOSED"
-    services.record_gateway_state(payment_id=payment.pk, state=state)
     payment.refresh_from_db()
     assert payment.status == Payment.Status.FAILED
+    assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
 
 
-def test_close_of_an_order_paid_meanwhile_comes_back_succeeded_and_buys_it(
+def test_expiry_of_an_order_paid_at_the_last_second_records_the_money_and_keeps_it(
     wechatpay, gateway, payment
 ):
-    wechatpay.pay(payment.merchant_reference)  # at the last second
+    wechatpay.pay(payment.merchant_reference)
     order = Order.objects.get(pk=payment.order_id)
-    lifecycle.expire_unpaid_orders(now=order.expires_at + timedelta(seconds=1))
 
-    state = gateway.close(payment=payment)
+    assert gateway.close(payment=payment).status == "succeeded"  # close, then query
+    assert expiry.expire_unpaid_orders(now=order.expires_at + timedelta(seconds=1)) == 0
 
-    assert state.status == "succeeded"
     assert wechatpay.orders[payment.merchant_reference].trade_state == "SUCCESS"
-    services.record_gateway_state(payment_id=payment.pk, state=state)
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.SUCCEEDED
     assert Order.objects.get(pk=order.pk).status == Order.Status.PAID
 
 

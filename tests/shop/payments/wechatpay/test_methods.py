@@ -249,3 +249,28 @@ def test_another_buyer_cannot_see_the_payment_pages(wechatpay, wechatpay_order, 
     assert client.get(start.redirect_url).status_code == 404
     assert client.get(reverse("wechatpay_status", args=[payment.pk])).status_code == 404
     assert client.get(reverse("wechatpay_return", args=[payment.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("agent", "method", "lands_on"),
+    [
+        ("Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0", "native", "/payments/wechatpay/"),
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) Mobile Safari", "h5", "/h5/pay?"),
+        ("Mozilla/5.0 (Linux; Android 14) MicroMessenger/8.0.49", "jsapi", "/payments/wechatpay/"),
+    ],
+    ids=["desktop", "phone", "wechat"],
+)
+def test_the_pay_page_offers_the_method_of_the_browser_and_starts_it(
+    wechatpay, wechatpay_order, buyer_client, agent, method, lands_on
+):
+    pay_url = reverse("order_pay", args=[wechatpay_order.number])
+
+    page = buyer_client.get(pay_url, headers={"User-Agent": agent})
+    assert f'value="{method}"' in page.content.decode()
+    response = buyer_client.post(
+        pay_url, {"gateway": "wechatpay", "method": method}, headers={"User-Agent": agent}
+    )
+
+    assert response.status_code == 302
+    assert lands_on in response["Location"]
+    assert Payment.objects.get().method == method
