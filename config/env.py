@@ -118,15 +118,19 @@ def cache_from_url(name: str) -> dict:
     raise ConfigurationError(f"{name} must start with redis:// or locmem:// (got {scheme!r}).")
 
 
-def pem_key_file(name: str, path: str, *, private: bool) -> str:
-    """The RSA key in PEM file ``path`` (named by variable ``name``), read now so a
-    missing or wrong file stops start-up naming it, not the first payment."""
+def env_rsa_key(name: str, *, private: bool, required: bool = False, why: str = _PRODUCTION) -> str:
+    """The RSA key in the PEM file whose path the variable holds (a payment
+    provider's key), read now so that a missing or wrong file stops start-up
+    naming it, not the first payment."""
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
     from cryptography.hazmat.primitives.serialization import (
         load_pem_private_key,
         load_pem_public_key,
     )
 
+    path = env_str(name, required=required, why=why)
+    if not path:
+        return ""
     try:
         with open(path, encoding="ascii") as file:
             text = file.read()

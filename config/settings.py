@@ -21,8 +21,8 @@ from config.env import (
     env_fernet_keys,
     env_int,
     env_list,
+    env_rsa_key,
     env_str,
-    pem_key_file,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -339,6 +339,34 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 
 # WeChat Pay (API v3) ---------------------------------------------------------
 
+# Direct merchant (直连商户) with the "微信支付公钥" signature mode: WeChat Pay signs
+# its answers and notifications with the public key named by WECHATPAY_PUBLIC_KEY_ID.
+# Key files are read here, so a missing one stops start-up naming its path.
+_wechatpay = "wechatpay" in PAYMENT_GATEWAYS
+_why_wechatpay = "PAYMENT_GATEWAYS=wechatpay"
+WECHATPAY_MCHID = env_str("WECHATPAY_MCHID", required=_wechatpay, why=_why_wechatpay)
+WECHATPAY_APPID = env_str("WECHATPAY_APPID", required=_wechatpay, why=_why_wechatpay)
+# For the web OAuth (snsapi_base) that gives a JSAPI payer's openid.
+WECHATPAY_APP_SECRET = env_str("WECHATPAY_APP_SECRET", required=_wechatpay, why=_why_wechatpay)
+WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY", required=_wechatpay, why=_why_wechatpay)
+if WECHATPAY_APIV3_KEY and len(WECHATPAY_APIV3_KEY.encode()) != 32:
+    raise ConfigurationError("WECHATPAY_APIV3_KEY must be 32 characters (the AES-256 key).")
+WECHATPAY_CERT_SERIAL_NO = env_str(
+    "WECHATPAY_CERT_SERIAL_NO", required=_wechatpay, why=_why_wechatpay
+)
+WECHATPAY_PUBLIC_KEY_ID = env_str(
+    "WECHATPAY_PUBLIC_KEY_ID", required=_wechatpay, why=_why_wechatpay
+)
+WECHATPAY_PRIVATE_KEY = env_rsa_key(
+    "WECHATPAY_PRIVATE_KEY_PATH", private=True, required=_wechatpay, why=_why_wechatpay
+)
+WECHATPAY_PUBLIC_KEY = env_rsa_key(
+    "WECHATPAY_PUBLIC_KEY_PATH", private=False, required=_wechatpay, why=_why_wechatpay
+)
+# Empty: WeChat's own addresses. Tests point them at a local fake.
+WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE")
+WECHATPAY_OAUTH_BASE = env_str("WECHATPAY_OAUTH_BASE")
+
 # Alipay ----------------------------------------------------------------------
 
 # Alipay's open platform, RSA2 keys (docs/deploy.md): our app's private key signs
@@ -346,21 +374,11 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 # are read now, so a missing one stops start-up naming its path.
 _alipay = "alipay" in PAYMENT_GATEWAYS
 ALIPAY_APP_ID = env_str("ALIPAY_APP_ID", required=_alipay, why="PAYMENT_GATEWAYS=alipay")
-ALIPAY_PRIVATE_KEY_PATH = env_str(
-    "ALIPAY_PRIVATE_KEY_PATH", required=_alipay, why="PAYMENT_GATEWAYS=alipay"
+ALIPAY_PRIVATE_KEY = env_rsa_key(
+    "ALIPAY_PRIVATE_KEY_PATH", private=True, required=_alipay, why="PAYMENT_GATEWAYS=alipay"
 )
-ALIPAY_PUBLIC_KEY_PATH = env_str(
-    "ALIPAY_PUBLIC_KEY_PATH", required=_alipay, why="PAYMENT_GATEWAYS=alipay"
-)
-ALIPAY_PRIVATE_KEY = (
-    pem_key_file("ALIPAY_PRIVATE_KEY_PATH", ALIPAY_PRIVATE_KEY_PATH, private=True)
-    if ALIPAY_PRIVATE_KEY_PATH
-    else ""
-)
-ALIPAY_PUBLIC_KEY = (
-    pem_key_file("ALIPAY_PUBLIC_KEY_PATH", ALIPAY_PUBLIC_KEY_PATH, private=False)
-    if ALIPAY_PUBLIC_KEY_PATH
-    else ""
+ALIPAY_PUBLIC_KEY = env_rsa_key(
+    "ALIPAY_PUBLIC_KEY_PATH", private=False, required=_alipay, why="PAYMENT_GATEWAYS=alipay"
 )
 # Production; the sandbox is https://openapi-sandbox.dl.alipaydev.com/gateway.do.
 ALIPAY_GATEWAY_URL = env_str("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do")
@@ -405,7 +423,9 @@ SECURE_CSP = {
     # Stripe and on to Alipay, and browsers hold form redirects to form-action too.
     "form-action": [CSP.SELF]
     + (["https://hooks.stripe.com", "https://*.alipay.com"] if _stripe else [])
-    + (_alipay_form_action if _alipay else []),
+    + (_alipay_form_action if _alipay else [])
+    # WeChat Pay H5's cashier and WeChat's OAuth page, reached from the pay button.
+    + (["https://wx.tenpay.com", "https://open.weixin.qq.com"] if _wechatpay else []),
     "upgrade-insecure-requests": PRODUCTION,
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True

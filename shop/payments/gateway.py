@@ -31,6 +31,7 @@ GATEWAYS = {
     "offline": "shop.payments.offline.OfflineGateway",
     "stripe": "shop.payments.stripe.gateway.StripeGateway",
     "alipay": "shop.payments.alipay.gateway.AlipayGateway",
+    "wechatpay": "shop.payments.wechatpay.gateway.WeChatPayGateway",
 }
 
 Device = Literal["desktop", "phone", "wechat"]

@@ -29,6 +29,21 @@ CONFIG_VARIABLES = {
     "ALIPAY_PUBLIC_KEY_PATH",
     "ALIPAY_GATEWAY_URL",
     "EMAIL_BACKEND",
+    *(
+        f"WECHATPAY_{name}"
+        for name in (
+            "MCHID",
+            "APPID",
+            "APP_SECRET",
+            "APIV3_KEY",
+            "CERT_SERIAL_NO",
+            "PRIVATE_KEY_PATH",
+            "PUBLIC_KEY_PATH",
+            "PUBLIC_KEY_ID",
+            "API_BASE",
+            "OAUTH_BASE",
+        )
+    ),
 }
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
@@ -39,6 +54,20 @@ PRODUCTION = {
     "STRIPE_SECRET_KEY": "sk_live_example",
     "STRIPE_WEBHOOK_SECRET": "whsec_example",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_example",
+}
+
+
+# WeChat Pay with key files that are not there: each is read at start-up.
+WECHATPAY = {
+    "PAYMENT_GATEWAYS": "wechatpay",
+    "WECHATPAY_MCHID": "1900000109",
+    "WECHATPAY_APPID": "wxd678efh567hg6787",
+    "WECHATPAY_APP_SECRET": "app-secret",
+    "WECHATPAY_APIV3_KEY": "0123456789abcdef0123456789abcdef",
+    "WECHATPAY_CERT_SERIAL_NO": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+    "WECHATPAY_PRIVATE_KEY_PATH": "/nonexistent/apiclient_key.pem",
+    "WECHATPAY_PUBLIC_KEY_PATH": "/nonexistent/pub_key.pem",
+    "WECHATPAY_PUBLIC_KEY_ID": "PUB_KEY_ID_0119000001092025061800000000000000",
 }
 
 
@@ -85,6 +114,10 @@ def without(name: str) -> dict[str, str]:
             "/nonexistent/app_private_key.pem",
         ),
         ({"ALIPAY_GATEWAY_URL": "openapi.alipay.com/gateway.do"}, "ALIPAY_GATEWAY_URL"),
+        ({"PAYMENT_GATEWAYS": "wechatpay"}, "WECHATPAY_MCHID"),
+        ({**WECHATPAY, "WECHATPAY_PUBLIC_KEY_ID": ""}, "WECHATPAY_PUBLIC_KEY_ID"),
+        ({**WECHATPAY, "WECHATPAY_APIV3_KEY": "short"}, "WECHATPAY_APIV3_KEY"),
+        (WECHATPAY, "/nonexistent/apiclient_key.pem"),
         (without("PAYMENT_GATEWAYS"), "PAYMENT_GATEWAYS"),
         (without("SECRET_KEY"), "SECRET_KEY"),
         ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY"),
@@ -145,3 +178,18 @@ def test_production_serves_no_dummy_payment_page():
     result = run("-c", script, **PRODUCTION)
 
     assert result.stdout.strip() == "absent", result.stderr
+
+
+def test_wechatpay_starts_with_its_key_files_read(tmp_path):
+    keys = {}
+    for name in ("PRIVATE_KEY_PATH", "PUBLIC_KEY_PATH"):
+        path = tmp_path / f"{name.lower()}.pem"
+        path.write_text("-----BEGIN KEY-----\n")
+        keys[f"WECHATPAY_{name}"] = str(path)
+
+    result = run("manage.py", "check", **{**WECHATPAY, **keys})
+
+    assert result.returncode == 0, result.stderr
+    missing = run("manage.py", "check", **{**WECHATPAY, **keys, "WECHATPAY_PUBLIC_KEY_PATH": "/x"})
+    assert missing.returncode != 0
+    assert "WECHATPAY_PUBLIC_KEY_PATH" in missing.stderr and "/x" in missing.stderr

@@ -156,6 +156,16 @@ def build_world() -> World:
         idempotency_key="matrix-alipay-a",
     )
 
+    # And a WeChat Pay one, settled too, so its pages never call WeChat Pay.
+    objects["wechatpay_payment_a"] = Payment.objects.create(
+        order=objects["order_a"],
+        gateway="wechatpay",
+        method="native",
+        status=Payment.Status.SUCCEEDED,
+        amount_fen=objects["order_a"].total_fen,
+        idempotency_key="matrix-wechatpay-a",
+    )
+
     # A day's statement with a difference to explain. Written directly: reconciling runs
     # in a durable transaction of its own, and the world is built inside one.
     objects["statement"] = GatewayStatement.objects.create(

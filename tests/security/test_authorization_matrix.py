@@ -126,6 +126,17 @@ webhook/                             405    405    405    405    405    405    4
 <int:payment_id>/return/             404    302    404    404    404    404    404    404
 notify/                              405    405    405    405    405    405    405    405
 
+# Settled, so the buyer is sent on to the order without a call to WeChat Pay. The OAuth
+# callback answers only the session that started the round trip (none here).
+[payments/wechatpay/ payment_id=wechatpay_payment_a]
+<int:payment_id>/                    404    302    404    404    404    404    404    404
+<int:payment_id>/status/             404    ok     404    404    404    404    404    404
+<int:payment_id>/return/             404    302    404    404    404    404    404    404
+<int:payment_id>/jsapi/              404    302    404    404    404    404    404    404
+oauth/                               404    404    404    404    404    404    404    404
+notify/                              405    405    405    405    405    405    405    405
+refund-notify/                       405    405    405    405    405    405    405    405
+
 # Only producer members get in; staff are not members, so they too get the portal's log-in.
 [portal/]
 .                                    login  login  login  ok     ok     login  login  login
@@ -518,6 +529,9 @@ POST_TABLE = """
 <int:payment_id>/                    404    -      404    404    404    404    404    404
 
 [payments/stripe/ payment_id=stripe_payment_a]
+<int:payment_id>/                    404    -      404    404    404    404    404    404
+
+[payments/wechatpay/ payment_id=wechatpay_payment_a]
 <int:payment_id>/                    404    -      404    404    404    404    404    404
 
 # A member of B asking to act for A is sent home with an error.

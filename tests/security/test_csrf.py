@@ -125,7 +125,12 @@ def exempt_views() -> set[str]:
 
 
 def test_only_the_payment_webhooks_are_exempt():
-    assert exempt_views() == {"payments/stripe/webhook/", "payments/alipay/notify/"}
+    assert exempt_views() == {
+        "payments/stripe/webhook/",
+        "payments/alipay/notify/",
+        "payments/wechatpay/notify/",
+        "payments/wechatpay/refund-notify/",
+    }
 
 
 def test_the_webhook_is_refused_for_its_signature_not_for_a_token(settings):
