@@ -7,6 +7,13 @@ import sys
 
 import pytest
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from django.conf import settings
 
 # Variables the settings read, removed so the outer environment (CI's PostgreSQL
@@ -181,10 +188,19 @@ def test_production_serves_no_dummy_payment_page():
 
 
 def test_wechatpay_starts_with_its_key_files_read(tmp_path):
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pems = {
+        "PRIVATE_KEY_PATH": private.private_bytes(
+            Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+        ),
+        "PUBLIC_KEY_PATH": private.public_key().public_bytes(
+            Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+        ),
+    }
     keys = {}
-    for name in ("PRIVATE_KEY_PATH", "PUBLIC_KEY_PATH"):
+    for name, pem in pems.items():
         path = tmp_path / f"{name.lower()}.pem"
-        path.write_text("-----BEGIN KEY-----\n")
+        path.write_bytes(pem)
         keys[f"WECHATPAY_{name}"] = str(path)
 
     result = run("manage.py", "check", **{**WECHATPAY, **keys})

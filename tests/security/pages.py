@@ -96,6 +96,7 @@ def build_shop(*, tomato, aid_officer) -> Shop:
             "/account/profile/",
             "/accounts/password/change/",
             f"/orders/{order.number}/",
+            f"/orders/{order.number}/pay/",
             f"/payments/dummy/{payment.pk}/",
         ],
         portal=[

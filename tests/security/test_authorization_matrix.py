@@ -98,9 +98,9 @@ cart/add/                            405    405    405    405    405    405    4
 cart/update/                         405    405    405    405    405    405    405    405
 # An empty cart sends everyone back to the cart.
 checkout/                            302    302    302    302    302    302    302    302
-# A guest's order is theirs only in the session that placed it.
+# A guest's order is theirs only in the session that placed it. A paid order has nothing to pay.
 orders/<slug:number>/                 404    ok     404    404    404    404    404    404
-orders/<slug:number>/pay/             405    405    405    405    405    405    405    405
+orders/<slug:number>/pay/             404    302    404    404    404    404    404    404
 account/orders/                      login  ok     ok     ok     ok     ok     ok     ok
 account/profile/                     login  ok     ok     ok     ok     ok     ok     ok
 notices/                             ok     ok     ok     ok     ok     ok     ok     ok
@@ -159,6 +159,7 @@ earnings/statement.csv               login  login  login  ok     ok     login  l
 [admin/]
 stock/<int:variant_id>/              login  login  login  deny   deny   ok     deny   deny
 orders/<int:order_id>/refund/        login  login  login  deny   deny   ok     deny   deny
+payments/<int:payment_id>/refund/    login  login  login  deny   deny   ok     deny   deny
 orders/<int:order_id>/payment/       login  login  login  deny   deny   ok     deny   deny
 orders/offline-sale/                 login  login  login  deny   deny   ok     deny   deny
 
@@ -550,6 +551,7 @@ products/<int:page_id>/submit/       login  login  login  -      404    login  l
 [admin/]
 stock/<int:variant_id>/              login  login  login  deny   deny   -      deny   deny
 orders/<int:order_id>/refund/        login  login  login  deny   deny   -      deny   deny
+payments/<int:payment_id>/refund/    login  login  login  deny   deny   -      deny   deny
 orders/offline-sale/                 login  login  login  deny   deny   -      deny   deny
 
 [admin/ order_id=unpaid_order_a]
@@ -588,6 +590,7 @@ POST_DATA = {
     },
     "admin/stock/<int:variant_id>/": {"delta": "-5"},
     "admin/orders/<int:order_id>/refund/": {"reason": "测试"},
+    "admin/payments/<int:payment_id>/refund/": {"reason": "测试"},
     "admin/orders/<int:order_id>/payment/": {"amount": "100.00", "method": "cash"},
     "admin/statements/differences/<int:difference_id>/explain/": {"note": "已核对"},
     "admin/aid/rules/set/": {
