@@ -17,6 +17,7 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
+from celery.result import _set_task_join_will_block
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
@@ -129,7 +130,7 @@ def default_language() -> None:
 
 
 @pytest.fixture(autouse=True)
-def eager_celery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def eager_celery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tasks run inline, so a test sees their effects (mail.outbox, rows) at once, even
     with CELERY_BROKER_URL set; only ``worker`` tests use the real broker and worker."""
     from config.celery import app
@@ -138,6 +139,11 @@ def eager_celery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
         # The test's own monkeypatch: one undo stack, so a test that patches the same
         # setting again is undone in the right order.
         monkeypatch.setitem(app.conf, "task_always_eager", True)
+    yield
+    # Eager mode marks "inside a task" in one process-wide flag, set and restored around
+    # each eager run (celery.result.denied_join_result): threads running eager tasks at
+    # once (the race tests' e-mails) can leave it set, and a later result.get() refuses.
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)
