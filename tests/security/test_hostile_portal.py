@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from shop.catalogue.models import ProductPage, ProductVariant
@@ -199,6 +199,7 @@ def test_the_stock_buttons_change_stock_only_by_a_valid_amount(portal, variant, 
 @PROPERTY
 @given(variant_id=path_ids, action=st.sampled_from(["stock/", "sold-out/"]))
 def test_variant_ids_in_the_path_are_404(portal, variant, variant_id, action):
+    assume(variant_id != str(variant.pk))  # the member's own variant is theirs to change
     with rolled_back():
         response = portal.post(
             f"/portal/variants/{variant_id}/{action}", {"amount": "1", "direction": "up"}
