@@ -10,7 +10,7 @@ from shop.orders.models import Address, CartLine, Order
 from shop.payments.models import Payment
 from tests.factories import UserFactory
 from tests.shop.conftest import ADDRESS
-from tests.shop.orders.racing import DATABASES, own_connections, race, same_browser
+from tests.shop.orders.racing import DATABASES, RACERS, own_connections, race, same_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -171,10 +171,11 @@ def test_ten_submits_of_one_checkout_place_one_order(vendor, tmp_path, two_produ
     form = {**ADDRESS, "checkout_token": buyer.get("/checkout/").context["checkout_token"]}
 
     with own_connections(vendor, tmp_path):
-        answers = race(10, lambda _: same_browser(buyer).post("/checkout/", form))
+        racers = min(10, RACERS[vendor])
+        answers = race(racers, lambda _: same_browser(buyer).post("/checkout/", form))
 
         order = Order.objects.get()
-        assert [answer.status_code for answer in answers] == [302] * 10
+        assert [answer.status_code for answer in answers] == [302] * racers
         assert {answer["Location"] for answer in answers} == {
             f"/payments/dummy/{Payment.objects.get(order=order).pk}/"
         }
