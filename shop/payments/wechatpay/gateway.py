@@ -29,6 +29,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from shop.payments.gateway import (
@@ -59,7 +60,8 @@ PAY_TYPES = {
 # Refund statuses meaning WeChat Pay has taken the refund on; a later
 # ABNORMAL or CLOSED arrives as a refund notification (webhooks).
 REFUND_ACCEPTED = ("SUCCESS", "PROCESSING")
-UNAVAILABLE = _("暂时无法连接微信支付，请稍后再试。")
+# Lazy: translated when shown, in the buyer's language, not at import.
+UNAVAILABLE = gettext_lazy("暂时无法连接微信支付，请稍后再试。")
 
 
 class NotificationError(Exception):
