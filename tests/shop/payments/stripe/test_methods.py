@@ -36,6 +36,14 @@ def test_alipay_is_confirmed_on_the_server_and_sends_the_buyer_to_alipay(
     assert start.redirect_url.startswith("https://hooks.stripe.com/redirect/authenticate/")
 
 
+def test_ten_clicks_on_pay_ask_stripe_with_one_idempotency_key(on_stub, stripe_order):
+    payments = {start_payment(order=stripe_order, method="alipay")[0] for _ in range(10)}
+
+    [payment] = payments
+    keys = {request.headers["Idempotency-Key"] for request in on_stub.intent_requests()}
+    assert keys == {payment.idempotency_key}  # Stripe answers each repeat with the same intent
+
+
 def test_wechat_pay_is_confirmed_on_the_server_for_a_qr_code(on_stub, stripe_order):
     payment, start = start_payment(order=stripe_order, method="wechat_pay")
 
