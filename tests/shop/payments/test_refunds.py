@@ -163,3 +163,12 @@ def test_the_shipped_e_mail_names_a_shipment_delivered_without_a_tracking_number
 
     body = mail.outbox[-1].body
     assert f"- {line.producer.name}: 村里自送, 无运单号（生产者直接送货）" in body
+
+
+def test_a_line_refund_without_a_quantity_is_refused(paid_order, staff):
+    line = paid_order.lines.first()
+
+    with pytest.raises(RefundError, match="退款数量"):
+        request_refund(order_id=paid_order.pk, actor=staff, reason="质量问题", line_id=line.pk)
+
+    assert not Refund.objects.exists()

@@ -9,8 +9,13 @@ from shop.orders.checkout import place_order
 from shop.orders.lifecycle import cancel
 from shop.orders.models import Order, OrderEvent
 from shop.payments.gateway import PaymentError
-from shop.payments.models import Payment
-from shop.payments.services import payment_failed, payment_succeeded, start_payment
+from shop.payments.models import Payment, Refund
+from shop.payments.services import (
+    payment_failed,
+    payment_succeeded,
+    refund_reported,
+    start_payment,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +131,21 @@ def test_a_buyer_who_ordered_in_english_gets_the_e_mail_in_english(
     (message,) = mail.outbox
     assert message.subject == f"Payment received for order {order.number}"
     assert f"/en/orders/{order.number}/" in message.body
+
+
+def test_a_refund_of_ours_that_failed_does_not_cover_what_the_gateway_reports(order):
+    payment, _ = start_payment(order=order)
+    payment_succeeded(payment_id=payment.pk, amount_fen=order.total_fen)
+    Refund.objects.create(
+        order=order,
+        payment=payment,
+        amount_fen=100,
+        status=Refund.Status.FAILED,
+        idempotency_key="failed-here",
+    )
+
+    outcome = refund_reported(payment_id=payment.pk, refunded_fen=100)
+
+    assert outcome == "refund made outside the shop, needs review"
+    order.refresh_from_db()
+    assert order.needs_review

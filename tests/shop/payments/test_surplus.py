@@ -229,3 +229,18 @@ def test_auditors_cannot_give_back_money(client, paid_twice):
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
     assert not Refund.objects.exists()
+
+
+def test_the_last_fen_of_a_surplus_payment_can_still_be_given_back(paid_twice, staff):
+    _first, second = paid_twice
+    execute_refund(
+        refund_id=request_surplus_refund(
+            payment_id=second.pk, actor=staff, reason="先退", amount_fen=second.amount_fen - 1
+        ).pk
+    )
+
+    last = execute_refund(
+        refund_id=request_surplus_refund(payment_id=second.pk, actor=staff, reason="最后一分").pk
+    )
+
+    assert last.amount_fen == 1
