@@ -8,6 +8,7 @@ from shop import events
 from shop.orders import lifecycle, returns
 from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.models import CartLine, Order, OrderEvent, ShippingPolicy
+from tests.factories import UserFactory
 from tests.shop.conftest import ADDRESS
 from tests.shop.factories import CartFactory, CartLineFactory
 
@@ -298,3 +299,15 @@ def test_parcels_nobody_confirmed_are_taken_as_delivered_ten_days_after_shipping
     assert OrderEvent.objects.filter(
         order=order, kind="shipment_delivered", note__contains="超时自动确认收货"
     ).exists()
+
+
+def test_a_signed_in_buyers_order_is_recorded_as_placed_by_them(two_producers, address):
+    tomato, _bag = two_producers
+    buyer = UserFactory()
+
+    order = place_order(
+        items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy", user=buyer
+    )
+
+    placed = OrderEvent.objects.get(order=order, kind="placed")
+    assert (placed.actor, placed.to_status) == (buyer, Order.Status.AWAITING_PAYMENT)
