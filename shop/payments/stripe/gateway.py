@@ -318,6 +318,12 @@ class StripeGateway:
                 },
                 options={"idempotency_key": refund.idempotency_key},
             )
+        except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as error:
+            # No answer, or Stripe's own failure: the refund may have been made. It
+            # stays pending and is sent again under the same idempotency key
+            # (refunds.execute_pending_refunds), which Stripe answers with that refund.
+            logger.warning("Stripe did not answer refund %s: %s", refund.pk, error)
+            raise PaymentError(_("暂时无法连接支付服务，请稍后再试。")) from error
         except stripe.StripeError as error:
             logger.warning("Stripe refused refund %s: %s", refund.pk, error)
             return RefundOutcome(succeeded=False, message=error.user_message or str(error))

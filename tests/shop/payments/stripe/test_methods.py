@@ -1,6 +1,8 @@
 """Alipay and WeChat Pay start (server-side confirmation), the payment pages and
 what we send Stripe, against the recorded-response stub."""
 
+import socket
+
 import pytest
 from django.urls import reverse
 
@@ -188,6 +190,35 @@ def test_the_return_page_is_only_for_the_buyer(alipay_payment, client):
 
 def order_status(payment: Payment) -> str:
     return Order.objects.get(pk=payment.order_id).status
+
+
+def test_a_refund_stripe_did_not_answer_stays_pending_and_is_sent_again_with_its_key(
+    on_stub, alipay_payment, settings
+):
+    payment_succeeded(
+        payment_id=alipay_payment.pk,
+        amount_fen=alipay_payment.amount_fen,
+        external_id=alipay_payment.external_id,
+    )
+    refund = request_refund(order_id=alipay_payment.order_id, actor=UserFactory(), reason="退货")
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{closed_port()}"  # Stripe out of reach
+
+    with pytest.raises(PaymentError):
+        execute_refund(refund_id=refund.pk)
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.PENDING
+
+    settings.STRIPE_API_BASE = on_stub.base_url
+    assert execute_refund(refund_id=refund.pk).status == Refund.Status.SUCCEEDED
+    [request] = [r for r in on_stub.requests if r.path == "/v1/refunds"]
+    assert request.headers["Idempotency-Key"] == refund.idempotency_key
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def test_a_pending_refund_counts_as_done_and_carries_its_idempotency_key(on_stub, alipay_payment):
