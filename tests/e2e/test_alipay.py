@@ -14,6 +14,7 @@ from shop.orders.models import Order, OrderEvent
 from shop.payments.gateway import Payer
 from shop.payments.models import Payment, WebhookEvent
 from shop.payments.services import start_payment
+from tests.e2e import steps
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.producers.factories import ProducerPageFactory
 from tests.shop.factories import ProductPageFactory, ProductVariantFactory
@@ -69,15 +70,7 @@ def check_out(page, live_server) -> None:
     page.get_by_role("link", name="大棚番茄").first.click()
     page.get_by_role("button", name="加入购物车").click()
     page.wait_for_url(re.compile(r"/cart/$"))
-    page.get_by_role("link", name="去结算").click()
-    page.get_by_label("电子邮箱").fill("buyer@example.com")
-    page.get_by_label("收货人").fill("王示例")
-    page.get_by_label("手机号码").fill("138 1234 5678")
-    page.get_by_label("省份").select_option("北京市")
-    page.get_by_label("城市").fill("北京市")
-    page.get_by_label("区县").fill("朝阳区")
-    page.get_by_label("详细地址").fill("示例路1号")
-    page.get_by_role("button", name="提交订单并付款").click()
+    steps.check_out(page)
 
 
 def pay_on_the_cashier(page, alipay: FakeAlipay) -> None:
