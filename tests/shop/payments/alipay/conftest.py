@@ -15,7 +15,7 @@ from shop.orders.models import Order
 from shop.orders.ownership import SESSION_KEY
 from shop.payments.models import Payment
 from shop.payments.services import start_payment
-from tests.shop.payments.alipay.fake import FakeAlipay, KeyPair, serve
+from tests.shop.payments.alipay.fake import FakeAlipay, KeyPair, serving_fake
 
 APP_ID = "2021000000000001"
 NOTIFY_URL = "/payments/alipay/notify/"  # fixed: it is sent with every payment
@@ -48,11 +48,8 @@ def alipay_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
 @pytest.fixture
 def fake_alipay(alipay_keys: Keys) -> Iterator[FakeAlipay]:
     fake = FakeAlipay(app_id=APP_ID, app_keys=alipay_keys.app, alipay_keys=alipay_keys.alipay)
-    stop = serve(fake)
-    try:
+    with serving_fake(fake):
         yield fake
-    finally:
-        stop()
 
 
 def configure(settings, fake: FakeAlipay) -> None:

@@ -20,12 +20,12 @@ import itertools
 import json
 import threading
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from urllib.request import Request, urlopen
@@ -34,6 +34,8 @@ from zoneinfo import ZoneInfo
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tests.shop.payments.loopback import QuietHandler, serving
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -599,10 +601,11 @@ def _page(title: str, content: str, *, raw: bool = False) -> bytes:
     ).encode()
 
 
-def serve(fake: FakeAlipay) -> Callable[[], None]:
-    """Start ``fake`` on a free loopback port; returns the function that stops it."""
+@contextmanager
+def serving_fake(fake: FakeAlipay) -> Iterator[FakeAlipay]:
+    """``fake`` served on a free loopback port while the block runs."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
@@ -618,17 +621,6 @@ def serve(fake: FakeAlipay) -> Callable[[], None]:
 
         do_GET = do_POST = _handle
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep the test output clean
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-    return stop
+    with serving(Handler) as base_url:
+        fake.base_url = base_url
+        yield fake

@@ -16,13 +16,11 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -35,6 +33,7 @@ from shop.orders.ownership import SESSION_KEY
 from shop.payments.models import Payment
 from shop.payments.services import start_payment
 from tests.conftest import needs_service
+from tests.shop.payments.loopback import QuietHandler, serving
 
 WEBHOOK_URL = "/payments/stripe/webhook/"  # fixed: it is registered at Stripe
 WEBHOOK_SECRET = "whsec_test_local"
@@ -354,7 +353,7 @@ class StripeStub:
 def stripe_stub() -> Iterator[StripeStub]:
     stub = StripeStub()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
@@ -376,19 +375,9 @@ def stripe_stub() -> Iterator[StripeStub]:
 
         do_GET = do_POST = _handle
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep the test output clean
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    stub.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as base_url:
+        stub.base_url = base_url
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
@@ -35,6 +34,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from tests.shop.payments.loopback import QuietHandler, serving
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MCHID = "1900000109"
@@ -583,7 +584,7 @@ class FakeWeChatPay:
 def serve(fake: FakeWeChatPay) -> Iterator[FakeWeChatPay]:
     """Run ``fake`` on a free loopback port until the generator is closed."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -602,19 +603,9 @@ def serve(fake: FakeWeChatPay) -> Iterator[FakeWeChatPay]:
 
         do_GET = do_POST = _handle
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep the test output clean
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as base_url:
+        fake.base_url = base_url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def configure(settings, fake: FakeWeChatPay, *, site_url: str = SITE_URL) -> FakeWeChatPay:
