@@ -19,7 +19,7 @@ from tests.e2e.conftest import DESKTOP, PHONE
 from tests.producers.factories import ProducerPageFactory
 from tests.shop.factories import ProductPageFactory, ProductVariantFactory
 from tests.shop.payments.alipay.conftest import APP_ID, configure
-from tests.shop.payments.alipay.fake import FakeAlipay, KeyPair, serve
+from tests.shop.payments.alipay.fake import FakeAlipay, KeyPair, serving_fake
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -40,21 +40,18 @@ def alipay(settings, live_server, keys) -> Iterator[FakeAlipay]:
     """The fake Alipay, configured as the shop's one gateway, notifying the live server."""
     app, alipay_keys = keys
     fake = FakeAlipay(app_id=APP_ID, app_keys=app, alipay_keys=alipay_keys)
-    stop = serve(fake)
-    fake.deliver_notifications = True
-    configure(settings, fake)
-    settings.WAGTAILADMIN_BASE_URL = live_server.url  # return_url and notify_url
-    # As config/settings.py adds ALIPAY_GATEWAY_URL's origin to form-action at start-up
-    # (tests/shop/payments/alipay/test_configuration.py): the checkout form is
-    # answered with a redirect to the gateway.
-    settings.SECURE_CSP = {
-        **settings.SECURE_CSP,
-        "form-action": [*settings.SECURE_CSP["form-action"], fake.base_url],
-    }
-    try:
+    with serving_fake(fake):
+        fake.deliver_notifications = True
+        configure(settings, fake)
+        settings.WAGTAILADMIN_BASE_URL = live_server.url  # return_url and notify_url
+        # As config/settings.py adds ALIPAY_GATEWAY_URL's origin to form-action at start-up
+        # (tests/shop/payments/alipay/test_configuration.py): the checkout form is
+        # answered with a redirect to the gateway.
+        settings.SECURE_CSP = {
+            **settings.SECURE_CSP,
+            "form-action": [*settings.SECURE_CSP["form-action"], fake.base_url],
+        }
         yield fake
-    finally:
-        stop()
 
 
 @pytest.fixture
