@@ -296,12 +296,15 @@ def _void_changed_accounts(batch: PayoutBatch, actor: AbstractUser) -> None:
         row.failure_reason = _("收款账户在起草后已变更，金额留待下一批次。")
         row.settled_by = actor
         row.settled_at = now
-        row._change_reason = PAYEE_ACCOUNT_CHANGED
-        _save(row, actor, update_fields=["status", "failure_reason", "settled_by", "settled_at"])
+        _save(
+            row,
+            actor,
+            reason=PAYEE_ACCOUNT_CHANGED,
+            update_fields=["status", "failure_reason", "settled_by", "settled_at"],
+        )
     # The total is what the batch will pay.
     batch.total_fen -= sum(row.amount_fen for row in changed)
-    batch._change_reason = PAYEE_ACCOUNT_CHANGED
-    _save(batch, actor, update_fields=["total_fen"])
+    _save(batch, actor, reason=PAYEE_ACCOUNT_CHANGED, update_fields=["total_fen"])
 
 
 def _payee(row: PayoutRow) -> Household | Producer:
@@ -379,13 +382,16 @@ def _settle(row: PayoutRow, status: PayoutRow.Status, actor: AbstractUser) -> No
     if not row.batch.rows.filter(status=PayoutRow.Status.PENDING).exists():
         batch = row.batch
         batch.status = PayoutBatch.Status.COMPLETED
-        batch._change_reason = BATCH_COMPLETED
-        _save(batch, actor, update_fields=["status"])
+        _save(batch, actor, reason=BATCH_COMPLETED, update_fields=["status"])
 
 
-def _save(obj: PayoutBatch | PayoutRow, actor: AbstractUser, **kwargs) -> None:
-    """Save, with ``actor`` as the "who" of the history record the save writes."""
+def _save(
+    obj: PayoutBatch | PayoutRow, actor: AbstractUser, *, reason: str | None = None, **kwargs
+) -> None:
+    """Save, with ``actor`` as the "who" and ``reason`` as the change reason of
+    the history record the save writes (set each time: the instance keeps it)."""
     obj._history_user = actor
+    obj._change_reason = reason
     obj.save(**kwargs)
 
 
