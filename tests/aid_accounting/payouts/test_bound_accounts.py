@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from aid_accounting import calendar
 from aid_accounting.exceptions import PayoutError
 from aid_accounting.households.models import PersonalDataAccess
 from aid_accounting.ledger.posting import balance
@@ -18,6 +19,7 @@ from aid_accounting.payouts.batches import (
 )
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from aid_accounting.periods.close import close_period
+from aid_accounting.transparency.reports import Filters, payout_batches
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory, household_account
 from tests.township import at, deliver, sell
 
@@ -209,3 +211,17 @@ def test_the_history_of_a_row_keeps_the_holder_but_not_the_bank_details(distribu
     columns = {field.name for field in PayoutRow.history.model._meta.fields}
     assert record.payee_name == "孔祥轩"  # masked where the trail shows it
     assert not columns & {"payee_bank_name", "payee_account_number"}
+
+
+def test_the_payout_report_counts_and_totals_only_the_rows_the_batch_pays(
+    distributed, aid_officer, second_officer
+):
+    batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)
+    change_account(distributed[0])
+    approve_batch(batch=batch, actor=second_officer)
+
+    report = payout_batches(filters=Filters(period=calendar.month_of(batch.created_at)))
+
+    [row] = report.rows
+    labels = [str(column.label) for column in report.columns]
+    assert (row[labels.index("笔数")], report.total("合计（元）")) == (2, 663 + 663)
