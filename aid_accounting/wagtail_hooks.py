@@ -83,6 +83,28 @@ def register_aid_accounting_urls():
             {"outcome": "failed"},
             name="aid_row_failed",
         ),
+        path(
+            "aid/accounts/producer/request/",
+            admin_views.request_producer_account_change,
+            name="aid_request_producer_account_change",
+        ),
+        path(
+            "aid/accounts/household/<int:household_id>/request/",
+            admin_views.request_household_account_change,
+            name="aid_request_household_account_change",
+        ),
+        path(
+            "aid/accounts/changes/<int:change_id>/approve/",
+            admin_views.account_change_action,
+            {"action": "approve"},
+            name="aid_approve_account_change",
+        ),
+        path(
+            "aid/accounts/changes/<int:change_id>/reject/",
+            admin_views.account_change_action,
+            {"action": "reject"},
+            name="aid_reject_account_change",
+        ),
     ]
 
 

@@ -1,6 +1,6 @@
 """Admin forms of aid accounting. They only read input: the services in
-rules.versions, periods.close and payouts.batches decide and write; producers' payout
-accounts, plain records, are saved by their form."""
+rules.versions, periods.close, payouts.batches and payouts.account_changes
+decide and write."""
 
 from decimal import Decimal
 
@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aid_accounting import calendar
 from aid_accounting.exceptions import PeriodError
-from aid_accounting.payouts.models import PayoutBatch, ProducerPayoutAccount
+from aid_accounting.households.validators import validate_bank_account_number
+from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.rules.models import AidPool
 from core.money import YuanField
 from producers.models import Producer
@@ -85,31 +86,32 @@ class RowFailedForm(forms.Form):
     reason = forms.CharField(label=_("失败原因"), max_length=255)
 
 
-class ProducerPayoutAccountForm(forms.ModelForm):
-    """The account number is write-only: an edit form never shows the stored
-    one (that would reveal it without an audit row), only its mask; left
-    empty, it is kept."""
+class HouseholdAccountChangeForm(forms.Form):
+    """A household's new bank details; the holder is its head on the register.
+    Nothing here is prefilled: the current number is shown masked only."""
 
-    class Meta:
-        model = ProducerPayoutAccount
-        fields = ["producer", "holder_name", "bank_name", "bank_account_number"]
-        widgets = {"bank_account_number": forms.TextInput(attrs={"autocomplete": "off"})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["producer"].disabled = True
-            self.initial["bank_account_number"] = ""
-            number = self.fields["bank_account_number"]
-            number.required = False
-            number.help_text = _("当前账号 %(masked)s；留空则不修改。") % {
-                "masked": self.instance.masked_bank_account
-            }
+    bank_name = forms.CharField(label=_("开户银行"), max_length=128)
+    bank_account_number = forms.CharField(
+        label=_("银行账号"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    note = forms.CharField(
+        label=_("说明"), max_length=255, required=False, help_text=_("例如：原账户已销户")
+    )
 
     def clean_bank_account_number(self) -> str:
         # Numbers are often copied in groups of four.
         number = "".join(self.cleaned_data["bank_account_number"].split())
-        return number or self.instance.bank_account_number
+        validate_bank_account_number(number)
+        return number
+
+
+class ProducerAccountChangeForm(HouseholdAccountChangeForm):
+    producer = forms.ModelChoiceField(label=_("生产者"), queryset=Producer.objects.all())
+    holder_name = forms.CharField(label=_("户名"), max_length=128, help_text=_("与银行开户名一致"))
+
+    field_order = ["producer", "holder_name", "bank_name", "bank_account_number", "note"]
 
 
 class ImportRegisterForm(forms.Form):

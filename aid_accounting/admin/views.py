@@ -1,5 +1,5 @@
 """Admin actions of aid accounting: thin views over versions.py,
-close.py and batches.py, which check the role themselves too."""
+close.py, batches.py and account_changes.py, which check the role themselves too."""
 
 from decimal import Decimal
 
@@ -14,25 +14,28 @@ from django.views.decorators.http import require_POST
 from aid_accounting.admin.forms import (
     ClosePeriodForm,
     DraftBatchForm,
+    HouseholdAccountChangeForm,
     ImportRegisterForm,
+    ProducerAccountChangeForm,
     RowFailedForm,
     RuleForm,
 )
 from aid_accounting.exceptions import AidAccountingError
 from aid_accounting.households import register_import
-from aid_accounting.payouts import batches
-from aid_accounting.payouts.models import PayoutBatch, PayoutRow
+from aid_accounting.households.models import Household
+from aid_accounting.payouts import account_changes, batches
+from aid_accounting.payouts.models import PayoutAccountChange, PayoutBatch, PayoutRow
 from aid_accounting.periods import close
 from aid_accounting.rules import versions
 from aid_accounting.rules.models import AidRule
 from core.money import format_yuan, yuan_amount
 
 
-def _form_page(request, form, title: str, back_url: str):
+def _form_page(request, form, title: str, back_url: str, *, intro: str = ""):
     return TemplateResponse(
         request,
         "aid_accounting/admin/form.html",
-        {"form": form, "title": title, "back_url": back_url},
+        {"form": form, "title": title, "back_url": back_url, "intro": intro},
     )
 
 
@@ -127,24 +130,43 @@ BATCH_ACTIONS = {"approve": batches.approve_batch, "cancel": batches.cancel_batc
 @permission_required("aid_accounting.add_payoutbatch", raise_exception=True)
 def batch_action(request, batch_id: int, action: str):
     batch = get_object_or_404(PayoutBatch, pk=batch_id)
+    voided_before = _voided(batch)
     try:
         BATCH_ACTIONS[action](batch=batch, actor=request.user)
     except AidAccountingError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("付款批次已更新。"))
+        _warn_voided(request, batch, voided_before)
     return redirect("aid_payout_batches:inspect", batch.pk)
+
+
+def _voided(batch: PayoutBatch) -> int:
+    return batch.rows.filter(status=PayoutRow.Status.VOIDED).count()
+
+
+def _warn_voided(request, batch: PayoutBatch, voided_before: int) -> None:
+    voided = _voided(batch) - voided_before
+    if voided:
+        messages.warning(
+            request,
+            _("%(count)s 笔明细的收款账户在起草后已变更，已作废，金额留待下一批次。")
+            % {"count": voided},
+        )
 
 
 @require_POST
 @permission_required("aid_accounting.add_payoutbatch", raise_exception=True)
 def export_batch(request, batch_id: int):
     batch = get_object_or_404(PayoutBatch, pk=batch_id)
+    voided_before = _voided(batch)
     try:
         text = batches.export_bank_csv(batch=batch, actor=request.user)
     except AidAccountingError as error:
         messages.error(request, str(error))
         return redirect("aid_payout_batches:inspect", batch.pk)
+    # Shown on the next admin page: the download itself cannot carry it.
+    _warn_voided(request, batch, voided_before)
     # With a byte-order mark, so spreadsheet programs read the Chinese correctly.
     response = HttpResponse(text.encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="payout-batch-{batch.pk}.csv"'
@@ -166,6 +188,85 @@ def settle_row(request, row_id: int, outcome: str):
     except AidAccountingError as error:
         messages.error(request, str(error))
     return redirect("aid_payout_batches:inspect", row.batch_id)
+
+
+@permission_required("aid_accounting.add_payoutaccountchange", raise_exception=True)
+def request_producer_account_change(request):
+    """Request a producer's new or changed payout account (``?producer=`` preselects one)."""
+    form = ProducerAccountChangeForm(
+        request.POST or None, initial={"producer": request.GET.get("producer")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = account_changes.request_producer_account_change(
+                producer=data["producer"],
+                holder_name=data["holder_name"],
+                bank_name=data["bank_name"],
+                bank_account_number=data["bank_account_number"],
+                note=data["note"],
+                actor=request.user,
+            )
+        except AidAccountingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("已提交变更申请，待另一位帮扶专员审核后生效。"))
+            return redirect("aid_account_changes:inspect", change.pk)
+    return _form_page(
+        request,
+        form,
+        _("申请设置生产者收款账户"),
+        "aid_producer_payout_accounts:index",
+        intro=_("提交后须由另一位帮扶专员审核，通过后才用于付款。"),
+    )
+
+
+@permission_required("aid_accounting.add_payoutaccountchange", raise_exception=True)
+def request_household_account_change(request, household_id: int):
+    household = get_object_or_404(Household, pk=household_id)
+    form = HouseholdAccountChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = account_changes.request_household_account_change(
+                household=household,
+                bank_name=data["bank_name"],
+                bank_account_number=data["bank_account_number"],
+                note=data["note"],
+                actor=request.user,
+            )
+        except AidAccountingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("已提交变更申请，待另一位帮扶专员审核后生效。"))
+            return redirect("aid_account_changes:inspect", change.pk)
+    return _form_page(
+        request,
+        form,
+        _("申请变更收款账户：%(household)s") % {"household": household},
+        "households:index",
+        intro=_("当前账号 %(masked)s。提交后须由另一位帮扶专员审核，通过后才用于付款。")
+        % {"masked": household.masked_bank_account or "—"},
+    )
+
+
+ACCOUNT_CHANGE_ACTIONS = {
+    "approve": account_changes.approve_account_change,
+    "reject": account_changes.reject_account_change,
+}
+
+
+@require_POST
+@permission_required("aid_accounting.add_payoutaccountchange", raise_exception=True)
+def account_change_action(request, change_id: int, action: str):
+    change = get_object_or_404(PayoutAccountChange, pk=change_id)
+    try:
+        ACCOUNT_CHANGE_ACTIONS[action](change=change, actor=request.user)
+    except AidAccountingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("变更申请已处理。"))
+    return redirect("aid_account_changes:inspect", change.pk)
 
 
 @permission_required("aid_accounting.add_household", raise_exception=True)

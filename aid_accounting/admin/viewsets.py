@@ -1,11 +1,12 @@
 """The aid accounting's screens in the Wagtail admin, for the roles of DESIGN §8
 (registered in ``aid_accounting/wagtail_hooks.py``).
 
-Aid officers keep the register, the pools and producers' payout accounts,
-set rules, close periods and run payouts; auditors read everything here, with
-personal data masked. Rules, periods, payouts and the ledger are written only
-by their services, so their listings are read-only for everyone
-(``ReadOnlyPolicy``) and change only through the action views of
+Aid officers keep the register and the pools, request and approve changes
+to payout accounts, set rules, close periods and run payouts; auditors read
+everything here, with personal data masked. Rules, periods, payouts, payout
+accounts and the ledger are written only by their services, so their
+listings are read-only for everyone (``ReadOnlyPolicy``) and change only
+through the action views of
 ``admin.views``, which call those services. The audit trail (变更记录,
 ``audit_views``) joins this menu, and the objects' headers link to theirs.
 """
@@ -14,23 +15,36 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import EditView, IndexView, InspectView
+from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import HeaderButton
 from wagtail.permissions import register_permission_policy
 
 from aid_accounting.admin.audit_views import AuditLinkMixin
-from aid_accounting.admin.forms import ProducerPayoutAccountForm
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.ledger.posting import balance
-from aid_accounting.payouts.models import PayoutBatch, ProducerPayoutAccount
+from aid_accounting.payouts.models import (
+    PayoutAccountChange,
+    PayoutBatch,
+    PayoutRow,
+    ProducerPayoutAccount,
+)
 from aid_accounting.periods.attribution import household_attribution
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
 from core.admin_policies import ReadOnlyPolicy
 
-for read_only_model in (AidRule, AccountingPeriod, PayoutBatch, Transaction, Entry, Account):
+for read_only_model in (
+    AidRule,
+    AccountingPeriod,
+    PayoutBatch,
+    ProducerPayoutAccount,
+    PayoutAccountChange,
+    Transaction,
+    Entry,
+    Account,
+):
     register_permission_policy(read_only_model, ReadOnlyPolicy(read_only_model))
 
 
@@ -69,6 +83,18 @@ class HouseholdInspectView(AuditLinkMixin, InspectView):
 
     template_name = "aid_accounting/admin/household_inspect.html"
     audit_source = "household"
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        if self.request.user.has_perm("aid_accounting.add_payoutaccountchange"):
+            buttons.append(
+                HeaderButton(
+                    _("申请变更收款账户"),
+                    url=reverse("aid_request_household_account_change", args=[self.object.pk]),
+                )
+            )
+        return buttons
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -222,20 +248,39 @@ class AccountingPeriodViewSet(ReadOnlyViewSet):
     list_display = ["code", "status", "closed_at", "closed_by"]
 
 
-class PayoutAccountEditView(AuditLinkMixin, EditView):
+class PayoutAccountIndexView(ActionIndexView):
+    action_label = _("申请设置收款账户")
+    action_url_name = "aid_request_producer_account_change"
+    action_permission = "aid_accounting.add_payoutaccountchange"
+
+
+class PayoutAccountInspectView(AuditLinkMixin, InspectView):
     audit_source = "producerpayoutaccount"
 
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        if self.request.user.has_perm("aid_accounting.add_payoutaccountchange"):
+            url = reverse("aid_request_producer_account_change")
+            buttons.append(
+                HeaderButton(_("申请变更"), url=f"{url}?producer={self.object.producer_id}")
+            )
+        return buttons
 
-class ProducerPayoutAccountViewSet(ModelViewSet):
-    """Where producers are paid. Masks only, as for households: the form's
-    account number is write-only (see ``ProducerPayoutAccountForm``), and
-    there is no inspect view, which would show no more than the list."""
+
+class ProducerPayoutAccountViewSet(ReadOnlyViewSet):
+    """Where producers are paid, masks only, as for households. Set and
+    changed only by an approved request (``PayoutAccountChangeViewSet``)."""
 
     model = ProducerPayoutAccount
     icon = "password"
     menu_label = _("生产者收款账户")
-    copy_view_enabled = False
-    edit_view_class = PayoutAccountEditView
+    index_view_class = PayoutAccountIndexView
+    inspect_view_class = PayoutAccountInspectView
+    inspect_template_name = "aid_accounting/admin/payout_account_inspect.html"
+    # The template shows masks only; listing just this keeps the generic view
+    # from decrypting the number it would not show anyway.
+    inspect_view_fields = ["producer"]
     list_display = [
         "producer",
         Column("masked_holder_name", label=_("户名")),
@@ -244,8 +289,46 @@ class ProducerPayoutAccountViewSet(ModelViewSet):
         "updated_at",
     ]
 
-    def get_form_class(self, for_update=False):
-        return ProducerPayoutAccountForm
+
+class AccountChangeIndexView(IndexView):
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("household", "producer", "requested_by", "decided_by")
+        )
+
+
+class AccountChangeInspectView(AuditLinkMixin, InspectView):
+    audit_source = "payoutaccountchange"
+
+    def get_object(self, queryset=None):
+        return PayoutAccountChange.objects.select_related(
+            "household", "producer", "requested_by", "decided_by"
+        ).get(pk=self.pk)
+
+
+class PayoutAccountChangeViewSet(ReadOnlyViewSet):
+    """Requested changes to payees' accounts, masked; an aid officer other
+    than the requester approves or rejects one on its page."""
+
+    model = PayoutAccountChange
+    icon = "tasks"
+    menu_label = _("收款账户变更申请")
+    index_view_class = AccountChangeIndexView
+    inspect_view_class = AccountChangeInspectView
+    inspect_template_name = "aid_accounting/admin/account_change_inspect.html"
+    inspect_view_fields = ["status"]
+    list_display = [
+        "__str__",
+        Column("masked_holder_name", label=_("户名")),
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["status"]
 
 
 class BatchIndexView(ActionIndexView):
@@ -256,6 +339,13 @@ class BatchIndexView(ActionIndexView):
 
 class BatchInspectView(AuditLinkMixin, InspectView):
     audit_source = "payoutbatch"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = PayoutRow.objects.filter(batch=self.object).select_related(
+            "household", "producer", "settled_by"
+        )
+        return context
 
 
 class PayoutBatchViewSet(ReadOnlyViewSet):
@@ -316,6 +406,7 @@ class AidAccountingGroup(ModelViewSetGroup):
         AidPoolViewSet("aid_pools"),
         AccountingPeriodViewSet("aid_periods"),
         ProducerPayoutAccountViewSet("aid_producer_payout_accounts"),
+        PayoutAccountChangeViewSet("aid_account_changes"),
         PayoutBatchViewSet("aid_payout_batches"),
         TransactionViewSet("aid_transactions"),
         EntryViewSet("aid_entries"),

@@ -33,8 +33,14 @@ from wagtail.models import PageLogEntry
 
 from aid_accounting.households import masking
 from aid_accounting.households.models import Household
-from aid_accounting.payouts.batches import BATCH_COMPLETED
-from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayoutAccount
+from aid_accounting.payouts.account_changes import ACCOUNT_CHANGE_APPROVED
+from aid_accounting.payouts.batches import BATCH_COMPLETED, PAYEE_ACCOUNT_CHANGED
+from aid_accounting.payouts.models import (
+    PayoutAccountChange,
+    PayoutBatch,
+    PayoutRow,
+    ProducerPayoutAccount,
+)
 from aid_accounting.periods.close import CLOSED_AUTOMATICALLY
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
@@ -103,6 +109,7 @@ SOURCES = {
             "payoutrow",
             _("付款明细"),
             PayoutRow,
+            masked=("payee_name",),
             url_name="aid_payout_batches:inspect",
             url_arg="batch_id",
         ),
@@ -111,7 +118,14 @@ SOURCES = {
             _("生产者收款账户"),
             ProducerPayoutAccount,
             masked=("holder_name",),
-            url_name="aid_producer_payout_accounts:edit",
+            url_name="aid_producer_payout_accounts:inspect",
+        ),
+        Source(
+            "payoutaccountchange",
+            _("收款账户变更申请"),
+            PayoutAccountChange,
+            masked=("holder_name",),
+            url_name="aid_account_changes:inspect",
         ),
     )
 }
@@ -126,6 +140,8 @@ REASONS = {
     RULE_SUPERSEDED: _("被新版本接替"),
     CLOSED_AUTOMATICALLY: _("定时任务或命令自动结算"),
     BATCH_COMPLETED: _("明细全部登记，批次完成"),
+    PAYEE_ACCOUNT_CHANGED: _("收款账户在起草后已变更，明细作废"),
+    ACCOUNT_CHANGE_APPROVED: _("收款账户变更申请审核通过"),
     HISTORY_STARTED: _("开始记录时的状态"),
 }
 

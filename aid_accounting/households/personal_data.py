@@ -3,9 +3,10 @@
 Full ID numbers, phones and bank accounts are for aid officers only, and every
 time one is shown or exported the audit log records who, when, which
 household or producer, which fields and why. Every view, export or task that
-needs a full value goes through ``reveal_personal_data`` (households) or
-``payouts.accounts.reveal_producer_bank_account`` (producers' payout accounts); everything else
-shows the masks of ``aid_accounting.households.masking``.
+needs a full value goes through ``reveal_personal_data`` (the register) or
+``payouts.accounts.reveal_payee_account`` (the account a payout row recorded
+when it was drafted), both over ``record_access``; everything else shows the
+masks of ``aid_accounting.households.masking``.
 """
 
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aid_accounting.households.models import Household, PersonalDataAccess
 from core.roles import is_aid_officer
+from producers.models import Producer
 
 
 def can_reveal_personal_data(user: AbstractUser | AnonymousUser) -> bool:
@@ -36,11 +38,27 @@ def reveal_personal_data(
         raise ValueError(
             f"fields must be a non-empty subset of {Household.PERSONAL_FIELDS}, got {list(fields)}"
         )
+    record_access(user=user, household=household, fields=fields, purpose=purpose)
+    return {field: getattr(household, field) for field in fields}
+
+
+def record_access(
+    *,
+    user: AbstractUser,
+    fields: Sequence[str],
+    purpose: PersonalDataAccess.Purpose | str,
+    household: Household | None = None,
+    producer: Producer | None = None,
+) -> None:
+    """Check the role and write the audit row, before a caller shows a full value."""
     require_can_reveal(user)
     PersonalDataAccess.objects.create(
-        user=user, household=household, fields=list(fields), purpose=purpose
+        user=user,
+        household=household,
+        producer=producer,
+        fields=list(fields),
+        purpose=PersonalDataAccess.Purpose(purpose),
     )
-    return {field: getattr(household, field) for field in fields}
 
 
 def require_can_reveal(user: AbstractUser) -> None:

@@ -3,7 +3,12 @@
 All or nothing: every row is checked first and every problem reported with
 its line number; nothing is written unless the whole file is clean (and
 nothing at all on a dry run). Files come out of Excel on Chinese Windows as
-GBK as often as UTF-8, so both are read; anything else is refused plainly."""
+GBK as often as UTF-8, so both are read; anything else is refused plainly.
+
+It only adds households (a registration number already on the register is a
+problem), so a bank account it carries is a new household's first one; an
+existing household's account changes only through a request another officer
+approves (``payouts.account_changes``)."""
 
 import csv
 import io

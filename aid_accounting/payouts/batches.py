@@ -13,10 +13,20 @@ completed); a draft or approved batch can be cancelled.
   Approval, export and payment check again that each row is still covered
   by its payable (a refund can lower a producer's), so no payout drives a
   payable below zero.
-- The bank file is the only place full account numbers appear; each
-  household's numbers are read through ``personal_data.reveal_personal_data``
-  and each producer's through ``personal_data.reveal_producer_bank_account``,
-  which write the audit log with purpose "export".
+- Each row records its payee's account when it is drafted (holder, bank,
+  number; the last two encrypted). The approver sees that record masked and
+  the bank file pays it, never the register's account of the moment.
+- A payee whose account changed after the row was drafted is not paid from
+  that row: approval and the first export compare each pending row's record
+  with the live account and void the rows that differ (their amount leaves
+  the batch total and stays payable for a later batch, under the new,
+  second-officer-approved account); the other rows go on. If every row
+  changed, the step is refused, writing nothing: cancel and redraft. A
+  repeated export (a lost file) rewrites the approved record without voiding,
+  as the first file may already have been paid.
+- The bank file is the only place full account numbers appear; they are read
+  through ``payouts.accounts.reveal_payee_account``, which writes the audit
+  log with purpose "export".
 - A paid row posts debit payable / credit bank once (idempotency key per row);
   a failed row posts nothing, and the payable stays for a later batch.
 - Every step is in the change history of the batch and its rows with the
@@ -39,7 +49,6 @@ from simple_history.utils import bulk_create_with_history
 
 from aid_accounting.exceptions import PayoutError
 from aid_accounting.households.models import Household, PersonalDataAccess
-from aid_accounting.households.personal_data import reveal_personal_data
 from aid_accounting.ledger.kinds import AccountOwnerType, TransactionKind
 from aid_accounting.ledger.posting import (
     EntrySpec,
@@ -49,7 +58,7 @@ from aid_accounting.ledger.posting import (
     post_transaction,
     posted_totals,
 )
-from aid_accounting.payouts.accounts import reveal_producer_bank_account
+from aid_accounting.payouts.accounts import reveal_payee_account
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from core.money import yuan_amount
 from core.roles import require_aid_officer
@@ -69,6 +78,8 @@ CSV_HEADER = ["批次", "明细", "收款人", "编号", "开户银行", "银行
 
 # The change reason of a batch's history record when its last row is settled.
 BATCH_COMPLETED = "batch_completed"
+# The change reason of a row's, and its batch's, record when the payee's account changed.
+PAYEE_ACCOUNT_CHANGED = "payee_account_changed"
 
 
 def draft_batch(*, kind: PayoutBatch.Kind | str, actor: AbstractUser) -> PayoutBatch:
@@ -102,6 +113,7 @@ def draft_batch(*, kind: PayoutBatch.Kind | str, actor: AbstractUser) -> PayoutB
                     amount_fen=available[account.pk],
                     household=payee if kind == PayoutBatch.Kind.HOUSEHOLD else None,
                     producer=payee if kind == PayoutBatch.Kind.PRODUCER else None,
+                    **_live_account(payee),
                 )
                 for account, payee in payees
             ],
@@ -118,6 +130,7 @@ def approve_batch(*, batch: PayoutBatch, actor: AbstractUser) -> PayoutBatch:
         _require_status(batch, PayoutBatch.Status.DRAFT)
         if batch.created_by_id == actor.pk:
             raise PayoutError(_("付款批次须由起草人以外的另一位帮扶专员审核。"))
+        _void_changed_accounts(batch, actor)
         _require_covered(batch)
         batch.status = PayoutBatch.Status.APPROVED
         batch.approved_by = actor
@@ -140,16 +153,20 @@ def cancel_batch(*, batch: PayoutBatch, actor: AbstractUser) -> PayoutBatch:
 def export_bank_csv(*, batch: PayoutBatch, actor: AbstractUser) -> str:
     """The bank file of the batch's unsettled rows, as CSV text; marks the batch exported.
 
-    Exporting again (a lost file) writes the audit log again.
+    The first export voids the rows whose payee's account changed since the
+    draft. Exporting again (a lost file) writes the same accounts, and the
+    audit log again.
     """
     require_aid_officer(actor)
     with transaction.atomic():
         batch = _locked(batch)
         _require_status(batch, PayoutBatch.Status.APPROVED, PayoutBatch.Status.EXPORTED)
+        if batch.status == PayoutBatch.Status.APPROVED:
+            _void_changed_accounts(batch, actor)
         _require_covered(batch)
         rows = list(
             batch.rows.filter(status=PayoutRow.Status.PENDING)
-            .select_related("household", "producer__payout_account")
+            .select_related("household", "producer")
             .order_by("pk")
         )
         bank_file = csv_text([CSV_HEADER, *(_bank_line(batch, row, actor) for row in rows)])
@@ -230,11 +247,84 @@ def _payees(
             .in_bulk(owner_ids)
         )
     else:
-        owners = Producer.objects.filter(payout_account__isnull=False).in_bulk(owner_ids)
+        owners = (
+            Producer.objects.filter(payout_account__isnull=False)
+            .select_related("payout_account")
+            .in_bulk(owner_ids)
+        )
     ordered = sorted(accounts, key=lambda account: account.code)
     return [
         (account, owners[account.owner_id]) for account in ordered if account.owner_id in owners
     ]
+
+
+def _live_account(payee: Household | Producer) -> dict[str, str]:
+    """The payee's account on the register now, as a row records it."""
+    if isinstance(payee, Household):
+        return {
+            "payee_name": payee.head_name,
+            "payee_bank_name": payee.bank_name,
+            "payee_account_number": payee.bank_account_number,
+        }
+    account = getattr(payee, "payout_account", None)
+    if account is None:
+        return {}
+    return {
+        "payee_name": account.holder_name,
+        "payee_bank_name": account.bank_name,
+        "payee_account_number": account.bank_account_number,
+    }
+
+
+def _void_changed_accounts(batch: PayoutBatch, actor: AbstractUser) -> None:
+    """Void the pending rows whose payee's account is no longer the one recorded.
+
+    Decrypted and compared here, in the service: the numbers never leave it.
+    The payees are locked so that an account change waits for the decision.
+    """
+    pending = batch.rows.filter(status=PayoutRow.Status.PENDING)
+    _lock_payees(pending)
+    rows = list(pending.select_related("household", "producer__payout_account").order_by("pk"))
+    changed = [row for row in rows if _recorded(row) != _live_account(_payee(row))]
+    if not changed:
+        return
+    if len(changed) == len(rows):
+        raise PayoutError(_("本批次全部收款人的收款账户在起草后已变更，请作废本批次后重新起草。"))
+    now = timezone.now()
+    for row in changed:
+        row.status = PayoutRow.Status.VOIDED
+        row.failure_reason = _("收款账户在起草后已变更，金额留待下一批次。")
+        row.settled_by = actor
+        row.settled_at = now
+        _save(
+            row,
+            actor,
+            reason=PAYEE_ACCOUNT_CHANGED,
+            update_fields=["status", "failure_reason", "settled_by", "settled_at"],
+        )
+    # The total is what the batch will pay.
+    batch.total_fen -= sum(row.amount_fen for row in changed)
+    _save(batch, actor, reason=PAYEE_ACCOUNT_CHANGED, update_fields=["total_fen"])
+
+
+def _payee(row: PayoutRow) -> Household | Producer:
+    return row.household if row.household_id else row.producer
+
+
+def _recorded(row: PayoutRow) -> dict[str, str]:
+    return {
+        "payee_name": row.payee_name,
+        "payee_bank_name": row.payee_bank_name,
+        "payee_account_number": row.payee_account_number,
+    }
+
+
+def _lock_payees(rows: models.QuerySet[PayoutRow]) -> None:
+    """Lock the rows' households and producers, as ``account_changes`` does
+    before it changes one's account, so neither reads a half-made change."""
+    for model, column in ((Household, "household_id"), (Producer, "producer_id")):
+        locked = model.objects.select_for_update().filter(pk__in=rows.values(column))
+        list(locked.order_by("pk").values_list("pk", flat=True))
 
 
 def _locked(batch: PayoutBatch) -> PayoutBatch:
@@ -292,39 +382,29 @@ def _settle(row: PayoutRow, status: PayoutRow.Status, actor: AbstractUser) -> No
     if not row.batch.rows.filter(status=PayoutRow.Status.PENDING).exists():
         batch = row.batch
         batch.status = PayoutBatch.Status.COMPLETED
-        batch._change_reason = BATCH_COMPLETED
-        _save(batch, actor, update_fields=["status"])
+        _save(batch, actor, reason=BATCH_COMPLETED, update_fields=["status"])
 
 
-def _save(obj: PayoutBatch | PayoutRow, actor: AbstractUser, **kwargs) -> None:
-    """Save, with ``actor`` as the "who" of the history record the save writes."""
+def _save(
+    obj: PayoutBatch | PayoutRow, actor: AbstractUser, *, reason: str | None = None, **kwargs
+) -> None:
+    """Save, with ``actor`` as the "who" and ``reason`` as the change reason of
+    the history record the save writes (set each time: the instance keeps it)."""
     obj._history_user = actor
+    obj._change_reason = reason
     obj.save(**kwargs)
 
 
 def _bank_line(batch: PayoutBatch, row: PayoutRow, actor: AbstractUser) -> list[str]:
-    if row.household_id:
-        household = row.household
-        details = reveal_personal_data(
-            user=actor,
-            household=household,
-            fields=["bank_name", "bank_account_number"],
-            purpose=PersonalDataAccess.Purpose.EXPORT,
-        )
-        payee, reference = household.head_name, household.registration_number
-        bank_name, account_number = details["bank_name"], details["bank_account_number"]
-    else:
-        payout_account = row.producer.payout_account
-        account_number = reveal_producer_bank_account(
-            user=actor, payout_account=payout_account, purpose=PersonalDataAccess.Purpose.EXPORT
-        )
-        # The holder, not the producer's name: the bank matches the name on the account.
-        payee, reference = payout_account.holder_name, row.producer.code
-        bank_name = payout_account.bank_name
+    # The recorded holder (for a producer, not its name: the bank matches the name on the account).
+    bank_name, account_number = reveal_payee_account(
+        user=actor, row=row, purpose=PersonalDataAccess.Purpose.EXPORT
+    )
+    reference = row.household.registration_number if row.household_id else row.producer.code
     return [
         str(batch.pk),
         str(row.pk),
-        payee,
+        row.payee_name,
         reference,
         bank_name,
         account_number,

@@ -1,6 +1,7 @@
-"""Where and how payables are paid: producers' payout accounts, payout batches
-(draft → approved → exported → completed) and their rows; written by
-``payouts.batches`` only (accounts by their admin form)."""
+"""Where and how payables are paid: producers' payout accounts, requested
+changes to payees' accounts, payout batches (draft → approved → exported →
+completed) and their rows; written by ``payouts.batches`` and
+``payouts.account_changes`` only."""
 
 from django.conf import settings
 from django.db import models
@@ -23,9 +24,8 @@ class ProducerPayoutAccount(models.Model):
 
     Most are business accounts, but a household producer's (农户) is a
     person's, so every account number is handled as personal data: encrypted
-    at rest, shown masked, in full only through
-    ``personal_data.reveal_producer_bank_account``, which checks the role and
-    writes the audit log.
+    at rest, shown masked, in full only in the bank file, whose export writes
+    the audit log. Set or changed only by an approved ``PayoutAccountChange``.
     """
 
     producer = models.OneToOneField(
@@ -142,6 +142,9 @@ class PayoutRow(models.Model):
         PENDING = "pending", _("待付款")
         PAID = "paid", _("已付款")
         FAILED = "failed", _("付款失败")
+        # The payee's account changed after the row was drafted: not paid,
+        # the amount stays on the payable for a later batch.
+        VOIDED = "voided", _("已作废")
 
     batch = models.ForeignKey(
         PayoutBatch, verbose_name=_("付款批次"), on_delete=models.PROTECT, related_name="rows"
@@ -166,10 +169,15 @@ class PayoutRow(models.Model):
         related_name="payout_rows",
     )
     amount_fen = models.PositiveBigIntegerField(_("金额（分）"))
+    # The payee's account when the row was drafted: what the approver sees
+    # (masked) and the bank file pays, whatever the register says later.
+    payee_name = models.CharField(_("户名"), max_length=128)
+    payee_bank_name = EncryptedTextField(_("开户银行"))
+    payee_account_number = EncryptedTextField(_("银行账号"))
     status = models.CharField(
         _("状态"), max_length=8, choices=Status.choices, default=Status.PENDING
     )
-    failure_reason = models.CharField(_("失败原因"), max_length=255, blank=True)
+    failure_reason = models.CharField(_("失败或作废原因"), max_length=255, blank=True)
     settled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登记人"),
@@ -188,8 +196,11 @@ class PayoutRow(models.Model):
         related_name="payout_row",
     )
 
+    # The bank details are personal data (encrypted on the register too), so they stay out.
     history = HistoricalRecords(
-        verbose_name=_("付款明细变更记录"), verbose_name_plural=_("付款明细变更记录")
+        excluded_fields=["payee_bank_name", "payee_account_number"],
+        verbose_name=_("付款明细变更记录"),
+        verbose_name_plural=_("付款明细变更记录"),
     )
 
     class Meta:
@@ -219,3 +230,117 @@ class PayoutRow(models.Model):
         if self.household_id:
             return str(self.household)
         return str(self.producer)
+
+    @property
+    def masked_payee_name(self) -> str:
+        return masking.mask_name(self.payee_name)
+
+    @property
+    def masked_payee_account(self) -> str:
+        return masking.mask_bank_account(self.payee_account_number)
+
+
+class PayoutAccountChange(models.Model):
+    """A requested new payout account for a household or a producer.
+
+    An aid officer requests it; another aid officer approves (only then is
+    the live account changed) or rejects it. The new values are encrypted and
+    stay out of the history, which keeps their masks instead. Written only by
+    ``aid_accounting.payouts.account_changes``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        REJECTED = "rejected", _("已驳回")
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("帮扶户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_changes",
+    )
+    producer = models.ForeignKey(
+        "producers.Producer",
+        verbose_name=_("生产者"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_changes",
+    )
+    # A producer's account holder; a household's is its head, kept on the register.
+    holder_name = models.CharField(_("户名"), max_length=128, blank=True)
+    bank_name = EncryptedTextField(_("开户银行"))
+    bank_account_number = EncryptedTextField(
+        _("银行账号"), validators=[validate_bank_account_number]
+    )
+    masked_before = models.CharField(_("原账号"), max_length=40, blank=True)
+    masked_after = models.CharField(_("新账号"), max_length=40)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["bank_name", "bank_account_number"],
+        verbose_name=_("收款账户变更申请记录"),
+        verbose_name_plural=_("收款账户变更申请记录"),
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("收款账户变更申请")
+        verbose_name_plural = _("收款账户变更申请")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household__isnull=False, producer__isnull=True)
+                | Q(household__isnull=True, producer__isnull=False),
+                name="payout_account_change_one_payee",
+            ),
+            # The four-eyes rule, kept by the database too.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="payout_account_change_decided_by_another_officer",
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status="pending"),
+                name="one_pending_account_change_per_household",
+            ),
+            models.UniqueConstraint(
+                fields=["producer"],
+                condition=Q(status="pending"),
+                name="one_pending_account_change_per_producer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payee_label} {self.masked_before or '—'} → {self.masked_after}"
+
+    @property
+    def payee_label(self) -> str:
+        if self.household_id:
+            return str(self.household)
+        return str(self.producer)
+
+    @property
+    def masked_holder_name(self) -> str:
+        return masking.mask_name(self.holder_name)

@@ -173,7 +173,8 @@ def payout_batches(*, filters: Filters) -> Report:
     if filters.producer_id is not None:
         batches = batches.filter(rows__producer_id=filters.producer_id).distinct()
     batches = batches.select_related("created_by", "approved_by").annotate(
-        row_count=Count("rows"),
+        # As the total: the rows the batch pays, not those voided (account changed).
+        row_count=Count("rows", filter=~Q(rows__status=PayoutRow.Status.VOIDED)),
         paid=Sum("rows__amount_fen", filter=Q(rows__status=PayoutRow.Status.PAID)),
     )
     return Report(

@@ -29,7 +29,12 @@ from aid_accounting.ledger.posting import (
     household_owner,
     post_transaction,
 )
-from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayoutAccount
+from aid_accounting.payouts.models import (
+    PayoutAccountChange,
+    PayoutBatch,
+    PayoutRow,
+    ProducerPayoutAccount,
+)
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
@@ -261,6 +266,28 @@ class PayoutRowFactory(factory.django.DjangoModelFactory):
     household = factory.SubFactory(HouseholdFactory)
     account = factory.LazyAttribute(lambda row: household_account(row.household))
     amount_fen = factory.SelfAttribute("batch.total_fen")
+    payee_name = factory.SelfAttribute("household.head_name")
+    payee_bank_name = factory.SelfAttribute("household.bank_name")
+    payee_account_number = factory.SelfAttribute("household.bank_account_number")
+
+
+class PayoutAccountChangeFactory(factory.django.DjangoModelFactory):
+    """A pending request for a household's new bank account (the services
+    in ``payouts.account_changes`` fill in the masks themselves)."""
+
+    class Meta:
+        model = PayoutAccountChange
+
+    household = factory.SubFactory(HouseholdFactory)
+    bank_name = "示例信用社"
+    bank_account_number = "6200000000000005678"
+    masked_before = factory.LazyAttribute(
+        lambda change: masking.mask_bank_account(change.household.bank_account_number)
+    )
+    masked_after = factory.LazyAttribute(
+        lambda change: masking.mask_bank_account(change.bank_account_number)
+    )
+    requested_by = factory.SubFactory(UserFactory)
 
 
 class NoticeFactory(factory.django.DjangoModelFactory):

@@ -25,7 +25,7 @@ from producers.models import MemberProfile, PortalActivity
 from shop.catalogue.models import ProductCertificate
 from shop.orders.models import Address
 from shop.payments.models import GatewayStatement, Payment, StatementDifference
-from tests.aid_accounting.factories import ProducerPayoutAccountFactory
+from tests.aid_accounting.factories import PayoutAccountChangeFactory, ProducerPayoutAccountFactory
 from tests.factories import UserFactory
 from tests.producers.factories import ProducerPageFactory
 from tests.shop.factories import ProductPageFactory, ProductVariantFactory
@@ -185,6 +185,9 @@ def build_world() -> World:
     objects["entry"] = Entry.objects.first()
     objects["account"] = Account.objects.first()
     objects["payout_account"] = ProducerPayoutAccountFactory(producer=objects["producer_a"])
+    objects["account_change"] = PayoutAccountChangeFactory(
+        household=objects["household"], requested_by=world.users["officer"]
+    )
     objects["certificate"] = ProductCertificate.objects.create(
         product=objects["product_a"],
         number="CERT-1",

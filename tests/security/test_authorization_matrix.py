@@ -75,6 +75,8 @@ ARGUMENTS = {
     "row_id": "payout_row",
     "statement_id": "statement",
     "difference_id": "difference",
+    "household_id": "household",
+    "change_id": "account_change",
 }
 
 # The project's own URLs: every pattern of shop, producers, aid_accounting and
@@ -183,6 +185,10 @@ payouts/<int:batch_id>/cancel/       login  login  login  405    405    405    4
 payouts/<int:batch_id>/export/       login  login  login  405    405    405    405    405
 payouts/rows/<int:row_id>/paid/      login  login  login  405    405    405    405    405
 payouts/rows/<int:row_id>/failed/    login  login  login  405    405    405    405    405
+accounts/producer/request/           login  login  login  deny   deny   deny   ok     deny
+accounts/household/<int:household_id>/request/ login login login deny deny deny ok   deny
+accounts/changes/<int:change_id>/approve/ login login login 405 405   405    405    405
+accounts/changes/<int:change_id>/reject/ login login login 405  405    405    405    405
 notices/generate/                    login  login  login  deny   deny   deny   ok     deny
 notices/<int:notice_id>/review/      login  login  login  405    405    405    405    405
 notices/<int:notice_id>/publish/     login  login  login  405    405    405    405    405
@@ -392,15 +398,28 @@ history-results/<int:pk>/            login  login  login  deny   deny   deny   d
 usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
 inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
 
+# Payout accounts change only through requests another officer approves (issue #16).
 [admin/aid_producer_payout_accounts/ pk=payout_account]
 .                                    login  login  login  deny   deny   deny   ok     ok
 results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   ok     deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   ok     deny
+new/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
 delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   ok     deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   ok     deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   ok     deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+
+[admin/aid_account_changes/ pk=account_change]
+.                                    login  login  login  deny   deny   deny   ok     ok
+results/                             login  login  login  deny   deny   deny   ok     ok
+new/                                 login  login  login  deny   deny   deny   deny   deny
+edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
+delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
+history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
+history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
+usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
+inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
 
 [admin/aid_payout_batches/ pk=batch]
 .                                    login  login  login  deny   deny   deny   ok     ok
@@ -571,6 +590,10 @@ payouts/<int:batch_id>/cancel/       login  login  login  deny   deny   deny   -
 payouts/<int:batch_id>/export/       login  login  login  deny   deny   deny   -      deny
 payouts/rows/<int:row_id>/paid/      login  login  login  deny   deny   deny   -      deny
 payouts/rows/<int:row_id>/failed/    login  login  login  deny   deny   deny   -      deny
+accounts/producer/request/           login  login  login  deny   deny   deny   -      deny
+accounts/household/<int:household_id>/request/ login login login deny deny deny -     deny
+accounts/changes/<int:change_id>/approve/ login login login deny deny  deny   -      deny
+accounts/changes/<int:change_id>/reject/ login login login deny deny   deny   -      deny
 notices/generate/                    login  login  login  deny   deny   deny   -      deny
 notices/<int:notice_id>/review/      login  login  login  deny   deny   deny   -      deny
 notices/<int:notice_id>/publish/     login  login  login  deny   deny   deny   -      deny
@@ -601,6 +624,16 @@ POST_DATA = {
     },
     "admin/aid/periods/close/": {"period": "2026-11"},
     "admin/aid/payouts/draft/": {"kind": "producer"},
+    "admin/aid/accounts/producer/request/": {
+        "producer": "{producer_b}",
+        "holder_name": "改掉了",
+        "bank_name": "示例银行",
+        "bank_account_number": "62000000000990099",
+    },
+    "admin/aid/accounts/household/<int:household_id>/request/": {
+        "bank_name": "示例银行",
+        "bank_account_number": "62000000000990099",
+    },
     "admin/aid/notices/generate/": {"period": "{period}"},
     "admin/aid/notices/<int:notice_id>/publish/": {"window_days": "14"},
 }

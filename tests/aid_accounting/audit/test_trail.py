@@ -186,7 +186,7 @@ def test_each_objects_own_page_links_to_its_trail(
         ("/admin/aid_pools/inspect/{}/", "aidpool", rule.pool_id),
         ("/admin/aid_periods/inspect/{}/", "accountingperiod", period.pk),
         ("/admin/aid_payout_batches/inspect/{}/", "payoutbatch", batch.pk),
-        ("/admin/aid_producer_payout_accounts/edit/{}/", "producerpayoutaccount", account.pk),
+        ("/admin/aid_producer_payout_accounts/inspect/{}/", "producerpayoutaccount", account.pk),
     ):
         page = client.get(url.format(pk)).text
         assert audit_views.object_url(source, pk).replace("&", "&amp;") in page, url

@@ -71,6 +71,17 @@ def test_every_bad_row_is_listed_and_nothing_is_imported(key_village, aid_office
     assert Household.objects.count() == 1
 
 
+def test_an_import_cannot_change_a_registered_households_bank_account(key_village, aid_officer):
+    # Changes go through a request another officer approves (payouts.account_changes).
+    household = HouseholdFactory(registration_number="LGZ-001", village=key_village)
+
+    result = import_register(data=register(row("LGZ-001")), actor=aid_officer)
+
+    assert (result.imported, [line for line, _problem in result.problems]) == (0, [2])
+    household.refresh_from_db()
+    assert household.bank_account_number == "6200000000000001234"
+
+
 def test_a_gbk_file_from_excel_reads_like_utf_8(key_village, aid_officer):
     result = import_register(data=register(row("LGZ-001"), encoding="gbk"), actor=aid_officer)
     assert result.imported == 1

@@ -1,4 +1,5 @@
-"""Producers' payout accounts: the bank file, the audit log, validation and the admin."""
+"""Producers' payout accounts: the bank file, the audit log, validation and the admin
+(where they change only through requests, see test_account_changes)."""
 
 import csv
 import io
@@ -12,9 +13,14 @@ from django.db import connection
 from aid_accounting.exceptions import PayoutError
 from aid_accounting.households.models import PersonalDataAccess
 from aid_accounting.ledger.posting import balance, producer_account
-from aid_accounting.payouts.accounts import reveal_producer_bank_account
+from aid_accounting.payouts.accounts import reveal_payee_account
 from aid_accounting.payouts.batches import approve_batch, draft_batch, export_bank_csv
-from aid_accounting.payouts.models import PayoutBatch, ProducerPayoutAccount
+from aid_accounting.payouts.models import (
+    PayoutAccountChange,
+    PayoutBatch,
+    PayoutRow,
+    ProducerPayoutAccount,
+)
 from producers.models import Producer
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory
 from tests.producers.factories import ProducerFactory
@@ -105,22 +111,24 @@ def test_no_producer_batch_without_any_payout_account(tomato, tomato_rule, aid_o
 # Revealing ----------------------------------------------------------------------
 
 
-def test_an_aid_officer_sees_the_full_number_and_it_is_logged(aid_officer, payout_account):
-    number = reveal_producer_bank_account(
-        user=aid_officer, payout_account=payout_account, purpose="view"
-    )
+@pytest.fixture
+def drafted_row(tomato, tomato_rule, payout_account, aid_officer) -> PayoutRow:
+    sell([(tomato, 2)], paid_at=at("2026-10-10"))
+    return draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=aid_officer).rows.get()
 
-    assert number == "62000000000990001"
+
+def test_an_aid_officer_sees_the_recorded_number_and_it_is_logged(aid_officer, drafted_row):
+    details = reveal_payee_account(user=aid_officer, row=drafted_row, purpose="view")
+
+    assert details == ("示例农村商业银行", "62000000000990001")
     access = PersonalDataAccess.objects.get()
-    assert (access.producer, access.purpose) == (payout_account.producer, "view")
+    assert (access.producer, access.purpose) == (drafted_row.producer, "view")
 
 
 @pytest.mark.parametrize("role", ["auditor", "staff"])
-def test_nobody_else_sees_the_full_number(request, role, payout_account):
+def test_nobody_else_sees_the_full_number(request, role, drafted_row):
     with pytest.raises(PermissionDenied):
-        reveal_producer_bank_account(
-            user=request.getfixturevalue(role), payout_account=payout_account, purpose="view"
-        )
+        reveal_payee_account(user=request.getfixturevalue(role), row=drafted_row, purpose="view")
 
     assert not PersonalDataAccess.objects.exists()
 
@@ -162,6 +170,9 @@ def test_an_account_number_that_is_not_8_to_30_digits_is_refused(payout_account,
 # Admin --------------------------------------------------------------------------
 
 
+REQUEST_URL = "/admin/aid/accounts/producer/request/"
+
+
 def form(producer: Producer, number: str) -> dict[str, str]:
     return {
         "producer": str(producer.pk),
@@ -171,58 +182,57 @@ def form(producer: Producer, number: str) -> dict[str, str]:
     }
 
 
-def test_an_aid_officer_adds_payout_details_typed_in_groups_of_four(client, aid_officer):
+def test_an_aid_officer_requests_payout_details_typed_in_groups_of_four(client, aid_officer):
     producer = ProducerFactory(kind=Producer.Kind.HOUSEHOLD)
     client.force_login(aid_officer)
 
-    response = client.post(f"{LIST_URL}new/", form(producer, "6222 0202 0011 2233 445"))
+    response = client.post(REQUEST_URL, form(producer, "6222 0202 0011 2233 445"))
 
+    change = PayoutAccountChange.objects.get()
     assert response.status_code == 302
-    account = ProducerPayoutAccount.objects.get()
-    assert (account.producer, account.bank_account_number) == (producer, "6222020200112233445")
+    assert response["Location"] == f"/admin/aid_account_changes/inspect/{change.pk}/"
+    assert (change.producer, change.bank_account_number, change.requested_by) == (
+        producer,
+        "6222020200112233445",
+        aid_officer,
+    )
+    assert not ProducerPayoutAccount.objects.exists()
 
 
 def test_an_invalid_number_is_refused_with_a_clear_message(client, aid_officer):
     producer = ProducerFactory()
     client.force_login(aid_officer)
 
-    response = client.post(f"{LIST_URL}new/", form(producer, "6222-0202"))
+    response = client.post(REQUEST_URL, form(producer, "6222-0202"))
 
     assert response.status_code == 200
     assert "银行账号应为8至30位数字。" in response.text
-    assert not ProducerPayoutAccount.objects.exists()
+    assert not PayoutAccountChange.objects.exists()
 
 
-def test_the_edit_form_shows_only_the_mask_and_keeps_the_number_when_left_empty(
+def test_no_generic_form_writes_a_payout_account(client, aid_officer, payout_account):
+    # Before issue #16 an officer could repoint a payee here alone.
+    client.force_login(aid_officer)
+
+    for url in (f"{LIST_URL}new/", f"{LIST_URL}edit/{payout_account.pk}/"):
+        assert refused(client.get(url))
+        assert refused(client.post(url, form(payout_account.producer, "62000000000990009")))
+
+    payout_account.refresh_from_db()
+    assert payout_account.bank_account_number == "62000000000990001"
+
+
+def test_the_account_page_shows_masks_and_offers_a_change_request(
     client, aid_officer, payout_account
 ):
     client.force_login(aid_officer)
-    edit_url = f"{LIST_URL}edit/{payout_account.pk}/"
 
-    page = client.get(edit_url).text
-    response = client.post(edit_url, form(payout_account.producer, "") | {"bank_name": "示例银行"})
+    page = client.get(f"{LIST_URL}inspect/{payout_account.pk}/").text
 
     assert "****0001" in page
     assert "62000000000990001" not in page
-    assert response.status_code == 302
-    payout_account.refresh_from_db()
-    assert (payout_account.bank_name, payout_account.bank_account_number) == (
-        "示例银行",
-        "62000000000990001",
-    )
+    assert f"{REQUEST_URL}?producer={payout_account.producer_id}" in page
     assert not PersonalDataAccess.objects.exists()
-
-
-def test_an_aid_officer_replaces_the_number(client, aid_officer, payout_account):
-    client.force_login(aid_officer)
-
-    client.post(
-        f"{LIST_URL}edit/{payout_account.pk}/",
-        form(payout_account.producer, "62000000000990009"),
-    )
-
-    payout_account.refresh_from_db()
-    assert payout_account.bank_account_number == "62000000000990009"
 
 
 @pytest.mark.parametrize("role", ["aid_officer", "auditor"])
@@ -245,16 +255,9 @@ def test_the_list_shows_masks_only(client, request, role):
         assert json.dumps(full_value)[1:-1] not in response.text
 
 
-def test_auditors_cannot_add_or_edit(client, auditor, payout_account):
+def test_auditors_cannot_request_changes(client, auditor, payout_account):
     client.force_login(auditor)
 
-    assert refused(client.get(f"{LIST_URL}new/"))
-    assert refused(client.get(f"{LIST_URL}edit/{payout_account.pk}/"))
-    assert refused(
-        client.post(
-            f"{LIST_URL}edit/{payout_account.pk}/",
-            form(payout_account.producer, "62000000000990009"),
-        )
-    )
-    payout_account.refresh_from_db()
-    assert payout_account.bank_account_number == "62000000000990001"
+    assert refused(client.get(REQUEST_URL))
+    assert refused(client.post(REQUEST_URL, form(payout_account.producer, "62000000000990009")))
+    assert not PayoutAccountChange.objects.exists()
