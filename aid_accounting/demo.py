@@ -26,8 +26,8 @@ from aid_accounting.periods import close
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
-from aid_accounting.transparency import notices
-from aid_accounting.transparency.models import Notice
+from aid_accounting.notices import publication as notices
+from aid_accounting.notices.models import Notice
 from core.money import split_largest_remainder
 from producers.models import Producer, Village
 

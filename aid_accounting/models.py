@@ -10,7 +10,7 @@ from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayoutAccount
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
-from aid_accounting.transparency.models import Notice, NoticeObjection, NoticeRow
+from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
 
 __all__ = [
     "Account",

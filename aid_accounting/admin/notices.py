@@ -19,8 +19,8 @@ from wagtail.permissions import register_permission_policy
 from aid_accounting.admin.viewsets import ActionIndexView, ReadOnlyViewSet
 from aid_accounting.exceptions import AidAccountingError
 from aid_accounting.periods.models import AccountingPeriod
-from aid_accounting.transparency import notices
-from aid_accounting.transparency.models import DEFAULT_WINDOW_DAYS, Notice, NoticeObjection
+from aid_accounting.notices import publication as notices
+from aid_accounting.notices.models import DEFAULT_WINDOW_DAYS, Notice, NoticeObjection
 from core.admin_policies import ReadOnlyPolicy
 
 for read_only_model in (Notice, NoticeObjection):

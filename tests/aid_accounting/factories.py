@@ -33,7 +33,7 @@ from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayout
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
-from aid_accounting.transparency.models import Notice, NoticeObjection, NoticeRow
+from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
 from tests.factories import UserFactory
 from tests.producers.factories import ProducerFactory, VillageFactory
 from tests.shop.factories import OrderLineFactory, RefundFactory

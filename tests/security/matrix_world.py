@@ -14,7 +14,7 @@ from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.payouts.batches import draft_batch
 from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.periods.close import close_period
-from aid_accounting.transparency.notices import (
+from aid_accounting.notices.publication import (
     generate_notices,
     publish_notice,
     review_notice,

@@ -18,9 +18,9 @@ from aid_accounting.households.models import Household
 from aid_accounting.ledger.posting import balance
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
-from aid_accounting.transparency import triggers as notice_triggers
-from aid_accounting.transparency.models import Notice, NoticeFrozen, NoticeObjection, NoticeRow
-from aid_accounting.transparency.notices import (
+from aid_accounting.notices import triggers as notice_triggers
+from aid_accounting.notices.models import Notice, NoticeFrozen, NoticeObjection, NoticeRow
+from aid_accounting.notices.publication import (
     GENESIS_HASH,
     generate_notices,
     publish_notice,

@@ -7,10 +7,10 @@ full name, ID number, phone and account are never copied here, so no page
 built from a notice can leak them.
 
 Once published a notice and its rows are frozen: ``save``/``delete`` refuse,
-and so does the database (``transparency.triggers``). Each published notice stores
+and so does the database (``notices.triggers``). Each published notice stores
 a sha256 of its content chained to the previous published notice's hash;
 ``notices.verify_chain`` recomputes them, so a silent edit is detectable.
-Written only by ``aid_accounting.transparency.notices``.
+Written only by ``aid_accounting.notices.publication``.
 """
 
 from django.conf import settings

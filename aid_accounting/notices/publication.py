@@ -1,4 +1,4 @@
-"""Public notices (公示) of distributions (DESIGN §7 Transparency; models in transparency.models).
+"""Public notices (公示) of distributions (DESIGN §7 Transparency; models in notices.models).
 
 A closed period's distribution is published per village: ``generate_notices``
 makes a draft for every village whose households the period credited,
@@ -30,8 +30,8 @@ from aid_accounting.households import masking
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Account, Entry
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
-from aid_accounting.transparency import mail
-from aid_accounting.transparency.models import Notice, NoticeObjection, NoticeRow
+from aid_accounting.notices import mail
+from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
 from core.roles import require_aid_officer
 
 # The previous hash of the first published notice.
