@@ -83,6 +83,11 @@ def register_aid_accounting_urls():
             {"outcome": "failed"},
             name="aid_row_failed",
         ),
+        path(
+            "aid/payouts/households/<int:household_id>/decision/",
+            admin_views.decide_removed_household,
+            name="aid_removed_household_decision",
+        ),
     ]
 
 

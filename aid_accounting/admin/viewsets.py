@@ -257,6 +257,11 @@ class BatchIndexView(ActionIndexView):
 class BatchInspectView(AuditLinkMixin, InspectView):
     audit_source = "payoutbatch"
 
+    def get_context_data(self, **kwargs):
+        # The payees the draft did not pay, and why (payouts.payable).
+        holds = self.object.holds.select_related("household", "producer")
+        return super().get_context_data(**kwargs) | {"holds": holds}
+
 
 class PayoutBatchViewSet(ReadOnlyViewSet):
     model = PayoutBatch

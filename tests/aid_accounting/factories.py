@@ -29,11 +29,11 @@ from aid_accounting.ledger.posting import (
     household_owner,
     post_transaction,
 )
+from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayoutAccount
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
-from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
 from tests.factories import UserFactory
 from tests.producers.factories import ProducerFactory, VillageFactory
 from tests.shop.factories import OrderLineFactory, RefundFactory

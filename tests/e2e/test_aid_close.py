@@ -6,9 +6,9 @@ reviews and publishes the village's notice (公示), and anyone can read it at
 import pytest
 from playwright.sync_api import expect
 
+from aid_accounting.notices.models import Notice
 from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.periods.models import AccountingPeriod
-from aid_accounting.notices.models import Notice
 from tests.e2e.steps import log_in_to_admin
 from tests.e2e.world import PASSWORD, aid_officers, aid_pool_for, last_month, sales_last_month
 from tests.producers.factories import ProducerPageFactory
