@@ -229,17 +229,15 @@ def publish_notices(period: str, *, generator, publisher, on: datetime.datetime)
     ]
 
 
-def close_and_publish(
-    period: str, *, now: datetime.datetime, generator=None, publisher=None
-) -> datetime.datetime:
+def close_and_publish(period: str, *, now: datetime.datetime, generator=None, publisher=None):
     """Close ``period`` at ``now`` and publish its notices then (as two
-    officers, new ones if not given); returns the first moment its
-    households can be paid: the end of the notices' window."""
+    officers, new ones if not given); its households can be paid once the
+    notices' window has ended, seven days later. Returns the close's result."""
     if publisher is None:
         generator, publisher = add_staff(AID_OFFICER), add_staff(AID_OFFICER)
-    close_period(period=period, now=now)
+    result = close_period(period=period, now=now)
     publish_notices(period, generator=generator, publisher=publisher, on=now)
-    return now + datetime.timedelta(days=7)
+    return result
 
 
 def trade(*, clock: Clock, tomato, bag, staff, aid_officer, second_officer) -> None:

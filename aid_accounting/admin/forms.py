@@ -86,9 +86,7 @@ class DraftBatchForm(forms.Form):
 
 
 class RemovedHouseholdDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("决定"), choices=RemovedHouseholdDecision.Decision.choices
-    )
+    decision = forms.ChoiceField(label=_("决定"), choices=RemovedHouseholdDecision.Decision.choices)
     reason = forms.CharField(label=_("理由"), max_length=2000)
 
 

@@ -78,9 +78,7 @@ def test_a_producer_is_paid_only_for_deliveries_past_their_return_window(
 
     batch = draft_batch(kind=PRODUCER, actor=aid_officer)
 
-    assert [(row.producer, row.amount_fen) for row in batch.rows.all()] == [
-        (tomato_producer, 6970)
-    ]
+    assert [(row.producer, row.amount_fen) for row in batch.rows.all()] == [(tomato_producer, 6970)]
     assert holds(batch) == [(str(tomato_producer), Reason.RETURN_WINDOW, 2 * 6970, None)]
     assert balance(producer_account(tomato_producer)) == 3 * 6970
 
