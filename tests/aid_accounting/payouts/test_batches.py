@@ -333,20 +333,21 @@ def test_a_row_failed_without_a_reason_has_an_empty_one(exported, aid_officer):
     assert (row.status, row.failure_reason) == (PayoutRow.Status.FAILED, "")
 
 
-def test_a_payable_of_one_fen_is_paid_out(beneficiaries, aid_officer):
-    household = beneficiaries[0]
+def test_a_payable_of_one_fen_is_paid_out(tomato, aid_officer):
+    producer = tomato.product.producer
+    ProducerPayoutAccountFactory(producer=producer)
     post_transaction(
-        kind=Transaction.Kind.DISTRIBUTION,
-        idempotency_key="distribution:test:one-fen",
+        kind=Transaction.Kind.ACCRUAL,
+        idempotency_key="accrual:test:one-fen",
         entries=[
             EntrySpec(account=clearing_account(), amount_fen=1),
-            EntrySpec(account=household_account(household), amount_fen=-1),
+            EntrySpec(account=producer_account(producer), amount_fen=-1),
         ],
     )
 
-    batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)
+    batch = draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=aid_officer)
 
-    assert [(row.household, row.amount_fen) for row in batch.rows.all()] == [(household, 1)]
+    assert [(row.producer, row.amount_fen) for row in batch.rows.all()] == [(producer, 1)]
 
 
 def test_a_row_lowered_by_a_refund_after_export_cannot_be_marked_paid(
