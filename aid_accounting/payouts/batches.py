@@ -77,14 +77,17 @@ def draft_batch(*, kind: PayoutBatch.Kind | str, actor: AbstractUser) -> PayoutB
         # Locking the payees' accounts makes concurrent drafts take turns, so
         # the second sees what the first reserved.
         accounts = lock_accounts(owner_type=owner_type)
-        # What each payee may be paid now, and what is held and why.
-        figures = payable.payability(kind=kind, accounts=accounts, now=timezone.now())
+        # What each payee may be paid now, and what is held and why; the
+        # batch is dated by that moment (later offsets are counted from it).
+        now = timezone.now()
+        figures = payable.payability(kind=kind, accounts=accounts, now=now)
         available = {pk: payee.payable_fen for pk, payee in figures.items()}
         payees = _payees(kind, [accounts[pk] for pk, fen in available.items() if fen > 0])
         if not payees:
             raise PayoutError(_("没有可付款的应付余额。") + _held_summary(figures))
         batch = PayoutBatch(
             kind=kind,
+            created_at=now,
             total_fen=sum(available[account.pk] for account, _payee in payees),
             created_by=actor,
         )

@@ -30,7 +30,13 @@ from aid_accounting.ledger.posting import (
     post_transaction,
 )
 from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
-from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayoutAccount
+from aid_accounting.payouts.models import (
+    PayoutBatch,
+    PayoutHold,
+    PayoutRow,
+    ProducerPayoutAccount,
+    RemovedHouseholdDecision,
+)
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
@@ -263,8 +269,31 @@ class PayoutRowFactory(factory.django.DjangoModelFactory):
     amount_fen = factory.SelfAttribute("batch.total_fen")
 
 
+class PayoutHoldFactory(factory.django.DjangoModelFactory):
+    """What a draft held back from a household: its notice's window not over."""
+
+    class Meta:
+        model = PayoutHold
+
+    batch = factory.SubFactory(PayoutBatchFactory)
+    household = factory.SubFactory(HouseholdFactory)
+    account = factory.LazyAttribute(lambda hold: household_account(hold.household))
+    reason = PayoutHold.Reason.NOTICE_PENDING
+    amount_fen = 995
+
+
+class RemovedHouseholdDecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RemovedHouseholdDecision
+
+    household = factory.SubFactory(HouseholdFactory, status=Household.Status.REMOVED)
+    decision = RemovedHouseholdDecision.Decision.PAY
+    reason = "本月仍在村，照付"
+    decided_by = factory.SubFactory(UserFactory)
+
+
 class NoticeFactory(factory.django.DjangoModelFactory):
-    """A draft notice (publishing goes through ``transparency.notices``)."""
+    """A draft notice (publishing goes through ``notices.publication``)."""
 
     class Meta:
         model = Notice
