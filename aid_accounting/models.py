@@ -7,10 +7,16 @@ never from this module, so the import-linter contracts see the real arrows.
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.households.models import Household, PersonalDataAccess
 from aid_accounting.ledger.models import Account, Entry, Transaction
-from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayoutAccount
+from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
+from aid_accounting.payouts.models import (
+    PayoutBatch,
+    PayoutHold,
+    PayoutRow,
+    ProducerPayoutAccount,
+    RemovedHouseholdDecision,
+)
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
-from aid_accounting.transparency.models import Notice, NoticeObjection, NoticeRow
 
 __all__ = [
     "Account",
@@ -25,9 +31,11 @@ __all__ = [
     "NoticeObjection",
     "NoticeRow",
     "PayoutBatch",
+    "PayoutHold",
     "PayoutRow",
     "PersonalDataAccess",
     "PoolDistribution",
     "ProducerPayoutAccount",
+    "RemovedHouseholdDecision",
     "Transaction",
 ]

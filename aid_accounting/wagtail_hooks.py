@@ -105,6 +105,11 @@ def register_aid_accounting_urls():
             {"action": "reject"},
             name="aid_reject_account_change",
         ),
+        path(
+            "aid/payouts/households/<int:household_id>/decision/",
+            admin_views.decide_removed_household,
+            name="aid_removed_household_decision",
+        ),
     ]
 
 

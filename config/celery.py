@@ -36,7 +36,7 @@ class Task(BaseTask):
 TASK_MODULES = [
     "config.tasks",
     "shop.orders.notifications",
-    "aid_accounting.transparency.mail",
+    "aid_accounting.notices.mail",
 ]
 app = Celery("aid_shop", include=TASK_MODULES, task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -162,6 +162,12 @@ PAGE_CACHE_SECONDS = env_int(
     300 if PRODUCTION and not CACHES["default"]["BACKEND"].endswith("LocMemCache") else 0,
 )
 
+# Aid accounting ------------------------------------------------------------
+
+# Days a notice (公示) stays open for objections unless the officer publishing it
+# chooses otherwise; households are paid a month's distribution only after it.
+AID_NOTICE_WINDOW_DAYS = env_int("AID_NOTICE_WINDOW_DAYS", 7)
+
 # Authentication ------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [

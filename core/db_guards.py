@@ -1,6 +1,6 @@
 """Installing and removing a set of guard triggers, per database vendor.
 
-The ledger (``ledger.triggers``) and the public notices (``transparency.triggers``)
+The ledger (``ledger.triggers``) and the public notices (``notices.triggers``)
 each keep their rules in triggers written twice, for SQLite and PostgreSQL.
 This is what they share: picking the statements for the connection, refusing
 any other database loudly, and running them.

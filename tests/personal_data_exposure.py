@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from wagtail.models import Page
 
 from aid_accounting.households.models import Household
-from aid_accounting.transparency.models import Notice
+from aid_accounting.notices.models import Notice
 from aid_accounting.transparency.reports import REPORTS
 from core.roles import AUDITOR
 from producers.models import Village

@@ -17,6 +17,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from aid_accounting.households.models import Household
+from aid_accounting.notices.models import Notice
+from aid_accounting.notices.publication import generate_notices, publish_notice, review_notice
 from aid_accounting.payouts.batches import (
     approve_batch,
     draft_batch,
@@ -25,6 +27,7 @@ from aid_accounting.payouts.batches import (
 )
 from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.periods.close import close_period
+from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
 from core.roles import AID_OFFICER
@@ -212,20 +215,51 @@ def pay_out(kind: PayoutBatch.Kind, *, drafter, approver) -> PayoutBatch:
     return batch
 
 
+def publish_notices(period: str, *, generator, publisher, on: datetime.datetime) -> list[Notice]:
+    """Generate ``period``'s notices as ``generator``, review and publish them
+    as ``publisher`` (four eyes) at ``on``; households are paid the period's
+    distribution once the window (AID_NOTICE_WINDOW_DAYS, 7) has ended."""
+    return [
+        publish_notice(
+            notice=review_notice(notice=notice, actor=publisher), actor=publisher, now=on
+        )
+        for notice in generate_notices(
+            period=AccountingPeriod.objects.get(code=period), actor=generator
+        )
+    ]
+
+
+def close_and_publish(period: str, *, now: datetime.datetime, generator=None, publisher=None):
+    """Close ``period`` at ``now`` and publish its notices then (as two
+    officers, new ones if not given); its households can be paid once the
+    notices' window has ended, seven days later. Returns the close's result."""
+    if publisher is None:
+        generator, publisher = add_staff(AID_OFFICER), add_staff(AID_OFFICER)
+    result = close_period(period=period, now=now)
+    publish_notices(period, generator=generator, publisher=publisher, on=now)
+    return result
+
+
 def trade(*, clock: Clock, tomato, bag, staff, aid_officer, second_officer) -> None:
     """October: an online order (2 tomato boxes with 25% aid, 3 bags with
-    none), one box refunded, an offline order of 1 box; closed on 2 November
-    and the households paid on 3 November. November: 3 more boxes online."""
+    none), one box refunded, an offline order of 1 box; closed and its notice
+    published on 2 November, and the households paid on 10 November, after
+    the notice's window. November: 3 more boxes online on the 5th."""
     online = sell([(tomato, 2), (bag, 3)], paid_at=clock.set("2026-10-10"))
     offline = sell([(tomato, 1)], paid_at=clock.set("2026-10-11"), offline=True)
     clock.set("2026-10-12")
     refund(online, staff=staff, line=online.lines.get(variant=tomato), quantity=1)
     for order in (online, offline):
         deliver(order, at=at("2026-10-12"))
-    close_period(period="2026-10", now=clock.set("2026-11-02"))
-    clock.set("2026-11-03")
-    pay_out(PayoutBatch.Kind.HOUSEHOLD, drafter=aid_officer, approver=second_officer)
+    close_and_publish(
+        "2026-10",
+        now=clock.set("2026-11-02"),
+        generator=second_officer,
+        publisher=aid_officer,
+    )
     sell([(tomato, 3)], paid_at=clock.set("2026-11-05"))
+    clock.set("2026-11-10")
+    pay_out(PayoutBatch.Kind.HOUSEHOLD, drafter=aid_officer, approver=second_officer)
     clock.set("2026-12-01")
 
 

@@ -12,7 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from aid_accounting import calendar
 from aid_accounting.exceptions import PeriodError
 from aid_accounting.households.validators import validate_bank_account_number
-from aid_accounting.payouts.models import PayoutBatch
+from aid_accounting.payouts.models import (
+    PayoutBatch,
+    RemovedHouseholdDecision,
+)
 from aid_accounting.rules.models import AidPool
 from core.money import YuanField
 from producers.models import Producer
@@ -80,6 +83,11 @@ class ClosePeriodForm(forms.Form):
 
 class DraftBatchForm(forms.Form):
     kind = forms.ChoiceField(label=_("付款对象"), choices=PayoutBatch.Kind.choices)
+
+
+class RemovedHouseholdDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("决定"), choices=RemovedHouseholdDecision.Decision.choices)
+    reason = forms.CharField(label=_("理由"), max_length=2000)
 
 
 class RowFailedForm(forms.Form):

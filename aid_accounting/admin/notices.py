@@ -18,9 +18,9 @@ from wagtail.permissions import register_permission_policy
 
 from aid_accounting.admin.viewsets import ActionIndexView, ReadOnlyViewSet
 from aid_accounting.exceptions import AidAccountingError
+from aid_accounting.notices import publication as notices
+from aid_accounting.notices.models import Notice, NoticeObjection
 from aid_accounting.periods.models import AccountingPeriod
-from aid_accounting.transparency import notices
-from aid_accounting.transparency.models import DEFAULT_WINDOW_DAYS, Notice, NoticeObjection
 from core.admin_policies import ReadOnlyPolicy
 
 for read_only_model in (Notice, NoticeObjection):
@@ -38,9 +38,18 @@ class GenerateNoticesForm(forms.Form):
 
 
 class PublishNoticeForm(forms.Form):
-    window_days = forms.IntegerField(
-        label=gettext_lazy("公示天数"), min_value=1, max_value=90, initial=DEFAULT_WINDOW_DAYS
+    window_days = forms.IntegerField(label=gettext_lazy("公示天数"), min_value=1, max_value=90)
+
+
+class ResolveObjectionForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("处理结果"),
+        choices=[
+            (NoticeObjection.Status.RESOLVED, NoticeObjection.Status.RESOLVED.label),
+            (NoticeObjection.Status.UPHELD, NoticeObjection.Status.UPHELD.label),
+        ],
     )
+    note = forms.CharField(label=gettext_lazy("处理说明"), max_length=2000)
 
 
 @permission_required(PERMISSION, raise_exception=True)
@@ -95,6 +104,28 @@ def publish(request, notice_id: int):
     return redirect("aid_notices:inspect", notice.pk)
 
 
+@require_POST
+@permission_required(PERMISSION, raise_exception=True)
+def resolve_objection(request, objection_id: int):
+    objection = get_object_or_404(NoticeObjection, pk=objection_id)
+    form = ResolveObjectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择处理结果并填写处理说明。"))
+        return redirect("aid_notice_objections:inspect", objection.pk)
+    try:
+        notices.resolve_objection(
+            objection=objection,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+    except AidAccountingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("异议已处理。"))
+    return redirect("aid_notice_objections:inspect", objection.pk)
+
+
 class NoticeIndexView(ActionIndexView):
     action_label = gettext_lazy("生成公示")
     action_url_name = "aid_generate_notices"
@@ -115,8 +146,9 @@ class NoticeObjectionViewSet(ReadOnlyViewSet):
     model = NoticeObjection
     icon = "warning"
     menu_label = gettext_lazy("公示异议")
-    list_display = ["notice", "name", "contact", "created_at", "emailed_at"]
-    list_filter = ["notice__village"]
+    inspect_template_name = "aid_accounting/admin/objection_inspect.html"
+    list_display = ["notice", "row", "status", "name", "contact", "created_at", "emailed_at"]
+    list_filter = ["status", "notice__village"]
 
 
 class NoticeGroup(ModelViewSetGroup):
@@ -131,4 +163,9 @@ def admin_urls() -> list:
         path("aid/notices/generate/", generate, name="aid_generate_notices"),
         path("aid/notices/<int:notice_id>/review/", review, name="aid_review_notice"),
         path("aid/notices/<int:notice_id>/publish/", publish, name="aid_publish_notice"),
+        path(
+            "aid/notices/objections/<int:objection_id>/resolve/",
+            resolve_objection,
+            name="aid_resolve_objection",
+        ),
     ]

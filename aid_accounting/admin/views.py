@@ -17,13 +17,14 @@ from aid_accounting.admin.forms import (
     HouseholdAccountChangeForm,
     ImportRegisterForm,
     ProducerAccountChangeForm,
+    RemovedHouseholdDecisionForm,
     RowFailedForm,
     RuleForm,
 )
 from aid_accounting.exceptions import AidAccountingError
 from aid_accounting.households import register_import
 from aid_accounting.households.models import Household
-from aid_accounting.payouts import account_changes, batches
+from aid_accounting.payouts import account_changes, batches, payable
 from aid_accounting.payouts.models import PayoutAccountChange, PayoutBatch, PayoutRow
 from aid_accounting.periods import close
 from aid_accounting.rules import versions
@@ -267,6 +268,32 @@ def account_change_action(request, change_id: int, action: str):
     else:
         messages.success(request, _("变更申请已处理。"))
     return redirect("aid_account_changes:inspect", change.pk)
+
+
+@require_POST
+@permission_required("aid_accounting.add_payoutbatch", raise_exception=True)
+def decide_removed_household(request, household_id: int):
+    """An officer's decision on a removed household's held payable, from a batch's page."""
+    household = get_object_or_404(Household, pk=household_id)
+    form = RemovedHouseholdDecisionForm(request.POST)
+    back = request.POST.get("batch", "")
+    if not form.is_valid():
+        messages.error(request, _("请选择决定并填写理由。"))
+    else:
+        try:
+            payable.decide_removed_household(
+                household=household,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except AidAccountingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("已记录决定，下次起草付款批次时适用。"))
+    if back.isdigit() and PayoutBatch.objects.filter(pk=back).exists():
+        return redirect("aid_payout_batches:inspect", int(back))
+    return redirect("aid_payout_batches:index")
 
 
 @permission_required("aid_accounting.add_household", raise_exception=True)

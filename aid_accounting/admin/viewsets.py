@@ -345,6 +345,8 @@ class BatchInspectView(AuditLinkMixin, InspectView):
         context["rows"] = PayoutRow.objects.filter(batch=self.object).select_related(
             "household", "producer", "settled_by"
         )
+        # The payees the draft did not pay, and why (payouts.payable).
+        context["holds"] = self.object.holds.select_related("household", "producer")
         return context
 
 

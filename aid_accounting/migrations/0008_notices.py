@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from aid_accounting.transparency import triggers
+from aid_accounting.notices import triggers
 from core.role_grants import grant_permissions, revoke_permissions
 
 # Aid officers generate, review and publish notices and read objections;

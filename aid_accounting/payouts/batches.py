@@ -6,10 +6,13 @@ completed); a draft or approved batch can be cancelled.
 
 - Only aid officers act, and a batch is approved by an officer other than
   the one who drafted it (also a database constraint).
-- A draft takes each payee's payable less what other open batches already
+- A draft pays each payee what ``payouts.payable`` says it may be paid now:
+  its payable less what is held (a return window, a notice's window, an
+  objection, a removed household) and less what other open batches already
   hold for it, so two batches never pay the same fen; only positive amounts
-  make rows, and households with no bank account on the register, like
-  producers with no payout account, wait.
+  make rows. Households with no bank account on the register, like
+  producers with no payout account, wait. The draft records every payee it
+  does not pay, with the reason (``PayoutHold``).
   Approval, export and payment check again that each row is still covered
   by its payable (a refund can lower a producer's), so no payout drives a
   payable below zero.
@@ -36,12 +39,11 @@ completed); a draft or approved batch can be cancelled.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
-from django.db.models import Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,18 +60,13 @@ from aid_accounting.ledger.posting import (
     post_transaction,
     posted_totals,
 )
+from aid_accounting.payouts import payable
 from aid_accounting.payouts.accounts import reveal_payee_account
-from aid_accounting.payouts.models import PayoutBatch, PayoutRow
+from aid_accounting.payouts.models import PayoutBatch, PayoutHold, PayoutRow
 from core.money import yuan_amount
 from core.roles import require_aid_officer
 from core.spreadsheet import csv_text
 from producers.models import Producer
-
-OPEN_STATUSES = (
-    PayoutBatch.Status.DRAFT,
-    PayoutBatch.Status.APPROVED,
-    PayoutBatch.Status.EXPORTED,
-)
 
 if TYPE_CHECKING:  # type hints only: writers reach the ledger through ledger.posting
     from aid_accounting.ledger.models import Account
@@ -91,16 +88,17 @@ def draft_batch(*, kind: PayoutBatch.Kind | str, actor: AbstractUser) -> PayoutB
         # Locking the payees' accounts makes concurrent drafts take turns, so
         # the second sees what the first reserved.
         accounts = lock_accounts(owner_type=owner_type)
-        # What the ledger owes each payee: its credit balance.
-        totals = posted_totals(account_ids=accounts)
-        available = defaultdict(int, {pk: -total for pk, total in totals.items()})
-        for account_id, held in _held_by_open_batches(accounts).items():
-            available[account_id] -= held
+        # What each payee may be paid now, and what is held and why; the
+        # batch is dated by that moment (later offsets are counted from it).
+        now = timezone.now()
+        figures = payable.payability(kind=kind, accounts=accounts, now=now)
+        available = {pk: payee.payable_fen for pk, payee in figures.items()}
         payees = _payees(kind, [accounts[pk] for pk, fen in available.items() if fen > 0])
         if not payees:
-            raise PayoutError(_("没有可付款的应付余额。"))
+            raise PayoutError(_("没有可付款的应付余额。") + _held_summary(figures))
         batch = PayoutBatch(
             kind=kind,
+            created_at=now,
             total_fen=sum(available[account.pk] for account, _payee in payees),
             created_by=actor,
         )
@@ -120,6 +118,7 @@ def draft_batch(*, kind: PayoutBatch.Kind | str, actor: AbstractUser) -> PayoutB
             PayoutRow,
             default_user=actor,
         )
+        payable.record_holds(batch=batch, payees=figures)
     return batch
 
 
@@ -217,17 +216,19 @@ def mark_row_failed(*, row: PayoutRow, actor: AbstractUser, reason: str = "") ->
     return row
 
 
-def _held_by_open_batches(accounts: dict[int, Account]) -> dict[int, int]:
-    held = (
-        PayoutRow.objects.filter(
-            account_id__in=accounts,
-            status=PayoutRow.Status.PENDING,
-            batch__status__in=OPEN_STATUSES,
+def _held_summary(figures: dict[int, payable.Payability]) -> str:
+    """For a draft with nothing to pay: how many payees are held for each
+    reason, so the officer sees that nothing was skipped silently."""
+    counts = Counter(reason for payee in figures.values() for reason in payee.holds)
+    if not counts:
+        return ""
+    return _("暂缓支付：%(reasons)s。") % {
+        "reasons": "；".join(
+            _("%(reason)s %(count)s 位") % {"reason": reason.label, "count": counts[reason]}
+            for reason in PayoutHold.Reason
+            if reason in counts
         )
-        .values("account_id")
-        .annotate(total=Sum("amount_fen"))
-    )
-    return {row["account_id"]: row["total"] for row in held}
+    }
 
 
 def _payees(

@@ -344,3 +344,116 @@ class PayoutAccountChange(models.Model):
     @property
     def masked_holder_name(self) -> str:
         return masking.mask_name(self.holder_name)
+
+
+class PayoutHold(models.Model):
+    """What a draft did not pay a payee, and why: nothing owed is skipped
+    silently (``payouts.payable``). Written with the draft by
+    ``payouts.batches.draft_batch``; shown on the batch's page.
+
+    ``amount_fen`` is the amount held for the reason. For an offset it is the
+    part of ``eligible_fen`` (what the producer would be paid without refunds
+    of money already paid out) that those refunds took back; for a negative
+    balance, what the payee still owes back after it.
+    """
+
+    class Reason(models.TextChoices):
+        NO_ACCOUNT = "no_account", _("没有收款账户")
+        OFFSET = "offset", _("抵扣付款后的退款")
+        NEGATIVE_BALANCE = "negative_balance", _("应付余额为负，待以后收入抵扣")
+        RETURN_WINDOW = "return_window", _("退货期未过")
+        NOTICE_PENDING = "notice_pending", _("公示未发布或公示期未结束")
+        OBJECTION = "objection", _("公示异议待处理")
+        OBJECTION_UPHELD = "objection_upheld", _("公示异议成立，暂停支付")
+        REMOVED = "removed", _("已退出登记，待帮扶专员决定")
+        WITHHELD = "withheld", _("帮扶专员决定暂停支付")
+
+    batch = models.ForeignKey(
+        PayoutBatch, verbose_name=_("付款批次"), on_delete=models.PROTECT, related_name="holds"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("应付账户"), on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("帮扶户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    producer = models.ForeignKey(
+        "producers.Producer",
+        verbose_name=_("生产者"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=24, choices=Reason.choices)
+    amount_fen = models.PositiveBigIntegerField(_("金额（分）"))
+    eligible_fen = models.PositiveBigIntegerField(_("可付金额（分）"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "account__code", "reason"]
+        verbose_name = _("暂缓支付")
+        verbose_name_plural = _("暂缓支付")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "account", "reason"], name="one_hold_per_payee_and_reason"
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_hold_positive"),
+            models.CheckConstraint(
+                condition=Q(household__isnull=False, producer__isnull=True)
+                | Q(household__isnull=True, producer__isnull=False),
+                name="payout_hold_one_payee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} · {self.payee_label} · {self.get_reason_display()}"
+
+    @property
+    def payee_label(self) -> str:
+        if self.household_id:
+            return str(self.household)
+        return str(self.producer)
+
+
+class RemovedHouseholdDecision(models.Model):
+    """An aid officer's decision on the payable of a household removed from
+    the register after a close credited it: pay it, or keep withholding it.
+    Until the first decision the payable is held; the latest one applies.
+    Decisions are never edited, so each is its own record of who and why.
+    Written only by ``payouts.payable.decide_removed_household``."""
+
+    class Decision(models.TextChoices):
+        PAY = "pay", _("照付")
+        WITHHOLD = "withhold", _("暂停支付")
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("帮扶户"),
+        on_delete=models.PROTECT,
+        related_name="payout_decisions",
+    )
+    decision = models.CharField(_("决定"), max_length=16, choices=Decision.choices)
+    reason = models.TextField(_("理由"), max_length=2000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("决定人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("决定时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        verbose_name = _("退出户付款决定")
+        verbose_name_plural = _("退出户付款决定")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="removed_decision_has_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} · {self.get_decision_display()}"

@@ -9,6 +9,8 @@ order lines (the aid taken from its sales). A posting counts in the month it
 is booked, in local time (Asia/Shanghai): a sale when it was paid, a refund
 when it was made, a payout when its row was marked paid. So a past month never
 changes: a refund of an October sale made in November lowers November.
+A balance below zero (a refund after the sale was paid out) is shown as
+owed back: later payouts offset it (``payouts.payable``).
 
 Amounts are credit-positive fen (what the producer is owed goes up), and
 each figure is a sum the database computes, so the number of queries does not
@@ -73,6 +75,12 @@ class MonthStatement(Figures):
     # what is still owed at the end of the month
     balance_fen: int
     pools: tuple[PoolAid, ...]
+
+    @property
+    def owed_back_fen(self) -> int:
+        """Refunds of sales already paid out that the month's end leaves
+        uncovered: the next payout batches offset them against later sales."""
+        return max(0, -self.balance_fen)
 
 
 @dataclass(frozen=True)

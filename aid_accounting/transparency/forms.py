@@ -20,6 +20,12 @@ class ObjectionForm(forms.Form):
         help_text=_("手机号码或电子邮箱，帮扶专员核实后会与您联系。"),
         error_messages={"required": _("请填写手机号码或电子邮箱。")},
     )
+    position = forms.IntegerField(
+        label=_("对哪一户（公示序号）"),
+        required=False,
+        min_value=1,
+        help_text=_("填写公示中的序号；不填则是对整份公示的异议。"),
+    )
     message = forms.CharField(
         label=_("异议内容"),
         min_length=10,

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from aid_accounting.exceptions import NoticeError
-from aid_accounting.transparency import notices, open_data
+from aid_accounting.notices import publication as notices
+from aid_accounting.notices.models import Notice
+from aid_accounting.transparency import open_data
 from aid_accounting.transparency.forms import ObjectionForm
-from aid_accounting.transparency.models import Notice
 
 _YEAR = re.compile(r"[0-9]{4}")
 

@@ -29,16 +29,18 @@ from aid_accounting.ledger.posting import (
     household_owner,
     post_transaction,
 )
+from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
 from aid_accounting.payouts.models import (
     PayoutAccountChange,
     PayoutBatch,
+    PayoutHold,
     PayoutRow,
     ProducerPayoutAccount,
+    RemovedHouseholdDecision,
 )
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
-from aid_accounting.transparency.models import Notice, NoticeObjection, NoticeRow
 from tests.factories import UserFactory
 from tests.producers.factories import ProducerFactory, VillageFactory
 from tests.shop.factories import OrderLineFactory, RefundFactory
@@ -290,8 +292,31 @@ class PayoutAccountChangeFactory(factory.django.DjangoModelFactory):
     requested_by = factory.SubFactory(UserFactory)
 
 
+class PayoutHoldFactory(factory.django.DjangoModelFactory):
+    """What a draft held back from a household: its notice's window not over."""
+
+    class Meta:
+        model = PayoutHold
+
+    batch = factory.SubFactory(PayoutBatchFactory)
+    household = factory.SubFactory(HouseholdFactory)
+    account = factory.LazyAttribute(lambda hold: household_account(hold.household))
+    reason = PayoutHold.Reason.NOTICE_PENDING
+    amount_fen = 995
+
+
+class RemovedHouseholdDecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RemovedHouseholdDecision
+
+    household = factory.SubFactory(HouseholdFactory, status=Household.Status.REMOVED)
+    decision = RemovedHouseholdDecision.Decision.PAY
+    reason = "本月仍在村，照付"
+    decided_by = factory.SubFactory(UserFactory)
+
+
 class NoticeFactory(factory.django.DjangoModelFactory):
-    """A draft notice (publishing goes through ``transparency.notices``)."""
+    """A draft notice (publishing goes through ``notices.publication``)."""
 
     class Meta:
         model = Notice

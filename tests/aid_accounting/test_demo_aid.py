@@ -8,6 +8,7 @@ from aid_accounting.audit.reconcile import reconcile
 from aid_accounting.demo import (
     close_demo_periods,
     pay_demo_batch,
+    publish_demo_notices,
     seed_aid,
     seed_producer_payout_accounts,
 )
@@ -74,6 +75,7 @@ def test_demo_months_close_in_order_and_a_batch_is_paid(
         deliver(sell([(tomato, 2)], paid_at=at(day)), at=at(day) + datetime.timedelta(days=1))
 
     closed = close_demo_periods(until="2025-11")
+    publish_demo_notices(officer=aid_officer)
     batch = pay_demo_batch(drafter=aid_officer, approver=second_officer)
 
     assert closed == ["2025-09", "2025-10", "2025-11"]

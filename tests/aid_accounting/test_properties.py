@@ -33,7 +33,7 @@ from aid_accounting.rules.versions import set_rule
 from shop.payments.refunds import RefundError
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.shop.factories import ProductPageFactory, ProductVariantFactory
-from tests.township import deliver, refund, sell
+from tests.township import deliver, publish_notices, refund, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -192,6 +192,10 @@ class Run:
     def close(self) -> None:
         now = max(self.clock, self.month.ends_at + datetime.timedelta(days=3))
         close_period(period=self.month.code, now=now)
+        # Published at the close, so a later household payout can pay the
+        # month once its window has ended.
+        drafter, approver = self.officers
+        publish_notices(self.month.code, generator=drafter, publisher=approver, on=now)
         self.clock, self.month = now, self.month.next()
 
     def payout(self, producers: bool, paid: list[bool]) -> None:

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from aid_accounting.notices import publication as notices
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
-from aid_accounting.transparency import notices
 from tests.e2e.conftest import PHONE
 from tests.e2e.steps import blocking_violations, log_in_to_portal
 from tests.e2e.world import (

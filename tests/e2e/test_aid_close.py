@@ -1,14 +1,16 @@
-"""An aid officer closes last month, a second aid officer approves the
-households' payout batch the first drafted (four eyes), the first generates,
-reviews and publishes the village's notice (公示), and anyone can read it at
-/notices/ (issue 8)."""
+"""An aid officer closes last month and generates and reviews the village's
+notice (公示), a second aid officer publishes it (four eyes); once its window
+is over the first drafts the households' payout batch and the second
+approves it (four eyes), and anyone can read the notice at /notices/
+(issues 8 and 16)."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from aid_accounting.notices.models import Notice
 from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.periods.models import AccountingPeriod
-from aid_accounting.transparency.models import Notice
 from tests.e2e.steps import log_in_to_admin
 from tests.e2e.world import PASSWORD, aid_officers, aid_pool_for, last_month, sales_last_month
 from tests.producers.factories import ProducerPageFactory
@@ -30,8 +32,8 @@ def township():
     return aid_officers()
 
 
-def test_officers_close_the_month_pay_out_with_four_eyes_and_publish_the_notice(
-    browser, page, live_server, township
+def test_officers_close_the_month_publish_the_notice_and_pay_out_with_four_eyes(
+    browser, page, live_server, township, monkeypatch
 ):
     officer, second_officer = township
     month = last_month().code
@@ -47,7 +49,42 @@ def test_officers_close_the_month_pay_out_with_four_eyes_and_publish_the_notice(
     expect(distribution.get_by_role("cell").nth(3)).to_have_text("¥19.90")
     expect(distribution.get_by_role("cell").nth(4)).to_have_text("3")
 
-    # ... drafts the households' payout batch, and may not approve it himself.
+    # ... generates the village's notice for the month and reviews it; he may not publish it.
+    page.goto(f"{live_server.url}/admin/aid_notices/")
+    page.get_by_role("link", name="生成公示").click()
+    page.get_by_label("期间").select_option(label=month)
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_text("已生成 1 份公示草稿。")).to_be_visible()
+    page.get_by_role("link", name=f"姜庄村 {month}").click()
+    notice_url = page.url
+    page.get_by_role("button", name="审核通过").click()
+    expect(page.get_by_text("公示已审核。")).to_be_visible()
+    page.get_by_label("公示天数").fill("10")
+    page.get_by_role("button", name="发布公示").click()
+    expect(page.get_by_text("公示须由生成人以外的另一位帮扶专员发布。")).to_be_visible()
+
+    # The second officer, on a device of her own, publishes it.
+    other = browser.new_context(locale="zh-CN", viewport=page.viewport_size).new_page()
+    other.set_default_timeout(15_000)
+    log_in_to_admin(other, live_server, "officer2", PASSWORD)
+    other.goto(notice_url)
+    other.get_by_label("公示天数").fill("10")
+    other.get_by_role("button", name="发布公示").click()
+    expect(other.get_by_text("公示已发布。")).to_be_visible()
+    notice = Notice.objects.get()
+    assert notice.status == Notice.Status.PUBLISHED
+    assert notice.period == AccountingPeriod.objects.get(code=month)
+
+    # While the notice is open for objections the households are not paid.
+    page.goto(f"{live_server.url}/admin/aid/payouts/draft/")
+    page.get_by_label("付款对象").select_option(label="帮扶户")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_text("公示未发布或公示期未结束 3 位")).to_be_visible()
+
+    # Once its ten days are over, the first officer drafts the households' payout batch,
+    # and may not approve it himself.
+    after_window = notice.window_ends
+    monkeypatch.setattr(timezone, "now", lambda: after_window)
     page.goto(f"{live_server.url}/admin/aid_payout_batches/")
     page.get_by_role("link", name="起草付款批次").click()
     page.get_by_label("付款对象").select_option(label="帮扶户")
@@ -58,10 +95,7 @@ def test_officers_close_the_month_pay_out_with_four_eyes_and_publish_the_notice(
     expect(page.get_by_text("付款批次须由起草人以外的另一位帮扶专员审核。")).to_be_visible()
     assert PayoutBatch.objects.get().status == PayoutBatch.Status.DRAFT
 
-    # The second officer, on a device of her own, approves it.
-    other = browser.new_context(locale="zh-CN", viewport=page.viewport_size).new_page()
-    other.set_default_timeout(15_000)
-    log_in_to_admin(other, live_server, "officer2", PASSWORD)
+    # The second officer approves it.
     other.goto(batch_url)
     other.get_by_role("button", name="审核通过").click()
     expect(other.get_by_text("付款批次已更新。")).to_be_visible()
@@ -72,22 +106,6 @@ def test_officers_close_the_month_pay_out_with_four_eyes_and_publish_the_notice(
         officer,
         second_officer,
     )
-
-    # The first officer generates the village's notice for the month, reviews and publishes it.
-    page.goto(f"{live_server.url}/admin/aid_notices/")
-    page.get_by_role("link", name="生成公示").click()
-    page.get_by_label("期间").select_option(label=month)
-    page.get_by_role("button", name="提交").click()
-    expect(page.get_by_text("已生成 1 份公示草稿。")).to_be_visible()
-    page.get_by_role("link", name=f"姜庄村 {month}").click()
-    page.get_by_role("button", name="审核通过").click()
-    expect(page.get_by_text("公示已审核。")).to_be_visible()
-    page.get_by_label("公示天数").fill("10")
-    page.get_by_role("button", name="发布公示").click()
-    expect(page.get_by_text("公示已发布。")).to_be_visible()
-    notice = Notice.objects.get()
-    assert notice.status == Notice.Status.PUBLISHED
-    assert notice.period == AccountingPeriod.objects.get(code=month)
 
     # Anyone, not logged in, reads it: masked names, what each household got, the total.
     public = browser.new_context(locale="zh-CN", viewport=page.viewport_size).new_page()

@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aid_accounting.ledger.models import Account, Entry, Transaction
-from aid_accounting.payouts.batches import draft_batch
-from aid_accounting.payouts.models import PayoutBatch
-from aid_accounting.periods.close import close_period
-from aid_accounting.transparency.notices import (
+from aid_accounting.notices.publication import (
     generate_notices,
     publish_notice,
     review_notice,
     submit_objection,
 )
+from aid_accounting.payouts.batches import draft_batch
+from aid_accounting.payouts.models import PayoutBatch
+from aid_accounting.periods.close import close_period
 from core.roles import AID_OFFICER, AUDITOR, BUYER, TOWNSHIP_EDITOR
 from producers.models import MemberProfile, PortalActivity
 from shop.catalogue.models import ProductCertificate
@@ -114,14 +114,21 @@ def build_world() -> World:
         )
     deliver(objects["order_a"], at=at("2026-10-12"))
     objects["period"] = close_period(period="2026-10", now=at("2026-11-02")).period
+    notices = generate_notices(period=objects["period"])
+    # Published at the close, so its window is over and the households can be paid.
+    objects["notice"] = publish_notice(
+        notice=review_notice(notice=notices[0], actor=officer2),
+        actor=officer2,
+        now=at("2026-11-02"),
+    )
     objects["batch"] = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=world.users["officer"])
     objects["payout_row"] = objects["batch"].rows.first()
-    notices = generate_notices(period=objects["period"])
-    objects["notice"] = publish_notice(
-        notice=review_notice(notice=notices[0], actor=officer2), actor=officer2
-    )
     objects["objection"] = submit_objection(
-        notice=objects["notice"], name="张三", contact="13800000000", message="有误"
+        notice=objects["notice"],
+        name="张三",
+        contact="13800000000",
+        message="有误",
+        now=at("2026-11-03"),
     )
 
     # November: B's order is paid but not shipped, so its shipment can still be shipped.

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.test import Client
 from django.utils import timezone
 
+from aid_accounting.notices.publication import generate_notices, publish_notice, review_notice
 from aid_accounting.periods.close import close_period
-from aid_accounting.transparency.notices import generate_notices, publish_notice, review_notice
 from tests.factories import UserFactory
 from tests.shop.factories import ADDRESS_FIELDS
 from tests.township import add_member, deliver, sell, unpaid_order, with_password

@@ -73,6 +73,8 @@ ARGUMENTS = {
     "rule_id": "rule",
     "batch_id": "batch",
     "row_id": "payout_row",
+    "objection_id": "objection",
+    "household_id": "household",
     "statement_id": "statement",
     "difference_id": "difference",
     "household_id": "household",
@@ -192,6 +194,8 @@ accounts/changes/<int:change_id>/reject/ login login login 405  405    405    40
 notices/generate/                    login  login  login  deny   deny   deny   ok     deny
 notices/<int:notice_id>/review/      login  login  login  405    405    405    405    405
 notices/<int:notice_id>/publish/     login  login  login  405    405    405    405    405
+notices/objections/<int:objection_id>/resolve/ login login login 405 405  405    405    405
+payouts/households/<int:household_id>/decision/ login login login 405 405 405   405    405
 
 [admin/aid/reports/ slug='households-by-village']
 <slug:slug>/                         login  login  login  deny   deny   deny   ok     ok
@@ -597,6 +601,8 @@ accounts/changes/<int:change_id>/reject/ login login login deny deny   deny   - 
 notices/generate/                    login  login  login  deny   deny   deny   -      deny
 notices/<int:notice_id>/review/      login  login  login  deny   deny   deny   -      deny
 notices/<int:notice_id>/publish/     login  login  login  deny   deny   deny   -      deny
+notices/objections/<int:objection_id>/resolve/ login login login deny deny deny  -      deny
+payouts/households/<int:household_id>/decision/ login login login deny deny deny -     deny
 """
 
 # What the POSTs send: valid data where it matters, so that a missing check
@@ -636,6 +642,14 @@ POST_DATA = {
     },
     "admin/aid/notices/generate/": {"period": "{period}"},
     "admin/aid/notices/<int:notice_id>/publish/": {"window_days": "14"},
+    "admin/aid/notices/objections/<int:objection_id>/resolve/": {
+        "status": "resolved",
+        "note": "核实无误",
+    },
+    "admin/aid/payouts/households/<int:household_id>/decision/": {
+        "decision": "pay",
+        "reason": "照付",
+    },
 }
 
 # The generic views that write: posted to by every role refused their form.

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aid_accounting.households.models import Household
+from aid_accounting.notices.models import NoticeObjection
+from aid_accounting.notices.publication import generate_notices, publish_notice, review_notice
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidRule
-from aid_accounting.transparency.models import NoticeObjection
-from aid_accounting.transparency.notices import generate_notices, publish_notice, review_notice
 from core.roles import AID_OFFICER
 from shop.catalogue.models import ProductVariant
 from shop.orders.models import Order

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aid_accounting.transparency.notices import verify_chain
+from aid_accounting.notices.publication import verify_chain
 
 
 class Command(BaseCommand):

@@ -18,7 +18,7 @@ from django.core.management.commands import flush
 from django.db import connections, transaction
 
 from aid_accounting.ledger import triggers as ledger_triggers
-from aid_accounting.transparency import triggers as notice_triggers
+from aid_accounting.notices import triggers as notice_triggers
 
 GUARDS = (ledger_triggers, notice_triggers)
 

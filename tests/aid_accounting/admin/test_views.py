@@ -7,10 +7,9 @@ import pytest
 from aid_accounting.households.models import PersonalDataAccess
 from aid_accounting.payouts.batches import approve_batch, draft_batch
 from aid_accounting.payouts.models import PayoutBatch
-from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidRule
-from tests.township import at, deliver, sell
+from tests.township import at, close_and_publish, deliver, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,7 @@ def refused(response) -> bool:
 def closed_october(tomato, tomato_rule, beneficiaries):
     order = sell([(tomato, 2)], paid_at=at("2026-10-10"))
     deliver(order, at=at("2026-10-12"))
-    return close_period(period="2026-10", now=at("2026-11-02")).period
+    return close_and_publish("2026-10", now=at("2026-11-02")).period
 
 
 @pytest.mark.parametrize("url", LISTINGS)

@@ -17,8 +17,7 @@ from aid_accounting.payouts.batches import (
     mark_row_paid,
 )
 from aid_accounting.payouts.models import PayoutBatch
-from aid_accounting.periods.close import close_period
-from tests.township import at, deliver, refund, sell
+from tests.township import at, close_and_publish, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +30,10 @@ def busy_ledger(tomato, bag, tomato_rule, beneficiaries, staff, aid_officer, sec
     deliver(first, at=at("2026-10-07"))
     deliver(second, at=at("2026-10-08"))
     refund(first, staff=staff, line=first.lines.get(variant=tomato), quantity=1)
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_and_publish("2026-10", now=at("2026-11-02"))
     refund(second, staff=staff)
     deliver(sell([(tomato, 4)], paid_at=at("2026-11-03")), at=at("2026-11-04"))
-    close_period(period="2026-11", now=at("2026-12-02"))
+    close_and_publish("2026-11", now=at("2026-12-02"))
     batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)
     approve_batch(batch=batch, actor=second_officer)
     export_bank_csv(batch=batch, actor=aid_officer)

@@ -22,7 +22,7 @@ from core.roles import BUYER, PRODUCER_MEMBER
 from tests.aid_accounting.factories import HouseholdFactory, ProducerPayoutAccountFactory
 from tests.factories import UserFactory
 from tests.producers.factories import VillageFactory
-from tests.township import at, deliver, sell
+from tests.township import at, close_and_publish, deliver, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_a_period_closed_by_the_schedule_says_so(client, auditor, october_sold):
 def test_a_batch_approval_appears_with_the_second_officer(
     client, aid_officer, second_officer, october_sold
 ):
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_and_publish("2026-10", now=at("2026-11-02"))
     batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)
     client.force_login(second_officer)
 
@@ -110,7 +110,7 @@ def test_a_batch_approval_appears_with_the_second_officer(
 def test_payout_rows_and_the_completed_batch_carry_the_officer(
     aid_officer, second_officer, october_sold
 ):
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_and_publish("2026-10", now=at("2026-11-02"))
     batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)
     assert {r.history_user for r in PayoutRow.history.filter(batch_id=batch.pk)} == {aid_officer}
     approve_batch(batch=batch, actor=second_officer)
@@ -174,7 +174,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 def test_each_objects_own_page_links_to_its_trail(
     client, aid_officer, second_officer, household, october_sold
 ):
-    period = close_period(period="2026-10", now=at("2026-11-02")).period
+    period = close_and_publish("2026-10", now=at("2026-11-02")).period
     batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=second_officer)
     rule = october_sold.lines.get().aid_accrual.rule
     account = ProducerPayoutAccountFactory()

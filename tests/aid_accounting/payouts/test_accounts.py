@@ -24,7 +24,7 @@ from aid_accounting.payouts.models import (
 from producers.models import Producer
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory
 from tests.producers.factories import ProducerFactory
-from tests.township import at, sell
+from tests.township import at, deliver, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def payout_account(tomato):
 def test_the_bank_file_has_the_producers_account_and_the_export_is_audited(
     tomato, tomato_rule, payout_account, aid_officer, second_officer
 ):
-    sell([(tomato, 2)], paid_at=at("2026-10-10"))
+    deliver(sell([(tomato, 2)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
     producer = payout_account.producer
     batch = draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=aid_officer)
     approve_batch(batch=batch, actor=second_officer)
@@ -86,7 +86,7 @@ def test_the_bank_file_has_the_producers_account_and_the_export_is_audited(
 def test_a_producer_without_a_payout_account_waits_for_one(
     tomato, bag, tomato_rule, payout_account, aid_officer
 ):
-    sell([(tomato, 2), (bag, 1)], paid_at=at("2026-10-10"))
+    deliver(sell([(tomato, 2), (bag, 1)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
     without = bag.product.producer
     payable = balance(producer_account(without))
 
@@ -100,7 +100,7 @@ def test_a_producer_without_a_payout_account_waits_for_one(
 
 
 def test_no_producer_batch_without_any_payout_account(tomato, tomato_rule, aid_officer):
-    sell([(tomato, 2)], paid_at=at("2026-10-10"))
+    deliver(sell([(tomato, 2)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
 
     with pytest.raises(PayoutError, match="没有可付款"):
         draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=aid_officer)

@@ -29,10 +29,9 @@ from aid_accounting.payouts.batches import (
     mark_row_paid,
 )
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
-from aid_accounting.periods.close import close_period
 from core.money import yuan_amount
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory, household_account
-from tests.township import add_variant, at, deliver, refund, sell
+from tests.township import add_variant, at, close_and_publish, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,7 @@ def distributed(tomato, tomato_rule, beneficiaries):
     """October closed: 664, 663 and 663 fen owed to the three households."""
     order = sell([(tomato, 2)], paid_at=at("2026-10-10"))
     deliver(order, at=at("2026-10-12"))
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_and_publish("2026-10", now=at("2026-11-02"))
     return beneficiaries
 
 
@@ -182,6 +181,7 @@ def test_a_producer_payable_lowered_by_a_refund_is_not_paid_out(
     tomato, tomato_rule, aid_officer, second_officer, staff
 ):
     order = sell([(tomato, 2)], paid_at=at("2026-10-10"))
+    deliver(order, at=at("2026-10-12"))
     producer = tomato.product.producer
     ProducerPayoutAccountFactory(producer=producer)
     batch = draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=aid_officer)
@@ -214,6 +214,7 @@ def producers_owed(tomato, bag, tomato_rule):
     """October's order of 2 tomato boxes and 3 bags, from two producers, each
     with a payout account held in another name than the producer's."""
     order = sell([(tomato, 2), (bag, 3)], paid_at=at("2026-10-10"))
+    deliver(order, at=at("2026-10-12"))
     for holder, variant in [("张三", tomato), ("李四", bag)]:
         ProducerPayoutAccountFactory(producer=variant.product.producer, holder_name=holder)
     return order
@@ -332,26 +333,28 @@ def test_a_row_failed_without_a_reason_has_an_empty_one(exported, aid_officer):
     assert (row.status, row.failure_reason) == (PayoutRow.Status.FAILED, "")
 
 
-def test_a_payable_of_one_fen_is_paid_out(beneficiaries, aid_officer):
-    household = beneficiaries[0]
+def test_a_payable_of_one_fen_is_paid_out(tomato, aid_officer):
+    producer = tomato.product.producer
+    ProducerPayoutAccountFactory(producer=producer)
     post_transaction(
-        kind=Transaction.Kind.DISTRIBUTION,
-        idempotency_key="distribution:test:one-fen",
+        kind=Transaction.Kind.ACCRUAL,
+        idempotency_key="accrual:test:one-fen",
         entries=[
             EntrySpec(account=clearing_account(), amount_fen=1),
-            EntrySpec(account=household_account(household), amount_fen=-1),
+            EntrySpec(account=producer_account(producer), amount_fen=-1),
         ],
     )
 
-    batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)
+    batch = draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=aid_officer)
 
-    assert [(row.household, row.amount_fen) for row in batch.rows.all()] == [(household, 1)]
+    assert [(row.producer, row.amount_fen) for row in batch.rows.all()] == [(producer, 1)]
 
 
 def test_a_row_lowered_by_a_refund_after_export_cannot_be_marked_paid(
     tomato, tomato_rule, aid_officer, second_officer, staff
 ):
     order = sell([(tomato, 2)], paid_at=at("2026-10-10"))
+    deliver(order, at=at("2026-10-12"))
     producer = tomato.product.producer
     ProducerPayoutAccountFactory(producer=producer)
     batch = draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=aid_officer)
@@ -371,6 +374,7 @@ def test_a_row_lowered_by_a_refund_after_export_cannot_be_marked_paid(
 def test_the_uncovered_payees_named_are_the_first_five(aid_officer, second_officer, staff):
     variants = [add_variant(f"土产{n}", price_fen=1000, stock=10) for n in range(6)]
     order = sell([(variant, 1) for variant in variants], paid_at=at("2026-10-10"))
+    deliver(order, at=at("2026-10-12"))
     for variant in variants:
         ProducerPayoutAccountFactory(producer=variant.product.producer)
     batch = draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=aid_officer)

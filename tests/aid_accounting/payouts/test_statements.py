@@ -22,7 +22,7 @@ from core.money import format_yuan_signed, yuan_amount
 from producers.models import ProducerMembership
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory
 from tests.factories import UserFactory
-from tests.township import at, pay_out, refund, sell
+from tests.township import at, deliver, pay_out, refund, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +53,7 @@ def trading(clock, tomato, bag, tomato_rule, staff, aid_officer, second_officer)
     order = sell([(tomato, 2), (bag, 3)], paid_at=clock.set("2026-10-10"))
     clock.set("2026-10-12")
     refund(order, staff=staff, line=order.lines.get(variant=tomato), quantity=1)
+    deliver(order, at=at("2026-10-12"))
     clock.set("2026-10-20")
     pay_producers(drafter=aid_officer, approver=second_officer)
     sell([(tomato, 3)], paid_at=clock.set("2026-11-05"))

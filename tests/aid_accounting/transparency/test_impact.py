@@ -16,7 +16,7 @@ from aid_accounting.transparency import impact
 from shop.orders.ownership import SESSION_KEY
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.producers.factories import VillageFactory
-from tests.township import at, deliver, refund, sell
+from tests.township import at, close_and_publish, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_order_page_shows_pool_villages_then_households_after_close(
     assert "¥19.90" in before and "姜庄村" in before
     assert "户脱贫户" not in before
 
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_and_publish("2026-10", now=NOV_CLOSE)
     after = order_page(client, order).text
     assert "2026-11-02 结算，分给 3 户脱贫户" in after
     assert "已付款到户" not in after

@@ -1,4 +1,4 @@
-"""Public notices (公示) of distributions (DESIGN §7 Transparency; models in transparency.models).
+"""Public notices (公示) of distributions (DESIGN §7 Transparency; models in notices.models).
 
 A closed period's distribution is published per village: ``generate_notices``
 makes a draft for every village whose households the period credited,
@@ -8,8 +8,15 @@ notice to the single chain of published notices (ordered by ``sequence``)
 and stores the sha256 of its canonical serialisation, which includes the
 previous notice's hash; ``verify_chain`` recomputes all of it.
 
+Four eyes: the officer who generated a notice cannot publish it. A notice's
+window is ``settings.AID_NOTICE_WINDOW_DAYS`` days unless the publishing
+officer chooses otherwise; a month's distribution is paid to a village's
+households only once the window has ended (``payouts.payable``).
+
 Objections (异议) come in while a notice's window is open and are e-mailed
-to the aid officers after the objection is committed.
+to the aid officers after the objection is committed. One names a row (a
+household) or the whole notice, and holds the payout of what it names until
+an aid officer resolves it (``resolve_objection``).
 """
 
 import datetime
@@ -19,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.db.models import Sum
@@ -29,9 +37,9 @@ from aid_accounting.exceptions import NoticeError
 from aid_accounting.households import masking
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Account, Entry
+from aid_accounting.notices import mail
+from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
-from aid_accounting.transparency import mail
-from aid_accounting.transparency.models import Notice, NoticeObjection, NoticeRow
 from core.roles import require_aid_officer
 
 # The previous hash of the first published notice.
@@ -66,7 +74,8 @@ def generate_notices(
 ) -> list[Notice]:
     """Draft notices for the villages of a closed period's distribution;
     villages that already have one for the period are left alone. Returns the
-    new drafts. ``actor`` is the aid officer in the admin, or None for the demo."""
+    new drafts. ``actor`` is the aid officer in the admin, or None for the demo;
+    the notice records it, and that officer may not publish it."""
     if actor is not None:
         require_aid_officer(actor)
     if period.status != AccountingPeriod.Status.CLOSED:
@@ -90,6 +99,8 @@ def generate_notices(
                 period=period,
                 household_count=len(households),
                 total_fen=sum(amounts[household.pk] for household in households),
+                window_days=settings.AID_NOTICE_WINDOW_DAYS,
+                generated_by=actor,
             )
             NoticeRow.objects.bulk_create(
                 NoticeRow(
@@ -98,6 +109,7 @@ def generate_notices(
                     # Only the mask is ever stored: the notice cannot leak the name.
                     masked_name=masking.mask_name(household.head_name),
                     amount_fen=amounts[household.pk],
+                    household=household,
                 )
                 for position, household in enumerate(households, start=1)
             )
@@ -139,6 +151,8 @@ def publish_notice(
         )
         if notice.status != Notice.Status.REVIEWED:
             raise NoticeError(_("只有已审核的公示可以发布。"))
+        if notice.generated_by_id is not None and notice.generated_by_id == actor.pk:
+            raise NoticeError(_("公示须由生成人以外的另一位帮扶专员发布。"))
         last = Notice.objects.filter(status=Notice.Status.PUBLISHED).order_by("-sequence").first()
         # A concurrent publication computes the same sequence; the unique
         # constraint makes one of them fail instead of forking the chain.
@@ -209,14 +223,59 @@ def verify_chain() -> list[ChainProblem]:
 
 
 def submit_objection(
-    *, notice: Notice, name: str, contact: str, message: str, now: datetime.datetime | None = None
+    *,
+    notice: Notice,
+    name: str,
+    contact: str,
+    message: str,
+    position: int | None = None,
+    now: datetime.datetime | None = None,
 ) -> NoticeObjection:
-    """Store an objection to a notice whose window is open; the aid officers
-    are e-mailed once it is committed."""
+    """Store an objection to a notice whose window is open, to the row at
+    ``position`` or (None) to the whole notice; the aid officers are e-mailed
+    once it is committed."""
     if not notice.window_is_open(now=now):
         raise NoticeError(_("该公示不在公示期内，不能提出异议。"))
+    row = None
+    if position is not None:
+        row = notice.rows.filter(position=position).first()
+        if row is None:
+            raise NoticeError(_("公示中没有序号 %(position)s。") % {"position": position})
     objection = NoticeObjection.objects.create(
-        notice=notice, name=name, contact=contact, message=message, created_at=now or timezone.now()
+        notice=notice,
+        row=row,
+        name=name,
+        contact=contact,
+        message=message,
+        created_at=now or timezone.now(),
     )
     transaction.on_commit(partial(mail.send_objection_email.delay, objection.pk))
+    return objection
+
+
+def resolve_objection(
+    *,
+    objection: NoticeObjection,
+    status: NoticeObjection.Status | str,
+    note: str,
+    actor: AbstractUser,
+) -> NoticeObjection:
+    """Close an open objection: resolved (unfounded: what it named is paid)
+    or upheld (what it named stays held), with the officer's note."""
+    require_aid_officer(actor)
+    status = NoticeObjection.Status(status)
+    note = note.strip()
+    if status == NoticeObjection.Status.OPEN:
+        raise NoticeError(_("请选择“已处理（不成立）”或“成立”。"))
+    if not note:
+        raise NoticeError(_("请填写处理说明。"))
+    with transaction.atomic():
+        objection = NoticeObjection.objects.select_for_update().get(pk=objection.pk)
+        if objection.status != NoticeObjection.Status.OPEN:
+            raise NoticeError(_("该异议已处理。"))
+        objection.status = status
+        objection.resolution_note = note
+        objection.resolved_by = actor
+        objection.resolved_at = timezone.now()
+        objection.save(update_fields=["status", "resolution_note", "resolved_by", "resolved_at"])
     return objection

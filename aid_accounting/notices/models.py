@@ -7,10 +7,10 @@ full name, ID number, phone and account are never copied here, so no page
 built from a notice can leak them.
 
 Once published a notice and its rows are frozen: ``save``/``delete`` refuse,
-and so does the database (``transparency.triggers``). Each published notice stores
+and so does the database (``notices.triggers``). Each published notice stores
 a sha256 of its content chained to the previous published notice's hash;
 ``notices.verify_chain`` recomputes them, so a silent edit is detectable.
-Written only by ``aid_accounting.transparency.notices``.
+Written only by ``aid_accounting.notices.publication``.
 """
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aid_accounting.households import masking
+from aid_accounting.households.models import Household
 from producers.models import Village
 
 DEFAULT_WINDOW_DAYS = 7
@@ -51,6 +52,15 @@ class Notice(models.Model):
     total_fen = models.PositiveBigIntegerField(_("合计（分）"))
     window_days = models.PositiveSmallIntegerField(_("公示天数"), default=DEFAULT_WINDOW_DAYS)
     generated_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    # Four eyes: whoever generated a notice does not publish it (None: the demo).
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("生成人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("审核人"),
@@ -132,6 +142,16 @@ class NoticeRow(models.Model):
     position = models.PositiveIntegerField(_("序号"))
     masked_name = models.CharField(_("户主"), max_length=32)
     amount_fen = models.PositiveBigIntegerField(_("金额（分）"))
+    # Which household the row is, for holding its payout on an objection; never
+    # shown nor hashed. Null on rows generated before it was kept.
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("帮扶户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notice_rows",
+    )
 
     class Meta:
         ordering = ["notice", "position"]
@@ -164,11 +184,42 @@ class NoticeRow(models.Model):
 
 class NoticeObjection(models.Model):
     """An objection (异议) to a published notice, sent from its page while the
-    window is open; e-mailed to the aid officers, who see the list in the admin."""
+    window is open; e-mailed to the aid officers, who see the list in the admin.
+
+    It names one row (a household) or, with no row, the whole notice. While
+    open or upheld it holds the payout of what it names
+    (``payouts.payable``); an aid officer resolves or upholds it with a note.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        RESOLVED = "resolved", _("已处理（不成立）")
+        UPHELD = "upheld", _("成立")
 
     notice = models.ForeignKey(
         Notice, verbose_name=_("公示"), on_delete=models.PROTECT, related_name="objections"
     )
+    row = models.ForeignKey(
+        NoticeRow,
+        verbose_name=_("公示明细"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="objections",
+    )
+    status = models.CharField(
+        _("处理状态"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    resolution_note = models.TextField(_("处理说明"), max_length=2000, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     name = models.CharField(_("姓名"), max_length=32)
     contact = models.CharField(_("联系方式"), max_length=64)
     message = models.TextField(_("异议内容"), max_length=2000)
@@ -180,6 +231,17 @@ class NoticeObjection(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("公示异议")
         verbose_name_plural = _("公示异议")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", resolved_by__isnull=True, resolved_at__isnull=True)
+                | (
+                    ~Q(status="open")
+                    & Q(resolved_by__isnull=False, resolved_at__isnull=False)
+                    & ~Q(resolution_note="")
+                ),
+                name="notice_objection_resolved_with_note",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.notice} · {self.created_at:%Y-%m-%d %H:%M}"

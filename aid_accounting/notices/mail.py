@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from aid_accounting.transparency.models import NoticeObjection
+from aid_accounting.notices.models import NoticeObjection
 from core.roles import AID_OFFICER
 
 
@@ -20,7 +20,14 @@ def officer_emails() -> list[str]:
 
 # Nobody reads its result: queueing it then never touches the result store, so it
 # works with Redis down (config.celery.Task runs it in-process).
-@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=60)
+# Named as before the notices left ``transparency``, so e-mails queued then still run.
+@shared_task(
+    name="aid_accounting.transparency.mail.send_objection_email",
+    bind=True,
+    ignore_result=True,
+    max_retries=5,
+    default_retry_delay=60,
+)
 def send_objection_email(self, objection_id: int) -> bool:
     """Idempotent: ``emailed_at`` records the e-mail, so a retry never sends it twice."""
     objection = (

@@ -16,11 +16,9 @@ from aid_accounting.exceptions import NoticeError
 from aid_accounting.households import masking
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.posting import balance
-from aid_accounting.periods.close import close_period
-from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
-from aid_accounting.transparency import triggers as notice_triggers
-from aid_accounting.transparency.models import Notice, NoticeFrozen, NoticeObjection, NoticeRow
-from aid_accounting.transparency.notices import (
+from aid_accounting.notices import triggers as notice_triggers
+from aid_accounting.notices.models import Notice, NoticeFrozen, NoticeObjection, NoticeRow
+from aid_accounting.notices.publication import (
     GENESIS_HASH,
     generate_notices,
     publish_notice,
@@ -28,6 +26,8 @@ from aid_accounting.transparency.notices import (
     submit_objection,
     verify_chain,
 )
+from aid_accounting.periods.close import close_period
+from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from tests.aid_accounting.factories import HouseholdFactory, household_account
 from tests.producers.factories import VillageFactory
 from tests.township import at, deliver, sell
@@ -359,21 +359,52 @@ def test_public_pages_show_no_personal_data(client, published):
 # Admin and demo ------------------------------------------------------------------------------
 
 
-def test_aid_officers_generate_review_and_publish_in_the_admin(client, october, aid_officer):
+def test_aid_officers_generate_review_and_publish_in_the_admin(
+    client, october, aid_officer, second_officer
+):
     client.force_login(aid_officer)
 
     assert client.get("/admin/aid_notices/").status_code == 200
     response = client.post("/admin/aid/notices/generate/", {"period": october.pk})
     assert response.status_code == 302
     notice = Notice.objects.order_by("pk").first()
+    assert notice.generated_by == aid_officer
     assert client.get(f"/admin/aid_notices/inspect/{notice.pk}/").status_code == 200
     client.post(f"/admin/aid/notices/{notice.pk}/review/")
+    client.force_login(second_officer)
     client.post(f"/admin/aid/notices/{notice.pk}/publish/", {"window_days": "14"})
 
     notice.refresh_from_db()
     assert notice.status == Notice.Status.PUBLISHED
     assert notice.window_days == 14
     assert client.get("/admin/aid_notice_objections/").status_code == 200
+
+
+def test_the_officer_who_generated_a_notice_cannot_publish_it(october, aid_officer):
+    notice = generate_notices(period=october, actor=aid_officer)[0]
+    review_notice(notice=notice, actor=aid_officer)
+
+    with pytest.raises(NoticeError, match=r"^公示须由生成人以外的另一位帮扶专员发布。$"):
+        publish_notice(notice=notice, actor=aid_officer)
+
+    notice.refresh_from_db()
+    assert (notice.status, notice.generated_by) == (Notice.Status.REVIEWED, aid_officer)
+
+
+def test_a_notice_row_names_its_household_for_objections(drafts, beneficiaries):
+    rows = drafts[0].rows.order_by("position")
+    assert [row.household for row in rows] == beneficiaries
+
+
+def test_an_objection_can_name_a_row_of_the_notice(published):
+    notice = published[0]
+    objection = submit_objection(
+        notice=notice, position=2, name="张三", contact="13800000000", message="第二户有误。"
+    )
+    assert (objection.row.position, objection.status) == (2, NoticeObjection.Status.OPEN)
+
+    with pytest.raises(NoticeError, match=r"^公示中没有序号 9。$"):
+        submit_objection(notice=notice, position=9, name="张三", contact="1", message="有误")
 
 
 def refused(response) -> bool:

@@ -1,4 +1,4 @@
-"""Database triggers that freeze published notices (see transparency.models).
+"""Database triggers that freeze published notices (see notices.models).
 
 ``Notice.save`` refuses too, but a queryset ``update`` or a hand-typed SQL
 statement bypasses it; these triggers do not:
