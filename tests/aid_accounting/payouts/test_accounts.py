@@ -113,7 +113,7 @@ def test_no_producer_batch_without_any_payout_account(tomato, tomato_rule, aid_o
 
 @pytest.fixture
 def drafted_row(tomato, tomato_rule, payout_account, aid_officer) -> PayoutRow:
-    sell([(tomato, 2)], paid_at=at("2026-10-10"))
+    deliver(sell([(tomato, 2)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
     return draft_batch(kind=PayoutBatch.Kind.PRODUCER, actor=aid_officer).rows.get()
 
 

@@ -18,10 +18,9 @@ from aid_accounting.payouts.batches import (
     mark_row_paid,
 )
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
-from aid_accounting.periods.close import close_period
 from aid_accounting.transparency.reports import Filters, payout_batches
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory, household_account
-from tests.township import at, deliver, sell
+from tests.township import at, close_and_publish, deliver, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,8 @@ def distributed(tomato, tomato_rule, beneficiaries):
     """October closed: 664, 663 and 663 fen owed to the three households."""
     order = sell([(tomato, 2)], paid_at=at("2026-10-10"))
     deliver(order, at=at("2026-10-12"))
-    close_period(period="2026-10", now=at("2026-11-02"))
+    # Published at the close: its window ended on 9 November.
+    close_and_publish("2026-10", now=at("2026-11-02"))
     return beneficiaries
 
 
@@ -175,7 +175,7 @@ def test_a_repeated_export_writes_the_approved_accounts_without_voiding(
 def test_the_producer_bank_file_pays_the_recorded_account_and_is_audited(
     tomato, bag, tomato_rule, aid_officer, second_officer
 ):
-    sell([(tomato, 2), (bag, 1)], paid_at=at("2026-10-10"))
+    deliver(sell([(tomato, 2), (bag, 1)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
     kept, changed = (
         ProducerPayoutAccountFactory(producer=variant.product.producer, holder_name=holder)
         for variant, holder in ((tomato, "张三"), (bag, "李四"))
