@@ -15,6 +15,10 @@ shipment's fee), so the order's transactions debit clearing with exactly what
 the buyer paid. Refunds post the mirror image, in proportion (see
 ``allocation.aid_reversed_after``). Each posting has an idempotency key, and
 each line has at most one ``LineAccrual``, so a replayed event posts nothing.
+
+A sale is booked when it was paid and a refund when it is made, unless that
+month is closed already: then in the first open month, the real time kept
+beside it (``accrual.booking``).
 """
 
 from __future__ import annotations

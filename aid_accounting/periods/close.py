@@ -11,7 +11,9 @@ Closing a month, for each pool:
   rule, ``shop.orders.returns.line_can_come_back``). A line never delivered
   waits for a later close;
 - it distributes their aid less what refunds reversed of it, less the refunds
-  of lines distributed by earlier closes that no close has netted yet;
+  of lines distributed by earlier closes that no close has netted yet (every
+  such refund so far, whenever booked: the close never pays out money already
+  refunded);
 - the amount is split among the pool's beneficiaries as they are at close
   time (``allocation.split_among_households``), in one transaction per pool
   and period: debit the pool, credit each household. So the entries are

@@ -129,7 +129,7 @@ def test_a_product_rule_starting_today_is_refused_once_the_product_sold_today(
     clock.set("2026-11-10")
     sell([(tomato, 1)], paid_at=at("2026-11-10", 9))
 
-    with pytest.raises(RuleError, match="2026-11-10 已有销售.*最早从 2026-11-11 起生效"):
+    with pytest.raises(RuleError, match=r"2026-11-10 已有销售.*最早从 2026-11-11 起生效"):
         set_rule(
             producer=tomato_rule.producer,
             product=tomato.product,
@@ -167,9 +167,7 @@ def test_a_product_rule_from_today_is_accepted_when_only_other_products_sold(
     assert rule.valid_from == datetime.date(2026, 11, 10)
 
 
-def test_a_first_producer_rule_is_refused_over_days_already_sold_without_one(
-    tomato, aid_pool
-):
+def test_a_first_producer_rule_is_refused_over_days_already_sold_without_one(tomato, aid_pool):
     sell([(tomato, 1)], paid_at=at("2026-04-05"))
 
     with pytest.raises(RuleError, match="2026-04-05"):
