@@ -3,8 +3,8 @@
 the dashboard and reports (months or years) and the statements (years).
 
 A span runs from local midnight of its first day (``starts_at``) to local
-midnight of the day after its last (``ends_at``, exclusive); a sale belongs
-to a month by ``order.paid_at``, a posting to the span it is booked in.
+midnight of the day after its last (``ends_at``, exclusive); a sale, a
+refund or any posting belongs to the span it is booked in (``accrual.booking``).
 """
 
 import datetime

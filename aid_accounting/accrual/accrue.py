@@ -15,10 +15,15 @@ shipment's fee), so the order's transactions debit clearing with exactly what
 the buyer paid. Refunds post the mirror image, in proportion (see
 ``allocation.aid_reversed_after``). Each posting has an idempotency key, and
 each line has at most one ``LineAccrual``, so a replayed event posts nothing.
+
+A sale is booked when it was paid and a refund when it is made, unless that
+month is closed already: then in the first open month, the real time kept
+beside it (``accrual.booking``).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -26,6 +31,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from aid_accounting import calendar
+from aid_accounting.accrual import booking
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.ledger.kinds import AccountOwnerType, TransactionKind
 from aid_accounting.ledger.posting import (
@@ -89,6 +96,10 @@ def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
     )
     # hasattr: a line without an accrual raises on the reverse one-to-one.
     new_lines = [line for line in lines if not hasattr(line, "aid_accrual")]
+    opens_at = booking.first_open_moment()
+    booked = {
+        pk: booking.booking_time(order.paid_at, opens_at=opens_at) for pk, order in by_pk.items()
+    }
     splits = allocation.allocate_lines(
         lines=new_lines,
         paid_on={pk: timezone.localtime(order.paid_at).date() for pk, order in by_pk.items()},
@@ -106,7 +117,11 @@ def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
     clearing = accounts[AccountOwnerType.PROCESSOR_CLEARING, None]
     postings = {
         line.pk: _line_posting(
-            line=line, order=by_pk[line.order_id], split=splits[line.pk], accounts=accounts
+            line=line,
+            order=by_pk[line.order_id],
+            split=splits[line.pk],
+            accounts=accounts,
+            booked_at=booked[line.order_id],
         )
         for line in new_lines
         if line.total_fen
@@ -126,6 +141,7 @@ def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
                 for shipment in shipments
             },
             kind=TransactionKind.ACCRUAL,
+            booked_at=booked[pk],
         )
         if posting:
             shipping.append(posting)
@@ -140,6 +156,7 @@ def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
             aid_fen=splits[line.pk].aid_fen,
             producer_fen=splits[line.pk].producer_fen,
             accrued_at=by_pk[line.order_id].paid_at,
+            booked_at=booked[line.order_id],
             transaction=transactions.get(line.pk),
         )
         for line in new_lines
@@ -204,6 +221,8 @@ def reverse_refund(*, refund: Refund, line: OrderLine, amount_fen: int) -> AidRe
             f"refund {refund.pk} of {amount_fen} fen: line {line.pk} has "
             f"{accrual.line_total_fen - accrual.refunded_fen} fen left to refund"
         )
+    made_at = timezone.now()
+    booked_at = booking.booking_time(made_at, opens_at=booking.first_open_moment())
     aid = (
         allocation.aid_reversed_after(
             aid_fen=accrual.aid_fen, line_total_fen=accrual.line_total_fen, refunded_fen=refunded
@@ -218,13 +237,21 @@ def reverse_refund(*, refund: Refund, line: OrderLine, amount_fen: int) -> AidRe
         idempotency_key=f"reversal:refund:{refund.pk}:line:{line.pk}",
         entries=_line_entries(legs, line),
         source=f"order:{line.order.number}",
-        memo=f"退款 {refund.pk}：{line.product_title}·{line.variant_name}",
+        memo=f"退款 {refund.pk}：{line.product_title}·{line.variant_name}"
+        + _late_note(made_at, booked_at, "退款"),
+        booked_at=booked_at,
     )
     accrual.refunded_fen = refunded
     accrual.reversed_fen += aid
     accrual.save(update_fields=["refunded_fen", "reversed_fen"])
     reversal = AidReversal.objects.create(
-        accrual=accrual, refund=refund, refunded_fen=amount_fen, aid_fen=aid, transaction=posting
+        accrual=accrual,
+        refund=refund,
+        refunded_fen=amount_fen,
+        aid_fen=aid,
+        transaction=posting,
+        created_at=made_at,
+        booked_at=booked_at,
     )
     if refund.line_id is None:
         # A whole-order refund gives the shipping back too (shop.payments.refunds).
@@ -237,6 +264,7 @@ def reverse_refund(*, refund: Refund, line: OrderLine, amount_fen: int) -> AidRe
             clearing=clearing_account(),
             producer_accounts={s.pk: producer_account(s.producer) for s in shipments},
             kind=TransactionKind.REVERSAL,
+            booked_at=booked_at,
         )
         if shipping:
             post_transactions(postings=[shipping])
@@ -249,6 +277,7 @@ def _line_posting(
     order: Order,
     split: allocation.LineAid,
     accounts: dict[tuple[str, int | None], Account],
+    booked_at: datetime.datetime,
 ) -> Posting:
     """Debit clearing with the line total, credit the producer with the rest
     and the pool with the aid."""
@@ -264,8 +293,20 @@ def _line_posting(
         idempotency_key=f"accrual:order-line:{line.pk}",
         entries=_line_entries(legs, line),
         source=f"order:{order.number}",
-        memo=f"{line.product_title}·{line.variant_name} × {line.quantity}；{rule_text}",
-        booked_at=order.paid_at,
+        memo=f"{line.product_title}·{line.variant_name} × {line.quantity}；{rule_text}"
+        + _late_note(order.paid_at, booked_at, "付款"),
+        booked_at=booked_at,
+    )
+
+
+def _late_note(real: datetime.datetime, booked: datetime.datetime, what: str) -> str:
+    """What the memo says of an event booked after its real time (its month
+    was closed), so that staff reading the ledger see both."""
+    if booked == real:
+        return ""
+    return (
+        f"；{what}于 {timezone.localtime(real):%Y-%m-%d %H:%M}，"
+        f"该月已结算，记入 {calendar.month_of(booked).code}"
     )
 
 
@@ -296,6 +337,7 @@ def _shipping_posting(
     clearing: Account,
     producer_accounts: dict[int, Account],
     kind: TransactionKind,
+    booked_at: datetime.datetime,
 ) -> Posting | None:
     """Shipping paid (accrual) or refunded (reversal): clearing against each
     shipping producer (``producer_accounts`` by shipment id). Once per order
@@ -318,5 +360,5 @@ def _shipping_posting(
         ],
         source=f"order:{order.number}",
         memo="运费" if sign > 0 else "运费退款",
-        booked_at=order.paid_at if sign > 0 else None,
+        booked_at=booked_at,
     )

@@ -43,7 +43,11 @@ class LineAccrual(models.Model):
     line_total_fen = models.PositiveBigIntegerField(_("明细金额（分）"))
     aid_fen = models.PositiveBigIntegerField(_("帮扶金额（分）"))
     producer_fen = models.PositiveBigIntegerField(_("生产者金额（分）"))
-    accrued_at = models.DateTimeField(_("计提时间"), db_index=True)
+    # When the order was paid (the money's real date; the rule version is the
+    # one valid on its local day), and when the ledger books it: the same,
+    # unless that month was closed by then (``accrual.booking``).
+    accrued_at = models.DateTimeField(_("付款时间"), db_index=True)
+    booked_at = models.DateTimeField(_("记账时间"), db_index=True)
     refunded_fen = models.PositiveBigIntegerField(_("已退款（分）"), default=0)
     reversed_fen = models.PositiveBigIntegerField(_("已冲回帮扶金额（分）"), default=0)
     distributed_in = models.ForeignKey(
@@ -70,6 +74,10 @@ class LineAccrual(models.Model):
         verbose_name_plural = _("明细计提")
         indexes = [models.Index(fields=["pool", "distributed_in"], name="accrual_pool_distributed")]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(booked_at__gte=models.F("accrued_at")),
+                name="accrual_booked_after_paid",
+            ),
             models.CheckConstraint(
                 condition=Q(aid_fen__lte=models.F("line_total_fen"))
                 & Q(producer_fen=models.F("line_total_fen") - models.F("aid_fen")),
@@ -113,7 +121,9 @@ class AidReversal(models.Model):
     )
     refunded_fen = models.PositiveBigIntegerField(_("退款金额（分）"))
     aid_fen = models.PositiveBigIntegerField(_("冲回帮扶金额（分）"))
+    # When the refund was made, and when the ledger books it (as for accruals).
     created_at = models.DateTimeField(_("冲回时间"), default=timezone.now)
+    booked_at = models.DateTimeField(_("记账时间"), db_index=True)
     netted_in = models.ForeignKey(
         "aid_accounting.AccountingPeriod",
         verbose_name=_("冲抵期间"),
@@ -132,6 +142,10 @@ class AidReversal(models.Model):
         verbose_name_plural = _("计提冲回")
         constraints = [
             models.UniqueConstraint(fields=["accrual", "refund"], name="one_reversal_per_refund"),
+            models.CheckConstraint(
+                condition=Q(booked_at__gte=models.F("created_at")),
+                name="reversal_booked_after_made",
+            ),
             models.CheckConstraint(
                 condition=Q(aid_fen__lte=models.F("refunded_fen")),
                 name="reversal_aid_within_refund",

@@ -2,14 +2,18 @@
 
 Closing a month, for each pool:
 
-- the lines it takes are those paid before the month ended, not distributed
+- the lines it takes are those booked before the month ended (paid then, or
+  paid in an earlier month already closed when the payment was recorded:
+  ``accrual.booking``), not distributed
   by an earlier close, and past their return window at close time (their
   order completed, or their shipment delivered at least the line's return
   window ago; a fully refunded line has nothing left to return: the shop's
   rule, ``shop.orders.returns.line_can_come_back``). A line never delivered
   waits for a later close;
 - it distributes their aid less what refunds reversed of it, less the refunds
-  of lines distributed by earlier closes that no close has netted yet;
+  of lines distributed by earlier closes that no close has netted yet (every
+  such refund so far, whenever booked: the close never pays out money already
+  refunded);
 - the amount is split among the pool's beneficiaries as they are at close
   time (``allocation.split_among_households``), in one transaction per pool
   and period: debit the pool, credit each household. So the entries are
@@ -83,7 +87,7 @@ def close_period(
     scheduled task and the command.
     """
     month = calendar.parse(period)
-    now = now or timezone.now()
+    now = _not_in_the_future(now)
     if actor is not None:
         require_aid_officer(actor)
     if now < month.ends_at:
@@ -116,7 +120,7 @@ def close_period(
 def close_due_periods(*, now: datetime.datetime | None = None) -> list[CloseResult]:
     """Close every month that has ended and is still open, oldest first: the
     month just gone by, and any that a stopped scheduler missed."""
-    now = now or timezone.now()
+    now = _not_in_the_future(now)
     last = calendar.month_of(now).previous()
     results = []
     for month in calendar.months_between(first_month(default=last), last):
@@ -124,6 +128,21 @@ def close_due_periods(*, now: datetime.datetime | None = None) -> list[CloseResu
         if not result.already_closed:
             results.append(result)
     return results
+
+
+def _not_in_the_future(now: datetime.datetime | None) -> datetime.datetime:
+    """``now``, or the present; a close "at" a time still to come is refused,
+    since it would close a month that is not over and whose sales and refunds
+    are still being booked in it."""
+    present = timezone.now()
+    if now is None:
+        return present
+    if now > present:
+        raise PeriodError(
+            _("结算时间 %(now)s 晚于现在，不能按未来的时间结算。")
+            % {"now": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")}
+        )
+    return now
 
 
 @dataclass(frozen=True)
@@ -167,8 +186,8 @@ def is_return_window_over(line: Candidate, *, now: datetime.datetime) -> bool:
 
 
 def first_month(*, default: calendar.Month) -> calendar.Month:
-    """The month of the first accrual, or ``default`` before any sale."""
-    first_accrual = LineAccrual.objects.order_by("accrued_at").values_list("accrued_at", flat=True)
+    """The month of the first booked accrual, or ``default`` before any sale."""
+    first_accrual = LineAccrual.objects.order_by("booked_at").values_list("booked_at", flat=True)
     first = first_accrual.first()
     return calendar.month_of(first) if first is not None else default
 
@@ -199,7 +218,7 @@ def _close_pool(
     # distributed (its reversal is netted by the next close).
     candidates = (
         LineAccrual.objects.select_for_update(of=("self",))
-        .filter(pool=pool, distributed_in__isnull=True, accrued_at__lt=month.ends_at)
+        .filter(pool=pool, distributed_in__isnull=True, booked_at__lt=month.ends_at)
         .values_list(*CANDIDATE_FIELDS)
         .order_by("pk")
     )

@@ -18,6 +18,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -93,23 +94,48 @@ def allocate_lines(
     """Split just-paid lines (no refunds yet, so a line's net is its total),
     each paid on the local date its order's id maps to in ``paid_on``; by
     line id. One query, however many lines and orders."""
-    if not lines:
-        return {}
-    dates = [paid_on[line.order_id] for line in lines]
-    rules = _valid_rules(
-        producer_ids={line.producer_id for line in lines}, first=min(dates), last=max(dates)
+    rules = rules_governing(
+        sales=[
+            Sale(line.producer_id, line.variant.product_id, paid_on[line.order_id])
+            for line in lines
+        ]
     )
-    by_producer: dict[int, list[AidRule]] = defaultdict(list)
-    for rule in rules:
-        by_producer[rule.producer_id].append(rule)
     splits = {}
-    for line, on in zip(lines, dates, strict=True):
-        rule = _governing(
-            by_producer[line.producer_id], line.producer_id, line.variant.product_id, on
-        )
+    for line, rule in zip(lines, rules, strict=True):
         aid = aid_for(net_fen=line.total_fen, quantity=line.quantity, rule=rule)
         splits[line.pk] = LineAid(rule=rule, aid_fen=aid, producer_fen=line.total_fen - aid)
     return splits
+
+
+class Sale(NamedTuple):
+    """What decides a sale's rule: its producer, its product, its local day."""
+
+    producer_id: int
+    product_id: int | None
+    on: datetime.date
+
+
+def rules_governing(
+    *, sales: Sequence[Sale], related: tuple[str, ...] = ("pool", "producer", "product")
+) -> list[AidRule | None]:
+    """The rule version governing each of ``sales``, in order (``rule_for``
+    for many): one query, however many sales. Accrual uses it, and
+    ``aid_reconcile`` to check that each line was accrued under it."""
+    if not sales:
+        return []
+    days = [sale.on for sale in sales]
+    by_producer: dict[int, list[AidRule]] = defaultdict(list)
+    for rule in _valid_rules(
+        producer_ids={sale.producer_id for sale in sales},
+        first=min(days),
+        last=max(days),
+        related=related,
+    ):
+        by_producer[rule.producer_id].append(rule)
+    return [
+        _governing(by_producer[sale.producer_id], sale.producer_id, sale.product_id, sale.on)
+        for sale in sales
+    ]
 
 
 def aid_reversed_after(*, aid_fen: int, line_total_fen: int, refunded_fen: int) -> int:

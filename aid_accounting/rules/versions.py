@@ -3,13 +3,16 @@
 A rule has a scope, a producer or one of its products, and a chain of
 versions. Setting a rule adds a version: it closes the current one the day
 before the new one starts, and refuses what would make two versions cover the
-same day, or rewrite a day that sales have already been accrued under.
+same day, or rewrite a day that sales have already been accrued under (by
+this rule, by the producer's rule its product's rule would override, or by
+none).
 """
 
 import datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +22,7 @@ from aid_accounting.rules.models import AidPool, AidRule
 from core.money import BASIS_POINTS
 from producers.models import Producer
 from shop.catalogue.models import ProductPage
+from shop.orders.models import OrderLine
 
 # The change reason of a version's history record when a newer version closes it.
 RULE_SUPERSEDED = "rule_superseded"
@@ -50,6 +54,9 @@ def set_rule(
         current = scope.select_for_update().order_by("-version").first()
         if current is not None:
             _close_for(current, valid_from=valid_from, actor=actor)
+        _refuse_sales_under_another_rule(
+            producer=producer, product=product, valid_from=valid_from, valid_to=valid_to
+        )
         rule = AidRule(
             producer=producer,
             product=product,
@@ -94,6 +101,45 @@ def _check_terms(
         raise RuleError(
             _("商品“%(product)s”不属于生产者“%(producer)s”。")
             % {"product": product.title, "producer": producer.name}
+        )
+
+
+def _refuse_sales_under_another_rule(
+    *,
+    producer: Producer,
+    product: ProductPage | None,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None,
+) -> None:
+    """Refuse a version that would govern sales already accrued under another
+    rule (or none): a product's rule starting on a day its product already
+    sold under the producer's rule, say. Those lines keep what they accrued,
+    so the new version could only start the day after."""
+    governed = OrderLine.objects.filter(aid_accrual__accrued_at__gte=start_of_day(valid_from))
+    if valid_to is not None:
+        governed = governed.filter(
+            aid_accrual__accrued_at__lt=start_of_day(valid_to + datetime.timedelta(days=1))
+        )
+    if product is not None:
+        governed = governed.filter(variant__product=product)
+    else:
+        # A producer's rule governs its lines that no product's rule does.
+        governed = governed.filter(producer=producer).filter(
+            Q(aid_accrual__rule__isnull=True) | Q(aid_accrual__rule__product__isnull=True)
+        )
+    last_sale = (
+        governed.order_by("-aid_accrual__accrued_at")
+        .values_list("aid_accrual__accrued_at", flat=True)
+        .first()
+    )
+    if last_sale is not None:
+        sold_on = timezone.localtime(last_sale).date()
+        raise RuleError(
+            _("%(day)s 已有销售按另一条规则（或无规则）计提，新规则最早从 %(earliest)s 起生效。")
+            % {
+                "day": sold_on.isoformat(),
+                "earliest": (sold_on + datetime.timedelta(days=1)).isoformat(),
+            }
         )
 
 

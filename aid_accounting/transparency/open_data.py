@@ -3,8 +3,11 @@ and category, with small cells suppressed. Served at ``/open-data/``.
 
 What a row's month means:
 
-- ``sales_fen`` (net of refunds) and ``aid_accrued_fen`` (net of reversals)
-  belong to the month the order was paid;
+- ``sales_fen`` and ``aid_accrued_fen`` are the sales and accrued aid booked
+  in the month less the refunds and reversals booked in it (a sale is booked
+  when it was paid, a refund when it was made, each in the first open month
+  if its own was closed: ``accrual.booking``), so a closed month's row never
+  changes;
 - ``aid_distributed_fen`` and ``households_reached`` belong to the month whose
   close distributed them.
 
@@ -32,7 +35,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Account, Entry
 from aid_accounting.periods.models import PoolDistribution
@@ -100,30 +103,34 @@ def monthly_aggregates(*, year: int | None = None) -> list[dict]:
     return [c.as_row() for c in rows]
 
 
+_NAMES = (
+    "producer__village__code",
+    "producer__village__name",
+    "producer__code",
+    "producer__name",
+    "category__slug",
+    "category__name",
+)
+
+
 def _add_sales(cell) -> None:
     accruals = LineAccrual.objects.values_list(
-        "accrued_at",
-        "line_total_fen",
-        "refunded_fen",
-        "aid_fen",
-        "reversed_fen",
-        "line__producer__village__code",
-        "line__producer__village__name",
-        "line__producer__code",
-        "line__producer__name",
-        "line__category__slug",
-        "line__category__name",
+        "booked_at", "line_total_fen", "aid_fen", *(f"line__{name}" for name in _NAMES)
     )
-    for accrued_at, total, refunded, aid, reversed_, *names in accruals.iterator():
-        month = timezone.localtime(accrued_at).strftime("%Y-%m")
-        village_code, village, producer_code, producer, category_slug, category = names
-        for target in (
-            cell("village", month, village_code, village),
-            cell("producer", month, producer_code, producer),
-            cell("category", month, category_slug, category),
-        ):
-            target.sales_fen += total - refunded
-            target.aid_accrued_fen += aid - reversed_
+    reversals = AidReversal.objects.values_list(
+        "booked_at", "refunded_fen", "aid_fen", *(f"accrual__line__{name}" for name in _NAMES)
+    )
+    for rows, sign in ((accruals, 1), (reversals, -1)):
+        for booked_at, sales, aid, *names in rows.iterator():
+            month = timezone.localtime(booked_at).strftime("%Y-%m")
+            village_code, village, producer_code, producer, category_slug, category = names
+            for target in (
+                cell("village", month, village_code, village),
+                cell("producer", month, producer_code, producer),
+                cell("category", month, category_slug, category),
+            ):
+                target.sales_fen += sign * sales
+                target.aid_accrued_fen += sign * aid
 
 
 def _add_distributions(cell) -> None:

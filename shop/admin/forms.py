@@ -61,6 +61,11 @@ class OfflinePaymentForm(forms.Form):
     amount = YuanField(label=_("收款金额（元）"))
     method = forms.ChoiceField(label=_("方式"), choices=OFFLINE_METHODS)
     reference = forms.CharField(label=_("凭证号或备注"), max_length=64, required=False)
+    received_at = forms.DateTimeField(
+        label=_("到账时间"),
+        required=False,
+        help_text=_("例如“2026-10-31 16:30”；留空即现在。不能晚于现在。"),
+    )
 
 
 class OfflineSaleForm(CheckoutForm):

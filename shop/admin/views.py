@@ -138,6 +138,7 @@ def record_payment(request, order_id: int):
                 method=form.cleaned_data["method"],
                 reference=form.cleaned_data["reference"],
                 actor=request.user,
+                received_at=form.cleaned_data["received_at"],
             )
         except PaymentError as error:
             form.add_error(None, str(error))

@@ -98,6 +98,9 @@ def payment_succeeded(
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.status == Payment.Status.SUCCEEDED:
         return payment
+    # A provider's clock a little ahead of ours: the money is here now, and
+    # no payment is dated in the future. Refusing would lose the news.
+    paid_at = min(paid_at, timezone.now()) if paid_at is not None else None
     paid_before = order.payments.filter(status=Payment.Status.SUCCEEDED).exists()
     status_before = order.status
     order = lifecycle.mark_paid(
@@ -215,11 +218,17 @@ def record_offline_payment(
     received_at: datetime | None = None,
 ) -> Payment:
     """Staff record a bank transfer or cash for an offline order (received at
-    ``received_at``, which may be days before it is recorded)."""
+    ``received_at``, which may be days before it is recorded; never after now).
+    The order keeps that date; the aid ledger books it in the first open month
+    if that month is closed already."""
     if method not in ("bank_transfer", "cash"):
         raise PaymentError(_("线下付款方式只能是银行转账或现金。"))
     if amount_fen <= 0:
         raise PaymentError(_("金额必须大于零。"))
+    now = timezone.now()
+    if received_at is not None and received_at > now:
+        raise PaymentError(_("到账时间不能晚于现在。"))
+    received_at = received_at or now
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != Order.Status.AWAITING_PAYMENT:
         raise PaymentError(_("该订单无需付款。"))
@@ -232,6 +241,7 @@ def record_offline_payment(
         external_id=f"offline-{order.number}-{reference}"[:128] if reference else None,
         idempotency_key=f"offline-{order.number}-{uuid.uuid4().hex}",
         recorded_by=actor,
+        paid_at=received_at,
     )
     lifecycle.mark_paid(order_id=order.pk, amount_fen=amount_fen, actor=actor, paid_at=received_at)
     return payment

@@ -212,6 +212,7 @@ class LineAccrualFactory(factory.django.DjangoModelFactory):
     aid_fen = factory.LazyAttribute(lambda row: row.line_total_fen * row.rule.share_bp // 10_000)
     producer_fen = factory.LazyAttribute(lambda row: row.line_total_fen - row.aid_fen)
     accrued_at = factory.LazyFunction(timezone.now)
+    booked_at = factory.SelfAttribute("accrued_at")
 
 
 class AidReversalFactory(factory.django.DjangoModelFactory):
@@ -230,6 +231,8 @@ class AidReversalFactory(factory.django.DjangoModelFactory):
     )
     refunded_fen = factory.SelfAttribute("refund.amount_fen")
     aid_fen = factory.SelfAttribute("accrual.aid_fen")
+    created_at = factory.LazyFunction(timezone.now)
+    booked_at = factory.SelfAttribute("created_at")
     transaction = factory.SubFactory(
         TransactionFactory,
         kind=Transaction.Kind.REVERSAL,

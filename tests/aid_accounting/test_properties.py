@@ -1,6 +1,9 @@
-"""Property test: random sales, refunds, deliveries, closes and payouts, on
-random rules and pools, through the real services, keep every invariant of
-DESIGN §7 (checked by aid_reconcile's checks and a few more)."""
+"""Property test: random sales (some recorded late, dated in months already
+closed), refunds, deliveries, closes, payouts and rule changes (from the same
+day or the next), on random rules and pools, through the real services, on a
+simulated clock, keep every invariant of DESIGN §7 (checked by aid_reconcile's
+checks and a few more): the books balance, a closed month's figures never
+change after its close, and every fen of sales and aid is accounted for."""
 
 import contextlib
 import datetime
@@ -11,11 +14,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.audit.reconcile import reconcile
 from aid_accounting.calendar import Month
-from aid_accounting.exceptions import PayoutError
+from aid_accounting.exceptions import PayoutError, RuleError
 from aid_accounting.households.models import Household
-from aid_accounting.ledger.models import Transaction
+from aid_accounting.ledger.models import Entry, Transaction
 from aid_accounting.ledger.posting import balance
 from aid_accounting.payouts.batches import (
     approve_batch,
@@ -30,6 +34,8 @@ from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
+from aid_accounting.transparency.open_data import monthly_aggregates
+from shop.orders.models import OrderLine
 from shop.payments.refunds import RefundError
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.shop.factories import ProductPageFactory, ProductVariantFactory
@@ -47,12 +53,22 @@ households = st.lists(
 )
 rule = st.tuples(st.integers(0, 10_000), st.integers(0, 600), st.integers(0, 1))
 sale = st.tuples(st.just("sell"), st.integers(0, 2), st.integers(1, 4), st.booleans())
+# Received up to 40 days before it is recorded: often in a month closed since.
+late_sale = st.tuples(
+    st.just("sell_late"), st.integers(0, 2), st.integers(1, 4), st.booleans(), st.integers(1, 960)
+)
+# The producer's rule (0) or the cucumber's (1), a new share, from today or tomorrow.
+rule_change = st.tuples(
+    st.just("change_rule"), st.integers(0, 1), st.integers(0, 10_000), st.booleans()
+)
 delivery = st.tuples(st.just("deliver"), st.integers(0, 30))
 operations = st.lists(
     st.one_of(
         # Sales and deliveries listed twice, so that most lines reach a close.
         sale,
         sale,
+        late_sale,
+        rule_change,
         delivery,
         delivery,
         st.tuples(st.just("refund_line"), st.integers(0, 30), st.integers(0, 3), st.integers(1, 3)),
@@ -90,6 +106,7 @@ def catalogue(tomato, bag):
     operations=operations,
 )
 def test_the_ledger_keeps_its_invariants(
+    clock,
     catalogue,
     key_village,
     staff,
@@ -105,10 +122,19 @@ def test_the_ledger_keeps_its_invariants(
     with transaction.atomic():
         pools = _pools(key_village, households, weightings)
         _rules(catalogue, pools, producer_rule, product_rule, other_rule)
-        run = Run(catalogue=catalogue, staff=staff, officers=(aid_officer, second_officer))
+        run = Run(
+            clock=clock,
+            catalogue=catalogue,
+            pools=pools,
+            staff=staff,
+            officers=(aid_officer, second_officer),
+        )
         for operation in operations:
             getattr(run, operation[0])(*operation[1:])
         _check_invariants()
+        # A closed month's figures are as they were when it closed.
+        for month, figures in run.closed.items():
+            assert _month_figures(month) == figures, month.code
         transaction.set_rollback(True)
 
 
@@ -148,21 +174,47 @@ def _rules(catalogue, pools, producer_rule, product_rule, other_rule) -> None:
 
 
 class Run:
-    """Applies the operations on a simulated clock that closes months in order."""
+    """Applies the operations on a simulated clock (``timezone.now()`` too, so
+    refunds and payouts are made on it) that closes months in order."""
 
-    def __init__(self, *, catalogue, staff, officers):
-        self.catalogue, self.staff, self.officers = catalogue, staff, officers
-        self.clock = START
+    def __init__(self, *, clock, catalogue, pools, staff, officers):
+        self.catalogue, self.pools, self.staff, self.officers = catalogue, pools, staff, officers
+        self.now = clock
+        self.now.now = START
         self.month = Month(2026, 1)
         self.orders = []
+        self.closed: dict[Month, tuple] = {}
+
+    @property
+    def clock(self) -> datetime.datetime:
+        return self.now.now
 
     def tick(self) -> datetime.datetime:
-        self.clock += datetime.timedelta(hours=1)
+        self.now.now += datetime.timedelta(hours=1)
         return self.clock
 
     def sell(self, variant: int, quantity: int, offline: bool) -> None:
         order = sell([(self.catalogue[variant], quantity)], paid_at=self.tick(), offline=offline)
         self.orders.append(order)
+
+    def sell_late(self, variant: int, quantity: int, offline: bool, hours_ago: int) -> None:
+        paid_at = max(START, self.tick() - datetime.timedelta(hours=hours_ago))
+        order = sell([(self.catalogue[variant], quantity)], paid_at=paid_at, offline=offline)
+        self.orders.append(order)
+
+    def change_rule(self, which: int, share_bp: int, tomorrow: bool) -> None:
+        tomato, cucumber, _bag = self.catalogue
+        today = timezone.localtime(self.tick()).date()
+        # Refused when the day already has sales under another rule, or a
+        # version from that day exists: then nothing changes.
+        with contextlib.suppress(RuleError):
+            set_rule(
+                producer=tomato.product.producer,
+                product=cucumber.product if which else None,
+                pool=self.pools[which],
+                share_bp=share_bp,
+                valid_from=today + datetime.timedelta(days=tomorrow),
+            )
 
     def deliver(self, index: int) -> None:
         if self.orders:
@@ -185,20 +237,23 @@ class Run:
             self._refund(self.orders[index % len(self.orders)])
 
     def _refund(self, order, **line) -> None:
+        self.tick()
         # e.g. already fully refunded: the shop refuses, and there is nothing to check
         with contextlib.suppress(RefundError):
             refund(order, staff=self.staff, **line)
 
     def close(self) -> None:
-        now = max(self.clock, self.month.ends_at + datetime.timedelta(days=3))
-        close_period(period=self.month.code, now=now)
+        self.now.now = max(self.clock, self.month.ends_at + datetime.timedelta(days=3))
+        close_period(period=self.month.code, now=self.clock)
+        self.closed[self.month] = _month_figures(self.month)
         # Published at the close, so a later household payout can pay the
         # month once its window has ended.
         drafter, approver = self.officers
-        publish_notices(self.month.code, generator=drafter, publisher=approver, on=now)
-        self.clock, self.month = now, self.month.next()
+        publish_notices(self.month.code, generator=drafter, publisher=approver, on=self.clock)
+        self.month = self.month.next()
 
     def payout(self, producers: bool, paid: list[bool]) -> None:
+        self.tick()
         drafter, approver = self.officers
         kind = PayoutBatch.Kind.PRODUCER if producers else PayoutBatch.Kind.HOUSEHOLD
         try:
@@ -216,9 +271,41 @@ class Run:
                 mark_row_failed(row=row, actor=drafter, reason="测试")
 
 
+def _month_figures(month: Month) -> tuple:
+    """What anyone reads of ``month``: the ledger entries booked in it (the
+    dashboard, reports and statements), its open data rows, its distributions."""
+    return (
+        sorted(
+            Entry.objects.filter(month.contains("transaction__created_at")).values_list(
+                "transaction__idempotency_key", "account_id", "amount_fen"
+            )
+        ),
+        [row for row in monthly_aggregates() if row["month"] == month.code],
+        sorted(
+            PoolDistribution.objects.filter(period__code=month.code).values_list(
+                "pool_id", "amount_fen", "lines_fen", "late_reversals_fen"
+            )
+        ),
+    )
+
+
 def _check_invariants() -> None:
     report = reconcile()
     assert report.ok, [(check.name, check.failures) for check in report.checks if not check.ok]
+    # Every fen of the sales and their aid is in some month's open data, once.
+    rows = [row for row in monthly_aggregates() if row["dimension"] == "producer"]
+    lines = OrderLine.objects.filter(order__paid_at__isnull=False)
+    assert sum(row["sales_fen"] for row in rows) == sum(
+        line.total_fen - line.refunded_fen for line in lines
+    )
+    assert sum(row["aid_accrued_fen"] for row in rows) == sum(
+        accrual.aid_fen - accrual.reversed_fen for accrual in LineAccrual.objects.all()
+    )
+    # Nothing is booked before it happened, nor in the future.
+    for accrual in LineAccrual.objects.all():
+        assert accrual.accrued_at <= accrual.booked_at <= timezone.now()
+    for reversal in AidReversal.objects.all():
+        assert reversal.created_at <= reversal.booked_at <= timezone.now()
     for distribution in PoolDistribution.objects.select_related("transaction", "period"):
         credits = [
             -amount

@@ -17,6 +17,13 @@ class Command(BaseCommand):
             for failure in check.failures:
                 self.stdout.write(f"       {failure}")
         figures = report.figures
+        if report.late_booked:
+            self.stdout.write(
+                f"{figures['late_booked']} payment(s) or refund(s) dated in a month closed "
+                "before they were recorded, booked in the next open month (latest first):"
+            )
+            for line in report.late_booked:
+                self.stdout.write(f"       {line}")
         self.stdout.write(
             f"{figures['transactions']} transactions, {figures['accrued_lines']} accrued lines, "
             f"{figures['pools']} pools, {figures['closed_periods']} closed periods; aid accrued "

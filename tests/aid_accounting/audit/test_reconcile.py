@@ -1,5 +1,7 @@
 """aid_reconcile on good data, and on data corrupted behind the services' back."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -17,6 +19,7 @@ from aid_accounting.payouts.batches import (
     mark_row_paid,
 )
 from aid_accounting.payouts.models import PayoutBatch
+from aid_accounting.rules.models import AidRule
 from tests.township import at, close_and_publish, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +47,7 @@ def test_reconcile_passes_on_a_consistent_ledger(busy_ledger, capsys):
     call_command("aid_reconcile")
 
     out = capsys.readouterr().out
-    assert "All 10 checks passed." in out
+    assert "All 12 checks passed." in out
     assert "FAIL" not in out
 
 
@@ -96,3 +99,50 @@ def test_reconcile_fails_on_a_paid_line_without_an_accrual(tomato, tomato_rule, 
         call_command("aid_reconcile")
 
     assert "已付款但没有计提" in capsys.readouterr().out
+
+
+def test_reconcile_finds_a_line_accrued_under_a_rule_that_does_not_govern_it(
+    busy_ledger, tomato, tomato_rule, capsys
+):
+    # A product rule over days already sold, written behind set_rule's back
+    # (which refuses it): the tomato lines were accrued under the producer's.
+    product_rule = AidRule.objects.create(
+        producer=tomato_rule.producer,
+        product=tomato.product,
+        pool=tomato_rule.pool,
+        share_bp=4000,
+        valid_from=datetime.date(2026, 1, 1),
+        version=1,
+    )
+
+    with pytest.raises(CommandError):
+        call_command("aid_reconcile")
+
+    out = capsys.readouterr().out
+    assert "FAIL 每笔明细按其付款日适用的规则计提" in out
+    assert f"按规则 {tomato_rule.pk} 计提，2026-10-05 适用的是规则 {product_rule.pk}" in out
+    assert "ok   各期间分配合计一致" in out
+
+
+def test_reconcile_finds_an_accrual_booked_apart_from_its_ledger_posting(busy_ledger, capsys):
+    LineAccrual.objects.filter(pk=LineAccrual.objects.first().pk).update(
+        booked_at=F("booked_at") + datetime.timedelta(days=1)
+    )
+
+    with pytest.raises(CommandError):
+        call_command("aid_reconcile")
+
+    assert "FAIL 计提与冲回按记录的记账时间入账" in capsys.readouterr().out
+
+
+def test_reconcile_shows_payments_booked_after_their_month_closed(busy_ledger, tomato, capsys):
+    # Received on 30 November, recorded after November was closed.
+    order = sell([(tomato, 1)], paid_at=at("2026-11-30", 20), offline=True)
+
+    call_command("aid_reconcile")
+
+    out = capsys.readouterr().out
+    line = order.lines.get()
+    assert "1 payment(s) or refund(s) dated in a month closed" in out
+    assert f"明细 {line.pk} 付款于 2026-11-30 20:00，记入 2026-12" in out
+    assert "All 12 checks passed." in out

@@ -26,7 +26,7 @@ def statement_check() -> Check:
 def day_of_sales(clock, tomato, bag, tomato_rule, staff):
     """10 October: two orders by the dummy gateway (one paid twice), an offline
     sale, a refund; the dummy statement reconciled."""
-    clock.set("2026-10-10")
+    clock.now = at("2026-10-10", 18)  # the evening: no sale is recorded before it was made
     first = sell([(tomato, 2), (bag, 1)], paid_at=at("2026-10-10", 9))
     second = sell([(bag, 1)], paid_at=at("2026-10-10", 11))
     twice = Payment.objects.create(

@@ -286,3 +286,51 @@ def test_closing_takes_as_many_queries_for_twenty_households_as_for_five(
 
     assert twenty == five
     assert PoolDistribution.objects.get(period__code="2026-11").household_count == 20
+
+
+def test_a_close_at_a_time_still_to_come_is_refused(tomato, tomato_rule, beneficiaries):
+    delivered_sale(tomato)
+    later = timezone.now() + datetime.timedelta(hours=1)
+
+    with pytest.raises(PeriodError, match="晚于现在"):
+        close_period(period="2026-10", now=later)
+    with pytest.raises(PeriodError, match="晚于现在"):
+        close_due_periods(now=later)
+
+    assert not AccountingPeriod.objects.exists()
+    assert not Transaction.objects.filter(kind=Transaction.Kind.DISTRIBUTION).exists()
+
+
+def test_the_current_month_cannot_be_closed_by_naming_its_end_as_now(
+    clock, tomato, tomato_rule, beneficiaries
+):
+    """On 20 November, a close "at" 1 December would close November while its
+    sales and refunds are still being booked in it."""
+    clock.set("2026-11-20")
+    delivered_sale(tomato, paid=at("2026-11-05"), delivered=at("2026-11-06"))
+
+    with pytest.raises(PeriodError, match="晚于现在"):
+        close_period(period="2026-11", now=at("2026-12-01"))
+    with pytest.raises(PeriodError, match="晚于现在"):
+        close_due_periods(now=at("2026-12-01"))
+    # The command, the nightly task and the admin view take the present.
+    with pytest.raises(CommandError, match="尚未结束"):
+        call_command("aid_close_period", "2026-11")
+    assert tasks.close_previous_period() == []  # November is not over; nothing before it sold
+
+    assert not AccountingPeriod.objects.exists()
+
+
+def test_a_line_paid_in_a_closed_month_is_taken_by_the_month_it_is_booked_in(
+    tomato, tomato_rule, beneficiaries
+):
+    delivered_sale(tomato)
+    close_period(period="2026-10", now=NOV_CLOSE)
+    # A bank transfer of 20 October, recorded once October was closed.
+    late = sell([(tomato, 2)], paid_at=at("2026-10-20"), offline=True)
+    deliver(late, at=at("2026-11-03"))
+
+    november = close_period(period="2026-11", now=at("2026-12-02"))
+
+    assert [d.lines_fen for d in november.distributions] == [1990]
+    assert LineAccrual.objects.get(line__order=late).distributed_in.code == "2026-11"

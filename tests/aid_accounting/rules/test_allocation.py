@@ -99,3 +99,32 @@ def test_a_new_version_never_changes_past_sales(tomato, tomato_rule):
     assert LineAccrual.objects.get(line__order=order).aid_fen == 1990
     assert LineAccrual.objects.get(line__order=order).rule == tomato_rule
     assert LineAccrual.objects.get(line__order=later).aid_fen == 3980
+
+
+def test_a_sale_on_the_last_day_of_a_superseded_version_uses_that_version(tomato, tomato_rule):
+    """Version 1 ends on 31 March (inclusive) when version 2 starts on 1 April:
+    a sale late on 31 March is still version 1's."""
+    second = set_rule(
+        producer=tomato_rule.producer,
+        pool=tomato_rule.pool,
+        share_bp=5000,
+        valid_from=datetime.date(2026, 4, 1),
+    )
+    last_evening = timezone.make_aware(datetime.datetime(2026, 3, 31, 23, 30))
+
+    order = sell([(tomato, 2)], paid_at=last_evening)
+
+    tomato_rule.refresh_from_db()
+    assert tomato_rule.valid_to == datetime.date(2026, 3, 31)
+    accrual = LineAccrual.objects.get(line__order=order)
+    assert (accrual.rule, accrual.aid_fen) == (tomato_rule, 1990)
+    assert (
+        rule_for(
+            producer_id=tomato_rule.producer_id, product_id=None, on=datetime.date(2026, 3, 31)
+        )
+        == tomato_rule
+    )
+    assert (
+        rule_for(producer_id=tomato_rule.producer_id, product_id=None, on=datetime.date(2026, 4, 1))
+        == second
+    )

@@ -10,7 +10,7 @@ from aid_accounting.exceptions import RuleError
 from aid_accounting.rules.models import AidRule
 from aid_accounting.rules.versions import set_rule
 from tests.shop.factories import ProductPageFactory
-from tests.township import sell
+from tests.township import at, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +119,76 @@ def test_product_and_producer_rules_are_versioned_separately(tomato, tomato_rule
     )
 
     assert (tomato_rule.version, product_rule.version, other.version) == (1, 1, 1)
+
+
+def test_a_product_rule_starting_today_is_refused_once_the_product_sold_today(
+    clock, tomato, tomato_rule
+):
+    """The day's earlier sale went to the producer's pool under its rule; a
+    product rule from today would say it should not have."""
+    clock.set("2026-11-10")
+    sell([(tomato, 1)], paid_at=at("2026-11-10", 9))
+
+    with pytest.raises(RuleError, match=r"2026-11-10 已有销售.*最早从 2026-11-11 起生效"):
+        set_rule(
+            producer=tomato_rule.producer,
+            product=tomato.product,
+            pool=tomato_rule.pool,
+            share_bp=4000,
+            valid_from=datetime.date(2026, 11, 10),
+        )
+
+    assert AidRule.objects.filter(product=tomato.product).count() == 0
+    tomato_product_from_tomorrow = set_rule(
+        producer=tomato_rule.producer,
+        product=tomato.product,
+        pool=tomato_rule.pool,
+        share_bp=4000,
+        valid_from=datetime.date(2026, 11, 11),
+    )
+    assert tomato_product_from_tomorrow.version == 1
+
+
+def test_a_product_rule_from_today_is_accepted_when_only_other_products_sold(
+    clock, tomato, tomato_rule
+):
+    cucumber = ProductPageFactory(title="水果黄瓜", parent=tomato.product.get_parent())
+    clock.set("2026-11-10")
+    sell([(tomato, 1)], paid_at=at("2026-11-10", 9))
+
+    rule = set_rule(
+        producer=tomato_rule.producer,
+        product=cucumber,
+        pool=tomato_rule.pool,
+        share_bp=4000,
+        valid_from=datetime.date(2026, 11, 10),
+    )
+
+    assert rule.valid_from == datetime.date(2026, 11, 10)
+
+
+def test_a_first_producer_rule_is_refused_over_days_already_sold_without_one(tomato, aid_pool):
+    sell([(tomato, 1)], paid_at=at("2026-04-05"))
+
+    with pytest.raises(RuleError, match="2026-04-05"):
+        set_rule(producer=tomato.product.producer, pool=aid_pool, share_bp=2500, valid_from=APR)
+
+    assert not AidRule.objects.exists()
+
+
+def test_a_producer_rule_leaves_sales_under_a_product_rule_alone(tomato, tomato_rule):
+    """A sale governed by its product's rule is untouched by a new producer version."""
+    set_rule(
+        producer=tomato_rule.producer,
+        product=tomato.product,
+        pool=tomato_rule.pool,
+        share_bp=4000,
+        valid_from=JAN,
+    )
+    sell([(tomato, 1)], paid_at=at("2026-04-05"))
+
+    second = set_rule(
+        producer=tomato_rule.producer, pool=tomato_rule.pool, share_bp=3000, valid_from=APR
+    )
+
+    assert second.version == 2

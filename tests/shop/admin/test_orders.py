@@ -1,4 +1,7 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from shop.orders.checkout import place_order
 from shop.orders.models import Order
@@ -139,3 +142,41 @@ def test_offline_sale_with_bad_items_is_refused(client, items):
     )
     assert response.status_code == 200
     assert not Order.objects.exists()
+
+
+def amount_of(order: Order) -> str:
+    return f"{order.total_fen // 100}.{order.total_fen % 100:02d}"
+
+
+def test_editor_records_when_a_bank_transfer_arrived(client, order):
+    editor = staff_client(client, "township_editor")
+
+    response = editor.post(
+        f"/admin/orders/{order.pk}/payment/",
+        {"amount": amount_of(order), "method": "bank_transfer", "received_at": "2026-10-31 16:30"},
+    )
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    arrived = timezone.make_aware(datetime.datetime(2026, 10, 31, 16, 30))
+    assert order.paid_at == order.payments.get().paid_at == arrived
+
+
+def test_a_transfer_dated_in_the_future_is_refused_with_a_message(client, order):
+    editor = staff_client(client, "township_editor")
+    tomorrow = timezone.localtime() + datetime.timedelta(days=1)
+
+    response = editor.post(
+        f"/admin/orders/{order.pk}/payment/",
+        {
+            "amount": amount_of(order),
+            "method": "bank_transfer",
+            "received_at": f"{tomorrow:%Y-%m-%d %H:%M}",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "到账时间不能晚于现在" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT
+    assert not order.payments.exists()

@@ -31,6 +31,7 @@ def editor():
 @pytest.fixture
 def difference(clock, tomato) -> StatementDifference:
     """The dummy statement of 10 October, cut before a sale the shop recorded."""
+    clock.now = at("2026-10-11")  # the day after: payments are never dated after now
     statement_lines = download_statement(gateway="dummy", day=datetime.date(2026, 10, 10))
     sell([(tomato, 1)], paid_at=at("2026-10-10"))
     return record_statement(download=statement_lines).differences.get()

@@ -82,6 +82,7 @@ def shop_records() -> tuple:
 
 
 def test_a_day_that_agrees_is_matched_line_by_line_with_its_totals(clock, tomato, bag, staff):
+    clock.now = at("2026-10-11")  # the day after: payments are never dated after now
     first = sell([(tomato, 2)], paid_at=at("2026-10-10", 9))
     second = sell([(bag, 3)], paid_at=at("2026-10-10", 15))
     surplus = surplus_payment(second, paid_at=at("2026-10-10", 16))
@@ -152,6 +153,7 @@ def test_every_kind_of_difference_is_listed_and_none_is_fixed(clock, tomato, sta
 
 
 def test_a_surplus_payment_is_named_as_such_when_it_differs(clock, tomato):
+    clock.now = at("2026-10-11")  # the day after: payments are never dated after now
     order = sell([(tomato, 1)], paid_at=at("2026-10-10"))
     surplus = surplus_payment(order, paid_at=at("2026-10-10", 11))
     statement_lines = download()
@@ -169,6 +171,7 @@ def test_a_surplus_payment_is_named_as_such_when_it_differs(clock, tomato):
 
 
 def test_lines_match_by_the_providers_id_and_a_line_given_twice_is_listed(clock, tomato):
+    clock.now = at("2026-10-11")  # the day after: payments are never dated after now
     order = sell([(tomato, 1)], paid_at=at("2026-10-10"))
     Payment.objects.filter(order=order).update(external_id="4200001234")
     (line,) = download().lines
@@ -246,6 +249,7 @@ def test_a_refund_the_provider_dates_after_midnight_is_no_difference(clock, toma
 def test_running_a_day_again_replaces_its_result_and_keeps_each_run(
     clock, tomato, staff, aid_officer
 ):
+    clock.now = at("2026-10-11")  # the day after: payments are never dated after now
     order = sell([(tomato, 1)], paid_at=at("2026-10-10"))
     statement_lines = download()
     Payment.objects.filter(order=order).update(amount_fen=1)
@@ -276,6 +280,7 @@ def test_running_a_day_again_replaces_its_result_and_keeps_each_run(
 
 
 def test_a_difference_is_explained_once_and_with_a_note(clock, tomato, staff):
+    clock.now = at("2026-10-11")  # the day after: payments are never dated after now
     statement_lines = download()
     sell([(tomato, 1)], paid_at=at("2026-10-10"))
     difference = record_statement(download=statement_lines).differences.get()
@@ -321,6 +326,7 @@ def run_command(*args: str) -> tuple[list[str], CommandError | None]:
 
 
 def test_the_command_prints_each_gateways_summary(clock, tomato, bag):
+    clock.now = at("2026-10-11")  # the day after: payments are never dated after now
     charges = sum(
         sell(items, paid_at=at("2026-10-10")).total_fen for items in ([(tomato, 1)], [(bag, 1)])
     )
