@@ -17,6 +17,10 @@ class DecryptionError(Exception):
     """A stored personal-data value could not be decrypted with any configured key."""
 
 
+class KeyOrderError(Exception):
+    """The encryption keys look to be in the wrong order for a rotation; nothing was changed."""
+
+
 class AidAccountingError(Exception):
     """A request the aid accounting refuses, with a message for the person who made it;
     nothing was written."""

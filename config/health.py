@@ -1,13 +1,20 @@
-"""``/healthz``: the state of the database, the cache and the Celery broker, as JSON."""
+"""``/healthz``: the state of the database, the cache and the Celery broker, as JSON.
+
+For staff (``core.roles.is_staff_member``) it also tries every encrypted value
+with the configured keys ("encryption"): a key removed too early shows here,
+not when a payout needs an account number. Anyone else gets the same answer as
+before, which says nothing about the keys."""
 
 import uuid
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from aid_accounting.households.encryption import survey_encrypted_values
 from config.celery import app as celery_app
+from core.roles import is_staff_member
 
 
 def _database() -> str:
@@ -35,15 +42,39 @@ def _broker() -> str:
     return "ok"
 
 
+def _encryption() -> str:
+    survey = survey_encrypted_values()
+    if survey.unreadable:
+        raise RuntimeError(
+            f"{survey.unreadable} of {survey.values} encrypted value(s) unreadable with the "
+            "configured keys"
+        )
+    return "ok"
+
+
+def _asked_by_staff(request) -> bool:
+    try:
+        return is_staff_member(getattr(request, "user", None))
+    except DatabaseError:
+        # Who asks cannot be known with the database down; its check says so.
+        return False
+
+
 @never_cache
 def healthz(request):
     checks = {}
     healthy = True
-    for name, check in (("database", _database), ("cache", _cache), ("broker", _broker)):
+    probes = [("database", _database), ("cache", _cache), ("broker", _broker)]
+    if _asked_by_staff(request):
+        probes.append(("encryption", _encryption))
+    for name, check in probes:
         try:
             checks[name] = check()
         except Exception as error:  # any failure means "down"; the reason is reported
-            checks[name] = f"down: {type(error).__name__}"
+            # The encryption check's own message (counts only) helps staff; the
+            # others give their exception's type alone.
+            reason = str(error) if name == "encryption" else type(error).__name__
+            checks[name] = f"down: {reason}"
             healthy = False
     return JsonResponse(
         {"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503

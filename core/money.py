@@ -16,6 +16,7 @@ share is rounded the same way everywhere and a split always adds up to the
 whole.
 """
 
+import hashlib
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -111,16 +112,22 @@ def round_half_up_share(amount_fen: int, rate_bp: int) -> int:
     return magnitude if amount_fen >= 0 else -magnitude
 
 
-def split_largest_remainder(total_fen: int, weights: Mapping[str, int]) -> dict[str, int]:
+def split_largest_remainder(
+    total_fen: int, weights: Mapping[str, int], *, rotation: str | None = None
+) -> dict[str, int]:
     """Split ``total_fen`` among the keys in proportion to their weights (Hamilton method).
 
     Each key first gets the floor of its exact quota; the fen left over go one
-    each to the largest remainders, ties broken by the key in ascending order
-    (e.g. the household registration number). So the parts add up to the total
-    exactly, each part is within one fen of its exact quota, and the result does
-    not depend on the order of ``weights``. A negative total is split as minus
-    the split of its absolute value, so a split and its reversal net to zero
-    for every key. Zero weights are allowed and get nothing.
+    each to the largest remainders. Ties are broken by the key in ascending
+    order, or, with a ``rotation`` (e.g. the period "2026-10"), by
+    sha256("<rotation>:<key>"): still deterministic, but a different order
+    for each rotation, so equal households do not get the extra fen in every
+    period just because their registration numbers sort first. So the parts
+    add up to the total exactly, each part is within one fen of its exact
+    quota, and the result does not depend on the order of ``weights``. A
+    negative total is split as minus the split of its absolute value, so a
+    split and its reversal net to zero for every key. Zero weights are
+    allowed and get nothing.
     """
     _require_int("total_fen", total_fen)
     for key, weight in weights.items():
@@ -134,12 +141,21 @@ def split_largest_remainder(total_fen: int, weights: Mapping[str, int]) -> dict[
             f"({len(weights)} key(s), none with a positive weight)"
         )
     if total_fen < 0:
-        return {key: -part for key, part in split_largest_remainder(-total_fen, weights).items()}
+        positive = split_largest_remainder(-total_fen, weights, rotation=rotation)
+        return {key: -part for key, part in positive.items()}
 
     keys = sorted(weights)
     parts = {key: total_fen * weights[key] // total_weight for key in keys}
     left_over = total_fen - sum(parts.values())
-    by_remainder = sorted(keys, key=lambda key: (-(total_fen * weights[key] % total_weight), key))
+
+    def tie_order(key: str) -> tuple[bytes, str]:
+        if rotation is None:
+            return b"", key
+        return hashlib.sha256(f"{rotation}:{key}".encode()).digest(), key
+
+    by_remainder = sorted(
+        keys, key=lambda key: (-(total_fen * weights[key] % total_weight), tie_order(key))
+    )
     for key in by_remainder[:left_over]:
         parts[key] += 1
     return parts

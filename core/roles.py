@@ -29,6 +29,16 @@ ROLE_LABELS = {
 STAFF_ROLES = (TOWNSHIP_EDITOR, AID_OFFICER, AUDITOR)
 
 
+def is_staff_member(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """A superuser or a user with one of the admin's ``STAFF_ROLES``."""
+    return (
+        user is not None
+        and user.is_active
+        and user.is_authenticated
+        and (user.is_superuser or user.groups.filter(name__in=STAFF_ROLES).exists())
+    )
+
+
 def is_aid_officer(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     # Group membership on purpose, not is_superuser: DESIGN §8 gives these
     # powers (and full personal data) to the aid officer role alone.

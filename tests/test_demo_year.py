@@ -1,11 +1,23 @@
 """The whole demo, seeded once (it takes a minute or more): seeded twice, it
 creates nothing twice; its year of orders is of the size the 2020 report gives
-(about ¥200,000 of sales); the township dashboard agrees with aid_reconcile;
-no household's personal data shows on a public page or a staff export."""
+(about ¥200,000 of sales) and has the figures docs/demo-data.md states; the
+township dashboard agrees with aid_reconcile; the open data's months total the
+same by village, producer and category; no household's personal data shows on
+a public page or a staff export."""
+
+import re
+from collections import defaultdict
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.db.models import Sum
 
+from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.transparency.impact import township_impact
+from aid_accounting.transparency.open_data import monthly_aggregates
+from core.money import format_yuan
 from shop.orders.models import Order
 from tests.aid_accounting.transparency.test_dashboard import (
     assert_the_dashboards_years_add_up_to_aid_reconcile,
@@ -35,4 +47,45 @@ def test_seed_demo_twice_creates_nothing_twice_and_a_year_of_the_reports_size():
     }
     assert Order.objects.filter(channel="offline").exists()
     assert_the_dashboards_years_add_up_to_aid_reconcile()
+    assert_the_docs_figures_are_the_demos()
+    assert_open_data_months_total_the_same_in_every_dimension()
     assert_no_personal_data_is_public_or_exported()
+
+
+def assert_the_docs_figures_are_the_demos() -> None:
+    """Every row of the first table under "The demo year" in docs/demo-data.md."""
+    text = (Path(settings.BASE_DIR) / "docs" / "demo-data.md").read_text(encoding="utf-8")
+    section = text.split("## The demo year of sales and aid", 1)[1]
+    table = section[section.index("| figure |") :].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|", table, re.MULTILINE)
+    lines = LineAccrual.objects.aggregate(
+        sales=Sum("line_total_fen"),
+        refunded=Sum("refunded_fen"),
+        accrued=Sum("aid_fen"),
+        reversed=Sum("reversed_fen"),
+    )
+    demo = {
+        "orders": str(Order.objects.count()),
+        "orders paid offline (institutions, bank transfer)": str(
+            Order.objects.filter(channel="offline").count()
+        ),
+        "orders cancelled before payment": str(Order.objects.filter(status="cancelled").count()),
+        "sales (paid, net of refunds)": format_yuan(lines["sales"] - lines["refunded"]),
+        "refunded": format_yuan(lines["refunded"]),
+        "aid accrued (25%)": format_yuan(lines["accrued"]),
+        "reversed by refunds": format_yuan(lines["reversed"]),
+        "households sharing the aid": str(township_impact().household_count),
+    }
+    assert dict(rows[2:]) == demo  # after the header and its rule
+
+
+def assert_open_data_months_total_the_same_in_every_dimension() -> None:
+    totals = defaultdict(dict)
+    for row in monthly_aggregates():
+        by_dimension = totals[row["month"]]
+        by_dimension[row["dimension"]] = by_dimension.get(row["dimension"], 0) + (
+            row["aid_distributed_fen"] or 0
+        )
+    assert totals
+    for month, by_dimension in totals.items():
+        assert len(set(by_dimension.values())) == 1, (month, by_dimension)

@@ -237,7 +237,9 @@ def _close_pool(
     lines_fen = sum(line.aid_fen - line.reversed_fen for line in due)
     late_fen = sum(reversal.aid_fen for reversal in late)
     amount = lines_fen - late_fen
-    households = list(pool.beneficiaries())
+    # Only what the split and the accounts need: a close must work, and never
+    # decrypt personal data, even when an encryption key is unreadable.
+    households = list(pool.beneficiaries().only(*allocation.SPLIT_FIELDS))
     if amount <= 0:
         if late:
             result.carried.append(
@@ -251,7 +253,7 @@ def _close_pool(
         return
 
     shares = allocation.split_among_households(
-        amount_fen=amount, households=households, weighting=pool.weighting
+        amount_fen=amount, households=households, weighting=pool.weighting, period=month.code
     )
     # Every household's account in one query, not one per household.
     accounts = accounts_for(

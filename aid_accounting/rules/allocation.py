@@ -10,8 +10,10 @@
   growth of that figure, so a refund reverses its proportion of the aid, and
   the refund that brings R to T reverses exactly what is left.
 - **Who gets it.** A close splits a pool's amount among its beneficiaries by
-  largest remainder, weighted 1 per household or by household members, ties
-  broken by registration number.
+  largest remainder, weighted 1 per household or by household members. Ties
+  (the fen left over when equal households cannot share equally) are broken
+  by sha256("<period>:<registration number>"), a different order each
+  period, so the same households do not get the spare fen every month.
 """
 
 import datetime
@@ -155,10 +157,20 @@ def household_weight(*, household: Household, weighting: AidPool.Weighting | str
     return 1
 
 
+# What a split and a household's ledger account need of a household: a close
+# reads only these, never the encrypted personal data (``Household.PERSONAL_FIELDS``).
+SPLIT_FIELDS = ("pk", "registration_number", "head_name", "member_count")
+
+
 def split_among_households(
-    *, amount_fen: int, households: list[Household], weighting: AidPool.Weighting | str
+    *,
+    amount_fen: int,
+    households: list[Household],
+    weighting: AidPool.Weighting | str,
+    period: str,
 ) -> dict[Household, int]:
-    """Each household's share of ``amount_fen``; the shares add up to it exactly."""
+    """Each household's share of ``amount_fen`` in the close of ``period``
+    ("2026-10"); the shares add up to it exactly, ties rotate by period."""
     by_number = {household.registration_number: household for household in households}
     shares = split_largest_remainder(
         amount_fen,
@@ -166,5 +178,6 @@ def split_among_households(
             number: household_weight(household=household, weighting=weighting)
             for number, household in by_number.items()
         },
+        rotation=period,
     )
     return {by_number[number]: share for number, share in shares.items()}

@@ -224,7 +224,7 @@ class TownshipImpact:
 
 def township_impact() -> TownshipImpact:
     """Aid accrued (net of reversals) and distributed so far, from the ledger,
-    and how many villages and households the distributions reached."""
+    and how many key villages and households the distributions reached."""
     pool_entries = Entry.objects.filter(account__owner_type=Account.OwnerType.POOL)
     # Pool accounts are liabilities: accruals credit them (negative amounts),
     # reversals and distributions debit them.
@@ -240,7 +240,11 @@ def township_impact() -> TownshipImpact:
             transaction__kind=Transaction.Kind.DISTRIBUTION,
             account__owner_type=Account.OwnerType.HOUSEHOLD,
         ).values("account__owner_id")
-    ).aggregate(households=Count("pk"), villages=Count("village", distinct=True))
+    ).aggregate(
+        households=Count("pk"),
+        # 惠及重点村: a household a pool names may live in a village that is not a key one.
+        villages=Count("village", distinct=True, filter=Q(village__is_key_village=True)),
+    )
     return TownshipImpact(
         accrued_fen=-(totals["accrued"] or 0),
         distributed_fen=totals["distributed"] or 0,

@@ -14,8 +14,10 @@ What a row's month means:
 Per village, sales and accrued aid are those of the village's producers,
 distributed aid and households those of the village's households. Per
 producer and per category, distributed aid is what the close distributed of
-their lines, and households reached are the beneficiaries of the pools those
-lines fed.
+their lines less the refunds of their earlier-distributed lines that the
+close netted (as the close itself did), so a month's distributed aid adds up
+to the same total in every dimension; households reached are the
+beneficiaries of the pools those lines fed.
 
 Suppression (no figure may describe fewer than ``MIN_HOUSEHOLDS`` households):
 a row whose ``households_reached`` is 1 or 2 has both ``households_reached``
@@ -31,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -154,30 +156,48 @@ def _add_distributions(cell) -> None:
             target = cell("village", month, code, name)
             target.aid_distributed_fen += fen
             target.households.add(household_id)
-    # A pool's close minus the refunds it netted is spread over the lines it
-    # distributed; per producer and category the lines' distributed aid is reported.
-    by_line = (
+    # Per producer and category: the aid of the lines each close distributed,
+    # less the refunds of earlier-distributed lines it netted (the close's
+    # lines_fen − late_reversals_fen), so the totals are the households'.
+    line_names = (
+        "line__producer__code",
+        "line__producer__name",
+        "line__category__slug",
+        "line__category__name",
+    )
+    distributed_lines = (
         LineAccrual.objects.filter(distributed_in__isnull=False, distributed_fen__gt=0)
         .values(
             "pool_id",
-            "distributed_in_id",
-            "distributed_in__code",
-            "line__producer__code",
-            "line__producer__name",
-            "line__category__slug",
-            "line__category__name",
+            *line_names,
+            period_id=F("distributed_in_id"),
+            month=F("distributed_in__code"),
         )
         .annotate(fen=Coalesce(Sum("distributed_fen"), 0))
+    )
+    late_refunds = (
+        AidReversal.objects.filter(netted_in__isnull=False, aid_fen__gt=0)
+        .filter(~Q(accrual__distributed_in_id=F("netted_in_id")))
+        .values(
+            pool_id=F("accrual__pool_id"),
+            period_id=F("netted_in_id"),
+            month=F("netted_in__code"),
+            **{name: F(f"accrual__{name}") for name in line_names},
+        )
+        .annotate(fen=-Coalesce(Sum("aid_fen"), 0))
     )
     reach = {
         (d.pool_id, d.period_id): set(credited[d.transaction_id]) for d in distributions.values()
     }
-    for row in by_line:
-        month = row["distributed_in__code"]
-        households = reach.get((row["pool_id"], row["distributed_in_id"]), set())
+    for row in [*distributed_lines, *late_refunds]:
+        households = reach.get((row["pool_id"], row["period_id"]), set())
         for target in (
-            cell("producer", month, row["line__producer__code"], row["line__producer__name"]),
-            cell("category", month, row["line__category__slug"], row["line__category__name"]),
+            cell(
+                "producer", row["month"], row["line__producer__code"], row["line__producer__name"]
+            ),
+            cell(
+                "category", row["month"], row["line__category__slug"], row["line__category__name"]
+            ),
         ):
             target.aid_distributed_fen += row["fen"]
             target.households |= households

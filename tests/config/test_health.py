@@ -1,6 +1,11 @@
 import pytest
+from cryptography.fernet import Fernet
 
 from config.celery import app as celery_app
+from core.roles import AID_OFFICER, AUDITOR
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.factories import UserFactory
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +59,42 @@ def test_healthz_is_503_when_the_broker_is_down(client, monkeypatch):
     assert body["status"] == "down"
     assert body["checks"]["broker"].startswith("down: ")
     assert body["checks"]["database"] == "ok"
+
+
+@pytest.fixture
+def lost_key(settings):
+    """Every household value was written with a key that is no longer configured."""
+    HouseholdFactory()
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+
+def test_healthz_tells_staff_whether_every_encrypted_value_is_readable(client, db):
+    HouseholdFactory()
+    client.force_login(add_staff(AUDITOR))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["encryption"] == "ok"
+
+
+def test_healthz_is_503_for_staff_when_a_key_is_missing(client, lost_key):
+    client.force_login(add_staff(AID_OFFICER))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["encryption"] == (
+        "down: 4 of 4 encrypted value(s) unreadable with the configured keys"
+    )
+
+
+@pytest.mark.parametrize("who", ["anonymous", "buyer"])
+def test_healthz_tells_anyone_else_nothing_about_the_keys(client, lost_key, who):
+    if who == "buyer":
+        client.force_login(UserFactory())
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == {"database", "cache", "broker"}

@@ -1,3 +1,4 @@
+import hashlib
 import random
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -168,6 +169,74 @@ def test_split_of_a_negative_total_nets_with_the_split_of_the_positive(total_fen
     forward = split_largest_remainder(total_fen, weights)
     backward = split_largest_remainder(-total_fen, weights)
     assert all(forward[key] + backward[key] == 0 for key in weights)
+
+
+MONTHS = [f"{year}-{month:02d}" for year in (2026, 2027) for month in range(1, 13)]
+
+
+@pytest.mark.parametrize(
+    ("month", "first"), [("2026-10", "LGZ-a"), ("2026-11", "LGZ-b"), ("2026-12", "LGZ-c")]
+)
+def test_a_rotation_breaks_ties_by_the_hash_of_rotation_and_key(month, first):
+    weights = {"LGZ-a": 1, "LGZ-b": 1, "LGZ-c": 1}
+    by_hash = sorted(weights, key=lambda key: hashlib.sha256(f"{month}:{key}".encode()).digest())
+    assert by_hash[0] == first
+    parts = split_largest_remainder(100, weights, rotation=month)
+    assert parts == {key: 34 if key == first else 33 for key in weights}
+
+
+def test_without_a_rotation_ties_go_to_the_smallest_key_every_time():
+    weights = {"LGZ-a": 1, "LGZ-b": 1, "LGZ-c": 1}
+    assert all(split_largest_remainder(100, weights)["LGZ-a"] == 34 for _month in MONTHS)
+
+
+@given(amounts, weight_maps, st.sampled_from(MONTHS))
+def test_a_rotated_split_adds_up_and_keeps_each_part_within_a_fen(total_fen, weights, month):
+    parts = split_largest_remainder(total_fen, weights, rotation=month)
+    assert sum(parts.values()) == total_fen
+    total_weight = sum(weights.values())
+    for key, part in parts.items():
+        assert abs(part * total_weight - total_fen * weights[key]) < total_weight
+    assert parts == split_largest_remainder(
+        total_fen, dict(reversed(weights.items())), rotation=month
+    )
+    assert all(
+        part + back == 0
+        for part, back in zip(
+            parts.values(),
+            split_largest_remainder(-total_fen, weights, rotation=month).values(),
+            strict=True,
+        )
+    )
+
+
+@given(
+    keys=st.lists(
+        st.text(alphabet="LGZ-0123456789", min_size=1, max_size=12),
+        min_size=2,
+        max_size=30,
+        unique=True,
+    ),
+    base=st.integers(min_value=0, max_value=10**6),
+    data=st.data(),
+)
+def test_rotated_ties_spread_the_extra_fen_over_the_periods(keys, base, data):
+    # Equal weights: every key ties, and `extra` of them get one fen more. When
+    # at most half do, no key gets it in each of 24 months (without a rotation
+    # the same `extra` keys would, every month); a chance of at most 30 × 2⁻²⁴.
+    extra = data.draw(st.integers(min_value=1, max_value=len(keys) // 2))
+    total_fen = base * len(keys) + extra
+    weights = dict.fromkeys(keys, 1)
+    winners = [
+        {
+            key
+            for key, part in split_largest_remainder(total_fen, weights, rotation=month).items()
+            if part > base
+        }
+        for month in MONTHS
+    ]
+    assert all(len(month_winners) == extra for month_winners in winners)
+    assert not set.intersection(*winners)
 
 
 # --- Formatting and parsing --------------------------------------------------

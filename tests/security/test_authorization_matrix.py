@@ -77,7 +77,6 @@ ARGUMENTS = {
     "household_id": "household",
     "statement_id": "statement",
     "difference_id": "difference",
-    "household_id": "household",
     "change_id": "account_change",
 }
 

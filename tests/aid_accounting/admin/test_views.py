@@ -166,7 +166,7 @@ def test_the_household_page_shows_its_sales_with_masks_only(
 
     page = client.get(f"/admin/households/inspect/{household.pk}/").text
 
-    assert "2026-10 共收到 ¥6.64" in page
+    assert "2026-10 共收到 ¥6.63" in page
     assert "大棚番茄 · 5斤装 × 2" in page
     assert "孔*轩" in page
     for full_value in ["孔祥轩", "19900001234", "6200000000000001234", "11010519491231002X"]:

@@ -1,13 +1,17 @@
+import time
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
-from aid_accounting.exceptions import DecryptionError
-from aid_accounting.households.encryption import encrypt, rotate_encryption_keys
+from aid_accounting.exceptions import DecryptionError, KeyOrderError
+from aid_accounting.households.encryption import encrypt, key_fingerprint, rotate_encryption_keys
 from aid_accounting.households.models import Household
 from tests.aid_accounting.factories import HouseholdFactory
+from tests.aid_accounting.factories import ProducerPayoutAccountFactory as PayoutAccountFactory
 from tests.producers.factories import VillageFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +27,15 @@ def raw_column(household: Household, column: str) -> str:
             f"SELECT {quoted} FROM aid_accounting_household WHERE id = %s", [household.pk]
         )
         return cursor.fetchone()[0]
+
+
+def write_raw_column(household: Household, column: str, token: str) -> None:
+    with connection.cursor() as cursor:
+        quoted = connection.ops.quote_name(column)
+        cursor.execute(
+            f"UPDATE aid_accounting_household SET {quoted} = %s WHERE id = %s",
+            [token, household.pk],
+        )
 
 
 def test_personal_fields_round_trip(household):
@@ -104,10 +117,12 @@ def test_after_rotation_only_the_new_key_is_needed(settings):
     household = HouseholdFactory(phone="")
     settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
 
-    rotated = rotate_encryption_keys()
+    rotation = rotate_encryption_keys()
     settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
 
-    assert rotated == 3  # id_number, bank_name, bank_account_number; the empty phone stays ""
+    assert (
+        rotation.rotated == 3
+    )  # id_number, bank_name, bank_account_number; the empty phone stays ""
     stored = Household.objects.get(pk=household.pk)
     assert (stored.id_number, stored.phone) == ("11010519491231002X", "")
     token = raw_column(household, "id_number")
@@ -137,12 +152,77 @@ def test_rotation_stops_and_rolls_back_on_a_value_no_key_can_read(settings):
     assert raw_column(readable, "id_number") == token_before
 
 
-def test_rotate_command_reports_what_it_did(household, settings, capsys):
-    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, *settings.FIELD_ENCRYPTION_KEYS]
+def test_rotate_command_reports_what_it_did_and_checked(household, settings, capsys):
+    old = settings.FIELD_ENCRYPTION_KEYS[0]
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, old]
 
     call_command("aid_rotate_encryption_keys")
 
-    assert "Re-encrypted 4 value(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Re-encrypted 4 value(s) with the newest key" in out
+    assert f"({key_fingerprint(NEW_KEY)}, the first in FIELD_ENCRYPTION_KEY)" in out
+    assert "all 4 stored value(s) decrypt with that key alone" in out
+    assert f"no longer needs key(s) {key_fingerprint(old)}" in out
+    assert NEW_KEY not in out and old not in out
+
+
+def test_rotation_refuses_a_new_key_put_after_the_old_one(settings):
+    # The operator meant to rotate to NEW_KEY but put it second: the rotation
+    # would re-encrypt with OLD_KEY, and dropping OLD_KEY would lose everything.
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    household = HouseholdFactory()
+    PayoutAccountFactory()
+    tokens_before = raw_column(household, "id_number")
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY, NEW_KEY]
+
+    with pytest.raises(CommandError) as refused:
+        call_command("aid_rotate_encryption_keys")
+
+    message = str(refused.value)
+    assert "the new key must come before the old one" in message
+    assert f"Do not remove {key_fingerprint(OLD_KEY)}" in message
+    assert "Nothing was changed" in message
+    assert raw_column(household, "id_number") == tokens_before
+
+
+def test_rotation_refuses_when_a_later_key_wrote_more_recently(settings):
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    household = HouseholdFactory()
+    # A value the site wrote a minute later with NEW_KEY first: NEW_KEY is the newer key.
+    later = Fernet(NEW_KEY).encrypt_at_time(b"19900005678", int(time.time()) + 60).decode()
+    write_raw_column(household, "phone", later)
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY, NEW_KEY]
+
+    with pytest.raises(KeyOrderError, match="wrong order"):
+        rotate_encryption_keys()
+
+    assert raw_column(household, "phone") == later
+
+
+def test_the_check_names_each_key_and_passes_when_every_value_is_readable(settings, capsys):
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    HouseholdFactory()
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    PayoutAccountFactory()
+
+    call_command("aid_check_encryption")
+
+    out = capsys.readouterr().out
+    assert f"key 1 ({key_fingerprint(NEW_KEY)}, newest, encrypts): reads 1 value(s)" in out
+    assert f"key 2 ({key_fingerprint(OLD_KEY)}, older, decrypts only): reads 4 value(s)" in out
+    assert "aid_accounting.ProducerPayoutAccount.bank_account_number: 1 value(s)" in out
+    assert "run aid_rotate_encryption_keys before removing them" in out
+    assert "OK: all 5 encrypted value(s) are readable" in out
+
+
+def test_the_check_fails_when_a_key_was_dropped_too_early(settings):
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    HouseholdFactory()
+    PayoutAccountFactory()
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+
+    with pytest.raises(CommandError, match="5 of 5 encrypted value"):
+        call_command("aid_check_encryption")
 
 
 def test_malformed_key_is_a_configuration_error(settings):

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -45,9 +46,36 @@ def test_close_splits_the_pool_equally_to_the_fen(tomato, tomato_rule, beneficia
     result = close_period(period="2026-10", now=NOV_CLOSE)
 
     assert result.distributed_fen == 1990
-    # 1990 = 3 × 663 + 1: the spare fen goes to the first registration number
-    assert shares(beneficiaries) == [664, 663, 663]
+    # 1990 = 3 × 663 + 1: the spare fen goes to the household whose
+    # sha256("2026-10:<registration number>") comes first, LGZ-J-3
+    assert shares(beneficiaries) == [663, 663, 664]
     assert balance(pool_account(tomato_rule.pool)) == 0
+
+
+def test_the_spare_fen_go_to_other_households_in_other_periods(tomato, tomato_rule, beneficiaries):
+    # Each month 1990 = 3 × 663 + 1; the spare fen rotates: LGZ-J-3 in
+    # October, LGZ-J-2 in December (sha256 of "<period>:<number>").
+    delivered_sale(tomato)
+    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(period="2026-11", now=at("2026-12-02"))
+    delivered_sale(tomato, paid=at("2026-12-10"), delivered=at("2026-12-12"))
+    close_period(period="2026-12", now=at("2027-01-02"))
+
+    assert shares(beneficiaries) == [2 * 663, 664 + 663, 663 + 664]
+
+
+def test_a_close_reads_no_personal_data_and_works_when_its_key_is_lost(
+    settings, tomato, tomato_rule, beneficiaries
+):
+    # The households' ID numbers, phones and bank accounts were encrypted with
+    # a key that is no longer configured: the close does not need them.
+    delivered_sale(tomato)
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+    result = close_period(period="2026-10", now=NOV_CLOSE)
+
+    assert result.distributed_fen == 1990
+    assert sorted(shares(beneficiaries)) == [663, 663, 664]
 
 
 def test_close_can_weight_by_household_members(tomato, tomato_rule, beneficiaries):
@@ -91,7 +119,7 @@ def test_closing_twice_changes_nothing(tomato, tomato_rule, beneficiaries):
 
     assert again.already_closed
     assert Transaction.objects.count() == transactions
-    assert shares(beneficiaries) == [664, 663, 663]
+    assert shares(beneficiaries) == [663, 663, 664]
 
 
 @pytest.mark.parametrize("code", ["2026-11", "2026-12", "2027-01"])

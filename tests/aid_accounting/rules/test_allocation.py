@@ -1,13 +1,20 @@
 """How aid is computed: rounding, fixed parts, caps, rule lookup (rules/allocation.py)."""
 
 import datetime
+from collections import Counter
 
 import pytest
 from django.utils import timezone
 
 from aid_accounting.accrual.models import LineAccrual
-from aid_accounting.rules.allocation import aid_for, aid_reversed_after, rule_for
-from aid_accounting.rules.models import AidRule
+from aid_accounting.households.models import Household
+from aid_accounting.rules.allocation import (
+    aid_for,
+    aid_reversed_after,
+    rule_for,
+    split_among_households,
+)
+from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
 from tests.township import sell
 
@@ -128,3 +135,21 @@ def test_a_sale_on_the_last_day_of_a_superseded_version_uses_that_version(tomato
         rule_for(producer_id=tomato_rule.producer_id, product_id=None, on=datetime.date(2026, 4, 1))
         == second
     )
+
+
+def test_equal_households_take_turns_at_the_spare_fen_over_a_year(key_village):
+    households = [
+        Household(pk=n, registration_number=f"LGZ-J-{n}", village=key_village) for n in (1, 2, 3)
+    ]
+    spare = Counter()
+    for month in range(1, 13):
+        shares = split_among_households(
+            amount_fen=1990,
+            households=households,
+            weighting=AidPool.Weighting.EQUAL,
+            period=f"2026-{month:02d}",
+        )
+        assert sum(shares.values()) == 1990
+        spare.update(h.registration_number for h, share in shares.items() if share == 664)
+    # sha256("2026-MM:LGZ-J-n") decides: 2, 3, 2, 3, 1, 2, 1, 2, 2, 3, 3, 2.
+    assert spare == {"LGZ-J-1": 2, "LGZ-J-2": 6, "LGZ-J-3": 4}

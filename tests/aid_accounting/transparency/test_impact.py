@@ -173,6 +173,24 @@ def test_home_summary_equals_the_ledger(client, tomato, tomato_rule, beneficiari
     assert "帮扶成效" in page and "¥19.90" in page
 
 
+def test_home_counts_only_the_key_villages_reached(
+    client, tomato, tomato_rule, aid_pool, beneficiaries
+):
+    # A household the pool names, of a poor village that is not a key one, is
+    # a household reached, but its village is not a key village.
+    poor = VillageFactory(name="杨庄村", code="yangzhuang", is_key_village=False)
+    aid_pool.households.add(HouseholdFactory(registration_number="LGZ-Y-1", village=poor))
+    order = sell([(tomato, 2)], paid_at=OCT_SALE)
+    deliver(order, at=OCT_DELIVERY)
+    close_period(period="2026-10", now=NOV_CLOSE)
+
+    summary = impact.township_impact()
+
+    assert (summary.village_count, summary.household_count) == (1, 4)
+    page = client.get("/").text
+    assert "惠及重点村</dt><dd>1 个" in page
+
+
 def test_no_household_data_on_public_pages(client, tomato, tomato_rule, beneficiaries, key_village):
     HouseholdFactory(village=key_village, head_name="赵大明", phone="19911112222")
     order = sell([(tomato, 2)], paid_at=OCT_SALE)

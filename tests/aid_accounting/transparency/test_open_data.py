@@ -150,3 +150,32 @@ def test_bad_parameters_are_refused_clearly(client, query):
 def test_empty_ledger_gives_no_rows(client, db):
     assert client.get("/open-data/").json()["rows"] == []
     assert client.get("/open-data/?format=csv").status_code == 200
+
+
+def test_a_month_with_late_refunds_has_the_same_total_in_every_dimension(
+    client, clock, tomato, tomato_rule, beneficiaries, staff
+):
+    # October's sale is distributed by October's close; one box of it is
+    # refunded in November, so November's close distributes that much less.
+    october = sell([(tomato, 2)], paid_at=clock.set("2026-10-10"))
+    deliver(october, at=at("2026-10-12"))
+    close_period(period="2026-10", now=clock.set("2026-11-02"))
+    clock.set("2026-11-03")
+    refund(october, staff=staff, line=october.lines.get(), quantity=1)
+    november = sell([(tomato, 3)], paid_at=clock.set("2026-11-05"))
+    deliver(november, at=at("2026-11-06"))
+    close_period(period="2026-11", now=clock.set("2026-12-02"))
+
+    distributed = sum(
+        entry.amount_fen
+        for entry in Entry.objects.filter(
+            account__owner_type=Account.OwnerType.POOL,
+            transaction__kind=Transaction.Kind.DISTRIBUTION,
+            transaction__created_at__gte=at("2026-12-01"),
+        )
+    )
+    assert distributed == 3 * 995 - 995
+    for dimension in ("village", "producer", "category"):
+        rows = [row for row in rows_of(client, dimension) if row["month"] == "2026-11"]
+        assert sum(row["aid_distributed_fen"] or 0 for row in rows) == distributed, dimension
+        assert {row["households_reached"] for row in rows if row["aid_distributed_fen"]} == {3}
