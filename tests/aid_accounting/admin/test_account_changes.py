@@ -128,7 +128,7 @@ def test_the_batch_page_shows_each_rows_recorded_account_masked_and_voided_rows(
     assert page.count("****1234") == 3
     assert page.count("孔*轩") >= 3
     assert "已作废：收款账户在起草后已变更" in page
-    assert "¥13.26" in page  # the total of the rows that will be paid
+    assert "¥13.27" in page  # the total of the rows that will be paid
     assert hides(page, "6200000000000001234", NEW_NUMBER, "孔祥轩")
     assert not PersonalDataAccess.objects.exists()
 

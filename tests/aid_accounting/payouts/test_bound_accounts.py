@@ -30,7 +30,8 @@ NEW_NUMBER = "6299999999999990000"
 
 @pytest.fixture
 def distributed(tomato, tomato_rule, beneficiaries):
-    """October closed: 664, 663 and 663 fen owed to the three households."""
+    """October closed: 663, 663 and 664 fen owed to the three households (the
+    spare fen is LGZ-J-3's this month)."""
     order = sell([(tomato, 2)], paid_at=at("2026-10-10"))
     deliver(order, at=at("2026-10-12"))
     # Published at the close: its window ended on 9 November.
@@ -77,9 +78,9 @@ def test_an_account_changed_after_approval_is_not_in_the_bank_file_and_its_row_i
     assert (row.status, row.settled_by) == (PayoutRow.Status.VOIDED, aid_officer)
     assert row.history.latest().history_change_reason == PAYEE_ACCOUNT_CHANGED
     batch.refresh_from_db()
-    assert (batch.status, batch.total_fen) == (PayoutBatch.Status.EXPORTED, 663 + 663)
+    assert (batch.status, batch.total_fen) == (PayoutBatch.Status.EXPORTED, 663 + 664)
     # Not paid: it stays owed, for a later batch under the new account.
-    assert balance(household_account(changed)) == 664
+    assert balance(household_account(changed)) == 663
     assert not PersonalDataAccess.objects.filter(household=changed).exists()
 
 
@@ -100,7 +101,7 @@ def test_a_voided_amount_is_drafted_again_with_the_new_account(
     row = later.rows.get()
     assert (row.household, row.amount_fen, row.payee_account_number) == (
         distributed[0],
-        664,
+        663,
         NEW_NUMBER,
     )
 
@@ -114,14 +115,14 @@ def test_an_account_changed_before_approval_voids_its_row_at_approval(
     approve_batch(batch=batch, actor=second_officer)
 
     batch.refresh_from_db()
-    assert (batch.status, batch.total_fen) == (PayoutBatch.Status.APPROVED, 664 + 663)
+    assert (batch.status, batch.total_fen) == (PayoutBatch.Status.APPROVED, 663 + 663)
     row = batch.rows.get(household=distributed[2])
     assert (row.status, row.settled_by) == (PayoutRow.Status.VOIDED, second_officer)
     records = batch.history.order_by("history_id")
     assert [(r.total_fen, r.history_user, r.history_change_reason) for r in records] == [
         (1990, aid_officer, None),
-        (1327, second_officer, PAYEE_ACCOUNT_CHANGED),
-        (1327, second_officer, None),
+        (1326, second_officer, PAYEE_ACCOUNT_CHANGED),
+        (1326, second_officer, None),
     ]
 
 
@@ -224,4 +225,4 @@ def test_the_payout_report_counts_and_totals_only_the_rows_the_batch_pays(
 
     [row] = report.rows
     labels = [str(column.label) for column in report.columns]
-    assert (row[labels.index("笔数")], report.total("合计（元）")) == (2, 663 + 663)
+    assert (row[labels.index("笔数")], report.total("合计（元）")) == (2, 663 + 664)

@@ -184,7 +184,8 @@ def test_producer_payability_asks_a_fixed_number_of_queries(
 
 @pytest.fixture
 def closed(clock, tomato, tomato_rule, beneficiaries):
-    """October closed on 2 November: 664, 663 and 663 fen to the three households."""
+    """October closed on 2 November: 663, 663 and 664 fen to the three households
+    (the spare fen is LGZ-J-3's this month)."""
     deliver(sell([(tomato, 2)], paid_at=clock.set("2026-10-10")), at=at("2026-10-12"))
     close_period(period="2026-10", now=clock.set("2026-11-02"))
     return beneficiaries
@@ -249,15 +250,15 @@ def test_an_objection_naming_a_row_holds_only_that_household(
 
     assert [(row.household, row.amount_fen) for row in batch.rows.order_by("pk")] == [
         (closed[1], 663),
-        (closed[2], 663),
+        (closed[2], 664),
     ]
-    assert holds(batch) == [(str(closed[0]), Reason.OBJECTION, 664, None)]
+    assert holds(batch) == [(str(closed[0]), Reason.OBJECTION, 663, None)]
 
     resolve_objection(
         objection=objection, status="resolved", note="核实无误。", actor=second_officer
     )
     later = draft_batch(kind=HOUSEHOLD, actor=aid_officer)
-    assert [(row.household, row.amount_fen) for row in later.rows.all()] == [(closed[0], 664)]
+    assert [(row.household, row.amount_fen) for row in later.rows.all()] == [(closed[0], 663)]
 
 
 def test_an_objection_to_the_whole_notice_holds_the_village(objected, clock, aid_officer):
@@ -312,8 +313,8 @@ def test_a_household_removed_after_the_close_waits_for_a_decision(
     batch = draft_batch(kind=HOUSEHOLD, actor=aid_officer)
 
     assert removed not in {row.household for row in batch.rows.all()}
-    assert holds(batch) == [(str(removed), Reason.REMOVED, 663, None)]
-    assert balance(household_account(removed)) == 663
+    assert holds(batch) == [(str(removed), Reason.REMOVED, 664, None)]
+    assert balance(household_account(removed)) == 664
 
     with pytest.raises(PermissionDenied):
         decide_removed_household(household=removed, decision="pay", reason="x", actor=auditor)
@@ -327,7 +328,7 @@ def test_a_household_removed_after_the_close_waits_for_a_decision(
         household=removed, decision="pay", reason="本月仍在村，照付", actor=aid_officer
     )
     later = draft_batch(kind=HOUSEHOLD, actor=aid_officer)
-    assert [(row.household, row.amount_fen) for row in later.rows.all()] == [(removed, 663)]
+    assert [(row.household, row.amount_fen) for row in later.rows.all()] == [(removed, 664)]
     assert RemovedHouseholdDecision.objects.filter(household=removed).count() == 2
 
 

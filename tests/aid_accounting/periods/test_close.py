@@ -52,9 +52,12 @@ def test_close_splits_the_pool_equally_to_the_fen(tomato, tomato_rule, beneficia
     assert balance(pool_account(tomato_rule.pool)) == 0
 
 
-def test_the_spare_fen_go_to_other_households_in_other_periods(tomato, tomato_rule, beneficiaries):
+def test_the_spare_fen_go_to_other_households_in_other_periods(
+    tomato, tomato_rule, beneficiaries, clock
+):
     # Each month 1990 = 3 × 663 + 1; the spare fen rotates: LGZ-J-3 in
     # October, LGZ-J-2 in December (sha256 of "<period>:<number>").
+    clock.set("2027-01-02")  # a close is never dated in the future
     delivered_sale(tomato)
     close_period(period="2026-10", now=NOV_CLOSE)
     close_period(period="2026-11", now=at("2026-12-02"))
