@@ -6,9 +6,9 @@ never from this module, so the import-linter contracts see the real arrows.
 
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.households.models import Household, PersonalDataAccess
-from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.ledger.models import Account, ChainHead, Entry, Transaction
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow, ProducerPayoutAccount
-from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from aid_accounting.periods.models import AccountingPeriod, PeriodSeal, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.transparency.models import Notice, NoticeObjection, NoticeRow
 
@@ -18,6 +18,7 @@ __all__ = [
     "AidPool",
     "AidReversal",
     "AidRule",
+    "ChainHead",
     "Entry",
     "Household",
     "LineAccrual",
@@ -26,6 +27,7 @@ __all__ = [
     "NoticeRow",
     "PayoutBatch",
     "PayoutRow",
+    "PeriodSeal",
     "PersonalDataAccess",
     "PoolDistribution",
     "ProducerPayoutAccount",

@@ -18,7 +18,8 @@ Closing a month, for each pool:
   nothing is posted and nothing is marked: the next close takes it all up.
 
 Everything runs in one database transaction, and the period is marked closed
-in it, so a close is all or nothing and closing again changes nothing.
+and sealed (``periods.seals``) in it, so a close is all or nothing and closing
+again changes nothing.
 Months close in order.
 """
 
@@ -43,6 +44,7 @@ from aid_accounting.ledger.posting import (
     pool_owner,
     post_transaction,
 )
+from aid_accounting.periods import seals
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules import allocation
 from aid_accounting.rules.models import AidPool
@@ -110,6 +112,7 @@ def close_period(
         if actor is None:
             record._change_reason = CLOSED_AUTOMATICALLY
         record.save(update_fields=["status", "closed_at", "closed_by"])
+        seals.seal_period(period=record, now=now)
     return result
 
 

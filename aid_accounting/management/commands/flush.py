@@ -18,9 +18,10 @@ from django.core.management.commands import flush
 from django.db import connections, transaction
 
 from aid_accounting.ledger import triggers as ledger_triggers
+from aid_accounting.periods import triggers as seal_triggers
 from aid_accounting.transparency import triggers as notice_triggers
 
-GUARDS = (ledger_triggers, notice_triggers)
+GUARDS = (ledger_triggers, seal_triggers, notice_triggers)
 
 
 class Command(flush.Command):
