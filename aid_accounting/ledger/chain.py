@@ -99,6 +99,24 @@ def balances_hash(balances: Sequence[Sequence]) -> str:
     return sha256([[code, fen] for code, fen in balances])
 
 
+def head_sequence() -> int:
+    """The chain's last sequence as committed now (0 before the first posting)."""
+    return ChainHead.objects.values_list("sequence", flat=True).first() or 0
+
+
+def export_records(*, through: int) -> Iterator[dict]:
+    """The chain up to ``through`` as the export gives it (``aid_export_ledger
+    --format chain``): per transaction its canonical content and its hash."""
+    for transaction, legs in chained(through=through):
+        yield {
+            "type": "transaction",
+            "content": canonical_transaction(
+                transaction, previous_hash=transaction.previous_hash, entries=legs
+            ),
+            "hash": transaction.chain_hash,
+        }
+
+
 def hash_at(sequence: int) -> str | None:
     """The chain hash after ``sequence`` transactions (``GENESIS_HASH`` for 0),
     None if no transaction has that sequence."""
@@ -109,17 +127,20 @@ def hash_at(sequence: int) -> str | None:
     )
 
 
-def chained() -> Iterator[tuple[Transaction, list[EntryLeg]]]:
-    """Each transaction that has a sequence, in sequence order, with its
-    entries in entry order; two queries, read in chunks."""
+def chained(*, through: int | None = None) -> Iterator[tuple[Transaction, list[EntryLeg]]]:
+    """Each transaction that has a sequence (up to ``through``), in sequence
+    order, with its entries in entry order; two queries, read in chunks."""
+    in_chain = {"sequence__isnull": False}
+    if through is not None:
+        in_chain["sequence__lte"] = through
     entries = (
-        Entry.objects.filter(transaction__sequence__isnull=False)
+        Entry.objects.filter(**{f"transaction__{key}": value for key, value in in_chain.items()})
         .order_by("transaction__sequence", "pk")
         .values_list("transaction_id", "account__code", "amount_fen", "order_line_id")
         .iterator(chunk_size=5000)
     )
     pending = next(entries, None)
-    transactions = Transaction.objects.filter(sequence__isnull=False).order_by("sequence")
+    transactions = Transaction.objects.filter(**in_chain).order_by("sequence")
     for transaction in transactions.iterator(chunk_size=2000):
         legs = []
         while pending is not None and pending[0] == transaction.pk:

@@ -66,6 +66,18 @@ def seal_hash(seal: PeriodSeal) -> str:
     return chain.sha256(canonical_seal(seal))
 
 
+def export_records(*, through: int) -> list[dict]:
+    """The seals whose head is at most ``through``, oldest first, as the export
+    gives them: canonical content and hash (the balances are recomputed from
+    the exported transactions)."""
+    seals = (
+        PeriodSeal.objects.filter(head_sequence__lte=through)
+        .select_related("period")
+        .order_by("period__start")
+    )
+    return [{"type": "seal", "content": canonical_seal(s), "hash": s.seal_hash} for s in seals]
+
+
 def verify_seals() -> list[SealBreak]:
     """Every problem of the seals, oldest period first; empty if all match the ledger.
 
@@ -97,8 +109,8 @@ def verify_seals() -> list[SealBreak]:
             current = dict(now)
             code = min(c for c in sealed.keys() | current.keys() if sealed.get(c) != current.get(c))
             broken(
-                f"account {code} had {sealed.get(code, 0)} fen at the close, "
-                f"the ledger up to transaction {seal.head_sequence} now gives {current.get(code, 0)}"
+                f"account {code} had {sealed.get(code, 0)} fen at the close; the ledger "
+                f"up to transaction {seal.head_sequence} now gives {current.get(code, 0)}"
             )
         previous_hash = seal.seal_hash
     first = PeriodSeal.objects.order_by("period__start").values_list("period__start", flat=True)

@@ -45,7 +45,7 @@ def test_reconcile_passes_on_a_consistent_ledger(busy_ledger, capsys):
     call_command("aid_reconcile")
 
     out = capsys.readouterr().out
-    assert "All 10 checks passed." in out
+    assert "All 11 checks passed." in out
     assert "FAIL" not in out
 
 
