@@ -35,8 +35,8 @@ from django.utils import timezone
 
 from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.households.models import Household
-from aid_accounting.ledger.models import Account, Entry
 from aid_accounting.ledger.chain import utc_text
+from aid_accounting.ledger.models import Account, Entry
 from aid_accounting.periods.models import PeriodSeal, PoolDistribution
 from core.spreadsheet import csv_text
 from producers.models import Village
