@@ -123,7 +123,7 @@ class Migration(migrations.Migration):
                 ("sealed_at", models.DateTimeField(verbose_name="封存时间")),
                 ("head_sequence", models.PositiveBigIntegerField(verbose_name="结算时链序号")),
                 ("head_hash", models.CharField(max_length=64, verbose_name="结算时凭证哈希")),
-                ("balances", models.JSONField(verbose_name="各账户余额")),
+                ("balances", models.JSONField(blank=True, verbose_name="各账户余额")),
                 ("balances_hash", models.CharField(max_length=64, verbose_name="余额哈希")),
                 (
                     "previous_hash",

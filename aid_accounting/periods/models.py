@@ -120,7 +120,8 @@ class PeriodSeal(models.Model):
     head_sequence = models.PositiveBigIntegerField(_("结算时链序号"))
     head_hash = models.CharField(_("结算时凭证哈希"), max_length=64)
     # [[account code, debit-positive balance in fen], ...] sorted by code.
-    balances = models.JSONField(_("各账户余额"))
+    # Blank before the first posting.
+    balances = models.JSONField(_("各账户余额"), blank=True)
     balances_hash = models.CharField(_("余额哈希"), max_length=64)
     # Unique: two seals cannot both follow the same one.
     previous_hash = models.CharField(_("上一封存哈希"), max_length=64, unique=True)
