@@ -41,9 +41,7 @@ def old_apps(transactional_db):
 
 
 def test_history_is_chained_in_id_order_and_the_triggers_are_back(old_apps):
-    expected = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}[
-        connection.vendor
-    ]
+    expected = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}[connection.vendor]
     Account = old_apps.get_model("aid_accounting", "Account")
     OldTransaction = old_apps.get_model("aid_accounting", "Transaction")
     Entry = old_apps.get_model("aid_accounting", "Entry")
