@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 
@@ -33,13 +33,14 @@ def migrate(*targets) -> MigrationExecutor:
 
 
 @pytest.fixture
-def old_apps(transactional_db):
+def old_apps():
     """The app registry just before ``ledger_chain``, the database migrated back to
     it; afterwards forward again to the latest migrations, for the tests that follow."""
     yield migrate(BEFORE).loader.project_state([BEFORE]).apps
     migrate(*GRAPH.leaf_nodes())
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_history_is_chained_in_id_order_and_the_triggers_are_back(old_apps):
     expected = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}[connection.vendor]
     Account = old_apps.get_model("aid_accounting", "Account")
@@ -54,14 +55,16 @@ def test_history_is_chained_in_id_order_and_the_triggers_are_back(old_apps):
     booked = datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC)
     # Booked in the reverse order of their ids: the chain follows the ids.
     for n in range(3):
-        draft = OldTransaction.objects.create(
-            kind="accrual",
-            idempotency_key=f"old-{n}",
-            created_at=booked - datetime.timedelta(days=n),
-        )
-        Entry.objects.create(transaction=draft, account=clearing, amount_fen=100 + n)
-        Entry.objects.create(transaction=draft, account=pool, amount_fen=-100 - n)
-        OldTransaction.objects.filter(pk=draft.pk).update(posted=True)
+        # Draft and posted in one database transaction, as PostgreSQL's triggers want.
+        with transaction.atomic():
+            draft = OldTransaction.objects.create(
+                kind="accrual",
+                idempotency_key=f"old-{n}",
+                created_at=booked - datetime.timedelta(days=n),
+            )
+            Entry.objects.create(transaction=draft, account=clearing, amount_fen=100 + n)
+            Entry.objects.create(transaction=draft, account=pool, amount_fen=-100 - n)
+            OldTransaction.objects.filter(pk=draft.pk).update(posted=True)
 
     migrate(CHAIN)
 
