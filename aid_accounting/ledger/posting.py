@@ -10,10 +10,10 @@ module could still not leave an unbalanced or edited posting behind.
 Every posting carries an idempotency key (``"accrual:order-line:123"``), so a
 retried task, a replayed webhook or a period closed twice cannot post twice.
 
-Marking a batch posted also chains it (``ledger.chain``): under the lock of the
-``ChainHead`` row, taken before anything is written and held to the end of the
-caller's database transaction, each transaction gets the next sequence, the
-previous hash and its own hash, and the head moves to the last of them. So the
+Every posting is chained (``ledger.chain``): under the lock of the ``ChainHead``
+row, taken before anything is written and held to the end of the caller's
+database transaction, each transaction gets the next sequence, the previous
+hash and its own hash as it is written, and the head moves to the last of them. So the
 chain's order is the order postings commit in, and a posting waits while
 another database transaction that has posted is still open.
 """
@@ -278,16 +278,31 @@ def _write(postings: Sequence[Posting]) -> dict[str, Transaction]:
         # Locked first: whoever holds the head never waits for another
         # posting's uncommitted idempotency key.
         head = lock_chain_head()
-        drafts = Transaction.objects.bulk_create(
-            Transaction(
+        # Chained before they are written (the hash needs no database id), so
+        # the drafts go in with their place in the chain and one UPDATE posts them.
+        sequence, previous_hash = head.sequence, head.chain_hash
+        drafts = []
+        for posting in postings:
+            sequence += 1
+            draft = Transaction(
                 kind=Transaction.Kind(posting.kind),
                 idempotency_key=posting.idempotency_key,
                 source=posting.source,
                 memo=posting.memo,
                 created_at=posting.booked_at or timezone.now(),
+                sequence=sequence,
+                previous_hash=previous_hash,
             )
-            for posting in postings
-        )
+            draft.chain_hash = previous_hash = chain.transaction_hash(
+                draft,
+                previous_hash=previous_hash,
+                entries=[
+                    (spec.account.code, spec.amount_fen, spec.order_line_id)
+                    for spec in posting.entries
+                ],
+            )
+            drafts.append(draft)
+        drafts = Transaction.objects.bulk_create(drafts)
         Entry.objects.bulk_create(
             Entry(
                 transaction=draft,
@@ -298,26 +313,10 @@ def _write(postings: Sequence[Posting]) -> dict[str, Transaction]:
             for draft, posting in zip(drafts, postings, strict=True)
             for spec in posting.entries
         )
-        sequence, previous_hash = head.sequence, head.chain_hash
-        for draft, posting in zip(drafts, postings, strict=True):
-            sequence += 1
-            draft.sequence = sequence
-            draft.previous_hash = previous_hash
-            draft.chain_hash = previous_hash = chain.transaction_hash(
-                draft,
-                previous_hash=previous_hash,
-                entries=[
-                    (spec.account.code, spec.amount_fen, spec.order_line_id)
-                    for spec in posting.entries
-                ],
-            )
-            draft.posted = True
-        # One UPDATE marks them all posted and chained (the triggers allow
-        # only the change from draft to posted).
-        Transaction.objects.bulk_update(
-            drafts, ["posted", "sequence", "previous_hash", "chain_hash"]
-        )
+        Transaction.objects.filter(pk__in=[draft.pk for draft in drafts]).update(posted=True)
         ChainHead.objects.filter(pk=head.pk).update(sequence=sequence, chain_hash=previous_hash)
+    for draft in drafts:
+        draft.posted = True
     return {draft.idempotency_key: draft for draft in drafts}
 
 
@@ -325,8 +324,9 @@ def lock_chain_head() -> ChainHead:
     """The chain's head row, locked until the end of the database transaction:
     the posting that holds it is the only one extending the chain. Made on
     first use (and after a flush) from the last chained transaction."""
-    head = ChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
+    try:
+        return ChainHead.objects.select_for_update().get(pk=1)
+    except ChainHead.DoesNotExist:
         last = (
             Transaction.objects.filter(sequence__isnull=False)
             .order_by("-sequence")
@@ -337,7 +337,7 @@ def lock_chain_head() -> ChainHead:
         head, _created = ChainHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"sequence": sequence, "chain_hash": chain_hash}
         )
-    return head
+        return head
 
 
 def balance(account: Account) -> int:

@@ -102,8 +102,8 @@ def test_a_batch_is_chained_in_one_go(clearing, pool, django_assert_num_queries)
         ]
 
     # The same queries for one posting or five: read keys, lock the head,
-    # insert transactions, insert entries, mark posted and chained, move the
-    # head, inside one savepoint.
+    # insert the transactions (chained already), their entries, mark them
+    # posted, move the head, inside one savepoint.
     with django_assert_num_queries(8):
         post_transactions(postings=batch("one-", 1))
     with django_assert_num_queries(8):
