@@ -6,16 +6,17 @@ never from this module, so the import-linter contracts see the real arrows.
 
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.households.models import Household, PersonalDataAccess
-from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.ledger.models import Account, ChainHead, Entry, Transaction
 from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
 from aid_accounting.payouts.models import (
+    PayoutAccountChange,
     PayoutBatch,
     PayoutHold,
     PayoutRow,
     ProducerPayoutAccount,
     RemovedHouseholdDecision,
 )
-from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from aid_accounting.periods.models import AccountingPeriod, PeriodSeal, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
 
 __all__ = [
@@ -24,15 +25,18 @@ __all__ = [
     "AidPool",
     "AidReversal",
     "AidRule",
+    "ChainHead",
     "Entry",
     "Household",
     "LineAccrual",
     "Notice",
     "NoticeObjection",
     "NoticeRow",
+    "PayoutAccountChange",
     "PayoutBatch",
     "PayoutHold",
     "PayoutRow",
+    "PeriodSeal",
     "PersonalDataAccess",
     "PoolDistribution",
     "ProducerPayoutAccount",

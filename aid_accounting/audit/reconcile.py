@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 
 from aid_accounting import calendar
 from aid_accounting.accrual.models import AidReversal, LineAccrual
+from aid_accounting.ledger.chain import verify_chain
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.payouts.models import PayoutRow
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from aid_accounting.periods.seals import verify_seals
 from aid_accounting.rules import allocation
 from aid_accounting.rules.models import AidPool
 from shop.orders.models import Order, OrderLine
@@ -56,6 +58,7 @@ def reconcile() -> Report:
     checks = [
         _transactions_posted(),
         _transactions_balance(),
+        _chain_intact(),
         _paid_lines_accrued_once(),
         _accrual_records_match_ledger(),
         _clearing_matches_orders(),
@@ -126,6 +129,14 @@ def _transactions_balance() -> Check:
             % {"key": key, "legs": legs, "total": total or 0}
             for key, total, legs in unbalanced
         ],
+    )
+
+
+def _chain_intact() -> Check:
+    """The hash chain and the period seals, as ``aid_verify_ledger`` recomputes them."""
+    return _examples(
+        Check(_("凭证哈希链与期间封存完好")),
+        [str(problem) for problem in (*verify_chain(), *verify_seals())],
     )
 
 

@@ -14,6 +14,12 @@ keeps these rules, on SQLite and PostgreSQL alike (``ledger.triggers``):
 - on PostgreSQL, a deferred constraint trigger also refuses to commit a
   transaction that is still a draft.
 
+Posted transactions also form a hash chain (``ledger.chain``): each stores its
+``sequence`` (1, 2, 3...), the previous one's hash and the sha256 of its own
+canonical content with that previous hash; ``ChainHead`` holds the last
+sequence and hash. So someone who drops the triggers and edits, deletes or
+reorders a posting leaves a break that ``manage.py aid_verify_ledger`` names.
+
 ``aid_accounting.ledger.posting`` is the only code that writes these tables.
 
 Change history (``HistoricalRecords``, django-simple-history) is kept for
@@ -92,6 +98,11 @@ class Transaction(models.Model):
     memo = models.TextField(_("摘要"), blank=True)
     created_at = models.DateTimeField(_("记账时间"), default=timezone.now, db_index=True)
     posted = models.BooleanField(_("已过账"), default=False)
+    # Set together with ``posted`` by ``ledger.posting`` (see ``ledger.chain``).
+    # Unique, so two postings at once cannot both extend the chain from one head.
+    sequence = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, unique=True)
+    previous_hash = models.CharField(_("上一凭证哈希"), max_length=64, blank=True)
+    chain_hash = models.CharField(_("凭证哈希"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -100,6 +111,25 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.idempotency_key}"
+
+
+class ChainHead(models.Model):
+    """The end of the chain: the last posted transaction's sequence and hash.
+
+    One row, which every posting locks (``posting.lock_chain_head``) before it
+    writes, so postings extend the chain one after the other, in commit order.
+    """
+
+    sequence = models.PositiveBigIntegerField(_("链序号"), default=0)
+    chain_hash = models.CharField(_("凭证哈希"), max_length=64)
+
+    class Meta:
+        verbose_name = _("凭证链末端")
+        verbose_name_plural = _("凭证链末端")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="ledger_one_chain_head")]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.chain_hash}"
 
 
 class Entry(models.Model):

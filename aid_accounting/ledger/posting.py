@@ -9,6 +9,13 @@ module could still not leave an unbalanced or edited posting behind.
 
 Every posting carries an idempotency key (``"accrual:order-line:123"``), so a
 retried task, a replayed webhook or a period closed twice cannot post twice.
+
+Every posting is chained (``ledger.chain``): under the lock of the ``ChainHead``
+row, taken before anything is written and held to the end of the caller's
+database transaction, each transaction gets the next sequence, the previous
+hash and its own hash as it is written, and the head moves to the last of them. So the
+chain's order is the order postings commit in, and a posting waits while
+another database transaction that has posted is still open.
 """
 
 from collections import defaultdict
@@ -23,11 +30,13 @@ from django.utils import timezone
 
 from aid_accounting.exceptions import IdempotencyConflict, UnbalancedTransaction
 from aid_accounting.households.models import Household
+from aid_accounting.ledger import chain
 from aid_accounting.ledger.kinds import AccountOwnerType
 from aid_accounting.ledger.models import (
     KIND_BY_OWNER_TYPE,
     SINGLETON_OWNER_TYPES,
     Account,
+    ChainHead,
     Entry,
     Transaction,
 )
@@ -266,16 +275,34 @@ def post_transactions(*, postings: Sequence[Posting]) -> list[Transaction]:
 
 def _write(postings: Sequence[Posting]) -> dict[str, Transaction]:
     with transaction.atomic():
-        drafts = Transaction.objects.bulk_create(
-            Transaction(
+        # Locked first: whoever holds the head never waits for another
+        # posting's uncommitted idempotency key.
+        head = lock_chain_head()
+        # Chained before they are written (the hash needs no database id), so
+        # the drafts go in with their place in the chain and one UPDATE posts them.
+        sequence, previous_hash = head.sequence, head.chain_hash
+        drafts = []
+        for posting in postings:
+            sequence += 1
+            draft = Transaction(
                 kind=Transaction.Kind(posting.kind),
                 idempotency_key=posting.idempotency_key,
                 source=posting.source,
                 memo=posting.memo,
                 created_at=posting.booked_at or timezone.now(),
+                sequence=sequence,
+                previous_hash=previous_hash,
             )
-            for posting in postings
-        )
+            draft.chain_hash = previous_hash = chain.transaction_hash(
+                draft,
+                previous_hash=previous_hash,
+                entries=[
+                    (spec.account.code, spec.amount_fen, spec.order_line_id)
+                    for spec in posting.entries
+                ],
+            )
+            drafts.append(draft)
+        drafts = Transaction.objects.bulk_create(drafts)
         Entry.objects.bulk_create(
             Entry(
                 transaction=draft,
@@ -287,9 +314,30 @@ def _write(postings: Sequence[Posting]) -> dict[str, Transaction]:
             for spec in posting.entries
         )
         Transaction.objects.filter(pk__in=[draft.pk for draft in drafts]).update(posted=True)
+        ChainHead.objects.filter(pk=head.pk).update(sequence=sequence, chain_hash=previous_hash)
     for draft in drafts:
         draft.posted = True
     return {draft.idempotency_key: draft for draft in drafts}
+
+
+def lock_chain_head() -> ChainHead:
+    """The chain's head row, locked until the end of the database transaction:
+    the posting that holds it is the only one extending the chain. Made on
+    first use (and after a flush) from the last chained transaction."""
+    try:
+        return ChainHead.objects.select_for_update().get(pk=1)
+    except ChainHead.DoesNotExist:
+        last = (
+            Transaction.objects.filter(sequence__isnull=False)
+            .order_by("-sequence")
+            .values_list("sequence", "chain_hash")
+            .first()
+        )
+        sequence, chain_hash = last or (0, chain.GENESIS_HASH)
+        head, _created = ChainHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"sequence": sequence, "chain_hash": chain_hash}
+        )
+        return head
 
 
 def balance(account: Account) -> int:

@@ -22,7 +22,8 @@ Closing a month, for each pool:
   nothing is posted and nothing is marked: the next close takes it all up.
 
 Everything runs in one database transaction, and the period is marked closed
-in it, so a close is all or nothing and closing again changes nothing.
+and sealed (``periods.seals``) in it, so a close is all or nothing and closing
+again changes nothing.
 Months close in order.
 """
 
@@ -47,6 +48,7 @@ from aid_accounting.ledger.posting import (
     pool_owner,
     post_transaction,
 )
+from aid_accounting.periods import seals
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules import allocation
 from aid_accounting.rules.models import AidPool
@@ -102,6 +104,7 @@ def close_period(
         if record.status == AccountingPeriod.Status.CLOSED:
             return CloseResult(period=record, already_closed=True)
         _require_earlier_months_closed(month)
+        _lock_every_pools_lines(month)
         result = CloseResult(period=record)
         for pool in AidPool.objects.order_by("pk"):
             _close_pool(pool=pool, month=month, record=record, now=now, result=result)
@@ -114,6 +117,7 @@ def close_period(
         if actor is None:
             record._change_reason = CLOSED_AUTOMATICALLY
         record.save(update_fields=["status", "closed_at", "closed_by"])
+        seals.seal_period(period=record, now=now)
     return result
 
 
@@ -204,6 +208,19 @@ def _require_earlier_months_closed(month: calendar.Month) -> None:
         raise PeriodError(
             _("请先按顺序结算更早的期间：%(codes)s。") % {"codes": "、".join(still_open[:3])}
         )
+
+
+def _lock_every_pools_lines(month: calendar.Month) -> None:
+    """Lock every pool's candidate lines before the first posting, which keeps
+    the ledger's chain head locked until commit (``ledger.posting``): a refund
+    locks its line, then the head, so locking pool by pool after a posting
+    could deadlock with it. In id order, as a refund of several lines goes."""
+    list(
+        LineAccrual.objects.select_for_update()
+        .filter(distributed_in__isnull=True, accrued_at__lt=month.ends_at)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _close_pool(

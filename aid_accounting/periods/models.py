@@ -100,3 +100,37 @@ class PoolDistribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pool} {self.period}"
+
+
+class PeriodSeal(models.Model):
+    """What the ledger was when a period closed, fixed by a hash (``periods.seals``).
+
+    Written once, at the end of the close, in its database transaction; frozen
+    by database triggers (``periods.triggers``). It holds the chain's head at
+    close, every account's balance up to that head (debit-positive fen, sorted
+    by account code) and their hash, and is chained to the previous period's
+    seal. Published on the period's notices and in open data, so a later
+    rewrite of the ledger up to the head no longer matches what was published.
+    """
+
+    period = models.OneToOneField(
+        AccountingPeriod, verbose_name=_("期间"), on_delete=models.PROTECT, related_name="seal"
+    )
+    sealed_at = models.DateTimeField(_("封存时间"))
+    head_sequence = models.PositiveBigIntegerField(_("结算时链序号"))
+    head_hash = models.CharField(_("结算时凭证哈希"), max_length=64)
+    # [[account code, debit-positive balance in fen], ...] sorted by code.
+    # Blank before the first posting.
+    balances = models.JSONField(_("各账户余额"), blank=True)
+    balances_hash = models.CharField(_("余额哈希"), max_length=64)
+    # Unique: two seals cannot both follow the same one.
+    previous_hash = models.CharField(_("上一封存哈希"), max_length=64, unique=True)
+    seal_hash = models.CharField(_("封存哈希"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-period__start"]
+        verbose_name = _("期间封存")
+        verbose_name_plural = _("期间封存")
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.seal_hash[:12]}"

@@ -1,5 +1,6 @@
 """Open data (DESIGN §7 Transparency): monthly aggregates per village, producer
-and category, with small cells suppressed. Served at ``/open-data/``.
+and category, with small cells suppressed, and the closed periods' seals
+(``seals``, JSON only). Served at ``/open-data/``.
 
 What a row's month means:
 
@@ -39,8 +40,9 @@ from django.utils import timezone
 
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.households.models import Household
+from aid_accounting.ledger.chain import utc_text
 from aid_accounting.ledger.models import Account, Entry
-from aid_accounting.periods.models import PoolDistribution
+from aid_accounting.periods.models import PeriodSeal, PoolDistribution
 from core.spreadsheet import csv_text
 from producers.models import Village
 
@@ -228,6 +230,27 @@ def _suppress(rows: list[Cell]) -> None:
             row = shown.pop(0)
             row.suppressed = True
             hidden.append(row)
+
+
+def seals(*, year: int | None = None) -> list[dict]:
+    """The closed periods' seals, oldest first: every field their hash covers
+    and the hash (docs/aid-accounting.md), not the balances themselves (one per
+    household account)."""
+    found = PeriodSeal.objects.select_related("period").order_by("period__start")
+    if year is not None:
+        found = found.filter(period__code__startswith=f"{year:04d}-")
+    return [
+        {
+            "period": seal.period.code,
+            "sealed_at": utc_text(seal.sealed_at),
+            "head_sequence": seal.head_sequence,
+            "head_hash": seal.head_hash,
+            "balances_hash": seal.balances_hash,
+            "previous_hash": seal.previous_hash,
+            "seal_hash": seal.seal_hash,
+        }
+        for seal in found
+    ]
 
 
 def to_csv(rows: Iterable[dict]) -> str:

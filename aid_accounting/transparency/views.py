@@ -1,7 +1,8 @@
 """Public pages of the transparency package: the notices (公示) — the index, a
 notice and its objection form, thin views over ``notices`` that show only what a
 notice stores, masked by construction; anyone may read them (DESIGN §8) — and
-the open-data endpoint, ``/open-data/`` (JSON, or ``?format=csv``)."""
+the open-data endpoint, ``/open-data/`` (JSON with the periods' ledger seals,
+or ``?format=csv``)."""
 
 import re
 
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET
 from aid_accounting.exceptions import NoticeError
 from aid_accounting.notices import publication as notices
 from aid_accounting.notices.models import Notice
+from aid_accounting.periods.models import PeriodSeal
 from aid_accounting.transparency import open_data
 from aid_accounting.transparency.forms import ObjectionForm
 
@@ -31,7 +33,8 @@ def open_data_view(request):
     year_text = request.GET.get("year", "").strip()
     if year_text and not _YEAR.fullmatch(year_text):
         return _bad_request(_("year 应为四位数字的年份，例如 2026。"))
-    rows = open_data.monthly_aggregates(year=int(year_text) if year_text else None)
+    year = int(year_text) if year_text else None
+    rows = open_data.monthly_aggregates(year=year)
     if fmt == "csv":
         response = HttpResponse(open_data.to_csv(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="liugaizi-aid-open-data.csv"'
@@ -40,6 +43,7 @@ def open_data_view(request):
         {
             "suppression": {"min_households": open_data.MIN_HOUSEHOLDS},
             "rows": rows,
+            "seals": open_data.seals(year=year),
         },
         json_dumps_params={"ensure_ascii": False},
     )
@@ -75,5 +79,11 @@ def notice_detail(request, notice_id: int):
     return TemplateResponse(
         request,
         "aid_accounting/notices/detail.html",
-        {"notice": notice, "rows": notice.rows.all(), "form": form},
+        {
+            "notice": notice,
+            "rows": notice.rows.all(),
+            "form": form,
+            # The period's ledger seal (none for periods closed before seals).
+            "seal": PeriodSeal.objects.filter(period_id=notice.period_id).first(),
+        },
     )

@@ -21,12 +21,13 @@ from aid_accounting import calendar
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.households import masking
 from aid_accounting.households.models import Household, PersonalDataAccess
-from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.ledger.models import Account, ChainHead, Entry, Transaction
 from aid_accounting.ledger.posting import (
     EntrySpec,
     account_for,
     clearing_account,
     household_owner,
+    lock_chain_head,
     post_transaction,
 )
 from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
@@ -38,7 +39,8 @@ from aid_accounting.payouts.models import (
     ProducerPayoutAccount,
     RemovedHouseholdDecision,
 )
-from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from aid_accounting.periods import seals
+from aid_accounting.periods.models import AccountingPeriod, PeriodSeal, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
 from tests.factories import UserFactory
@@ -168,6 +170,18 @@ class EntryFactory(factory.django.DjangoModelFactory):
         return transaction.entries.get(account=account)
 
 
+class ChainHeadFactory(factory.django.DjangoModelFactory):
+    """The one head row, after a posting by ``ledger.posting`` (which writes it)."""
+
+    class Meta:
+        model = ChainHead
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        TransactionFactory()
+        return lock_chain_head()
+
+
 def _month_code(n: int) -> str:
     # Far from the months the tests trade in, so a factory period never meets a close.
     return calendar.Month(2090 + n // 12, n % 12 + 1).code
@@ -181,6 +195,20 @@ class AccountingPeriodFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(_month_code)
     start = factory.LazyAttribute(lambda period: calendar.parse(period.code).start)
     end = factory.LazyAttribute(lambda period: calendar.parse(period.code).end)
+
+
+class PeriodSealFactory(factory.django.DjangoModelFactory):
+    """A period's seal over the ledger as it is, written by ``periods.seals``
+    (the close calls it; the period here is not closed)."""
+
+    class Meta:
+        model = PeriodSeal
+
+    period = factory.SubFactory(AccountingPeriodFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, period, **kwargs):
+        return seals.seal_period(period=period, now=timezone.now())
 
 
 class PoolDistributionFactory(factory.django.DjangoModelFactory):

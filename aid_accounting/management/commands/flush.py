@@ -19,8 +19,9 @@ from django.db import connections, transaction
 
 from aid_accounting.ledger import triggers as ledger_triggers
 from aid_accounting.notices import triggers as notice_triggers
+from aid_accounting.periods import triggers as seal_triggers
 
-GUARDS = (ledger_triggers, notice_triggers)
+GUARDS = (ledger_triggers, seal_triggers, notice_triggers)
 
 
 class Command(flush.Command):

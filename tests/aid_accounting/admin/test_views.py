@@ -172,3 +172,23 @@ def test_the_household_page_shows_its_sales_with_masks_only(
     for full_value in ["孔祥轩", "19900001234", "6200000000000001234", "11010519491231002X"]:
         assert full_value not in page
         assert json.dumps(full_value)[1:-1] not in page
+
+
+def test_the_period_page_shows_its_seal_and_the_sealed_balances(client, auditor, closed_october):
+    seal = closed_october.seal
+    client.force_login(auditor)
+
+    page = client.get(f"/admin/aid_periods/inspect/{closed_october.pk}/").text
+
+    assert seal.seal_hash in page and seal.balances_hash in page
+    for code, _fen in seal.balances:
+        assert f"<td>{code}</td>" in page
+
+
+def test_the_transaction_page_shows_its_place_in_the_chain(client, auditor, closed_october):
+    posting = closed_october.distributions.get().transaction
+    client.force_login(auditor)
+
+    page = client.get(f"/admin/aid_transactions/inspect/{posting.pk}/").text
+
+    assert posting.chain_hash in page and posting.previous_hash in page

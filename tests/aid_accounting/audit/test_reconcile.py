@@ -47,7 +47,7 @@ def test_reconcile_passes_on_a_consistent_ledger(busy_ledger, capsys):
     call_command("aid_reconcile")
 
     out = capsys.readouterr().out
-    assert "All 12 checks passed." in out
+    assert "All 13 checks passed." in out
     assert "FAIL" not in out
 
 
@@ -145,4 +145,4 @@ def test_reconcile_shows_payments_booked_after_their_month_closed(busy_ledger, t
     line = order.lines.get()
     assert "1 payment(s) or refund(s) dated in a month closed" in out
     assert f"明细 {line.pk} 付款于 2026-11-30 20:00，记入 2026-12" in out
-    assert "All 12 checks passed." in out
+    assert "All 13 checks passed." in out
