@@ -212,6 +212,10 @@ def reverse_refund(*, refund: Refund, line: OrderLine, amount_fen: int) -> AidRe
     # A line paid before its accrual could be written is accrued first, so the
     # ledger never reverses what it never accrued.
     accrue_order(order=line.order)
+    # The booking (and the chain head it locks) before the accrual's row, in
+    # the order a close takes them, so the two never wait for each other.
+    made_at = timezone.now()
+    booked_at = booking.booking_time(made_at, opens_at=booking.first_open_moment())
     accrual = (
         LineAccrual.objects.select_for_update(of=("self",)).select_related("pool").get(line=line)
     )
@@ -221,8 +225,6 @@ def reverse_refund(*, refund: Refund, line: OrderLine, amount_fen: int) -> AidRe
             f"refund {refund.pk} of {amount_fen} fen: line {line.pk} has "
             f"{accrual.line_total_fen - accrual.refunded_fen} fen left to refund"
         )
-    made_at = timezone.now()
-    booked_at = booking.booking_time(made_at, opens_at=booking.first_open_moment())
     aid = (
         allocation.aid_reversed_after(
             aid_fen=accrual.aid_fen, line_total_fen=accrual.line_total_fen, refunded_fen=refunded

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from aid_accounting import calendar
 from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.ledger.posting import lock_chain_head
 
 # Periods sit above accrual in the layers, so the model is reached through the
 # accrual's own foreign key to it rather than imported.
@@ -24,7 +25,14 @@ _Period = LineAccrual._meta.get_field("distributed_in").related_model
 
 
 def first_open_moment() -> datetime.datetime | None:
-    """The start of the month after the last closed one; None before any close."""
+    """The start of the month after the last closed one; None before any close.
+
+    Takes the ledger's chain head first, which every posting and every close
+    (from its start) hold to the end of their database transaction: so no
+    close can run between this answer and the posting that relies on it, and
+    a payment seen during a close waits and is booked after it.
+    """
+    lock_chain_head()
     last = (
         _Period.objects.filter(status="closed").order_by("-start").values_list("end", flat=True)
     ).first()

@@ -45,6 +45,7 @@ from aid_accounting.ledger.posting import (
     EntrySpec,
     accounts_for,
     household_owner,
+    lock_chain_head,
     pool_owner,
     post_transaction,
 )
@@ -98,6 +99,10 @@ def close_period(
             % {"code": month.code, "end": month.end.isoformat()}
         )
     with transaction.atomic():
+        # Held to the end: payments and refunds decide their booking month
+        # under it (accrual.booking), so none is booked into this month while
+        # it closes; and a close takes it before any line, as they do.
+        lock_chain_head()
         record, _created = AccountingPeriod.objects.select_for_update().get_or_create(
             code=month.code, defaults={"start": month.start, "end": month.end}
         )

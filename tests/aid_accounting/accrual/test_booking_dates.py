@@ -3,10 +3,14 @@ first open month, keeping their real date; none is dated in the future
 (aid_accounting.accrual.booking)."""
 
 import datetime
+import threading
+import time
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
+from aid_accounting.accrual import booking
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.calendar import Month
 from aid_accounting.ledger.models import Entry, Transaction
@@ -144,3 +148,44 @@ def test_a_refund_after_the_close_leaves_the_closed_months_open_data_alone(
     assert open_data(OCTOBER) == october
     producer = next(row for row in open_data(NOVEMBER) if row["dimension"] == "producer")
     assert (producer["sales_fen"], producer["aid_accrued_fen"]) == (-3980, -995)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_close_waits_for_a_payment_deciding_its_booking_month(tomato, tomato_rule):
+    # A payment that has decided to book in October holds the ledger's chain
+    # head to its commit, so October's close cannot run in between and miss it.
+    # Nothing is delivered, so the close posts no distribution; it waits
+    # because it takes the head too (at its start, and for its seal).
+    sell([(tomato, 1)], paid_at=at("2026-10-10"))
+    decided, release = threading.Event(), threading.Event()
+    closed_while_holding = []
+
+    def payment() -> None:
+        try:
+            with transaction.atomic():
+                booking.first_open_moment()
+                decided.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def closer() -> None:
+        try:
+            decided.wait(10)
+            close_period(period="2026-10", now=at("2026-11-02"))
+            closed_while_holding.append(not release.is_set())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=payment), threading.Thread(target=closer)]
+    for thread in threads:
+        thread.start()
+    decided.wait(10)
+    time.sleep(1)  # long enough for an unblocked close to finish
+    release.set()
+    for thread in threads:
+        thread.join(30)
+
+    assert closed_while_holding == [False]
+    assert AccountingPeriod.objects.get(code="2026-10").status == AccountingPeriod.Status.CLOSED
