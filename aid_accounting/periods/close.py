@@ -109,7 +109,6 @@ def close_period(
         if record.status == AccountingPeriod.Status.CLOSED:
             return CloseResult(period=record, already_closed=True)
         _require_earlier_months_closed(month)
-        _lock_every_pools_lines(month)
         result = CloseResult(period=record)
         for pool in AidPool.objects.order_by("pk"):
             _close_pool(pool=pool, month=month, record=record, now=now, result=result)
@@ -213,19 +212,6 @@ def _require_earlier_months_closed(month: calendar.Month) -> None:
         raise PeriodError(
             _("请先按顺序结算更早的期间：%(codes)s。") % {"codes": "、".join(still_open[:3])}
         )
-
-
-def _lock_every_pools_lines(month: calendar.Month) -> None:
-    """Lock every pool's candidate lines before the first posting, which keeps
-    the ledger's chain head locked until commit (``ledger.posting``): a refund
-    locks its line, then the head, so locking pool by pool after a posting
-    could deadlock with it. In id order, as a refund of several lines goes."""
-    list(
-        LineAccrual.objects.select_for_update()
-        .filter(distributed_in__isnull=True, accrued_at__lt=month.ends_at)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
 
 
 def _close_pool(
