@@ -72,38 +72,11 @@ MODULES = {
     "payouts": Module("aid_accounting/payouts/batches.py", ("tests/aid_accounting/payouts",)),
     "refunds": Module(
         "shop/payments/refunds.py",
-        (
-            "tests/shop/payments/test_refunds.py",
-            "tests/shop/payments/test_surplus.py",
-            "tests/shop/admin/test_orders.py",
-        ),
+        ("tests/shop/payments/test_refunds.py", "tests/shop/payments/test_surplus.py"),
     ),
-    "checkout": Module(
-        "shop/orders/checkout.py",
-        (
-            "tests/shop/orders/test_checkout.py",
-            "tests/shop/views/test_purchase.py",
-            "tests/shop/views/test_checkout_twice.py",
-        ),
-    ),
-    "inventory": Module(
-        "shop/orders/inventory.py",
-        (
-            "tests/shop/orders/test_inventory.py",
-            "tests/shop/orders/test_checkout.py",
-            "tests/shop/admin/test_stock.py",
-            "tests/shop/portal/test_stock.py",
-            "tests/shop/catalogue/test_variant_history.py",
-        ),
-    ),
-    "cart": Module(
-        "shop/orders/cart.py",
-        (
-            "tests/shop/orders/test_cart.py",
-            "tests/shop/views/test_cart_twice.py",
-            "tests/shop/views/test_purchase.py",
-        ),
-    ),
+    "checkout": Module("shop/orders/checkout.py", ("tests/shop/orders/test_checkout.py",)),
+    "inventory": Module("shop/orders/inventory.py", ("tests/shop/orders/test_inventory.py",)),
+    "cart": Module("shop/orders/cart.py", ("tests/shop/orders/test_cart.py",)),
     "money": Module("core/money.py", ("tests/core/test_money.py",)),
 }
 

@@ -1,6 +1,9 @@
 import pytest
+from django.core.cache import cache
 
+from shop.catalogue import page_cache
 from shop.orders import inventory
+from tests.factories import UserFactory
 from tests.shop.factories import ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +22,16 @@ def test_reserve_takes_exactly_what_was_asked():
 
 def test_reserving_more_than_is_left_takes_nothing():
     variant = ProductVariantFactory(stock=2)
-    with pytest.raises(inventory.OutOfStock):
+    with pytest.raises(inventory.OutOfStock) as refused:
         inventory.reserve(variant_id=variant.pk, quantity=3)
     assert stock_of(variant) == 2
+    assert (refused.value.variant_id, refused.value.requested) == (variant.pk, 3)
+
+
+def test_the_last_units_can_be_reserved():
+    variant = ProductVariantFactory(stock=3)
+    inventory.reserve(variant_id=variant.pk, quantity=3)
+    assert stock_of(variant) == 0
 
 
 def test_release_gives_units_back():
@@ -37,18 +47,76 @@ def test_adjust_never_goes_below_zero():
     assert inventory.adjust(variant_id=variant.pk, delta=+3) == 4
 
 
+@pytest.mark.parametrize("delta", [+1, -1])
+def test_adjusting_by_one_moves_stock_by_one(delta):
+    variant = ProductVariantFactory(stock=5)
+    assert inventory.adjust(variant_id=variant.pk, delta=delta) == 5 + delta
+    assert stock_of(variant) == 5 + delta
+
+
+def test_adjusting_by_zero_changes_nothing_but_is_recorded():
+    variant = ProductVariantFactory(stock=5)
+    before = variant.history.count()
+    assert inventory.adjust(variant_id=variant.pk, delta=0) == 5
+    assert stock_of(variant) == 5
+    assert variant.history.count() == before + 1
+
+
+def test_a_correction_is_recorded_with_who_made_it_and_why():
+    editor = UserFactory()
+    variant = ProductVariantFactory(stock=5)
+    inventory.adjust(variant_id=variant.pk, delta=-2, actor=editor)
+    record = variant.history.order_by("-history_id").first()
+    assert (record.stock, record.history_user, record.history_change_reason) == (
+        3,
+        editor,
+        inventory.STOCK_ADJUSTED,
+    )
+    assert record.history_type == "~"
+
+
+@pytest.mark.parametrize("change", ["reserve", "release"])
 @pytest.mark.parametrize("quantity", [0, -1])
-def test_non_positive_quantities_are_refused(quantity):
+def test_non_positive_quantities_are_refused(change, quantity):
     variant = ProductVariantFactory(stock=5)
     with pytest.raises(ValueError):
-        inventory.reserve(variant_id=variant.pk, quantity=quantity)
+        getattr(inventory, change)(variant_id=variant.pk, quantity=quantity)
     assert stock_of(variant) == 5
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda pk: inventory.reserve(variant_id=pk, quantity=1),
+        lambda pk: inventory.release(variant_id=pk, quantity=1),
+        lambda pk: inventory.adjust(variant_id=pk, delta=1),
+        lambda pk: inventory.mark_sold_out(variant_id=pk),
+    ],
+    ids=["reserve", "release", "adjust", "mark_sold_out"],
+)
+def test_every_stock_change_retires_the_cached_pages(change, django_capture_on_commit_callbacks):
+    variant = ProductVariantFactory(stock=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        change(variant.pk)
+    first = cache.get(page_cache.GENERATION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        change(variant.pk)
+    assert first is not None
+    assert cache.get(page_cache.GENERATION_KEY) not in (None, first)
+
+
 def test_mark_sold_out():
+    editor = UserFactory()
     variant = ProductVariantFactory(stock=9)
-    inventory.mark_sold_out(variant_id=variant.pk)
-    assert stock_of(variant) == 0
+    other = ProductVariantFactory(stock=4)
+    inventory.mark_sold_out(variant_id=variant.pk, actor=editor)
+    assert (stock_of(variant), stock_of(other)) == (0, 4)
+    record = variant.history.order_by("-history_id").first()
+    assert (record.stock, record.history_user, record.history_change_reason) == (
+        0,
+        editor,
+        inventory.STOCK_SOLD_OUT,
+    )
 
 
 def test_publishing_an_old_revision_leaves_stock_and_price_alone():
