@@ -133,12 +133,15 @@ def mutmut_config(module: Module) -> str:
     return "\n".join(lines)
 
 
-def mutmut(tree: Path, *args: str, env: dict[str, str], quiet: bool = False) -> str:
+def mutmut(tree: Path, *args: str, env: dict[str, str]) -> str:
+    """mutmut's output; its progress spinner goes to ``<tree>/mutmut.log``, not the screen."""
     command = [str(Path(sys.executable).parent / "mutmut"), *args]
-    done = subprocess.run(command, cwd=tree, env=env, text=True, capture_output=quiet, check=False)
+    done = subprocess.run(command, cwd=tree, env=env, text=True, capture_output=True, check=False)
+    with (tree / "mutmut.log").open("a") as log:
+        log.write(done.stdout + done.stderr)
     if done.returncode:
-        sys.exit(f"mutmut {' '.join(args)} failed in {tree} (exit {done.returncode})")
-    return done.stdout if quiet else ""
+        sys.exit(f"mutmut {' '.join(args)} failed (exit {done.returncode}): see {tree}/mutmut.log")
+    return done.stdout
 
 
 def results(tree: Path, module: Module) -> dict[str, int | None]:
@@ -157,7 +160,7 @@ def run_module(name: str, work: Path, prepared: Path, max_children: int, justifi
         "DATABASE_URL": f"sqlite:///{work / f'{name}.sqlite3'}",
     }
     env.pop("CI", None)  # a skipped service test must not fail here
-    print(f"== {name}: {module.path}", flush=True)
+    print(f"== {name}: {module.path} (progress in {tree}/mutmut.log)", flush=True)
     mutmut(tree, "run", "--max-children", str(max_children), env=env)
 
     codes = results(tree, module)
@@ -174,7 +177,7 @@ def run_module(name: str, work: Path, prepared: Path, max_children: int, justifi
             print(f"  justified  {key}: {listed[key]}")
     for key in unjustified:
         print(f"  SURVIVED   {key} ({codes[key]})")
-        print(mutmut(tree, "show", key, env=env, quiet=True))
+        print(mutmut(tree, "show", key, env=env))
     for key in stale:
         print(f"  stale entry in survivors.toml (killed or gone): {key}")
     return score >= TARGET and not unjustified and not stale

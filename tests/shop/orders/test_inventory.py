@@ -14,10 +14,11 @@ def stock_of(variant) -> int:
     return variant.stock
 
 
-def test_reserve_takes_exactly_what_was_asked():
+def test_reserve_takes_exactly_what_was_asked_of_that_variant_only():
     variant = ProductVariantFactory(stock=5)
+    other = ProductVariantFactory(stock=5)
     inventory.reserve(variant_id=variant.pk, quantity=3)
-    assert stock_of(variant) == 2
+    assert (stock_of(variant), stock_of(other)) == (2, 5)
 
 
 def test_reserving_more_than_is_left_takes_nothing():
@@ -26,6 +27,7 @@ def test_reserving_more_than_is_left_takes_nothing():
         inventory.reserve(variant_id=variant.pk, quantity=3)
     assert stock_of(variant) == 2
     assert (refused.value.variant_id, refused.value.requested) == (variant.pk, 3)
+    assert str(refused.value) == f"variant {variant.pk}: fewer than 3 in stock"
 
 
 def test_the_last_units_can_be_reserved():
@@ -79,7 +81,7 @@ def test_a_correction_is_recorded_with_who_made_it_and_why():
 @pytest.mark.parametrize("quantity", [0, -1])
 def test_non_positive_quantities_are_refused(change, quantity):
     variant = ProductVariantFactory(stock=5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^quantity must be positive$"):
         getattr(inventory, change)(variant_id=variant.pk, quantity=quantity)
     assert stock_of(variant) == 5
 
