@@ -27,7 +27,7 @@ from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.periods.close import close_period
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
-from core.roles import AID_OFFICER
+from core.roles import AID_OFFICER, TOWNSHIP_EDITOR
 from producers.access import provision_producer
 from producers.models import Producer, ProducerMembership, Village
 from shop.catalogue.models import ProductVariant
@@ -150,7 +150,8 @@ def sell(
     offline: bool = False,
     user=None,
 ) -> Order:
-    """Place and pay an order (online by the dummy gateway, or offline by bank transfer)."""
+    """Place and pay an order (online by the dummy gateway, or offline by a bank
+    transfer that a new township editor records)."""
     order = place(
         items,
         user=user,
@@ -163,7 +164,7 @@ def sell(
             amount_fen=order.total_fen,
             method="bank_transfer",
             reference="",
-            actor=None,
+            actor=add_staff(TOWNSHIP_EDITOR),
             received_at=paid_at,
         )
     else:
@@ -243,7 +244,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 @pytest.fixture
 def staff(db):
-    return UserFactory(username="staff")
+    """The township editor who runs the shop: refunds, offline payments, stock."""
+    return add_staff(TOWNSHIP_EDITOR, username="staff")
 
 
 @pytest.fixture

@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.money import format_yuan
+from core.roles import Actor, acting_user
 from shop import events
 from shop.orders import inventory
 from shop.orders.models import Order, OrderEvent, OrderLine, Shipment
 from shop.orders.notifications import queue_order_email
+from shop.orders.ownership import require_refunder
 from shop.payments.gateway import PaymentError, get_gateway
 from shop.payments.models import Payment, Refund
 
@@ -44,11 +46,12 @@ def _remaining_quantity(line: OrderLine) -> int:
 
 
 def request_refund(
-    *, order_id: int, actor, reason: str, line_id: int | None = None, quantity: int = 0
+    *, order_id: int, actor: Actor, reason: str, line_id: int | None = None, quantity: int = 0
 ) -> Refund:
     """Write a pending refund of the whole order (``line_id`` None) or of
     ``quantity`` units of one line. The last units of a line refund exactly
     what is left of it, so nothing drifts by a fen."""
+    require_refunder(actor)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status not in REFUNDABLE:
@@ -86,23 +89,24 @@ def request_refund(
             quantity=quantity,
             amount_fen=amount,
             reason=reason[:255],
-            created_by=actor,
+            created_by=acting_user(actor),
             idempotency_key=f"refund-{order.number}-{uuid.uuid4().hex}",
         )
         OrderEvent.objects.create(
-            order=order, kind="refund_requested", actor=actor, note=reason[:255]
+            order=order, kind="refund_requested", actor=acting_user(actor), note=reason[:255]
         )
         return refund
 
 
 def request_surplus_refund(
-    *, payment_id: int, actor, reason: str, amount_fen: int | None = None
+    *, payment_id: int, actor: Actor, reason: str, amount_fen: int | None = None
 ) -> Refund:
     """Write a pending refund of money that did not buy the order's goods (a
     surplus payment: paid twice, paid after the order was cancelled, the wrong
     amount): all that is left of it (``amount_fen`` None) or part. Whatever the
     order's status; it touches no line, no stock and no aid, which that money
     never paid for."""
+    require_refunder(actor)
     with transaction.atomic():
         order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
         order = Order.objects.select_for_update().get(pk=order_id)
@@ -131,11 +135,14 @@ def request_surplus_refund(
             payment=payment,
             amount_fen=amount,
             reason=reason[:255],
-            created_by=actor,
+            created_by=acting_user(actor),
             idempotency_key=f"refund-{order.number}-{uuid.uuid4().hex}",
         )
         OrderEvent.objects.create(
-            order=order, kind="surplus_refund_requested", actor=actor, note=reason[:255]
+            order=order,
+            kind="surplus_refund_requested",
+            actor=acting_user(actor),
+            note=reason[:255],
         )
         return refund
 

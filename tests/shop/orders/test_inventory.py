@@ -1,9 +1,9 @@
 import pytest
 from django.core.cache import cache
 
+from core.roles import SYSTEM
 from shop.catalogue import page_cache
 from shop.orders import inventory
-from tests.factories import UserFactory
 from tests.shop.factories import ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,36 +42,35 @@ def test_release_gives_units_back():
     assert stock_of(variant) == 4
 
 
-def test_adjust_never_goes_below_zero():
+def test_adjust_never_goes_below_zero(staff):
     variant = ProductVariantFactory(stock=1)
     with pytest.raises(inventory.OutOfStock):
-        inventory.adjust(variant_id=variant.pk, delta=-2)
-    assert inventory.adjust(variant_id=variant.pk, delta=+3) == 4
+        inventory.adjust(variant_id=variant.pk, delta=-2, actor=staff)
+    assert inventory.adjust(variant_id=variant.pk, delta=+3, actor=staff) == 4
 
 
 @pytest.mark.parametrize("delta", [+1, -1])
-def test_adjusting_by_one_moves_stock_by_one(delta):
+def test_adjusting_by_one_moves_stock_by_one(delta, staff):
     variant = ProductVariantFactory(stock=5)
-    assert inventory.adjust(variant_id=variant.pk, delta=delta) == 5 + delta
+    assert inventory.adjust(variant_id=variant.pk, delta=delta, actor=staff) == 5 + delta
     assert stock_of(variant) == 5 + delta
 
 
-def test_adjusting_by_zero_changes_nothing_but_is_recorded():
+def test_adjusting_by_zero_changes_nothing_but_is_recorded(staff):
     variant = ProductVariantFactory(stock=5)
     before = variant.history.count()
-    assert inventory.adjust(variant_id=variant.pk, delta=0) == 5
+    assert inventory.adjust(variant_id=variant.pk, delta=0, actor=staff) == 5
     assert stock_of(variant) == 5
     assert variant.history.count() == before + 1
 
 
-def test_a_correction_is_recorded_with_who_made_it_and_why():
-    editor = UserFactory()
+def test_a_correction_is_recorded_with_who_made_it_and_why(staff):
     variant = ProductVariantFactory(stock=5)
-    inventory.adjust(variant_id=variant.pk, delta=-2, actor=editor)
+    inventory.adjust(variant_id=variant.pk, delta=-2, actor=staff)
     record = variant.history.order_by("-history_id").first()
     assert (record.stock, record.history_user, record.history_change_reason) == (
         3,
-        editor,
+        staff,
         inventory.STOCK_ADJUSTED,
     )
     assert record.history_type == "~"
@@ -91,8 +90,8 @@ def test_non_positive_quantities_are_refused(change, quantity):
     [
         lambda pk: inventory.reserve(variant_id=pk, quantity=1),
         lambda pk: inventory.release(variant_id=pk, quantity=1),
-        lambda pk: inventory.adjust(variant_id=pk, delta=1),
-        lambda pk: inventory.mark_sold_out(variant_id=pk),
+        lambda pk: inventory.adjust(variant_id=pk, delta=1, actor=SYSTEM),
+        lambda pk: inventory.mark_sold_out(variant_id=pk, actor=SYSTEM),
     ],
     ids=["reserve", "release", "adjust", "mark_sold_out"],
 )
@@ -107,16 +106,15 @@ def test_every_stock_change_retires_the_cached_pages(change, django_capture_on_c
     assert cache.get(page_cache.GENERATION_KEY) not in (None, first)
 
 
-def test_mark_sold_out():
-    editor = UserFactory()
+def test_mark_sold_out(staff):
     variant = ProductVariantFactory(stock=9)
     other = ProductVariantFactory(stock=4)
-    inventory.mark_sold_out(variant_id=variant.pk, actor=editor)
+    inventory.mark_sold_out(variant_id=variant.pk, actor=staff)
     assert (stock_of(variant), stock_of(other)) == (0, 4)
     record = variant.history.order_by("-history_id").first()
     assert (record.stock, record.history_user, record.history_change_reason) == (
         0,
-        editor,
+        staff,
         inventory.STOCK_SOLD_OUT,
     )
 

@@ -9,14 +9,8 @@ from shop.orders.models import Order, OrderEvent
 from shop.payments.models import Payment, Refund
 from shop.payments.refunds import RefundError, execute_refund, request_refund
 from shop.payments.services import payment_succeeded, start_payment
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff():
-    return UserFactory()
 
 
 @pytest.fixture

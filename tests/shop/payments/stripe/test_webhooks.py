@@ -15,6 +15,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
+from core.roles import TOWNSHIP_EDITOR
 from shop.orders import inventory, lifecycle
 from shop.orders.models import Order, OrderEvent
 from shop.payments import services
@@ -22,8 +23,8 @@ from shop.payments.models import Payment, Refund, WebhookEvent
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
 from shop.payments.stripe.gateway import CLOCK_SKEW_SECONDS
-from tests.factories import UserFactory
 from tests.shop.payments.stripe.conftest import WEBHOOK_URL, intent_event, sign
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +213,9 @@ def accepted_refund(alipay_payment) -> Refund:
         amount_fen=alipay_payment.amount_fen,
         external_id=alipay_payment.external_id,
     )
-    refund = request_refund(order_id=alipay_payment.order_id, actor=UserFactory(), reason="退货")
+    refund = request_refund(
+        order_id=alipay_payment.order_id, actor=add_staff(TOWNSHIP_EDITOR), reason="退货"
+    )
     return execute_refund(refund_id=refund.pk)
 
 
