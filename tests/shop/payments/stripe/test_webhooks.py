@@ -87,13 +87,13 @@ def test_a_wrong_currency_is_flagged_for_review_and_does_not_pay(wechat_payment,
 
 
 def test_money_for_an_order_expired_meanwhile_whose_stock_is_gone_is_flagged_for_review(
-    alipay_payment, deliver
+    alipay_payment, deliver, staff
 ):
     order = order_of(alipay_payment)
     lifecycle.expire_order(order_id=order.pk, now=order.expires_at + timedelta(minutes=1))
     # Someone else bought what the expiry gave back (tests/faults: when it is still there).
     for line in order.lines.all():
-        inventory.mark_sold_out(variant_id=line.variant_id)
+        inventory.mark_sold_out(variant_id=line.variant_id, actor=staff)
 
     response = deliver(intent_event(alipay_payment))
 
