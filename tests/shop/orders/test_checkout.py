@@ -10,7 +10,7 @@ from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.models import CartLine, Order, OrderEvent, ShippingPolicy
 from tests.factories import UserFactory
 from tests.shop.conftest import ADDRESS
-from tests.shop.factories import CartFactory, CartLineFactory
+from tests.shop.factories import CartFactory, CartLineFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,7 @@ def test_order_reserves_stock_and_ships_per_producer(two_producers, address):
     assert order.subtotal_fen == 2 * 3980 + 3 * 990
     assert order.shipments.count() == 2
     assert order.total_fen == order.subtotal_fen + order.shipping_fen
+    assert (order.invoice_title, order.tax_number) == ("", "")  # none was asked for
 
 
 def test_shipping_is_per_producer_with_a_free_threshold(two_producers, address):
@@ -449,7 +450,7 @@ def test_order_numbers_carry_the_date_and_six_unambiguous_characters(two_produce
 
 def test_order_items_and_a_cart_together_are_refused(two_producers, address):
     tomato, _bag = two_producers
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^order items or a cart, not both$"):
         place_order(
             items=[(tomato.pk, 1)],
             cart=CartFactory(),
@@ -471,3 +472,44 @@ def test_a_sold_out_line_is_named_in_the_message(two_producers, address):
         )
     assert refused.value.messages == [f"“{tomato}”库存不足，已售罄或剩余数量少于所购数量。"]
     assert str(refused.value) == refused.value.messages[0]
+
+
+def test_every_refused_line_is_named_in_the_error(two_producers, address):
+    tomato, bag = two_producers
+    with pytest.raises(CheckoutError) as refused:
+        place_order(
+            items=[(tomato.pk, 11), (bag.pk, 6)],
+            email="a@example.com",
+            address=address,
+            gateway="dummy",
+        )
+    assert str(refused.value) == (
+        f"“{tomato}”库存不足，已售罄或剩余数量少于所购数量。; "
+        f"“{bag}”库存不足，已售罄或剩余数量少于所购数量。"
+    )
+
+
+def test_placing_an_order_loads_only_its_variants_each_once(
+    two_producers, address, django_assert_num_queries
+):
+    """Its queries do not grow with the lines (no query per variant for its
+    product's producer or category), and the catalogue is not read whole:
+    3 reservations, 1 load of the variants, 1 shipping policy per producer, the
+    order, 1 shipment and its lines per producer, the event, and a savepoint."""
+    tomato, bag = two_producers
+    small = ProductVariantFactory(product=tomato.product, name="2斤装", price_fen=1980, stock=10)
+    ProductVariantFactory(stock=10)  # in the catalogue, not in the order
+    with django_assert_num_queries(14) as captured:
+        place_order(
+            items=[(tomato.pk, 1), (small.pk, 1), (bag.pk, 1)],
+            email="a@example.com",
+            address=address,
+            gateway="dummy",
+        )
+    loads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT "shop_productvariant"')
+    ]
+    assert len(loads) == 1
+    assert '"shop_productvariant"."id" IN (' in loads[0]
