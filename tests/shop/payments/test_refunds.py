@@ -1,3 +1,6 @@
+import logging
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.dispatch import receiver
@@ -6,8 +9,15 @@ from shop import events
 from shop.orders import lifecycle
 from shop.orders.checkout import place_order
 from shop.orders.models import Order, OrderEvent
+from shop.payments.dummy.gateway import DummyGateway
+from shop.payments.gateway import PaymentError, RefundOutcome
 from shop.payments.models import Payment, Refund
-from shop.payments.refunds import RefundError, execute_refund, request_refund
+from shop.payments.refunds import (
+    RefundError,
+    execute_pending_refunds,
+    execute_refund,
+    request_refund,
+)
 from shop.payments.services import payment_succeeded, start_payment
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +262,74 @@ def test_an_order_with_nothing_left_to_refund_is_refused(paid_order, staff):
     Order.objects.filter(pk=paid_order.pk).update(refunded_fen=paid_order.total_fen)
     with pytest.raises(RefundError, match="没有可退的金额"):
         request_refund(order_id=paid_order.pk, actor=staff, reason="x")
+
+
+# Refunds left pending, sent again ------------------------------------------------
+
+
+def pending_refund(order, staff) -> Refund:
+    return request_refund(
+        order_id=order.pk, actor=staff, reason="x", line_id=order.lines.first().pk, quantity=1
+    )
+
+
+def test_a_pending_refund_is_sent_again_once_two_minutes_old(clock, paid_order, staff):
+    refund = pending_refund(paid_order, staff)
+    clock.now += timedelta(minutes=2)  # exactly two minutes: the first request may still run
+    assert execute_pending_refunds() == 0
+    clock.now += timedelta(microseconds=1)
+    assert execute_pending_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert execute_pending_refunds() == 0
+
+
+def test_the_wait_before_sending_again_can_be_chosen(clock, paid_order, staff):
+    refund = pending_refund(paid_order, staff)
+    clock.now += timedelta(seconds=31)
+    assert execute_pending_refunds(older_than=timedelta(seconds=30)) == 1
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED
+
+
+def test_a_refund_still_unanswered_stays_pending_and_the_others_go_on(
+    clock, two_producers, address, staff, monkeypatch, caplog
+):
+    tomato, _bag = two_producers
+    orders = []
+    for _ in range(2):
+        order = place_order(
+            items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+        )
+        payment, _start = start_payment(order=order)
+        payment_succeeded(payment_id=payment.pk, amount_fen=order.total_fen)
+        orders.append(order)
+    unanswered, answered = (pending_refund(order, staff) for order in orders)
+    refund_at_dummy = DummyGateway.refund
+
+    def refund(self, *, refund):
+        if refund.pk == unanswered.pk:
+            raise PaymentError("timeout")
+        return refund_at_dummy(self, refund=refund)
+
+    monkeypatch.setattr(DummyGateway, "refund", refund)
+    clock.now += timedelta(minutes=3)
+    with caplog.at_level(logging.WARNING, logger="shop.payments.refunds"):
+        assert execute_pending_refunds() == 1
+    statuses = dict(Refund.objects.values_list("pk", "status"))
+    assert statuses == {unanswered.pk: Refund.Status.PENDING, answered.pk: Refund.Status.SUCCEEDED}
+    assert [record.getMessage() for record in caplog.records] == [
+        f"refund {unanswered.pk} still unanswered: timeout"
+    ]
+
+
+def test_a_refund_the_provider_refuses_counts_as_settled(clock, paid_order, staff, monkeypatch):
+    refund = pending_refund(paid_order, staff)
+    monkeypatch.setattr(
+        DummyGateway, "refund", lambda self, *, refund: RefundOutcome(False, message="余额不足")
+    )
+    clock.now += timedelta(minutes=3)
+    assert execute_pending_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.FAILED
+    assert paid_order.events.get(kind="refund_failed").note == "余额不足"
