@@ -21,7 +21,7 @@ done; \
 exit 1
 endef
 
-.PHONY: run test setup lint migrate seed messages bench clean
+.PHONY: run test setup lint migrate seed messages bench mutants clean
 
 $(STAMP): pyproject.toml
 	@base=$$($(FIND_PYTHON)) || { echo "This project needs Python 3.12 or newer (Django 6.1); none was found on PATH or under pyenv." >&2; exit 1; }; \
@@ -58,6 +58,10 @@ messages: setup
 # Each bench builds its own PostgreSQL database (see docs/benchmarks.md); needs wrk.
 bench: setup
 	$(PY) bench/run_all.py
+
+# Mutation testing of the money and stock modules (docs/testing.md); MODULE=refunds for one.
+mutants: setup
+	$(PY) mutation/run.py $(MODULE)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3*

@@ -39,6 +39,35 @@ def is_staff_member(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     )
 
 
+class SystemActor:
+    """The shop acting on its own, with no person behind it (the demo seeding,
+    a task or a command): services that want the person acting take it as
+    ``actor=SYSTEM``, so a caller passes the role check only by saying so, never
+    by leaving the actor out."""
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+Actor = AbstractBaseUser | AnonymousUser | SystemActor | None
+
+
+def acting_user(actor: AbstractBaseUser | SystemActor) -> AbstractBaseUser | None:
+    """Whom to record as having acted: the user, or nobody for the system."""
+    return None if isinstance(actor, SystemActor) else actor
+
+
+def require_permission(actor: Actor, permission: str, *, message: str) -> None:
+    """Let the system, or a user holding ``permission`` ("app_label.codename",
+    through a role's group), through; refuse anyone else with ``message``."""
+    if isinstance(actor, SystemActor):
+        return
+    if actor is None or not actor.has_perm(permission):
+        raise PermissionDenied(message)
+
+
 def is_aid_officer(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     # Group membership on purpose, not is_superuser: DESIGN §8 gives these
     # powers (and full personal data) to the aid officer role alone.

@@ -25,11 +25,18 @@ from django.core.management.color import no_style
 from django.db import connection
 from django.test.utils import override_settings
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 # The small township's fixtures (tomato, aid_pool, clock, township, ...), for every suite.
 pytest_plugins = ["tests.township"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# CI draws the same examples on every run (a red build can be run again and fails
+# the same way) and more of them for the money properties; a test that sets its own
+# max_examples (the ledger's, whose every example builds a township) keeps it.
+hypothesis_settings.register_profile("ci", derandomize=True, max_examples=500, deadline=None)
+hypothesis_settings.load_profile("ci" if IN_CI else "default")
 SERVICE_MARKERS = ("postgres", "worker", "e2e")
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 

@@ -30,7 +30,7 @@ from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
-from core.roles import AID_OFFICER
+from core.roles import AID_OFFICER, TOWNSHIP_EDITOR
 from producers.access import provision_producer
 from producers.models import Producer, ProducerMembership, Village
 from shop.catalogue.models import ProductVariant
@@ -153,7 +153,8 @@ def sell(
     offline: bool = False,
     user=None,
 ) -> Order:
-    """Place and pay an order (online by the dummy gateway, or offline by bank transfer)."""
+    """Place and pay an order (online by the dummy gateway, or offline by a bank
+    transfer that a new township editor records)."""
     order = place(
         items,
         user=user,
@@ -166,7 +167,7 @@ def sell(
             amount_fen=order.total_fen,
             method="bank_transfer",
             reference="",
-            actor=None,
+            actor=add_staff(TOWNSHIP_EDITOR),
             received_at=paid_at,
         )
     else:
@@ -277,7 +278,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 @pytest.fixture
 def staff(db):
-    return UserFactory(username="staff")
+    """The township editor who runs the shop: refunds, offline payments, stock."""
+    return add_staff(TOWNSHIP_EDITOR, username="staff")
 
 
 @pytest.fixture

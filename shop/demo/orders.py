@@ -1,5 +1,7 @@
 """A demo year of orders through the real services: retail buyers and
-institutions, every state an order can reach, paid online and by bank transfer."""
+institutions, every state an order can reach, paid online and by bank transfer.
+The seeding records bank transfers and refunds as the system (``SYSTEM``), not
+as a member of staff."""
 
 import random
 from datetime import datetime, timedelta
@@ -7,6 +9,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.roles import SYSTEM
 from shop.catalogue.models import ProductVariant
 from shop.orders import inventory, lifecycle
 from shop.orders.checkout import ShippingAddress, place_order
@@ -118,7 +121,7 @@ def _demo_order(rng, lines, *, placed_at, now, email, user=None, institution=Non
             amount_fen=order.total_fen,
             method="bank_transfer",
             reference="",
-            actor=None,
+            actor=SYSTEM,
             received_at=paid_at,
         )
     else:
@@ -148,7 +151,7 @@ def _demo_order(rng, lines, *, placed_at, now, email, user=None, institution=Non
     if rng.random() < 0.05:
         line = order.lines.order_by("-quantity").first()
         refund = request_refund(
-            order_id=order.pk, actor=None, reason="质量问题（演示）", line_id=line.pk, quantity=1
+            order_id=order.pk, actor=SYSTEM, reason="质量问题（演示）", line_id=line.pk, quantity=1
         )
         execute_refund(refund_id=refund.pk)
     return order

@@ -89,50 +89,52 @@ def _too_many(variant: ProductVariant, quantity: int) -> str:
     return ""
 
 
-@transaction.atomic
 def add_item(*, cart: Cart, variant_id, quantity) -> CartLine:
-    variant = _sellable_variant(variant_id)
-    quantity = _checked_quantity(quantity)
-    if quantity == 0:
-        raise CartError(_("请输入有效的数量。"))
-    _lock(cart)
-    line = CartLine.objects.filter(cart=cart, variant=variant).first()
-    wanted = quantity + (line.quantity if line else 0)
-    if wanted > MAX_QUANTITY_PER_LINE:
-        raise CartError(_("每种商品一次最多购买 %(max)s 件。") % {"max": MAX_QUANTITY_PER_LINE})
-    if problem := _too_many(variant, wanted):
-        raise CartError(problem)
-    if line is None:
-        return CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
-    line.quantity = wanted
-    line.save(update_fields=["quantity"])
-    return line
+    with transaction.atomic():
+        variant = _sellable_variant(variant_id)
+        quantity = _checked_quantity(quantity)
+        if quantity == 0:
+            raise CartError(_("请输入有效的数量。"))
+        _lock(cart)
+        line = CartLine.objects.filter(cart=cart, variant=variant).first()
+        wanted = quantity + (line.quantity if line else 0)
+        if wanted > MAX_QUANTITY_PER_LINE:
+            raise CartError(_("每种商品一次最多购买 %(max)s 件。") % {"max": MAX_QUANTITY_PER_LINE})
+        if problem := _too_many(variant, wanted):
+            raise CartError(problem)
+        if line is None:
+            return CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+        line.quantity = wanted
+        line.save(update_fields=["quantity"])
+        return line
 
 
-@transaction.atomic
 def set_quantity(*, cart: Cart, variant_id, quantity) -> None:
     """Set a line's quantity; 0 removes it."""
-    quantity = _checked_quantity(quantity)
-    try:
-        variant_id = int(variant_id)
-    except (TypeError, ValueError):
-        raise CartError(_("找不到该商品规格。")) from None
-    if not 0 < variant_id < 2**63:
-        # No id is beyond a signed 64-bit integer, and SQLite cannot even compare one that is.
-        raise CartError(_("购物车里没有这件商品。"))
-    _lock(cart)
-    line = (
-        CartLine.objects.select_related("variant").filter(cart=cart, variant_id=variant_id).first()
-    )
-    if line is None:
-        raise CartError(_("购物车里没有这件商品。"))
-    if quantity == 0:
-        line.delete()
-        return
-    if problem := _too_many(line.variant, quantity):
-        raise CartError(problem)
-    line.quantity = quantity
-    line.save(update_fields=["quantity"])
+    with transaction.atomic():
+        quantity = _checked_quantity(quantity)
+        try:
+            variant_id = int(variant_id)
+        except (TypeError, ValueError):
+            raise CartError(_("找不到该商品规格。")) from None
+        if not 0 < variant_id < 2**63:
+            # No id is beyond a signed 64-bit integer, and SQLite cannot even compare one that is.
+            raise CartError(_("购物车里没有这件商品。"))
+        _lock(cart)
+        line = (
+            CartLine.objects.select_related("variant")
+            .filter(cart=cart, variant_id=variant_id)
+            .first()
+        )
+        if line is None:
+            raise CartError(_("购物车里没有这件商品。"))
+        if quantity == 0:
+            line.delete()
+            return
+        if problem := _too_many(line.variant, quantity):
+            raise CartError(problem)
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
 
 
 def items(cart: Cart | None) -> list[CartItem]:
@@ -160,26 +162,28 @@ def items(cart: Cart | None) -> list[CartItem]:
     return result
 
 
-@transaction.atomic
 def merge_guest_cart(*, guest_cart_id, user) -> None:
     """Move a guest cart's lines into the account's cart (quantities add up,
     capped by the per-line limit), then drop the guest cart."""
-    # The guest's cart first, then the account's: the one order every locker of two carts uses.
-    guest = Cart.objects.select_for_update().filter(pk=guest_cart_id, user=None).first()
-    if guest is None:
-        return
-    account_cart, _created = Cart.objects.get_or_create(user=user)
-    _lock(account_cart)
-    for line in guest.lines.all():
-        existing = CartLine.objects.filter(cart=account_cart, variant_id=line.variant_id).first()
-        if existing:
-            existing.quantity = min(existing.quantity + line.quantity, MAX_QUANTITY_PER_LINE)
-            existing.save(update_fields=["quantity"])
-        else:
-            CartLine.objects.create(
-                cart=account_cart, variant_id=line.variant_id, quantity=line.quantity
-            )
-    guest.delete()
+    with transaction.atomic():
+        # The guest's cart first, then the account's: the one order every locker of two carts uses.
+        guest = Cart.objects.select_for_update().filter(pk=guest_cart_id, user=None).first()
+        if guest is None:
+            return
+        account_cart, _created = Cart.objects.get_or_create(user=user)
+        _lock(account_cart)
+        for line in guest.lines.all():
+            existing = CartLine.objects.filter(
+                cart=account_cart, variant_id=line.variant_id
+            ).first()
+            if existing:
+                existing.quantity = min(existing.quantity + line.quantity, MAX_QUANTITY_PER_LINE)
+                existing.save(update_fields=["quantity"])
+            else:
+                CartLine.objects.create(
+                    cart=account_cart, variant_id=line.variant_id, quantity=line.quantity
+                )
+        guest.delete()
 
 
 def clear(cart: Cart) -> None:

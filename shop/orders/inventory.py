@@ -10,15 +10,18 @@ and that is deliberate for what buyers cause (``reserve`` at checkout,
 is already an ``OrderEvent`` of its order, with the quantities on its lines,
 and a history row per sale would only repeat the order log. What staff and
 producers decide (``adjust``, ``mark_sold_out``) is written to the variant's
-history, with who did it, in the same transaction as the change.
+history, with who did it, in the same transaction as the change; those two
+check who is asking themselves (``ownership.require_stock_keeper``).
 """
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 
+from core.roles import Actor, SystemActor, acting_user
 from shop.catalogue import page_cache
 from shop.catalogue.models import ProductVariant
+from shop.orders.ownership import require_stock_keeper
 
 # Change reasons of the history records written here (labelled by the audit trail).
 STOCK_ADJUSTED = "stock_adjusted"
@@ -53,9 +56,10 @@ def release(*, variant_id: int, quantity: int) -> None:
     page_cache.invalidate()
 
 
-def adjust(*, variant_id: int, delta: int, actor: AbstractBaseUser | None = None) -> int:
+def adjust(*, variant_id: int, delta: int, actor: Actor) -> int:
     """A producer's or editor's correction (+/- buttons); never below zero.
     Returns the new stock."""
+    require_stock_keeper(actor, variant_id=variant_id)
     with transaction.atomic():
         if delta < 0:
             reserve(variant_id=variant_id, quantity=-delta)
@@ -64,19 +68,22 @@ def adjust(*, variant_id: int, delta: int, actor: AbstractBaseUser | None = None
         return _record(variant_id, actor=actor, reason=STOCK_ADJUSTED).stock
 
 
-def mark_sold_out(*, variant_id: int, actor: AbstractBaseUser | None = None) -> None:
+def mark_sold_out(*, variant_id: int, actor: Actor) -> None:
+    require_stock_keeper(actor, variant_id=variant_id)
     with transaction.atomic():
         ProductVariant.objects.filter(pk=variant_id).update(stock=0)
         _record(variant_id, actor=actor, reason=STOCK_SOLD_OUT)
     page_cache.invalidate()
 
 
-def _record(variant_id: int, *, actor: AbstractBaseUser | None, reason: str) -> ProductVariant:
-    """Write the variant as it now is to its history. Read after our UPDATE,
-    whose row lock holds until commit, so the stock recorded is the one we left.
-    Without ``actor``, simple-history takes the request's user, if any."""
+def _record(
+    variant_id: int, *, actor: AbstractBaseUser | SystemActor, reason: str
+) -> ProductVariant:
+    """Write the variant as it now is to its history, by ``actor`` (nobody for
+    the system). Read after our UPDATE, whose row lock holds until commit, so
+    the stock recorded is the one we left."""
     variant = ProductVariant.objects.get(pk=variant_id)
     ProductVariant.history.bulk_history_create(
-        [variant], update=True, default_user=actor, default_change_reason=reason
+        [variant], update=True, default_user=acting_user(actor), default_change_reason=reason
     )
     return variant

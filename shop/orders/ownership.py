@@ -1,8 +1,24 @@
-"""Who may see an order: its buyer account, or the guest whose session placed it."""
+"""Who may do what to the shop's rows: see an order (its buyer account, or the
+guest whose session placed it), refund one, record money paid offline, change
+a variant's stock. The services call the ``require_`` checks themselves, so a
+task, a command and a view are held to the same rule; the views check first
+only to answer with a proper page."""
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from core.roles import Actor, SystemActor, require_permission
+from shop.catalogue.models import ProductVariant
 from shop.orders.models import Order
 
 SESSION_KEY = "guest_orders"
+
+# Model permissions the township editors' role holds (shop migrations 0005, 0009).
+REFUND_PERMISSION = "shop.refund_order"
+
+OFFLINE_PAYMENT_PERMISSION = "shop.record_offline_payment"
+
+STOCK_PERMISSION = "shop.change_productvariant"
 
 
 def remember_guest_order(request, order: Order) -> None:
@@ -14,3 +30,32 @@ def can_view_order(request, order: Order) -> bool:
     if order.user_id is not None:
         return request.user.is_authenticated and request.user.pk == order.user_id
     return order.number in request.session.get(SESSION_KEY, [])
+
+
+def require_refunder(actor: Actor) -> None:
+    require_permission(actor, REFUND_PERMISSION, message=_("你没有办理退款的权限。"))
+
+
+def require_offline_cashier(actor: Actor) -> None:
+    require_permission(actor, OFFLINE_PAYMENT_PERMISSION, message=_("你没有登记线下收款的权限。"))
+
+
+def can_change_stock(actor: Actor, *, variant_id: int) -> bool:
+    """Staff holding the variant permission, or a member of the variant's
+    producer while that producer is active (whom the portal lets in)."""
+    if isinstance(actor, SystemActor):
+        return True
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    if actor.has_perm(STOCK_PERMISSION):
+        return True
+    return ProductVariant.objects.filter(
+        pk=variant_id,
+        product__producer__is_active=True,
+        product__producer__memberships__user=actor,
+    ).exists()
+
+
+def require_stock_keeper(actor: Actor, *, variant_id: int) -> None:
+    if not can_change_stock(actor, variant_id=variant_id):
+        raise PermissionDenied(_("只有有库存权限的员工或该生产者的成员可以改库存。"))

@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.money import format_yuan
+from core.roles import Actor, acting_user
 from shop import events
 from shop.orders import inventory
 from shop.orders.models import Order, OrderEvent, OrderLine, Shipment
 from shop.orders.notifications import queue_order_email
+from shop.orders.ownership import require_refunder
 from shop.payments.gateway import PaymentError, get_gateway
 from shop.payments.models import Payment, Refund
 
@@ -43,98 +45,106 @@ def _remaining_quantity(line: OrderLine) -> int:
     return line.quantity - line.refunded_quantity
 
 
-@transaction.atomic
 def request_refund(
-    *, order_id: int, actor, reason: str, line_id: int | None = None, quantity: int = 0
+    *, order_id: int, actor: Actor, reason: str, line_id: int | None = None, quantity: int = 0
 ) -> Refund:
     """Write a pending refund of the whole order (``line_id`` None) or of
     ``quantity`` units of one line. The last units of a line refund exactly
     what is left of it, so nothing drifts by a fen."""
-    order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status not in REFUNDABLE:
-        raise RefundError(_("该订单当前状态不能退款。"))
-    if order.refunds.filter(status=Refund.Status.PENDING).exists():
-        raise RefundError(_("该订单有一笔退款正在处理，请稍后再试。"))
-    # The payment that bought the goods; surplus money is refunded on its own.
-    payment = order.payments.filter(status=Payment.Status.SUCCEEDED, surplus=False).first()
-    if payment is None:
-        raise RefundError(_("找不到该订单的成功付款记录。"))
-    line = None
-    if line_id is None:
-        amount = order.total_fen - order.refunded_fen
-        quantity = 0
-    else:
-        line = order.lines.filter(pk=line_id).first()
-        if line is None:
-            raise RefundError(_("该订单中没有这一行商品。"))
-        remaining = _remaining_quantity(line)
-        if not 1 <= quantity <= remaining:
-            raise RefundError(
-                _("退款数量应在 1 到 %(remaining)s 之间。") % {"remaining": remaining}
+    require_refunder(actor)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status not in REFUNDABLE:
+            raise RefundError(_("该订单当前状态不能退款。"))
+        if order.refunds.filter(status=Refund.Status.PENDING).exists():
+            raise RefundError(_("该订单有一笔退款正在处理，请稍后再试。"))
+        # The payment that bought the goods; surplus money is refunded on its own.
+        payment = order.payments.filter(status=Payment.Status.SUCCEEDED, surplus=False).first()
+        if payment is None:
+            raise RefundError(_("找不到该订单的成功付款记录。"))
+        line = None
+        if line_id is None:
+            amount = order.total_fen - order.refunded_fen
+            quantity = 0
+        else:
+            line = order.lines.filter(pk=line_id).first()
+            if line is None:
+                raise RefundError(_("该订单中没有这一行商品。"))
+            remaining = _remaining_quantity(line)
+            if not 1 <= quantity <= remaining:
+                raise RefundError(
+                    _("退款数量应在 1 到 %(remaining)s 之间。") % {"remaining": remaining}
+                )
+            amount = (
+                line.total_fen - line.refunded_fen
+                if quantity == remaining
+                else line.unit_price_fen * quantity
             )
-        amount = (
-            line.total_fen - line.refunded_fen
-            if quantity == remaining
-            else line.unit_price_fen * quantity
+        if amount <= 0:
+            raise RefundError(_("没有可退的金额。"))
+        refund = Refund.objects.create(
+            order=order,
+            payment=payment,
+            line=line,
+            quantity=quantity,
+            amount_fen=amount,
+            reason=reason[:255],
+            created_by=acting_user(actor),
+            idempotency_key=f"refund-{order.number}-{uuid.uuid4().hex}",
         )
-    if amount <= 0:
-        raise RefundError(_("没有可退的金额。"))
-    refund = Refund.objects.create(
-        order=order,
-        payment=payment,
-        line=line,
-        quantity=quantity,
-        amount_fen=amount,
-        reason=reason[:255],
-        created_by=actor,
-        idempotency_key=f"refund-{order.number}-{uuid.uuid4().hex}",
-    )
-    OrderEvent.objects.create(order=order, kind="refund_requested", actor=actor, note=reason[:255])
-    return refund
+        OrderEvent.objects.create(
+            order=order, kind="refund_requested", actor=acting_user(actor), note=reason[:255]
+        )
+        return refund
 
 
-@transaction.atomic
 def request_surplus_refund(
-    *, payment_id: int, actor, reason: str, amount_fen: int | None = None
+    *, payment_id: int, actor: Actor, reason: str, amount_fen: int | None = None
 ) -> Refund:
     """Write a pending refund of money that did not buy the order's goods (a
     surplus payment: paid twice, paid after the order was cancelled, the wrong
     amount): all that is left of it (``amount_fen`` None) or part. Whatever the
     order's status; it touches no line, no stock and no aid, which that money
     never paid for."""
-    order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
-    order = Order.objects.select_for_update().get(pk=order_id)
-    payment = Payment.objects.get(pk=payment_id)
-    if payment.status != Payment.Status.SUCCEEDED or not payment.surplus:
-        raise RefundError(_("只有多收的款项可以单独退还；货款请按整单或商品退款。"))
-    if order.refunds.filter(status=Refund.Status.PENDING).exists():
-        raise RefundError(_("该订单有一笔退款正在处理，请稍后再试。"))
-    returned = (
-        payment.refunds.exclude(status=Refund.Status.FAILED).aggregate(total=Sum("amount_fen"))[
-            "total"
-        ]
-        or 0
-    )
-    remaining = payment.amount_fen - returned
-    amount = remaining if amount_fen is None else amount_fen
-    if remaining <= 0:
-        raise RefundError(_("这笔款项已全部退还。"))
-    if not 1 <= amount <= remaining:
-        raise RefundError(
-            _("退款金额应在 ¥0.01 到 %(remaining)s 之间。") % {"remaining": format_yuan(remaining)}
+    require_refunder(actor)
+    with transaction.atomic():
+        order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+        order = Order.objects.select_for_update().get(pk=order_id)
+        payment = Payment.objects.get(pk=payment_id)
+        if payment.status != Payment.Status.SUCCEEDED or not payment.surplus:
+            raise RefundError(_("只有多收的款项可以单独退还；货款请按整单或商品退款。"))
+        if order.refunds.filter(status=Refund.Status.PENDING).exists():
+            raise RefundError(_("该订单有一笔退款正在处理，请稍后再试。"))
+        returned = (
+            payment.refunds.exclude(status=Refund.Status.FAILED).aggregate(total=Sum("amount_fen"))[
+                "total"
+            ]
+            or 0
         )
-    refund = Refund.objects.create(
-        order=order,
-        payment=payment,
-        amount_fen=amount,
-        reason=reason[:255],
-        created_by=actor,
-        idempotency_key=f"refund-{order.number}-{uuid.uuid4().hex}",
-    )
-    OrderEvent.objects.create(
-        order=order, kind="surplus_refund_requested", actor=actor, note=reason[:255]
-    )
-    return refund
+        remaining = payment.amount_fen - returned
+        amount = remaining if amount_fen is None else amount_fen
+        if remaining <= 0:
+            raise RefundError(_("这笔款项已全部退还。"))
+        if not 1 <= amount <= remaining:
+            raise RefundError(
+                _("退款金额应在 ¥0.01 到 %(remaining)s 之间。")
+                % {"remaining": format_yuan(remaining)}
+            )
+        refund = Refund.objects.create(
+            order=order,
+            payment=payment,
+            amount_fen=amount,
+            reason=reason[:255],
+            created_by=acting_user(actor),
+            idempotency_key=f"refund-{order.number}-{uuid.uuid4().hex}",
+        )
+        OrderEvent.objects.create(
+            order=order,
+            kind="surplus_refund_requested",
+            actor=acting_user(actor),
+            note=reason[:255],
+        )
+        return refund
 
 
 def execute_pending_refunds(*, older_than: timedelta = timedelta(minutes=2)) -> int:

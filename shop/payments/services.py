@@ -10,9 +10,11 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.roles import Actor, acting_user
 from shop.orders import lifecycle
 from shop.orders.models import Order
 from shop.orders.notifications import queue_order_email
+from shop.orders.ownership import require_offline_cashier
 from shop.payments.gateway import (
     GatewayPayment,
     Payer,
@@ -214,13 +216,14 @@ def record_offline_payment(
     amount_fen: int,
     method: str,
     reference: str,
-    actor,
+    actor: Actor,
     received_at: datetime | None = None,
 ) -> Payment:
     """Staff record a bank transfer or cash for an offline order (received at
     ``received_at``, which may be days before it is recorded; never after now).
     The order keeps that date; the aid ledger books it in the first open month
     if that month is closed already."""
+    require_offline_cashier(actor)
     if method not in ("bank_transfer", "cash"):
         raise PaymentError(_("线下付款方式只能是银行转账或现金。"))
     if amount_fen <= 0:
@@ -240,8 +243,10 @@ def record_offline_payment(
         status=Payment.Status.SUCCEEDED,
         external_id=f"offline-{order.number}-{reference}"[:128] if reference else None,
         idempotency_key=f"offline-{order.number}-{uuid.uuid4().hex}",
-        recorded_by=actor,
+        recorded_by=acting_user(actor),
         paid_at=received_at,
     )
-    lifecycle.mark_paid(order_id=order.pk, amount_fen=amount_fen, actor=actor, paid_at=received_at)
+    lifecycle.mark_paid(
+        order_id=order.pk, amount_fen=amount_fen, actor=acting_user(actor), paid_at=received_at
+    )
     return payment

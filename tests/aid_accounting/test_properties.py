@@ -11,7 +11,7 @@ import datetime
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aid_accounting.accrual.models import AidReversal, LineAccrual
@@ -104,6 +104,34 @@ def catalogue(tomato, bag):
     product_rule=st.none() | rule,
     other_rule=st.none() | rule,
     operations=operations,
+)
+# The boundaries, every run: zero aid on a sale, then aid of one fen per unit that a
+# payout takes and a refund after the close takes back.
+@example(
+    households=[(1, True, False)],
+    weightings=("equal", "equal"),
+    producer_rule=(0, 0, 0),
+    product_rule=None,
+    other_rule=None,
+    operations=[("sell", 0, 1, False), ("deliver", 0), ("close",), ("payout", False, [True])],
+)
+@example(
+    households=[(1, True, False), (2, True, True)],
+    weightings=("members", "equal"),
+    producer_rule=(0, 1, 0),
+    product_rule=None,
+    other_rule=(1, 0, 1),
+    operations=[
+        ("sell", 0, 1, False),
+        ("sell", 2, 1, True),
+        ("deliver", 0),
+        ("deliver", 1),
+        ("close",),
+        ("payout", False, [True, True]),
+        ("refund_order", 0),
+        ("close",),
+        ("payout", True, [True]),
+    ],
 )
 def test_the_ledger_keeps_its_invariants(
     clock,

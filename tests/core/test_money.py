@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django import forms
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from core.money import (
@@ -47,15 +47,24 @@ def test_round_half_up_share_examples(amount_fen, rate_bp, expected):
     assert round_half_up_share(amount_fen, rate_bp) == expected
 
 
+# The boundaries: nothing, one fen, half a fen, the whole and none of it.
 @given(amounts, rates)
+@example(0, 2_500)
+@example(1, 5_000)
+@example(-1, 5_000)
+@example(1, 10_000)
+@example(10**12, 1)
+@example(-(10**12), 0)
 def test_round_half_up_share_matches_decimal_half_up(amount_fen, rate_bp):
     exact = Decimal(amount_fen) * rate_bp / 10_000
-    assert round_half_up_share(amount_fen, rate_bp) == int(
-        exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    )
+    share = round_half_up_share(amount_fen, rate_bp)
+    assert share == int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    assert type(share) is int  # never a float, even one that compares equal
 
 
 @given(amounts, rates)
+@example(0, 5_000)
+@example(1, 5_000)
 def test_share_of_a_reversal_is_minus_the_share(amount_fen, rate_bp):
     assert round_half_up_share(-amount_fen, rate_bp) == -round_half_up_share(amount_fen, rate_bp)
 
@@ -135,11 +144,16 @@ def test_split_refuses_float_amounts():
 
 
 @given(amounts, weight_maps)
+@example(0, {"a": 1, "b": 0})
+@example(1, {"a": 1, "b": 1, "c": 1})
+@example(-1, {"a": 1, "b": 1})
 def test_split_parts_add_up_to_the_total(total_fen, weights):
     assert sum(split_largest_remainder(total_fen, weights).values()) == total_fen
 
 
 @given(amounts, weight_maps)
+@example(1, {"a": 1, "b": 1})
+@example(2, {"a": 1, "b": 0, "c": 1})
 def test_each_part_is_within_one_fen_of_its_exact_quota(total_fen, weights):
     total_weight = sum(weights.values())
     for key, part in split_largest_remainder(total_fen, weights).items():
@@ -282,6 +296,12 @@ def test_yuan_decimal_is_exact():
 def test_yuan_to_fen_reads_thousands_separators_and_the_yuan_sign():
     assert yuan_to_fen("¥1,234,567.89") == 123456789
     assert yuan_to_fen(" ¥0.10 ") == 10
+
+
+@pytest.mark.parametrize("text", ["X12.00", "XX¥1", "$1", "12元"])
+def test_yuan_to_fen_takes_off_only_the_yuan_sign(text):
+    with pytest.raises(ValueError):
+        yuan_to_fen(text)
 
 
 def test_yuan_to_fen_names_what_it_could_not_read():

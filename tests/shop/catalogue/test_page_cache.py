@@ -79,11 +79,11 @@ def test_a_second_anonymous_visitor_is_served_without_a_query(tomato, django_ass
             assert Client().get(url).status_code == 200, url
 
 
-def test_a_stock_change_shows_on_the_next_request(client, tomato, committed):
+def test_a_stock_change_shows_on_the_next_request(client, tomato, staff, committed):
     assert "已售罄" not in client.get(tomato.product.url).text
 
     with committed(execute=True):
-        inventory.mark_sold_out(variant_id=tomato.pk)
+        inventory.mark_sold_out(variant_id=tomato.pk, actor=staff)
 
     assert "已售罄" in client.get(tomato.product.url).text
 

@@ -10,7 +10,7 @@ from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.models import CartLine, Order, OrderEvent, ShippingPolicy
 from tests.factories import UserFactory
 from tests.shop.conftest import ADDRESS
-from tests.shop.factories import CartFactory, CartLineFactory
+from tests.shop.factories import CartFactory, CartLineFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,11 @@ pytestmark = pytest.mark.django_db
 def stock(variant) -> int:
     variant.refresh_from_db()
     return variant.stock
+
+
+def assert_about(duration: timedelta, expected: timedelta) -> None:
+    """``created_at`` is stamped a moment after the payment window starts."""
+    assert expected - timedelta(seconds=5) < duration <= expected
 
 
 def test_order_reserves_stock_and_ships_per_producer(two_producers, address):
@@ -30,6 +35,7 @@ def test_order_reserves_stock_and_ships_per_producer(two_producers, address):
     assert order.subtotal_fen == 2 * 3980 + 3 * 990
     assert order.shipments.count() == 2
     assert order.total_fen == order.subtotal_fen + order.shipping_fen
+    assert (order.invoice_title, order.tax_number) == ("", "")  # none was asked for
 
 
 def test_shipping_is_per_producer_with_a_free_threshold(two_producers, address):
@@ -140,15 +146,24 @@ def test_another_checkout_token_of_an_emptied_cart_is_refused_as_empty(two_produ
     assert stock(tomato) == 9
 
 
-@pytest.mark.parametrize("items", [[(1, 0)], [(1, -3)], []])
-def test_non_positive_or_missing_quantities_are_refused(items, address):
-    with pytest.raises(CheckoutError):
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([(1, 0)], "商品数量必须大于零。"),
+        ([(1, -3)], "商品数量必须大于零。"),
+        ([], "购物车是空的。"),
+    ],
+)
+def test_non_positive_or_missing_quantities_are_refused(items, message, address):
+    with pytest.raises(CheckoutError) as refused:
         place_order(items=items, email="a@example.com", address=address, gateway="dummy")
+    assert refused.value.messages == [message]
 
 
 def test_unknown_variant_is_refused(address):
-    with pytest.raises(CheckoutError):
+    with pytest.raises(CheckoutError) as refused:
         place_order(items=[(999999, 1)], email="a@example.com", address=address, gateway="dummy")
+    assert refused.value.messages == ["找不到该商品规格，或已下架。"]
     assert not Order.objects.exists()
 
 
@@ -311,3 +326,190 @@ def test_a_signed_in_buyers_order_is_recorded_as_placed_by_them(two_producers, a
 
     placed = OrderEvent.objects.get(order=order, kind="placed")
     assert (placed.actor, placed.to_status) == (buyer, Order.Status.AWAITING_PAYMENT)
+
+
+@pytest.mark.parametrize(
+    "withdraw",
+    [
+        lambda variant: type(variant).objects.filter(pk=variant.pk).update(is_active=False),
+        lambda variant: (
+            type(variant.product).objects.filter(pk=variant.product_id).update(live=False)
+        ),
+    ],
+    ids=["variant deactivated", "product unpublished"],
+)
+def test_a_withdrawn_variant_cannot_be_bought_at_its_old_price(two_producers, address, withdraw):
+    tomato, bag = two_producers
+    withdraw(tomato)
+    with pytest.raises(CheckoutError) as refused:
+        place_order(
+            items=[(tomato.pk, 1), (bag.pk, 1)],
+            email="a@example.com",
+            address=address,
+            gateway="dummy",
+        )
+    assert refused.value.messages == [f"“{tomato}”已下架。"]
+    assert (stock(tomato), stock(bag)) == (10, 5)
+    assert not Order.objects.exists()
+
+
+def test_the_order_records_what_was_bought_at_which_price(two_producers, address):
+    tomato, bag = two_producers
+    order = place_order(
+        items=[(tomato.pk, 1), (bag.pk, 2), (tomato.pk, 1)],  # the same variant twice adds up
+        email="a@example.com",
+        address=address,
+        gateway="dummy",
+        invoice_title="某某单位",
+        tax_number="91110000000000000X",
+    )
+    lines = {line.variant_id: line for line in order.lines.select_related("shipment")}
+    assert stock(tomato) == 8
+    tomato_line, bag_line = lines[tomato.pk], lines[bag.pk]
+    assert (tomato_line.quantity, tomato_line.unit_price_fen, tomato_line.total_fen) == (
+        2,
+        3980,
+        7960,
+    )
+    assert (bag_line.quantity, bag_line.unit_price_fen, bag_line.total_fen) == (2, 990, 1980)
+    for line, variant in ((tomato_line, tomato), (bag_line, bag)):
+        product = variant.product
+        assert (line.product_title, line.variant_name) == (product.title, variant.name)
+        assert (line.producer, line.category) == (product.producer, product.category)
+        assert line.shipment.producer == product.producer
+        assert line.return_policy == product.category.return_policy
+        assert line.return_window_days == product.category.return_window_days
+    assert (order.subtotal_fen, order.total_fen) == (9940, 9940 + order.shipping_fen)
+    assert (order.email, order.gateway, order.channel) == ("a@example.com", "dummy", "online")
+    assert (order.invoice_title, order.tax_number) == ("某某单位", "91110000000000000X")
+    assert (order.recipient, order.mobile, order.province) == (
+        address.recipient,
+        address.mobile,
+        address.province,
+    )
+    assert (order.city, order.district, order.street) == (
+        address.city,
+        address.district,
+        address.street,
+    )
+    assert order.user is None
+    assert order.language == "zh-hans"
+    assert_about(order.expires_at - order.created_at, timedelta(minutes=30))
+    placed = OrderEvent.objects.get(order=order, kind="placed")
+    assert (placed.to_status, placed.actor) == (Order.Status.AWAITING_PAYMENT, None)
+
+
+def test_an_offline_order_waits_a_week_for_its_transfer_in_the_buyers_language(
+    two_producers, address
+):
+    from django.utils import translation
+
+    tomato, _bag = two_producers
+    with translation.override("en"):
+        order = place_order(
+            items=[(tomato.pk, 1)],
+            email="a@example.com",
+            address=address,
+            gateway="offline",
+            channel=Order.Channel.OFFLINE,
+        )
+    assert order.channel == "offline"
+    assert order.language == "en"
+    assert_about(order.expires_at - order.created_at, timedelta(days=7))
+
+
+def test_an_order_in_a_language_the_site_does_not_have_is_in_the_default_one(
+    two_producers, address
+):
+    from django.utils import translation
+
+    tomato, _bag = two_producers
+    with translation.override("fr"):
+        order = place_order(
+            items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+        )
+    assert order.language == "zh-hans"
+
+
+def test_order_numbers_carry_the_date_and_six_unambiguous_characters(two_producers, address):
+    import re
+
+    from django.utils import timezone
+
+    tomato, _bag = two_producers
+    numbers = {
+        place_order(
+            items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+        ).number
+        for _ in range(3)
+    }
+    assert len(numbers) == 3
+    today = f"{timezone.localdate():%y%m%d}"
+    assert all(re.fullmatch(rf"LG{today}[A-HJ-NP-Z2-9]{{6}}", number) for number in numbers)
+
+
+def test_order_items_and_a_cart_together_are_refused(two_producers, address):
+    tomato, _bag = two_producers
+    with pytest.raises(ValueError, match=r"^order items or a cart, not both$"):
+        place_order(
+            items=[(tomato.pk, 1)],
+            cart=CartFactory(),
+            email="a@example.com",
+            address=address,
+            gateway="dummy",
+        )
+    assert stock(tomato) == 10
+
+
+def test_a_sold_out_line_is_named_in_the_message(two_producers, address):
+    tomato, bag = two_producers
+    with pytest.raises(CheckoutError) as refused:
+        place_order(
+            items=[(tomato.pk, 11), (bag.pk, 1)],
+            email="a@example.com",
+            address=address,
+            gateway="dummy",
+        )
+    assert refused.value.messages == [f"“{tomato}”库存不足，已售罄或剩余数量少于所购数量。"]
+    assert str(refused.value) == refused.value.messages[0]
+
+
+def test_every_refused_line_is_named_in_the_error(two_producers, address):
+    tomato, bag = two_producers
+    with pytest.raises(CheckoutError) as refused:
+        place_order(
+            items=[(tomato.pk, 11), (bag.pk, 6)],
+            email="a@example.com",
+            address=address,
+            gateway="dummy",
+        )
+    assert str(refused.value) == (
+        f"“{tomato}”库存不足，已售罄或剩余数量少于所购数量。; "
+        f"“{bag}”库存不足，已售罄或剩余数量少于所购数量。"
+    )
+
+
+def test_placing_an_order_loads_only_its_variants_each_once(
+    two_producers, address, django_assert_num_queries
+):
+    """Its queries do not grow with the lines (no query per variant for its
+    product's producer or category), and the catalogue is not read whole:
+    3 reservations, 1 load of the variants, 1 shipping policy per producer, the
+    order, 1 shipment and its lines per producer, the event, and a savepoint."""
+    tomato, bag = two_producers
+    small = ProductVariantFactory(product=tomato.product, name="2斤装", price_fen=1980, stock=10)
+    ProductVariantFactory(stock=10)  # in the catalogue, not in the order
+    with django_assert_num_queries(14) as captured:
+        place_order(
+            items=[(tomato.pk, 1), (small.pk, 1), (bag.pk, 1)],
+            email="a@example.com",
+            address=address,
+            gateway="dummy",
+        )
+    loads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT "shop_productvariant"')
+    ]
+    assert len(loads) == 1
+    assert '"shop_productvariant"."id" IN (' in loads[0]

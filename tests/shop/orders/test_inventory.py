@@ -1,5 +1,8 @@
 import pytest
+from django.core.cache import cache
 
+from core.roles import SYSTEM
+from shop.catalogue import page_cache
 from shop.orders import inventory
 from tests.shop.factories import ProductVariantFactory
 
@@ -11,17 +14,26 @@ def stock_of(variant) -> int:
     return variant.stock
 
 
-def test_reserve_takes_exactly_what_was_asked():
+def test_reserve_takes_exactly_what_was_asked_of_that_variant_only():
     variant = ProductVariantFactory(stock=5)
+    other = ProductVariantFactory(stock=5)
     inventory.reserve(variant_id=variant.pk, quantity=3)
-    assert stock_of(variant) == 2
+    assert (stock_of(variant), stock_of(other)) == (2, 5)
 
 
 def test_reserving_more_than_is_left_takes_nothing():
     variant = ProductVariantFactory(stock=2)
-    with pytest.raises(inventory.OutOfStock):
+    with pytest.raises(inventory.OutOfStock) as refused:
         inventory.reserve(variant_id=variant.pk, quantity=3)
     assert stock_of(variant) == 2
+    assert (refused.value.variant_id, refused.value.requested) == (variant.pk, 3)
+    assert str(refused.value) == f"variant {variant.pk}: fewer than 3 in stock"
+
+
+def test_the_last_units_can_be_reserved():
+    variant = ProductVariantFactory(stock=3)
+    inventory.reserve(variant_id=variant.pk, quantity=3)
+    assert stock_of(variant) == 0
 
 
 def test_release_gives_units_back():
@@ -30,25 +42,81 @@ def test_release_gives_units_back():
     assert stock_of(variant) == 4
 
 
-def test_adjust_never_goes_below_zero():
+def test_adjust_never_goes_below_zero(staff):
     variant = ProductVariantFactory(stock=1)
     with pytest.raises(inventory.OutOfStock):
-        inventory.adjust(variant_id=variant.pk, delta=-2)
-    assert inventory.adjust(variant_id=variant.pk, delta=+3) == 4
+        inventory.adjust(variant_id=variant.pk, delta=-2, actor=staff)
+    assert inventory.adjust(variant_id=variant.pk, delta=+3, actor=staff) == 4
 
 
-@pytest.mark.parametrize("quantity", [0, -1])
-def test_non_positive_quantities_are_refused(quantity):
+@pytest.mark.parametrize("delta", [+1, -1])
+def test_adjusting_by_one_moves_stock_by_one(delta, staff):
     variant = ProductVariantFactory(stock=5)
-    with pytest.raises(ValueError):
-        inventory.reserve(variant_id=variant.pk, quantity=quantity)
+    assert inventory.adjust(variant_id=variant.pk, delta=delta, actor=staff) == 5 + delta
+    assert stock_of(variant) == 5 + delta
+
+
+def test_adjusting_by_zero_changes_nothing_but_is_recorded(staff):
+    variant = ProductVariantFactory(stock=5)
+    before = variant.history.count()
+    assert inventory.adjust(variant_id=variant.pk, delta=0, actor=staff) == 5
+    assert stock_of(variant) == 5
+    assert variant.history.count() == before + 1
+
+
+def test_a_correction_is_recorded_with_who_made_it_and_why(staff):
+    variant = ProductVariantFactory(stock=5)
+    inventory.adjust(variant_id=variant.pk, delta=-2, actor=staff)
+    record = variant.history.order_by("-history_id").first()
+    assert (record.stock, record.history_user, record.history_change_reason) == (
+        3,
+        staff,
+        inventory.STOCK_ADJUSTED,
+    )
+    assert record.history_type == "~"
+
+
+@pytest.mark.parametrize("change", ["reserve", "release"])
+@pytest.mark.parametrize("quantity", [0, -1])
+def test_non_positive_quantities_are_refused(change, quantity):
+    variant = ProductVariantFactory(stock=5)
+    with pytest.raises(ValueError, match=r"^quantity must be positive$"):
+        getattr(inventory, change)(variant_id=variant.pk, quantity=quantity)
     assert stock_of(variant) == 5
 
 
-def test_mark_sold_out():
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda pk: inventory.reserve(variant_id=pk, quantity=1),
+        lambda pk: inventory.release(variant_id=pk, quantity=1),
+        lambda pk: inventory.adjust(variant_id=pk, delta=1, actor=SYSTEM),
+        lambda pk: inventory.mark_sold_out(variant_id=pk, actor=SYSTEM),
+    ],
+    ids=["reserve", "release", "adjust", "mark_sold_out"],
+)
+def test_every_stock_change_retires_the_cached_pages(change, django_capture_on_commit_callbacks):
+    variant = ProductVariantFactory(stock=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        change(variant.pk)
+    first = cache.get(page_cache.GENERATION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        change(variant.pk)
+    assert first is not None
+    assert cache.get(page_cache.GENERATION_KEY) not in (None, first)
+
+
+def test_mark_sold_out(staff):
     variant = ProductVariantFactory(stock=9)
-    inventory.mark_sold_out(variant_id=variant.pk)
-    assert stock_of(variant) == 0
+    other = ProductVariantFactory(stock=4)
+    inventory.mark_sold_out(variant_id=variant.pk, actor=staff)
+    assert (stock_of(variant), stock_of(other)) == (0, 4)
+    record = variant.history.order_by("-history_id").first()
+    assert (record.stock, record.history_user, record.history_change_reason) == (
+        0,
+        staff,
+        inventory.STOCK_SOLD_OUT,
+    )
 
 
 def test_publishing_an_old_revision_leaves_stock_and_price_alone():

@@ -1,3 +1,6 @@
+import logging
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.dispatch import receiver
@@ -5,18 +8,19 @@ from django.dispatch import receiver
 from shop import events
 from shop.orders import lifecycle
 from shop.orders.checkout import place_order
-from shop.orders.models import Order
-from shop.payments.models import Refund
-from shop.payments.refunds import RefundError, execute_refund, request_refund
+from shop.orders.models import Order, OrderEvent
+from shop.payments.dummy.gateway import DummyGateway
+from shop.payments.gateway import PaymentError, RefundOutcome
+from shop.payments.models import Payment, Refund
+from shop.payments.refunds import (
+    RefundError,
+    execute_pending_refunds,
+    execute_refund,
+    request_refund,
+)
 from shop.payments.services import payment_succeeded, start_payment
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff():
-    return UserFactory()
 
 
 @pytest.fixture
@@ -172,3 +176,160 @@ def test_a_line_refund_without_a_quantity_is_refused(paid_order, staff):
         request_refund(order_id=paid_order.pk, actor=staff, reason="质量问题", line_id=line.pk)
 
     assert not Refund.objects.exists()
+
+
+def test_a_partial_refund_of_several_units_refunds_their_price(paid_order, staff, refunded_lines):
+    line = paid_order.lines.get(quantity=3)
+    result = refund(paid_order, staff, line_id=line.pk, quantity=2)
+
+    assert result.amount_fen == 2 * line.unit_price_fen
+    line.refresh_from_db()
+    assert (line.refunded_quantity, line.refunded_fen) == (2, 2 * line.unit_price_fen)
+    assert refunded_lines == [(line.pk, 2, 2 * line.unit_price_fen)]
+    paid_order.refresh_from_db()
+    assert paid_order.refunded_fen == 2 * line.unit_price_fen
+    assert paid_order.status == Order.Status.PAID
+
+
+def test_a_whole_order_refund_after_a_line_was_refunded_refunds_only_the_rest(
+    paid_order, staff, refunded_lines
+):
+    done = paid_order.lines.get(quantity=2)
+    rest = paid_order.lines.get(quantity=3)
+    refund(paid_order, staff, line_id=done.pk, quantity=2)
+    refunded_lines.clear()
+
+    result = refund(paid_order, staff)
+
+    # No 0-fen event for the line already refunded: the ledger would refuse it.
+    assert refunded_lines == [(rest.pk, 3, rest.total_fen)]
+    assert result.amount_fen == paid_order.total_fen - done.total_fen
+    paid_order.refresh_from_db()
+    assert paid_order.refunded_fen == paid_order.total_fen
+    assert paid_order.status == Order.Status.REFUNDED
+    assert rest.variant.__class__.objects.get(pk=rest.variant_id).stock == 10
+    refunded = OrderEvent.objects.get(order=paid_order, kind="refunded")
+    assert (refunded.from_status, refunded.to_status) == (Order.Status.PAID, Order.Status.REFUNDED)
+
+
+def test_a_refund_records_who_asked_why_and_what_came_back(paid_order, staff):
+    reason = "质" * 300
+    line = paid_order.lines.get(quantity=3)
+    pending = request_refund(
+        order_id=paid_order.pk, actor=staff, reason=reason, line_id=line.pk, quantity=1
+    )
+    assert (pending.status, pending.created_by, pending.reason) == (
+        Refund.Status.PENDING,
+        staff,
+        reason[:255],
+    )
+    assert (pending.line, pending.quantity, pending.payment.order) == (line, 1, paid_order)
+    assert pending.idempotency_key.startswith(f"refund-{paid_order.number}-")
+    requested = OrderEvent.objects.get(order=paid_order, kind="refund_requested")
+    assert (requested.actor, requested.note) == (staff, reason[:255])
+
+    done = execute_refund(refund_id=pending.pk)
+
+    assert (done.status, done.external_id) == (Refund.Status.SUCCEEDED, f"dummy_refund_{done.pk}")
+    succeeded = OrderEvent.objects.get(order=paid_order, kind="refund_succeeded")
+    assert (succeeded.actor, succeeded.note) == (staff, str(line.unit_price_fen))
+    assert not OrderEvent.objects.filter(order=paid_order, kind="refunded").exists()
+
+
+def test_a_second_refund_waits_for_the_pending_one(paid_order, staff):
+    request_refund(order_id=paid_order.pk, actor=staff, reason="x")
+    with pytest.raises(RefundError, match="正在处理"):
+        request_refund(order_id=paid_order.pk, actor=staff, reason="x")
+    assert Refund.objects.count() == 1
+
+
+def test_an_order_without_a_successful_payment_is_not_refunded(paid_order, staff):
+    paid_order.payments.update(status=Payment.Status.FAILED)
+    with pytest.raises(RefundError, match="成功付款"):
+        request_refund(order_id=paid_order.pk, actor=staff, reason="x")
+    assert not Refund.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["shipped", "delivered", "completed"])
+def test_goods_on_their_way_or_received_can_be_refunded(paid_order, staff, status):
+    Order.objects.filter(pk=paid_order.pk).update(status=status)
+    assert request_refund(order_id=paid_order.pk, actor=staff, reason="x").amount_fen == (
+        paid_order.total_fen
+    )
+
+
+def test_an_order_with_nothing_left_to_refund_is_refused(paid_order, staff):
+    Order.objects.filter(pk=paid_order.pk).update(refunded_fen=paid_order.total_fen)
+    with pytest.raises(RefundError, match="没有可退的金额"):
+        request_refund(order_id=paid_order.pk, actor=staff, reason="x")
+
+
+# Refunds left pending, sent again ------------------------------------------------
+
+
+def pending_refund(order, staff) -> Refund:
+    return request_refund(
+        order_id=order.pk, actor=staff, reason="x", line_id=order.lines.first().pk, quantity=1
+    )
+
+
+def test_a_pending_refund_is_sent_again_once_two_minutes_old(clock, paid_order, staff):
+    refund = pending_refund(paid_order, staff)
+    clock.now += timedelta(minutes=2)  # exactly two minutes: the first request may still run
+    assert execute_pending_refunds() == 0
+    clock.now += timedelta(microseconds=1)
+    assert execute_pending_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert execute_pending_refunds() == 0
+
+
+def test_the_wait_before_sending_again_can_be_chosen(clock, paid_order, staff):
+    refund = pending_refund(paid_order, staff)
+    clock.now += timedelta(seconds=31)
+    assert execute_pending_refunds(older_than=timedelta(seconds=30)) == 1
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED
+
+
+def test_a_refund_still_unanswered_stays_pending_and_the_others_go_on(
+    clock, two_producers, address, staff, monkeypatch, caplog
+):
+    tomato, _bag = two_producers
+    orders = []
+    for _ in range(2):
+        order = place_order(
+            items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+        )
+        payment, _start = start_payment(order=order)
+        payment_succeeded(payment_id=payment.pk, amount_fen=order.total_fen)
+        orders.append(order)
+    unanswered, answered = (pending_refund(order, staff) for order in orders)
+    refund_at_dummy = DummyGateway.refund
+
+    def refund(self, *, refund):
+        if refund.pk == unanswered.pk:
+            raise PaymentError("timeout")
+        return refund_at_dummy(self, refund=refund)
+
+    monkeypatch.setattr(DummyGateway, "refund", refund)
+    clock.now += timedelta(minutes=3)
+    with caplog.at_level(logging.WARNING, logger="shop.payments.refunds"):
+        assert execute_pending_refunds() == 1
+    statuses = dict(Refund.objects.values_list("pk", "status"))
+    assert statuses == {unanswered.pk: Refund.Status.PENDING, answered.pk: Refund.Status.SUCCEEDED}
+    assert [record.getMessage() for record in caplog.records] == [
+        f"refund {unanswered.pk} still unanswered: timeout"
+    ]
+
+
+def test_a_refund_the_provider_refuses_counts_as_settled(clock, paid_order, staff, monkeypatch):
+    refund = pending_refund(paid_order, staff)
+    monkeypatch.setattr(
+        DummyGateway, "refund", lambda self, *, refund: RefundOutcome(False, message="余额不足")
+    )
+    clock.now += timedelta(minutes=3)
+    assert execute_pending_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.FAILED
+    assert paid_order.events.get(kind="refund_failed").note == "余额不足"

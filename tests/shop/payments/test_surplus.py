@@ -24,15 +24,9 @@ from shop.payments.refunds import (
     request_surplus_refund,
 )
 from shop.payments.services import payment_succeeded, start_payment
-from tests.factories import UserFactory
 from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff():
-    return UserFactory()
 
 
 @pytest.fixture

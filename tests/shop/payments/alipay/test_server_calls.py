@@ -15,7 +15,6 @@ from shop.payments.gateway import PaymentError
 from shop.payments.models import Payment, Refund
 from shop.payments.refunds import execute_pending_refunds, execute_refund, request_refund
 from shop.payments.services import start_payment, sync_payment
-from tests.factories import UserFactory
 from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
@@ -132,11 +131,6 @@ def test_closing_a_trade_twice_says_closed(page_payment, on_fake):
 
 
 # Refunds
-
-
-@pytest.fixture
-def staff():
-    return UserFactory()
 
 
 @pytest.fixture

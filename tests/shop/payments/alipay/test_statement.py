@@ -7,15 +7,16 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
+from core.roles import TOWNSHIP_EDITOR
 from shop.orders.checkout import place_order
 from shop.payments.alipay.bill import BillError, statement_lines
 from shop.payments.alipay.gateway import AlipayGateway
 from shop.payments.gateway import PaymentError, StatementLine
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment, sync_payment
-from tests.factories import UserFactory
 from tests.shop.payments.alipay.conftest import open_cashier
 from tests.shop.payments.alipay.fake import BEIJING, BILL_HEADER, GbkName
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_a_days_payments_and_refunds_come_from_alipays_bill(
     on_fake.clock = lambda: morning + timedelta(hours=2)
     refund = request_refund(
         order_id=alipay_order.pk,
-        actor=UserFactory(),
+        actor=add_staff(TOWNSHIP_EDITOR),
         reason="质量问题",
         line_id=alipay_order.lines.get(quantity=3).pk,
         quantity=1,

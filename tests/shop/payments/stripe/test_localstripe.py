@@ -11,12 +11,13 @@ import pytest
 import stripe
 from django.urls import reverse
 
+from core.roles import TOWNSHIP_EDITOR
 from shop.orders.models import Order, OrderEvent
 from shop.payments.models import Payment, Refund, WebhookEvent
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
-from tests.factories import UserFactory
 from tests.shop.payments.stripe.conftest import WEBHOOK_URL
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def test_a_refund_goes_through_the_api_and_gives_unshipped_stock_back(
 ):
     tomato, bag = two_producers
     order = paid_by_card.order
-    refund = request_refund(order_id=order.pk, actor=UserFactory(), reason="质量问题")
+    refund = request_refund(order_id=order.pk, actor=add_staff(TOWNSHIP_EDITOR), reason="质量问题")
 
     refund = execute_refund(refund_id=refund.pk)
 
@@ -129,7 +130,11 @@ def test_a_partial_refund_refunds_that_amount_at_stripe(sdk, paid_by_card):
     order = paid_by_card.order
     line = order.lines.get(quantity=3)
     refund = request_refund(
-        order_id=order.pk, actor=UserFactory(), reason="一个坏了", line_id=line.pk, quantity=1
+        order_id=order.pk,
+        actor=add_staff(TOWNSHIP_EDITOR),
+        reason="一个坏了",
+        line_id=line.pk,
+        quantity=1,
     )
 
     refund = execute_refund(refund_id=refund.pk)
@@ -142,7 +147,7 @@ def test_a_refund_stripe_refuses_is_recorded_as_failed(paid_by_card):
     # A payment Stripe does not know (say, made under another account).
     Payment.objects.filter(pk=paid_by_card.pk).update(external_id="pi_unknown")
     order = paid_by_card.order
-    refund = request_refund(order_id=order.pk, actor=UserFactory(), reason="质量问题")
+    refund = request_refund(order_id=order.pk, actor=add_staff(TOWNSHIP_EDITOR), reason="质量问题")
 
     refund = execute_refund(refund_id=refund.pk)
 

@@ -6,12 +6,13 @@ import socket
 import pytest
 from django.urls import reverse
 
+from core.roles import TOWNSHIP_EDITOR
 from shop.orders.models import Order
 from shop.payments.gateway import PaymentError
 from shop.payments.models import Payment, Refund
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import payment_succeeded, start_payment
-from tests.factories import UserFactory
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -200,7 +201,9 @@ def test_a_refund_stripe_did_not_answer_stays_pending_and_is_sent_again_with_its
         amount_fen=alipay_payment.amount_fen,
         external_id=alipay_payment.external_id,
     )
-    refund = request_refund(order_id=alipay_payment.order_id, actor=UserFactory(), reason="退货")
+    refund = request_refund(
+        order_id=alipay_payment.order_id, actor=add_staff(TOWNSHIP_EDITOR), reason="退货"
+    )
     settings.STRIPE_API_BASE = f"http://127.0.0.1:{closed_port()}"  # Stripe out of reach
 
     with pytest.raises(PaymentError):
@@ -227,7 +230,9 @@ def test_a_pending_refund_counts_as_done_and_carries_its_idempotency_key(on_stub
         amount_fen=alipay_payment.amount_fen,
         external_id=alipay_payment.external_id,
     )
-    refund = request_refund(order_id=alipay_payment.order_id, actor=UserFactory(), reason="退货")
+    refund = request_refund(
+        order_id=alipay_payment.order_id, actor=add_staff(TOWNSHIP_EDITOR), reason="退货"
+    )
 
     result = execute_refund(refund_id=refund.pk)
 

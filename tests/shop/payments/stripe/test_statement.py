@@ -5,12 +5,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.roles import TOWNSHIP_EDITOR
 from shop.orders.checkout import place_order
 from shop.payments.gateway import PaymentError, StatementLine
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import payment_succeeded, start_payment
 from shop.payments.stripe.gateway import StripeGateway
-from tests.factories import UserFactory
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,9 @@ def test_the_days_payments_and_refunds_with_our_references_and_fees(on_stub, pai
     by_card = paid(at=beijing(0, 0, 0), method="card", fee=139)  # the day's first second
     by_alipay = paid(at=beijing(9, 30), fee=220, quantity=2, kind="payment")
     on_stub.now = beijing(23, 59, 59)  # the last second of the day
-    refund = request_refund(order_id=by_alipay.order_id, actor=UserFactory(), reason="退货")
+    refund = request_refund(
+        order_id=by_alipay.order_id, actor=add_staff(TOWNSHIP_EDITOR), reason="退货"
+    )
     refund = execute_refund(refund_id=refund.pk)
 
     lines = StripeGateway().statement(day=DAY)

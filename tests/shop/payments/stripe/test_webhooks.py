@@ -15,6 +15,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
+from core.roles import TOWNSHIP_EDITOR
 from shop.orders import inventory, lifecycle
 from shop.orders.models import Order, OrderEvent
 from shop.payments import services
@@ -22,8 +23,8 @@ from shop.payments.models import Payment, Refund, WebhookEvent
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
 from shop.payments.stripe.gateway import CLOCK_SKEW_SECONDS
-from tests.factories import UserFactory
 from tests.shop.payments.stripe.conftest import WEBHOOK_URL, intent_event, sign
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -86,13 +87,13 @@ def test_a_wrong_currency_is_flagged_for_review_and_does_not_pay(wechat_payment,
 
 
 def test_money_for_an_order_expired_meanwhile_whose_stock_is_gone_is_flagged_for_review(
-    alipay_payment, deliver
+    alipay_payment, deliver, staff
 ):
     order = order_of(alipay_payment)
     lifecycle.expire_order(order_id=order.pk, now=order.expires_at + timedelta(minutes=1))
     # Someone else bought what the expiry gave back (tests/faults: when it is still there).
     for line in order.lines.all():
-        inventory.mark_sold_out(variant_id=line.variant_id)
+        inventory.mark_sold_out(variant_id=line.variant_id, actor=staff)
 
     response = deliver(intent_event(alipay_payment))
 
@@ -212,7 +213,9 @@ def accepted_refund(alipay_payment) -> Refund:
         amount_fen=alipay_payment.amount_fen,
         external_id=alipay_payment.external_id,
     )
-    refund = request_refund(order_id=alipay_payment.order_id, actor=UserFactory(), reason="退货")
+    refund = request_refund(
+        order_id=alipay_payment.order_id, actor=add_staff(TOWNSHIP_EDITOR), reason="退货"
+    )
     return execute_refund(refund_id=refund.pk)
 
 

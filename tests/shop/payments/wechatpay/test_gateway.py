@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from core.roles import TOWNSHIP_EDITOR
 from shop.orders.models import Order
 from shop.payments import expiry, services
 from shop.payments.gateway import GatewayPayment, PaymentError, StatementLine, get_gateway
@@ -14,9 +15,9 @@ from shop.payments.models import Payment, Refund, WebhookEvent
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import start_payment
 from shop.payments.wechatpay.bill import parse_trade_bill
-from tests.factories import UserFactory
 from tests.shop.payments.wechatpay.conftest import REFUND_NOTIFY_URL
 from tests.shop.payments.wechatpay.fake import BEIJING, SITE_URL
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def refund_of(payment: Payment, *, line: bool = False) -> Refund:
     first_line = order.lines.order_by("pk").first()
     return request_refund(
         order_id=order.pk,
-        actor=UserFactory(is_staff=True),
+        actor=add_staff(TOWNSHIP_EDITOR),
         reason="坏果",
         line_id=first_line.pk if line else None,
         quantity=1 if line else 0,

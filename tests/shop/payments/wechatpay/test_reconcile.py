@@ -10,13 +10,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from core.roles import TOWNSHIP_EDITOR
 from shop.orders.checkout import place_order
 from shop.orders.models import Order
 from shop.payments import services
 from shop.payments.models import GatewayStatement, Payment, StatementDifference
 from shop.payments.reconciliation import reconcile_day
 from shop.payments.refunds import execute_refund, request_refund
-from tests.factories import UserFactory
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_a_day_reconciles_and_a_lost_notification_is_found(wechatpay, two_produc
     refund = execute_refund(
         refund_id=request_refund(
             order_id=order.pk,
-            actor=UserFactory(),
+            actor=add_staff(TOWNSHIP_EDITOR),
             reason="坏果",
             line_id=order.lines.get().pk,
             quantity=1,
