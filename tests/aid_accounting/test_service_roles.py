@@ -18,7 +18,7 @@ from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
 from core.roles import AID_OFFICER, TOWNSHIP_EDITOR
-from tests.township import add_staff, at, deliver, sell
+from tests.township import add_staff, at, close_and_publish, deliver, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def october(tomato, tomato_rule, beneficiaries):
 
 @pytest.fixture
 def exported(october, aid_officer, second_officer):
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_and_publish("2026-10", now=at("2026-11-02"))  # its window ended 9 November
     batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)
     approve_batch(batch=batch, actor=second_officer)
     export_bank_csv(batch=batch, actor=aid_officer)
@@ -54,7 +54,7 @@ def test_only_an_aid_officer_closes_a_period(october, staff):
 
 
 def test_only_an_aid_officer_cancels_a_batch(october, aid_officer, staff, auditor):
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_and_publish("2026-10", now=at("2026-11-02"))  # its window ended 9 November
     batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)
     for person in [staff, auditor, *not_officers()]:
         with pytest.raises(PermissionDenied):
@@ -75,7 +75,7 @@ def test_only_an_aid_officer_settles_a_row(exported, staff, auditor):
 
 
 def test_only_an_aid_officer_exports_the_bank_file(october, aid_officer, second_officer, auditor):
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_and_publish("2026-10", now=at("2026-11-02"))  # its window ended 9 November
     batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)
     approve_batch(batch=batch, actor=second_officer)
     for person in [auditor, *not_officers()]:

@@ -81,7 +81,9 @@ def test_a_payment_in_an_open_month_is_booked_when_it_was_received(tomato, tomat
     assert "已结算" not in accrual.transaction.memo
 
 
-def test_a_receipt_dated_in_the_future_is_refused_and_nothing_is_written(tomato, tomato_rule):
+def test_a_receipt_dated_in_the_future_is_refused_and_nothing_is_written(
+    tomato, tomato_rule, staff
+):
     order = place([(tomato, 1)], gateway="offline", channel=Order.Channel.OFFLINE)
 
     with pytest.raises(PaymentError, match="到账时间不能晚于现在"):
@@ -90,7 +92,7 @@ def test_a_receipt_dated_in_the_future_is_refused_and_nothing_is_written(tomato,
             amount_fen=order.total_fen,
             method="bank_transfer",
             reference="",
-            actor=None,
+            actor=staff,
             received_at=timezone.now() + datetime.timedelta(hours=1),
         )
 
