@@ -16,9 +16,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from aid_accounting.audit.reconcile import reconcile
 from aid_accounting.households.models import Household
+from aid_accounting.ledger import chain as ledger_chain
 from aid_accounting.notices.models import Notice
 from aid_accounting.notices.publication import generate_notices, publish_notice, review_notice
+from aid_accounting.notices.publication import verify_chain as notice_chain
 from aid_accounting.payouts.batches import (
     approve_batch,
     draft_batch,
@@ -26,6 +29,7 @@ from aid_accounting.payouts.batches import (
     mark_row_paid,
 )
 from aid_accounting.payouts.models import PayoutBatch
+from aid_accounting.periods import seals
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
@@ -336,3 +340,15 @@ def township(clock, tomato, bag, tomato_rule, beneficiaries, staff, aid_officer,
         aid_officer=aid_officer,
         second_officer=second_officer,
     )
+    yield
+    # Whatever the test went on to do, the books still check out.
+    assert_books_check_out()
+
+
+def assert_books_check_out() -> None:
+    """``aid_reconcile``, ``aid_verify_ledger`` and ``aid_verify_notices`` would pass."""
+    report = reconcile()
+    assert report.ok, [(check.name, check.failures) for check in report.checks if not check.ok]
+    assert ledger_chain.verify_chain() == []
+    assert seals.verify_seals() == []
+    assert notice_chain() == []
