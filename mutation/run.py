@@ -70,6 +70,7 @@ MODULES = {
         ("tests/aid_accounting/periods", "tests/aid_accounting/test_properties.py"),
     ),
     "payouts": Module("aid_accounting/payouts/batches.py", ("tests/aid_accounting/payouts",)),
+    "payable": Module("aid_accounting/payouts/payable.py", ("tests/aid_accounting/payouts",)),
     "refunds": Module(
         "shop/payments/refunds.py",
         ("tests/shop/payments/test_refunds.py", "tests/shop/payments/test_surplus.py"),

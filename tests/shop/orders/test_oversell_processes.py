@@ -21,7 +21,7 @@ from tests.shop.orders.racing import own_connections
 
 pytestmark = [
     pytest.mark.sqlite,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 # Few enough for a two-core machine to start them in good time; more buyers than units.
