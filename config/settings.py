@@ -43,6 +43,7 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "messaging",
     "producers",
     "shop",
     "aid_accounting",
@@ -276,6 +277,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    # Messages whose task was lost (broker down or hung) or whose retry is due.
+    "relay-due-messages": {"task": "messaging.tasks.relay_due_messages", "schedule": 60.0},
     "expire-unpaid-orders": {"task": "shop.tasks.expire_unpaid_orders", "schedule": 60.0},
     # Refunds a provider did not answer, asked again with the same reference.
     "execute-pending-refunds": {"task": "shop.tasks.execute_pending_refunds", "schedule": 300.0},
@@ -319,6 +322,19 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shop@liugaizi.example")
+
+# Text messages -------------------------------------------------------------
+
+# messaging.sms.backends: console (prints), locmem (tests) or a provider's adapter.
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+# Tries before an owed message is given up and shown to staff as failed.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# The approved signature (签名) and each registered template's id at the provider,
+# as name=id pairs: SMS_TEMPLATE_IDS=order_paid=SMS_1234,login_code=SMS_5678.
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "六改子消费帮扶")
+SMS_TEMPLATE_IDS = dict(
+    pair.split("=", 1) for pair in env_list("SMS_TEMPLATE_IDS", []) if "=" in pair
+)
 
 # Payments ------------------------------------------------------------------
 

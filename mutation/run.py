@@ -31,6 +31,7 @@ TARGET = 90.0  # per cent of mutants killed, per module
 ALSO_COPY = [
     "config/",
     "core/",
+    "messaging/",
     "producers/",
     "shop/",
     "aid_accounting/",

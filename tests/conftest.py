@@ -136,6 +136,17 @@ def empty_caches(cache_per_xdist_worker: None) -> None:
 
 
 @pytest.fixture(autouse=True)
+def sms_sent() -> Iterator[list]:
+    """Text messages go to the locmem backend's list, emptied for each test, as
+    Django's test runner does for e-mail (mail.outbox)."""
+    from messaging.sms import backends
+
+    backends.sent.clear()
+    with override_settings(SMS_BACKEND="locmem"):
+        yield backends.sent
+
+
+@pytest.fixture(autouse=True)
 def default_language() -> None:
     """Each test starts in Chinese: a request to an /en/ page leaves English active in
     the thread (LocaleMiddleware does not undo it), and page.url would follow it."""

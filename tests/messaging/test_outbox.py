@@ -1,0 +1,117 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from messaging import outbox, relay
+from messaging.models import OutboundMessage
+from messaging.sms import templates
+
+pytestmark = pytest.mark.django_db
+
+NOTICE = templates.register(name="test_notice", text="订单${order}已付款。")
+
+
+def test_an_owed_email_is_sent_once_the_transaction_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        message = outbox.owe_email(key="k1", to="a@example.com", subject="S", body="B")
+        assert mail.outbox == []
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.SENT
+    assert message.sent_at is not None and message.attempts == 1
+    assert [(m.subject, m.body, m.to) for m in mail.outbox] == [("S", "B", ["a@example.com"])]
+
+
+def test_a_message_owed_by_a_change_that_rolls_back_is_never_written():
+    with pytest.raises(LookupError), transaction.atomic():
+        outbox.owe_email(key="k1", to="a@example.com", subject="S", body="B")
+        raise LookupError("the change fails after owing its message")
+    assert not OutboundMessage.objects.exists()
+
+
+def test_owing_the_same_key_again_writes_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        first = outbox.owe_email(key="k1", to="a@example.com", subject="S", body="B")
+        again = outbox.owe_email(key="k1", to="a@example.com", subject="S", body="B")
+    assert first is not None and again is None
+    assert OutboundMessage.objects.count() == 1 and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_owing_outside_a_transaction_is_refused():
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        outbox.owe_email(key="k", to="a@example.com", subject="S", body="B")
+    assert not OutboundMessage.objects.exists()
+
+
+def test_an_sms_is_sent_through_the_configured_backend(
+    sms_sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox.owe_sms(key="s1", phone="13800138000", template=NOTICE, params={"order": "7"})
+    assert [(sms.phone, sms.text, sms.reference) for sms in sms_sent] == [
+        ("13800138000", "订单7已付款。", "s1")
+    ]
+    assert OutboundMessage.objects.get().provider_id == "locmem:1"
+
+
+def test_an_sms_missing_a_parameter_is_refused_when_owed():
+    with pytest.raises(KeyError), transaction.atomic():
+        outbox.owe_sms(key="s1", phone="13800138000", template=NOTICE, params={})
+    assert not OutboundMessage.objects.exists()
+
+
+def _owe_without_relaying(**fields) -> OutboundMessage:
+    with transaction.atomic():
+        return outbox.owe_email(**fields)
+
+
+def test_a_failed_send_backs_off_and_is_retried_until_it_gives_up(settings, monkeypatch):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    message = _owe_without_relaying(key="k1", to="a@example.com", subject="S", body="B")
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    assert relay.deliver(message_id=message.pk) is False
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboundMessage.Status.PENDING, 1)
+    assert message.last_error == "ConnectionRefusedError: smtp down"
+    assert message.next_attempt_at > timezone.now() + timedelta(seconds=50)
+    assert relay.deliver(message_id=message.pk) is False  # not due yet: not even tried
+    assert message.attempts == OutboundMessage.objects.get().attempts == 1
+
+    OutboundMessage.objects.update(next_attempt_at=timezone.now())
+    assert relay.due_message_ids() == [message.pk]
+    assert relay.deliver(message_id=message.pk) is False
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboundMessage.Status.FAILED, 2)
+    assert relay.due_message_ids() == []
+
+
+def test_a_sent_message_is_not_sent_again():
+    message = _owe_without_relaying(key="k1", to="a@example.com", subject="S", body="B")
+    assert relay.deliver(message_id=message.pk) is True
+    assert relay.deliver(message_id=message.pk) is False
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweep_sends_what_is_due(monkeypatch):
+    from messaging.tasks import relay_due_messages
+
+    first = _owe_without_relaying(key="k1", to="a@example.com", subject="S", body="B")
+    later = _owe_without_relaying(key="k2", to="b@example.com", subject="S", body="B")
+    OutboundMessage.objects.filter(pk=later.pk).update(
+        next_attempt_at=timezone.now() + timedelta(minutes=5)
+    )
+    assert relay_due_messages() == 1
+    assert [m.to for m in mail.outbox] == [["a@example.com"]]
+    assert OutboundMessage.objects.get(pk=first.pk).status == OutboundMessage.Status.SENT
+
+
+@pytest.mark.parametrize(("attempts", "minutes"), [(1, 1), (2, 2), (3, 4), (9, 256), (10, 360)])
+def test_backoff_doubles_up_to_six_hours(attempts, minutes):
+    assert relay.backoff(attempts) == timedelta(minutes=minutes)
