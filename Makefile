@@ -41,7 +41,7 @@ seed: migrate
 
 run: seed
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin: /admin/, health: /healthz)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -238,7 +238,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Wagtail -----------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = _("刘垓子镇消费帮扶商城")
-WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The shop's address in links sent out (messages, payment callbacks); in `make run`
+# it follows the port served.
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 15 * 1024 * 1024
@@ -331,7 +334,7 @@ SMS_BACKEND = env_str("SMS_BACKEND", "console")
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 # The approved signature (签名) and each registered template's id at the provider,
 # as name=id pairs: SMS_TEMPLATE_IDS=order_paid=SMS_1234,login_code=SMS_5678.
-SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "六改子消费帮扶")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "刘垓子镇")
 SMS_TEMPLATE_IDS = dict(
     pair.split("=", 1) for pair in env_list("SMS_TEMPLATE_IDS", []) if "=" in pair
 )

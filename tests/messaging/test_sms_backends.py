@@ -32,7 +32,7 @@ def test_the_provider_id_comes_from_settings(settings):
 
 
 def test_the_console_backend_prints_the_message_as_a_phone_shows_it(settings):
-    settings.SMS_SIGN_NAME = "六改子"
+    settings.SMS_SIGN_NAME = "刘垓子镇"
     stream = io.StringIO()
     receipt = backends.ConsoleBackend(stream).send(
         phone="13800138000",
@@ -41,7 +41,7 @@ def test_the_console_backend_prints_the_message_as_a_phone_shows_it(settings):
         reference="login:1",
     )
     assert stream.getvalue() == (
-        "SMS to 13800138000 [test_code]: 【六改子】您的验证码为654321，5分钟内有效。\n"
+        "SMS to 13800138000 [test_code]: 【刘垓子镇】您的验证码为654321，5分钟内有效。\n"
     )
     assert receipt.provider_id == "console:login:1"
 
