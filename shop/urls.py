@@ -16,6 +16,7 @@ urlpatterns = [
     # PostgreSQL refuses in a query) is not found at the URL already.
     path("orders/<slug:number>/", purchase.order_detail, name="order_detail"),
     path("orders/<slug:number>/pay/", purchase.order_pay, name="order_pay"),
+    path("o/<str:token>/", purchase.order_from_link, name="order_link"),
     path("account/orders/", account.order_history, name="account_orders"),
     path("account/addresses/", account.address_list, name="account_addresses"),
     path("account/addresses/new/", account.address_edit, name="account_address_new"),

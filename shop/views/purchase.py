@@ -4,6 +4,7 @@ shop.orders.cart, shop.orders.checkout, shop.orders.lifecycle and shop.payments.
 import secrets
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shop.orders import cart as carts
 from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.forms import CheckoutForm, InstitutionCheckoutForm
+from shop.orders.links import order_from_token
 from shop.orders.models import Address, BuyerProfile, Order
 from shop.orders.ownership import can_view_order, remember_guest_order
 from shop.payments.choices import payment_choices
@@ -216,6 +218,19 @@ def order_detail(request, number: str):
         "shop/order_detail.html",
         {"order": order, "shipments": shipments, "surplus": surplus_payments(order=order)},
     )
+
+
+def order_from_link(request, token: str):
+    """A link from a message: a guest order opens in this browser from now on;
+    a buyer account's order opens once its buyer has logged in."""
+    order = order_from_token(token)
+    if order is None:
+        raise Http404
+    if order.user_id is None:
+        remember_guest_order(request, order)
+    elif not request.user.is_authenticated:
+        return redirect_to_login(reverse("order_detail", args=[order.number]))
+    return redirect("order_detail", order.number)
 
 
 @require_http_methods(["GET", "POST"])
