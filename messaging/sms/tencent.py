@@ -15,6 +15,7 @@ from tencentcloud.sms.v20210111.models import SendSmsRequest
 from tencentcloud.sms.v20210111.sms_client import SmsClient
 
 from messaging.sms.backends import SmsError, SmsReceipt
+from messaging.sms.templates import SmsTemplate
 
 # Codes about this message itself (its number, template, signature or parameters):
 # sending it again gets the same answer. Everything else (frequency limits such as
@@ -46,6 +47,20 @@ PERMANENT_CODES = frozenset(
 )
 
 
+def positional_names(template: SmsTemplate) -> list[str]:
+    """Tencent's templates number their parameters {1}, {2}...: ours are numbered in
+    the order they first appear in our wording (a name used twice keeps its number)."""
+    return list(dict.fromkeys(template.params))
+
+
+def numbered_wording(template: SmsTemplate) -> str:
+    """The wording to submit to Tencent for approval: ${name} becomes {n}."""
+    text = template.text
+    for number, name in enumerate(positional_names(template), start=1):
+        text = text.replace(f"${{{name}}}", f"{{{number}}}")
+    return text
+
+
 class TencentBackend:
     def __init__(self) -> None:
         http = HttpProfile(
@@ -72,9 +87,7 @@ class TencentBackend:
         request.SmsSdkAppId = settings.SMS_TENCENT_APP_ID
         request.SignName = settings.SMS_SIGN_NAME
         request.TemplateId = template_id
-        # Tencent's templates number their parameters {1}, {2}...: the approved template
-        # numbers ours in the order they first appear in our wording.
-        request.TemplateParamSet = [params[name] for name in dict.fromkeys(template.params)]
+        request.TemplateParamSet = [params[name] for name in positional_names(template)]
         request.PhoneNumberSet = [f"+86{phone}"]
         request.SessionContext = reference
         try:
