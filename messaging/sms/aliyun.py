@@ -82,7 +82,7 @@ class AliyunBackend:
             response = self.client.send_sms_with_options(request, runtime)
         except ResponseException as error:  # HTTP 4xx/5xx with Aliyun's error body
             raise SmsError(
-                f"Aliyun refused the message (HTTP {error.status_code}): {error.message}",
+                f"Aliyun refused the message: {error.code} {error.message}",
                 code=error.code or "",
                 permanent=error.code in PERMANENT_CODES,
             ) from error

@@ -69,10 +69,14 @@ class TencentBackend:
             # requests' (connect, read) pair, in seconds.
             reqTimeout=(settings.SMS_CONNECT_TIMEOUT, settings.SMS_READ_TIMEOUT),
         )
+        try:
+            credential = Credential(settings.SMS_TENCENT_SECRET_ID, settings.SMS_TENCENT_SECRET_KEY)
+        except TencentCloudSDKException as error:  # an empty key, refused before any call
+            raise SmsError(
+                f"Tencent SMS keys are not set: {error.message}", code=error.code or ""
+            ) from error
         self.client = SmsClient(
-            Credential(settings.SMS_TENCENT_SECRET_ID, settings.SMS_TENCENT_SECRET_KEY),
-            settings.SMS_TENCENT_REGION,
-            ClientProfile(httpProfile=http),
+            credential, settings.SMS_TENCENT_REGION, ClientProfile(httpProfile=http)
         )
 
     def send(self, *, phone, template, params, reference) -> SmsReceipt:
@@ -98,6 +102,8 @@ class TencentBackend:
                 code=error.code or "",
                 permanent=error.code in PERMANENT_CODES,
             ) from error
+        if not response.SendStatusSet:  # a 200 that is not Tencent's answer (a proxy's page)
+            raise SmsError("Tencent's answer has no send status", code="NoSendStatus")
         status = response.SendStatusSet[0]
         if status.Code != "Ok":
             raise SmsError(

@@ -59,6 +59,15 @@ def test_an_unknown_access_key_is_refused(fake_aliyun, settings):
     assert fake_aliyun.accepted == []
 
 
+def test_an_empty_key_is_an_error_to_retry_once_the_key_is_set(fake_aliyun, settings):
+    settings.SMS_ALIYUN_ACCESS_KEY_ID = settings.SMS_ALIYUN_ACCESS_KEY_SECRET = ""
+
+    error = refusal()
+
+    assert (error.code, error.permanent) == ("InvalidCredentials", False)
+    assert fake_aliyun.refused == []
+
+
 def test_a_number_aliyun_cannot_send_to_is_a_permanent_error(fake_aliyun):
     error = refusal(phone="1380013800")
 

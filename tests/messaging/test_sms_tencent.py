@@ -89,6 +89,15 @@ def test_an_unknown_secret_id_is_refused(fake_tencent, settings):
     assert (error.code, error.permanent) == ("AuthFailure.SecretIdNotFound", False)
 
 
+def test_an_empty_key_is_an_error_to_retry_once_the_key_is_set(fake_tencent, settings):
+    settings.SMS_TENCENT_SECRET_ID = ""
+
+    error = refusal()
+
+    assert (error.code, error.permanent) == ("InvalidCredential", False)
+    assert fake_tencent.refused == []
+
+
 def test_a_number_tencent_cannot_send_to_is_a_permanent_error(fake_tencent):
     error = refusal(phone="1380013800")
 
