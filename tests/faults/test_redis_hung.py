@@ -3,11 +3,14 @@ a host whose replies are lost). Every call to it gives up within its socket time
 so /healthz says so at once and a buyer's payment returns its page instead of waiting
 forever on the cache or the broker."""
 
+import threading
 import time
 from collections.abc import Callable
 
 import pytest
+from celery.backends.redis import RedisBackend
 from django.core import mail
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from config.celery import app
 from config.env import cache_from_url
@@ -29,6 +32,7 @@ def hang_redis(monkeypatch, settings, hung_port) -> Callable[[], None]:
         monkeypatch.setenv("CELERY_BROKER_URL", hung)
         monkeypatch.setitem(app.conf, "broker_url", hung)
         monkeypatch.setitem(app.conf, "result_backend", hung)
+        monkeypatch.setattr(app, "_local", threading.local())  # where it keeps its backend
         monkeypatch.setitem(app.conf, "task_always_eager", False)
         # The app keeps its connections: start with none, so they are made to the hung Redis.
         monkeypatch.setattr(app, "_pool", None)
@@ -73,3 +77,13 @@ def test_the_pay_request_returns_its_page(
     # The e-mail still went out (from this process, the broker not answering).
     assert [message.to for message in mail.outbox] == [["buyer@example.com"]]
     assert elapsed < 10
+
+
+def test_the_result_store_gives_up(hang_redis, hung_port):
+    hang_redis()
+    store = RedisBackend(app=app, url=f"redis://127.0.0.1:{hung_port}/0")
+
+    started = time.monotonic()
+    with pytest.raises(RedisTimeoutError):
+        store.get("celery-task-meta-x")
+    assert time.monotonic() - started < 5
