@@ -87,7 +87,13 @@ def database_from_url(name: str, default: str) -> dict:
             f"{name} must start with sqlite:// or postgres:// (got {url.split(':', 1)[0]!r})."
         )
     try:
-        config = dj_database_url.parse(url, conn_max_age=60 if scheme != "sqlite" else 0)
+        # Persistent connections are checked before each request reuses them: after a
+        # PostgreSQL restart a worker's first request reconnects instead of answering 503.
+        config = dj_database_url.parse(
+            url,
+            conn_max_age=60 if scheme != "sqlite" else 0,
+            conn_health_checks=scheme != "sqlite",
+        )
     except (ValueError, KeyError) as error:
         raise ConfigurationError(f"{name} is malformed: {error}") from None
     if scheme != "sqlite" and not config.get("NAME"):

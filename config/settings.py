@@ -163,6 +163,11 @@ PAGE_CACHE_SECONDS = env_int(
     300 if PRODUCTION and not CACHES["default"]["BACKEND"].endswith("LocMemCache") else 0,
 )
 
+# How often each process reads the page cache's generation counted in the database
+# (which catches a retirement the cache missed while Redis was down): a page changed
+# while Redis was unreachable may be served this long after Redis is back.
+PAGE_CACHE_GENERATION_CHECK_SECONDS = 1
+
 # Aid accounting ------------------------------------------------------------
 
 # Days a notice (公示) stays open for objections unless the officer publishing it
@@ -223,7 +228,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "config.storage.MediaStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -277,7 +282,17 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # machine): another worker restores it this many seconds after it was taken. Keep it
 # longer than the longest task, or a slow task also starts a second time (harmless, as
 # every task is idempotent, but wasted).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# A Redis that accepts connections and never answers (hung, not down) must not hold a
+# request either: every command to the broker and the result store gives up after
+# REDIS_SOCKET_TIMEOUT seconds, and publishing then runs the task here (config.celery.Task).
+REDIS_SOCKET_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+}
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Messages whose task was lost (broker down or hung) or whose retry is due.
@@ -305,9 +320,15 @@ CELERY_BEAT_SCHEDULE = {
 
 # E-mail --------------------------------------------------------------------
 
-# Production sends real mail by default: `check --deploy` rejects the console backend.
-_email_default = "smtp.EmailBackend" if PRODUCTION else "console.EmailBackend"
-_email_backend = env_str("EMAIL_BACKEND", f"django.core.mail.backends.{_email_default}")
+# Production sends real mail by default (`check --deploy` rejects Django's console backend;
+# ours is not in its list, so it is never the production default).
+# In development the console shows each message readable (config/mail.py), not encoded.
+_email_default = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "config.mail.ReadableConsoleBackend"
+)
+_email_backend = env_str("EMAIL_BACKEND", _email_default)
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,

@@ -4,6 +4,7 @@
 from shop.catalogue.models import (
     Category,
     HomePage,
+    PageCacheGeneration,
     ProductCertificate,
     ProductPage,
     ProductPhoto,
@@ -41,6 +42,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "PageCacheGeneration",
     "Payment",
     "ProductCertificate",
     "ProductPage",

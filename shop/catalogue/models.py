@@ -292,3 +292,14 @@ class ProductCertificate(Certificate):
                 name="product_certificate_period_ordered",
             )
         ]
+
+
+class PageCacheGeneration(models.Model):
+    """How many times the storefront's cached pages were retired (shop.catalogue.page_cache),
+    counted in the database: a retirement the cache itself missed (Redis down or hung
+    at that moment) still retires them once it is back. One row."""
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -31,6 +31,14 @@ CSRF, authentication and message middleware: it knows which view answers and wha
 in the session, so it alone decides what may be stored, and it serves a hit to a
 visitor whose session cookie names an empty session.
 
+The generation has two parts. The cache holds one (random), set anew when a change
+commits, which every process sees at once. The database counts the other
+(``PageCacheGeneration``), bumped in the same step, which each process reads at most
+every ``PAGE_CACHE_GENERATION_CHECK_SECONDS``. The cache's part alone would be lost
+if the cache failed at that moment (Redis down or hung; the change is committed, the
+cache write dropped): once Redis is back it would serve the pages stored before the
+change. The database's part retires them then.
+
 ``PAGE_CACHE_SECONDS`` (0 turns it off) bounds how long a page may lag behind what
 is not tracked: the township's aid totals on the home page, a certificate or rule
 that starts or ends at midnight.
@@ -38,6 +46,7 @@ that starts or ends at midnight.
 
 import hashlib
 import re
+import time
 import uuid
 from collections.abc import Callable
 
@@ -46,6 +55,7 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
@@ -55,7 +65,12 @@ from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from producers.models import Producer, Village
-from shop.catalogue.models import Category, ProductCertificate, ProductVariant
+from shop.catalogue.models import (
+    Category,
+    PageCacheGeneration,
+    ProductCertificate,
+    ProductVariant,
+)
 
 GENERATION_KEY = "page_cache:generation"
 
@@ -113,7 +128,38 @@ def _new_generation() -> str:
     # number that old pages were stored under.
     generation = uuid.uuid4().hex
     cache.set(GENERATION_KEY, generation, timeout=None)
+    # After the commit, not in the change's transaction: one row every change locks
+    # would make checkouts wait on each other (and deadlock with their stock rows).
+    if not PageCacheGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        PageCacheGeneration.objects.get_or_create(pk=1, defaults={"value": 1})
+    _database_generation.forget()  # read it anew at the next lookup
     return generation
+
+
+class _DatabaseGeneration:
+    """The database's part of the generation, read at most once every
+    PAGE_CACHE_GENERATION_CHECK_SECONDS in this process."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.read_at: float | None = None
+
+    def __call__(self) -> int:
+        now = time.monotonic()
+        if (
+            self.read_at is None
+            or now - self.read_at >= settings.PAGE_CACHE_GENERATION_CHECK_SECONDS
+        ):
+            # Read before the page is rendered: a count seen here is of changes committed.
+            self.value = PageCacheGeneration.objects.values_list("value", flat=True).first() or 0
+            self.read_at = now
+        return self.value
+
+    def forget(self) -> None:
+        self.read_at = None
+
+
+_database_generation = _DatabaseGeneration()
 
 
 def _current_generation(stored: str | None) -> str:
@@ -144,7 +190,7 @@ def _lookup(key: str) -> tuple[str, tuple | None]:
     """The current generation and the page stored under ``key`` if it is of that
     generation, in one round trip to the cache."""
     found = cache.get_many([GENERATION_KEY, key])
-    generation = _current_generation(found.get(GENERATION_KEY))
+    generation = f"{_current_generation(found.get(GENERATION_KEY))}:{_database_generation()}"
     stored = found.get(key)
     return generation, stored if stored is not None and stored[0] == generation else None
 

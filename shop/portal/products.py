@@ -9,6 +9,7 @@ here, their stock only through ``shop.orders.inventory``.
 
 import html
 import io
+import logging
 import re
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ from producers.models import Producer, ProducerPage
 from shop.catalogue import page_cache
 from shop.catalogue.models import Category, ProductPage, ProductVariant
 from shop.catalogue.photos import PreparedPhoto
+
+logger = logging.getLogger(__name__)
 
 THUMBNAIL = "fill-160x160"
 
@@ -129,13 +132,23 @@ def _description_html(text: str) -> str:
 def _store_photo(
     photo: PreparedPhoto, *, producer: Producer, user: AbstractBaseUser, title: str
 ) -> AbstractImage:
-    return get_image_model().objects.create(
-        title=title,
-        collection=ensure_collection(producer),
-        uploaded_by_user=user,
-        file=ImageFile(io.BytesIO(photo.content), name=f"{producer.code}.jpg"),
-        file_size=len(photo.content),
-    )
+    try:
+        return get_image_model().objects.create(
+            title=title,
+            collection=ensure_collection(producer),
+            uploaded_by_user=user,
+            file=ImageFile(io.BytesIO(photo.content), name=f"{producer.code}.jpg"),
+            file_size=len(photo.content),
+        )
+    except OSError:
+        # The disk is full or read-only: the producer can do nothing but try later,
+        # the township's staff must act (the storage left no part of the file).
+        logger.exception("Photo of producer %s not stored", producer.code)
+        raise ListingError(
+            _(
+                "照片没能保存：网站的存储空间满了或暂时不能写入。您填的内容还在，请稍后再传，或联系镇电商服务站。"
+            )
+        ) from None
 
 
 def _check_variants(rows: list[VariantRow], existing_ids: set[int]) -> None:

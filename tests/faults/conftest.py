@@ -1,6 +1,7 @@
 """Faults of the services the shop runs on (issue #8): each test breaks one for real."""
 
 import socket
+import threading
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -8,7 +9,12 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.shop.conftest import address, two_producers  # noqa: F401  (fixtures)
+from tests.shop.conftest import (  # noqa: F401  (fixtures)
+    address,
+    client_a,
+    member_a,
+    two_producers,
+)
 from tests.shop.payments.stripe.conftest import (  # noqa: F401  (fixtures)
     deliver,
     on_stub,
@@ -23,6 +29,31 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def hung_port() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers on them, as a hung
+    Redis does (stopped by SIGSTOP, a full disk, a network that drops replies)."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for sock in [*held, server]:
+        sock.close()
 
 
 def database_url(database: str) -> str:

@@ -58,3 +58,30 @@ def test_healthz_names_the_cache_and_the_broker(client, redis_down):
     assert checks["database"] == "ok"
     assert checks["cache"].startswith("down: ")
     assert checks["broker"].startswith("down: ")
+
+
+def test_a_price_changed_while_redis_was_down_shows_once_it_is_back(
+    client, two_producers, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The change's message to the cache (a new generation) is dropped while Redis is
+    down; the pages stored before it are still there when it comes back. The generation
+    counted in the database retires them."""
+    tomato, _bag = two_producers
+    up = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "faults"}
+    settings.CACHES = {"default": up}
+    settings.PAGE_CACHE_SECONDS = 300
+    settings.PAGE_CACHE_GENERATION_CHECK_SECONDS = 0
+    url = tomato.product.url
+    assert "¥39.80" in client.get(url).text
+    assert "¥39.80" in client.get(url).text  # served from the cache
+
+    monkeypatch.setenv("CACHE_URL", f"redis://127.0.0.1:{closed_port()}/0")
+    settings.CACHES = {"default": cache_from_url("CACHE_URL")}
+    tomato.price_fen = 4580
+    with django_capture_on_commit_callbacks(execute=True):
+        tomato.save()
+    settings.CACHES = {"default": up}  # back, with what it held before
+
+    page = client.get(url).text
+    assert "¥45.80" in page
+    assert "¥39.80" not in page
