@@ -118,14 +118,17 @@ def send_ship_by_reminders(*, now: datetime | None = None) -> int:
             )
             if shipment is None:
                 continue  # sent meanwhile
-            for recipient in recipients(producer_ids=[shipment.producer_id]):
-                reminded += _tell(
+            owed = [
+                _tell(
                     recipient,
                     why=f"shipment:{shipment.pk}:ship-by-reminder",
                     template="producer_ship_by_reminder",
                     sms=(REMINDER_SMS, _shipment_params(shipment)),
                     context={"shipment": shipment, "overdue": shipment.ship_by < today},
                 )
+                for recipient in recipients(producer_ids=[shipment.producer_id])
+            ]
+            reminded += any(owed)
     return reminded
 
 
