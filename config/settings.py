@@ -338,8 +338,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shop@liugaizi.example")
 
 # Text messages -------------------------------------------------------------
 
-# messaging.sms.backends: console (prints), locmem (tests) or a provider's adapter.
+# messaging.sms.backends: console (prints), locmem (tests) or a provider's adapter,
+# aliyun or tencent (production refuses the first two: messaging/checks.py).
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
+if SMS_BACKEND not in ("console", "locmem", "aliyun", "tencent"):
+    raise ConfigurationError(
+        f"SMS_BACKEND may be console, locmem, aliyun or tencent (got {SMS_BACKEND!r})."
+    )
 # Tries before an owed message is given up and shown to staff as failed.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 # The approved signature (签名) and each registered template's id at the provider,
@@ -348,6 +353,26 @@ SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "刘垓子镇")
 SMS_TEMPLATE_IDS = dict(
     pair.split("=", 1) for pair in env_list("SMS_TEMPLATE_IDS", []) if "=" in pair
 )
+# The providers' adapters (messaging/sms/aliyun.py, tencent.py). Production refuses
+# to start without the chosen provider's keys (messaging/checks.py). The endpoints and
+# plain http are for tests, which point an adapter at a local fake of the provider.
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET")
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com")
+SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID")
+SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY")
+SMS_TENCENT_APP_ID = env_str("SMS_TENCENT_APP_ID")  # the SMS application's SdkAppId
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env_str("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com")
+SMS_PROVIDER_PROTOCOL = env_str("SMS_PROVIDER_PROTOCOL", "https")
+if SMS_PROVIDER_PROTOCOL not in ("http", "https"):
+    raise ConfigurationError(
+        f"SMS_PROVIDER_PROTOCOL must be http or https (got {SMS_PROVIDER_PROTOCOL!r})."
+    )
+# Seconds. A provider that does not answer fails the try, which the outbox retries
+# later, rather than holding a worker.
+SMS_CONNECT_TIMEOUT = env_int("SMS_CONNECT_TIMEOUT", 3)
+SMS_READ_TIMEOUT = env_int("SMS_READ_TIMEOUT", 5)
 
 # Payments ------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Where text messages go: one small interface, one adapter per provider.
 
 ``SMS_BACKEND`` names the backend: ``console`` (the embedded default: prints
-the message) or ``locmem`` (tests: keeps it in ``sent``)."""
+the message), ``locmem`` (tests: keeps it in ``sent``), ``aliyun`` or ``tencent``
+(the providers' adapters, in their own modules so that only they import the SDKs)."""
 
 import sys
 from dataclasses import dataclass
@@ -83,6 +84,8 @@ class LocmemBackend:
 _BACKENDS = {
     "console": "messaging.sms.backends.ConsoleBackend",
     "locmem": "messaging.sms.backends.LocmemBackend",
+    "aliyun": "messaging.sms.aliyun.AliyunBackend",
+    "tencent": "messaging.sms.tencent.TencentBackend",
 }
 
 

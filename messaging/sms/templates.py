@@ -4,7 +4,8 @@ In mainland China an SMS may only be sent from a template and a signature (Á≠æÂê
 the provider approved beforehand: the shop cannot send free text. Each template
 is registered here with the wording submitted for approval; the provider's id
 for it comes from settings (``SMS_TEMPLATE_IDS``), since each provider account
-gets its own ids."""
+gets its own ids. Apps register theirs in an ``sms_templates`` module, which
+the messaging app imports at start-up (``MessagingConfig.ready``)."""
 
 import re
 from dataclasses import dataclass

@@ -36,6 +36,14 @@ CONFIG_VARIABLES = {
     "ALIPAY_PUBLIC_KEY_PATH",
     "ALIPAY_GATEWAY_URL",
     "EMAIL_BACKEND",
+    "SMS_BACKEND",
+    "SMS_TEMPLATE_IDS",
+    "SMS_PROVIDER_PROTOCOL",
+    "SMS_ALIYUN_ACCESS_KEY_ID",
+    "SMS_ALIYUN_ACCESS_KEY_SECRET",
+    "SMS_TENCENT_SECRET_ID",
+    "SMS_TENCENT_SECRET_KEY",
+    "SMS_TENCENT_APP_ID",
     *(
         f"WECHATPAY_{name}"
         for name in (
@@ -61,6 +69,9 @@ PRODUCTION = {
     "STRIPE_SECRET_KEY": "sk_live_example",
     "STRIPE_WEBHOOK_SECRET": "whsec_example",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_example",
+    "SMS_BACKEND": "aliyun",
+    "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI5tExample",
+    "SMS_ALIYUN_ACCESS_KEY_SECRET": "example-secret",
 }
 
 
@@ -109,6 +120,8 @@ def without(name: str) -> dict[str, str]:
         ({"CACHE_URL": "memcached://127.0.0.1"}, "CACHE_URL"),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
         ({"PAYMENT_GATEWAYS": "bogus"}, "PAYMENT_GATEWAYS"),
+        ({"SMS_BACKEND": "bogus"}, "SMS_BACKEND"),
+        ({"SMS_PROVIDER_PROTOCOL": "ftp"}, "SMS_PROVIDER_PROTOCOL"),
         ({"PAYMENT_GATEWAYS": "stripe"}, "STRIPE_SECRET_KEY"),
         ({"PAYMENT_GATEWAYS": "alipay"}, "ALIPAY_APP_ID"),
         (
@@ -174,6 +187,14 @@ def test_the_wsgi_entry_point_refuses_the_dummy_gateway_in_production():
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "shop.E001" in result.stderr
+
+
+def test_the_wsgi_entry_point_refuses_console_text_messages_in_production():
+    result = run("-c", "import config.wsgi", **{**PRODUCTION, "SMS_BACKEND": "console"})
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "messaging.E001" in result.stderr
 
 
 def test_production_serves_no_dummy_payment_page():
