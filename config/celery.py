@@ -35,7 +35,6 @@ class Task(BaseTask):
 # (queued by the change that causes them, which ``tasks`` modules sit above).
 TASK_MODULES = [
     "config.tasks",
-    "shop.orders.notifications",
     "aid_accounting.notices.mail",
 ]
 app = Celery("aid_shop", include=TASK_MODULES, task_cls=Task)

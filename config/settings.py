@@ -305,6 +305,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "complete-due-orders": {"task": "shop.tasks.complete_due_orders", "schedule": 3600.0},
+    # Producers who chose one morning message (Beijing time), and the parcels due by
+    # tomorrow still unsent: after breakfast, not at night.
+    "send-producer-digests": {
+        "task": "shop.tasks.send_producer_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "send-ship-by-reminders": {
+        "task": "shop.tasks.send_ship_by_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
     # Daily, so a month closes on the first night it is due and a missed night catches up.
     "close-previous-period": {
         "task": "aid_accounting.tasks.close_previous_period",

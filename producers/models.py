@@ -168,8 +168,14 @@ class MemberProfile(models.Model):
     mobile = models.CharField(
         _("手机号码"), max_length=11, unique=True, validators=[validate_mobile]
     )
+    # One message each morning listing the open work, instead of one per paid order.
+    daily_digest = models.BooleanField(
+        _("每天早上汇总通知"),
+        default=False,
+        help_text=_("选中后，新订单不再逐单通知，每天早上7:30发一条汇总。"),
+    )
 
-    panels = [FieldPanel("user"), FieldPanel("mobile")]
+    panels = [FieldPanel("user"), FieldPanel("mobile"), FieldPanel("daily_digest")]
 
     class Meta:
         verbose_name = _("成员手机号")

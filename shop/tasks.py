@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from shop.orders import lifecycle
+from shop.orders import lifecycle, producer_notices
 from shop.payments import expiry, reconciliation, refunds
 from shop.payments.models import GatewayStatement
 
@@ -31,6 +31,16 @@ def complete_due_orders() -> int:
 @shared_task
 def confirm_overdue_deliveries() -> int:
     return lifecycle.confirm_overdue_deliveries()
+
+
+@shared_task
+def send_producer_digests() -> int:
+    return producer_notices.send_digests()
+
+
+@shared_task
+def send_ship_by_reminders() -> int:
+    return producer_notices.send_ship_by_reminders()
 
 
 @shared_task

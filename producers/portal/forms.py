@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
+from producers.models import MemberProfile
 from producers.portal.base import memberships_of
 
 
@@ -45,3 +46,21 @@ class PortalLoginForm(forms.Form):
 class SwitchProducerForm(forms.Form):
     # Bounded like the database's ids, so a huge number is a form error, not a crash.
     producer = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class NoticeChoiceForm(forms.ModelForm):
+    """How a member hears of paid orders: one SMS per order, or one each morning."""
+
+    daily_digest = forms.TypedChoiceField(
+        label=_("新订单怎么通知我"),
+        choices=[
+            (False, _("每来一单发一条短信")),
+            (True, _("每天早上7:30发一条汇总")),
+        ],
+        coerce=lambda value: value == "True",
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = MemberProfile
+        fields = ["daily_digest"]

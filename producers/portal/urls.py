@@ -10,4 +10,5 @@ urlpatterns = [
     path("login/", views.portal_login, name="login"),
     path("logout/", views.portal_logout, name="logout"),
     path("switch/", views.switch_producer, name="switch"),
+    path("notices/", views.notice_choice, name="notice_choice"),
 ]

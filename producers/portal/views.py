@@ -8,8 +8,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from producers.portal.base import choose_producer, portal_context, portal_view
-from producers.portal.forms import PortalLoginForm, SwitchProducerForm
+from producers.models import MemberProfile
+from producers.portal.base import choose_producer, portal_context, portal_view, record_activity
+from producers.portal.forms import NoticeChoiceForm, PortalLoginForm, SwitchProducerForm
 
 
 def portal_login(request):
@@ -41,7 +42,29 @@ def portal_logout(request):
 @portal_view
 def portal_home(request):
     activities = request.portal.producer.portal_activities.select_related("user")[:10]
-    return render(request, "producers/portal/home.html", {"activities": activities})
+    profile = MemberProfile.objects.filter(user=request.user).first()
+    return render(
+        request, "producers/portal/home.html", {"activities": activities, "profile": profile}
+    )
+
+
+@portal_view
+def notice_choice(request):
+    """The member's own choice: it applies to every producer they act for."""
+    profile = MemberProfile.objects.filter(user=request.user).first()
+    form = NoticeChoiceForm(request.POST or None, instance=profile) if profile else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        form.save()
+        choice = dict(form.fields["daily_digest"].choices)[profile.daily_digest]
+        record_activity(
+            context=request.portal,
+            user=request.user,
+            action="notice_choice",
+            summary=_("新订单通知改为：%(choice)s") % {"choice": choice},
+        )
+        messages.success(request, _("已保存。"))
+        return redirect("portal:home")
+    return render(request, "producers/portal/notice_choice.html", {"form": form})
 
 
 @portal_view

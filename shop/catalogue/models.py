@@ -82,6 +82,10 @@ class Category(models.Model):
         _("退货规则"), max_length=16, choices=ReturnPolicy.choices, default=ReturnPolicy.NO_REASON
     )
     return_window_days = models.PositiveSmallIntegerField(_("退货期（天）"), default=7)
+    # Perishables must leave sooner: the ship-by date of a paid order's parcel.
+    ship_within_days = models.PositiveSmallIntegerField(
+        _("发货时限（天）"), default=3, help_text=_("付款后几天内须发货；生鲜应短一些。")
+    )
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     panels = [
@@ -90,6 +94,7 @@ class Category(models.Model):
         FieldPanel("parent"),
         FieldPanel("return_policy"),
         FieldPanel("return_window_days"),
+        FieldPanel("ship_within_days"),
         FieldPanel("sort_order"),
     ]
 

@@ -9,15 +9,15 @@ from producers.models import ProducerPage
 from shop.catalogue.models import Category, ProductPage, ProductPhoto, ProductVariant
 from shop.demo.photos import photo_for
 
-# (slug, name, parent slug, return policy, return window in days)
-CATEGORIES: list[tuple[str, str, str | None, str, int]] = [
-    ("vegetables", "蔬菜", None, Category.ReturnPolicy.QUALITY_ONLY, 2),
-    ("fruit", "水果", None, Category.ReturnPolicy.QUALITY_ONLY, 2),
-    ("handicrafts", "手工艺品", None, Category.ReturnPolicy.NO_REASON, 7),
-    ("woven", "编织品", "handicrafts", Category.ReturnPolicy.NO_REASON, 7),
-    ("bags", "箱包", "handicrafts", Category.ReturnPolicy.NO_REASON, 7),
-    ("knitwear", "针织品", "handicrafts", Category.ReturnPolicy.NO_REASON, 7),
-    ("farm-goods", "农副产品", None, Category.ReturnPolicy.NO_REASON, 7),
+# (slug, name, parent slug, return policy, return window in days, ship within days)
+CATEGORIES: list[tuple[str, str, str | None, str, int, int]] = [
+    ("vegetables", "蔬菜", None, Category.ReturnPolicy.QUALITY_ONLY, 2, 2),
+    ("fruit", "水果", None, Category.ReturnPolicy.QUALITY_ONLY, 2, 2),
+    ("handicrafts", "手工艺品", None, Category.ReturnPolicy.NO_REASON, 7, 5),
+    ("woven", "编织品", "handicrafts", Category.ReturnPolicy.NO_REASON, 7, 5),
+    ("bags", "箱包", "handicrafts", Category.ReturnPolicy.NO_REASON, 7, 5),
+    ("knitwear", "针织品", "handicrafts", Category.ReturnPolicy.NO_REASON, 7, 5),
+    ("farm-goods", "农副产品", None, Category.ReturnPolicy.NO_REASON, 7, 3),
 ]
 
 
@@ -176,7 +176,7 @@ PRODUCTS: list[DemoProduct] = [
 
 def seed_categories() -> dict[str, Category]:
     categories: dict[str, Category] = {}
-    for order, (slug, name, parent_slug, policy, window) in enumerate(CATEGORIES):
+    for order, (slug, name, parent_slug, policy, window, ship_within) in enumerate(CATEGORIES):
         categories[slug], _ = Category.objects.update_or_create(
             slug=slug,
             defaults={
@@ -184,6 +184,7 @@ def seed_categories() -> dict[str, Category]:
                 "parent": categories.get(parent_slug) if parent_slug else None,
                 "return_policy": policy,
                 "return_window_days": window,
+                "ship_within_days": ship_within,
                 "sort_order": order,
             },
         )

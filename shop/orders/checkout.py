@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from shop.catalogue.models import ProductVariant
 from shop.orders import cart as carts
 from shop.orders import inventory
-from shop.orders.models import Cart, CartLine, Order, OrderEvent, OrderLine, Shipment
+from shop.orders.models import Cart, CartLine, NotifyBy, Order, OrderEvent, OrderLine, Shipment
 from shop.orders.shipping import NotDeliverable, shipping_fee
 
 PAYMENT_WINDOW = timedelta(minutes=30)
@@ -71,6 +71,7 @@ def place_order(
     channel: str = Order.Channel.ONLINE,
     invoice_title: str = "",
     tax_number: str = "",
+    notify_by: str = NotifyBy.BOTH,
 ) -> Order:
     """Create an order awaiting payment and reserve its stock, or raise
     CheckoutError and change nothing.
@@ -124,6 +125,7 @@ def place_order(
                     checkout_token=checkout_token,
                     invoice_title=invoice_title,
                     tax_number=tax_number,
+                    notify_by=notify_by,
                 )
             except NotDeliverable as error:
                 messages.append(str(error))
@@ -154,7 +156,7 @@ def _sold_out_message(variant: ProductVariant | None) -> str:
 
 
 def _create_order(
-    *, variants, quantities, email, address, gateway, user, channel, checkout_token, **invoice
+    *, variants, quantities, email, address, gateway, user, channel, checkout_token, **order_fields
 ):
     by_producer = defaultdict(list)
     for variant_id, quantity in quantities.items():
@@ -190,7 +192,7 @@ def _create_order(
         city=address.city,
         district=address.district,
         street=address.street,
-        **invoice,
+        **order_fields,
     )
     for producer, lines in sorted(by_producer.items(), key=lambda item: item[0].pk):
         shipment = Shipment.objects.create(

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.mobile import normalize_mobile, validate_mobile
 from shop.orders.checkout import ShippingAddress
-from shop.orders.models import Address, BuyerProfile
+from shop.orders.models import Address, BuyerProfile, NotifyBy
 from shop.orders.regions import PROVINCE_CHOICES
 
 
@@ -18,6 +18,14 @@ class CheckoutForm(forms.Form):
     district = forms.CharField(label=_("区县"), max_length=32)
     street = forms.CharField(label=_("详细地址"), max_length=128)
     save_address = forms.BooleanField(label=_("保存为我的默认地址"), required=False)
+    # Guests only (an account chooses on its profile page); none chosen means both.
+    notify_by = forms.ChoiceField(
+        label=_("订单消息发到"),
+        choices=NotifyBy.choices,
+        initial=NotifyBy.BOTH,
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
     def clean_mobile(self) -> str:
         return normalize_mobile(self.cleaned_data["mobile"])
@@ -75,7 +83,8 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = BuyerProfile
-        fields = ["mobile", "invoice_title", "tax_number"]
+        fields = ["mobile", "notify_by", "invoice_title", "tax_number"]
+        widgets = {"notify_by": forms.RadioSelect}
 
     def clean_mobile(self) -> str:
         return normalize_mobile(self.cleaned_data["mobile"])

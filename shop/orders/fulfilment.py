@@ -3,8 +3,12 @@ shipment's own lines are loaded (an order may hold other producers' lines),
 and of the buyer only what a parcel needs: name, mobile and address."""
 
 import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import quote
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from producers.models import Producer
@@ -27,6 +31,24 @@ CARRIER_CHOICES = [
     (LOCAL_DELIVERY, _("本地配送（自己送到）")),
 ]
 
+# Each courier's public tracking page; the others go to 快递100 (its code where known,
+# else it guesses the courier from the number).
+_TRACKING_PAGES = {
+    "顺丰速运": "https://www.sf-express.com/chn/sc/waybill/waybill-detail/{number}",
+    "京东物流": "https://www.jdl.com/orderSearch/?waybillCodes={number}",
+    "邮政EMS": "https://www.ems.com.cn/queryList?mailNum={number}",
+}
+_KUAIDI100_CODES = {
+    "中通快递": "zhongtong",
+    "圆通速递": "yuantong",
+    "韵达快递": "yunda",
+    "申通快递": "shentong",
+    "极兔速递": "jtexpress",
+}
+
+# A parcel is "close to" its ship-by date from the day before.
+DUE_SOON = timedelta(days=1)
+
 _TRACKING_NUMBER = re.compile(r"[A-Z0-9-]{6,40}")
 
 
@@ -37,6 +59,46 @@ def normalize_tracking_number(value: str) -> str:
 
 def is_tracking_number(value: str) -> bool:
     return bool(_TRACKING_NUMBER.fullmatch(value))
+
+
+def tracking_url(shipment: Shipment) -> str:
+    """Where the buyer follows the parcel; empty without a tracking number."""
+    if not shipment.tracking_number:
+        return ""
+    number = quote(shipment.tracking_number, safe="")
+    page = _TRACKING_PAGES.get(shipment.carrier)
+    if page:
+        return page.format(number=number)
+    code = _KUAIDI100_CODES.get(shipment.carrier)
+    return f"https://www.kuaidi100.com/chaxun?{f'com={code}&' if code else ''}nu={number}"
+
+
+def set_ship_by(order: Order) -> None:
+    """Date each of a just-paid order's parcels must leave by: the payment's day
+    in local time plus the shortest time any of its lines' categories allows."""
+    paid_on = timezone.localdate(order.paid_at)
+    for shipment in order.shipments.prefetch_related("lines__category"):
+        days = min(line.category.ship_within_days for line in shipment.lines.all())
+        shipment.ship_by = paid_on + timedelta(days=days)
+        shipment.save(update_fields=["ship_by"])
+
+
+@dataclass(frozen=True)
+class WorkCounts:
+    to_send: int
+    due_soon: int
+    overdue: int
+
+
+def work_counts(producer: Producer, *, today: date | None = None) -> WorkCounts:
+    """The portal home's counts: parcels to send, those due today or tomorrow, those late."""
+    today = today or timezone.localdate()
+    waiting = shipments_to_send(producer)
+    return WorkCounts(
+        to_send=waiting.count(),
+        due_soon=waiting.filter(ship_by__gte=today, ship_by__lte=today + DUE_SOON).count(),
+        overdue=waiting.filter(ship_by__lt=today).count(),
+    )
 
 
 def _for_producer(producer: Producer) -> QuerySet[Shipment]:

@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from shop import events
-from shop.orders import inventory, returns
+from shop.orders import fulfilment, inventory, notifications, producer_notices, returns
 from shop.orders.models import Order, OrderEvent, Shipment
-from shop.orders.notifications import queue_order_email
 
 # A parcel not confirmed by then is taken as delivered (自动确认收货).
 AUTO_CONFIRM_AFTER = timedelta(days=10)
@@ -106,7 +105,9 @@ def _pay(order: Order, transition, *, actor, paid_at: datetime | None) -> Order:
     order.save(update_fields=["status", "paid_at"])
     _record(order, "paid", before=before, actor=actor)
     events.order_paid.send(sender=Order, order=order)
-    queue_order_email(order, "paid")
+    fulfilment.set_ship_by(order)
+    notifications.order_paid(order)
+    producer_notices.order_paid(order)
     return order
 
 
@@ -181,7 +182,7 @@ def ship(*, shipment_id: int, carrier: str, tracking_number: str, actor=None) ->
         actor=actor,
         note=f"{shipment.producer} {carrier} {tracking_number}",
     )
-    queue_order_email(order, "shipped", key=str(shipment.pk))
+    notifications.shipment_shipped(order, shipment)
     if (
         order.status == Order.Status.PAID
         and not order.shipments.exclude(
@@ -210,6 +211,7 @@ def deliver(*, shipment_id: int, actor=None, note: str = "") -> Shipment:
         actor=actor,
         note=f"{shipment.producer} {note}".strip(),
     )
+    notifications.shipment_delivered(order, shipment)
     if (
         order.status == Order.Status.SHIPPED
         and not order.shipments.exclude(status=Shipment.Status.DELIVERED).exists()

@@ -50,6 +50,14 @@ class CartLine(models.Model):
         return f"{self.variant} × {self.quantity}"
 
 
+class NotifyBy(models.TextChoices):
+    """How a buyer wants to hear about their orders (e-mail only where there is an address)."""
+
+    BOTH = "both", _("短信和邮件")
+    SMS = "sms", _("只发短信")
+    EMAIL = "email", _("只发邮件")
+
+
 class BuyerProfile(models.Model):
     """What a buyer account holds beyond log-in: a mobile number and, for
     institutional buyers (unions, canteens), the invoice details."""
@@ -63,6 +71,9 @@ class BuyerProfile(models.Model):
     is_institution = models.BooleanField(_("单位采购"), default=False)
     invoice_title = models.CharField(_("发票抬头"), max_length=128, blank=True)
     tax_number = models.CharField(_("纳税人识别号"), max_length=20, blank=True)
+    notify_by = models.CharField(
+        _("订单通知方式"), max_length=8, choices=NotifyBy.choices, default=NotifyBy.BOTH
+    )
 
     class Meta:
         verbose_name = _("买家资料")
@@ -188,6 +199,10 @@ class Order(AddressFields):
         _("语言"), max_length=16, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     status = FSMField(_("状态"), default=Status.AWAITING_PAYMENT, choices=Status.choices)
+    # A guest's choice at checkout; an account's orders follow its profile.
+    notify_by = models.CharField(
+        _("通知方式"), max_length=8, choices=NotifyBy.choices, default=NotifyBy.BOTH
+    )
     channel = models.CharField(
         _("渠道"), max_length=8, choices=Channel.choices, default=Channel.ONLINE
     )
@@ -287,6 +302,8 @@ class Shipment(models.Model):
     shipping_fen = models.PositiveBigIntegerField(_("运费（分）"))
     carrier = models.CharField(_("快递公司"), max_length=32, blank=True)
     tracking_number = models.CharField(_("运单号"), max_length=40, blank=True)
+    # Set at payment from the lines' categories (shop.orders.fulfilment.set_ship_by).
+    ship_by = models.DateField(_("最晚发货日"), null=True, blank=True)
     shipped_at = models.DateTimeField(_("发货时间"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
 

@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 from core.money import format_yuan
 from core.roles import Actor, acting_user
 from shop import events
-from shop.orders import inventory
+from shop.orders import inventory, notifications
 from shop.orders.models import Order, OrderEvent, OrderLine, Shipment
-from shop.orders.notifications import queue_order_email
 from shop.orders.ownership import require_refunder
 from shop.payments.gateway import PaymentError, get_gateway
 from shop.payments.models import Payment, Refund
@@ -198,7 +197,7 @@ def _apply(order: Order, refund: Refund) -> None:
             note=f"{refund.amount_fen}",
             actor=refund.created_by,
         )
-        queue_order_email(order, "surplus_refunded", key=str(refund.pk))
+        notifications.surplus_refunded(order, refund_id=refund.pk, amount_fen=refund.amount_fen)
         return
     if refund.line_id is None:
         parts = [
@@ -231,4 +230,4 @@ def _apply(order: Order, refund: Refund) -> None:
     OrderEvent.objects.create(
         order=order, kind="refund_succeeded", note=f"{refund.amount_fen}", actor=refund.created_by
     )
-    queue_order_email(order, "refunded", key=str(refund.pk))
+    notifications.order_refunded(order, refund_id=refund.pk, amount_fen=refund.amount_fen)

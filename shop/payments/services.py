@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.roles import Actor, acting_user
-from shop.orders import lifecycle
+from shop.orders import lifecycle, notifications
 from shop.orders.models import Order
-from shop.orders.notifications import queue_order_email
 from shop.orders.ownership import require_offline_cashier
 from shop.payments.gateway import (
     GatewayPayment,
@@ -122,7 +121,9 @@ def payment_succeeded(
         payment.external_id = external_id
     payment.save()
     if payment.surplus:
-        queue_order_email(order, "payment_not_honoured", key=str(payment.pk))
+        notifications.payment_not_honoured(
+            order, payment_id=payment.pk, amount_fen=payment.amount_fen
+        )
     return payment
 
 

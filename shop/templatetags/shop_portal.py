@@ -2,7 +2,16 @@
 
 from django import template
 
+from shop.orders.fulfilment import WorkCounts, work_counts
+
 register = template.Library()
+
+
+@register.simple_tag
+def producer_work(producer) -> WorkCounts:
+    """The portal home's counts (parcels to send, due soon, late): the home page
+    is the producers app's, which cannot import the shop, so it asks this tag."""
+    return work_counts(producer)
 
 
 def variant_tag(variant_id: int) -> str:

@@ -17,7 +17,7 @@ from shop.orders import cart as carts
 from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.forms import CheckoutForm, InstitutionCheckoutForm
 from shop.orders.links import order_from_token
-from shop.orders.models import Address, BuyerProfile, Order
+from shop.orders.models import Address, BuyerProfile, NotifyBy, Order
 from shop.orders.ownership import can_view_order, remember_guest_order
 from shop.payments.choices import payment_choices
 from shop.payments.gateway import PaymentError, enabled_gateways
@@ -144,6 +144,7 @@ def checkout(request):
                 user=request.user,
                 invoice_title=data.get("invoice_title", ""),
                 tax_number=data.get("tax_number", ""),
+                notify_by=data["notify_by"] or NotifyBy.BOTH,
             )
         except CheckoutError as error:
             problems = error.messages

@@ -73,6 +73,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name = "蔬菜"
     return_policy = Category.ReturnPolicy.QUALITY_ONLY
     return_window_days = 2
+    ship_within_days = 2
 
 
 class ProductPageFactory(PageFactory):

@@ -143,8 +143,8 @@ def test_executing_a_refund_twice_applies_it_once(paid_order, staff, refunded_li
     assert len(refunded_lines) == 2
 
 
-def test_buyers_get_e_mails_for_payment_shipping_and_refunds_once_each(
-    paid_order, staff, django_capture_on_commit_callbacks
+def test_buyers_are_told_of_payment_shipping_and_refunds_once_each_by_e_mail_and_sms(
+    paid_order, staff, django_capture_on_commit_callbacks, sms_sent
 ):
     assert [m.subject for m in mail.outbox] == [f"订单 {paid_order.number} 付款成功"]
     line = paid_order.lines.first()
@@ -156,6 +156,13 @@ def test_buyers_get_e_mails_for_payment_shipping_and_refunds_once_each(
         f"订单 {paid_order.number} 退款已处理",
     ]
     assert "SF1" in mail.outbox[1].body
+    to_buyer = [sms for sms in sms_sent if sms.phone == paid_order.mobile]
+    assert [sms.template.name for sms in to_buyer] == [
+        "buyer_order_paid",
+        "buyer_order_shipped",
+        "buyer_order_refunded",
+    ]
+    assert "运单号SF1，查物流：https://www.kuaidi100.com/chaxun?nu=SF1" in to_buyer[1].text
 
 
 def test_the_shipped_e_mail_names_a_shipment_delivered_without_a_tracking_number(

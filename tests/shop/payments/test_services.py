@@ -2,6 +2,7 @@
 distinct payment for a paid order (the buyer paid in two tabs) is flagged."""
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import translation
 
@@ -130,7 +131,8 @@ def test_a_buyer_who_ordered_in_english_gets_the_e_mail_in_english(
         payment_succeeded(payment_id=payment.pk, amount_fen=order.total_fen)
     (message,) = mail.outbox
     assert message.subject == f"Payment received for order {order.number}"
-    assert f"/en/orders/{order.number}/" in message.body
+    # The signed link, in English too.
+    assert f"{settings.SITE_URL}/en/o/" in message.body
 
 
 def test_a_refund_of_ours_that_failed_does_not_cover_what_the_gateway_reports(order):

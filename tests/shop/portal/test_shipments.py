@@ -1,7 +1,10 @@
 """Orders to ship in the portal: only the producer's own parcels and lines,
 only what a parcel needs of the buyer, shipped and delivered through shop.orders.lifecycle."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from producers.models import PortalActivity
 from shop.orders import lifecycle
@@ -189,3 +192,28 @@ def test_when_both_producers_have_shipped_the_order_is_shipped(client_a, order, 
     )
     order.refresh_from_db()
     assert order.status == Order.Status.SHIPPED
+
+
+def test_the_portal_home_counts_parcels_to_send_due_soon_and_late(
+    client_a, member_a, variants, address
+):
+    today = timezone.localdate()
+    for days in (-1, 0, 1, 3):  # late, due today, due tomorrow, not yet
+        shipment = shipment_of(an_order(variants, address), member_a)
+        Shipment.objects.filter(pk=shipment.pk).update(ship_by=today + timedelta(days=days))
+    sent = shipment_of(an_order(variants, address), member_a)
+    Shipment.objects.filter(pk=sent.pk).update(ship_by=today - timedelta(days=2))
+    lifecycle.ship(shipment_id=sent.pk, carrier="顺丰速运", tracking_number="SF1234567890")
+
+    text = client_a.get("/portal/").text
+
+    assert "待发货 <strong>4</strong> 单" in text
+    assert "即将超时 <strong>2</strong> 单" in text
+    assert "已超时 <strong>1</strong> 单" in text
+
+
+def test_a_parcel_shows_its_ship_by_date(client_a, member_a, order):
+    ship_by = shipment_of(order, member_a).ship_by
+    assert (
+        f"请在 {ship_by.month}月{ship_by.day}日 前发出" in client_a.get("/portal/shipments/").text
+    )
