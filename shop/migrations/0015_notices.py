@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0013_gateway_statements'),
+        ('shop', '0014_page_cache_generation'),
     ]
 
     operations = [
