@@ -1,6 +1,7 @@
 """Django loads the shop's models from here; each model lives in its domain package
-(``catalogue``, ``orders``, ``payments``), and code imports it from there."""
+(``catalogue``, ``orders``, ``payments``, ``accounts``), and code imports it from there."""
 
+from shop.accounts.models import BuyerPhone, OrderLookupCode
 from shop.catalogue.models import (
     Category,
     HomePage,
@@ -31,6 +32,7 @@ from shop.payments.models import (
 
 __all__ = [
     "Address",
+    "BuyerPhone",
     "BuyerProfile",
     "Cart",
     "CartLine",
@@ -41,6 +43,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OrderLookupCode",
     "Payment",
     "ProductCertificate",
     "ProductPage",
