@@ -194,6 +194,8 @@ ACCOUNT_FORMS = {
     "signup": "shop.accounts.forms.SignupForm",
     "request_login_code": "shop.accounts.forms.RequestLoginCodeForm",
     "change_phone": "shop.accounts.forms.ChangePhoneForm",
+    "confirm_login_code": "shop.accounts.forms.ConfirmLoginCodeForm",
+    "verify_phone": "shop.accounts.forms.VerifyPhoneForm",
 }
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 # The SMS wording says five minutes (shop.accounts.texts); six digits fit a phone's keypad.

@@ -11,6 +11,9 @@ class ShopConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from shop import checks  # noqa: F401  (registers the payment checks)
+
+        # Registers their SMS templates in every process, the relay's worker too.
+        from shop.accounts import lookup, texts  # noqa: F401
         from shop.accounts.lockout import on_login_code_rejected
         from shop.catalogue import page_cache
         from shop.orders.cart import merge_cart_on_login

@@ -83,7 +83,9 @@ class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
     """Ask for a log-in code by SMS (or by e-mail). A locked-out account gets
     the lock-out page, not a code."""
 
-    field_order = ["phone", "email"]
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_fields(["phone", "email"])  # allauth adds the phone field last
 
     def clean_phone(self) -> str:
         phone = super().clean_phone()
@@ -98,6 +100,27 @@ class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
             lockout.mark_locked_out(context.request, user)
             raise forms.ValidationError(_("登录失败次数过多，暂时不能登录。"), code="locked_out")
         return data
+
+
+def _numeric_code(form: forms.Form) -> None:
+    # Codes are six digits (ACCOUNT_*_CODE_FORMAT): the phone's number pad, and the
+    # code offered from the SMS by the keyboard.
+    form.fields["code"].label = _("验证码")
+    form.fields["code"].widget.attrs.update(
+        {"inputmode": "numeric", "autocomplete": "one-time-code", "placeholder": ""}
+    )
+
+
+class ConfirmLoginCodeForm(allauth_forms.ConfirmLoginCodeForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _numeric_code(self)
+
+
+class VerifyPhoneForm(allauth_forms.VerifyPhoneForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _numeric_code(self)
 
 
 class ChangePhoneForm(allauth_forms.ChangePhoneForm):

@@ -264,3 +264,14 @@ def test_a_signed_up_number_that_is_taken_gets_a_notice_not_a_second_account(cli
 
     assert list(get_user_model().objects.all()) == [owner]
     assert OutboundMessage.objects.get().sms_template == "phone_account_exists"
+
+
+def test_the_account_page_offers_to_add_a_log_in_number_then_shows_it(client):
+    user = UserFactory()
+    client.force_login(user)
+    assert "绑定手机号" in client.get("/account/profile/").content.decode()
+
+    BuyerPhoneFactory(user=user, phone=PHONE)
+    page = client.get("/account/profile/").content.decode()
+
+    assert f"{PHONE}（已验证" in page and 'href="/accounts/phone/change/"' in page
