@@ -43,20 +43,24 @@ class AdminContentSecurityPolicyMiddleware:
 
 def axes_username(request: HttpRequest, credentials: Mapping[str, str] | None) -> str:
     """The user name of the account a log-in attempt names, so failures count against
-    the account whichever way it was named (user name in the admin, e-mail in the
-    shop, mobile number or e-mail in the portal), and a successful log-in, which axes
+    the account whichever way it was named (user name in the admin, e-mail or
+    mobile number in the shop and the portal), and a successful log-in, which axes
     records under the user name, clears them. Unknown names count as typed."""
     from core.mobile import is_mobile, normalize_mobile
     from producers.models import MemberProfile
 
     source = credentials or getattr(request, "POST", {})
     typed = next(
-        (source[key] for key in ("username", "email", "login") if source.get(key)), ""
+        (source[key] for key in ("username", "email", "phone", "login") if source.get(key)), ""
     ).strip()
     users = get_user_model().objects
     if is_mobile(typed):
-        profile = MemberProfile.objects.filter(mobile=normalize_mobile(typed)).first()
-        return profile.user.get_username() if profile else normalize_mobile(typed)
+        # A producer's portal number, else a buyer's verified log-in number.
+        mobile = normalize_mobile(typed)
+        profile = MemberProfile.objects.filter(mobile=mobile).first()
+        buyer = users.filter(buyer_phone__phone=mobile, buyer_phone__verified=True).first()
+        owner = profile.user if profile else buyer
+        return owner.get_username() if owner else mobile
     if "@" in typed:
         matches = list(users.filter(email__iexact=typed)[:2])
         return matches[0].get_username() if len(matches) == 1 else typed.lower()

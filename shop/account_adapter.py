@@ -1,6 +1,20 @@
-"""django-allauth, adapted where the buyer's account pages need it."""
+"""django-allauth, adapted where the buyer's account pages need it: log-in and
+sign-up by mobile number (the number in ``shop.accounts``, codes by SMS through
+the outbox), and django-axes' lock-out for log-ins by code."""
+
+import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse
+
+from messaging.sms.limits import SmsLimitReached
+from shop.accounts import lockout, phones, texts
+from shop.accounts.forms import MobileField
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -11,3 +25,55 @@ class AccountAdapter(DefaultAccountAdapter):
             return super().is_safe_url(url)
         except ValueError:
             return False
+
+    def pre_login(
+        self, request: HttpRequest, user: AbstractBaseUser, **kwargs
+    ) -> HttpResponse | None:
+        # Password log-ins were already checked in authenticate(); a code log-in
+        # (and the log-in after verifying a number) is checked here.
+        if lockout.is_locked_out(request, user):
+            return lockout.lockout_response(request, user)
+        return super().pre_login(request, user, **kwargs)
+
+    # The mobile number ---------------------------------------------------
+
+    def phone_form_field(self, **kwargs) -> MobileField:
+        return MobileField(**kwargs)
+
+    def get_phone(self, user: AbstractBaseUser) -> tuple[str, bool] | None:
+        return phones.phone_of(user)
+
+    def set_phone(self, user: AbstractBaseUser, phone: str, verified: bool) -> None:
+        phones.set_phone(user=user, phone=phone, verified=verified)
+
+    def set_phone_verified(self, user: AbstractBaseUser, phone: str) -> None:
+        phones.mark_verified(user=user, phone=phone)
+
+    def get_user_by_phone(self, phone: str) -> AbstractBaseUser | None:
+        return phones.user_by_phone(phone)
+
+    # Texts ------------------------------------------------------------------
+
+    def send_verification_code_sms(
+        self, user: AbstractBaseUser, phone: str, code: str, **kwargs
+    ) -> None:
+        request = context.request
+        try:
+            texts.send_code(request, phone=phone, code=code, purpose="code")
+        except SmsLimitReached as limited:
+            # The forms check the limits first; this is a request that raced another.
+            messages.error(request, limited.message)
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        self._send_quietly(texts.send_account_exists, phone)
+
+    def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
+        self._send_quietly(texts.send_unknown_account, phone)
+
+    def _send_quietly(self, send, phone: str) -> None:
+        # These replace a code so the page cannot tell who has an account: over a
+        # limit, nothing is sent and the page still says nothing different.
+        try:
+            send(context.request, phone=phone)
+        except SmsLimitReached:
+            logger.info("SMS limit reached; no account notice sent")

@@ -1,6 +1,7 @@
 """Django loads the shop's models from here; each model lives in its domain package
-(``catalogue``, ``orders``, ``payments``), and code imports it from there."""
+(``catalogue``, ``orders``, ``payments``, ``accounts``), and code imports it from there."""
 
+from shop.accounts.models import BuyerPhone, OrderLookupCode
 from shop.catalogue.models import (
     Category,
     HomePage,
@@ -32,6 +33,7 @@ from shop.payments.models import (
 
 __all__ = [
     "Address",
+    "BuyerPhone",
     "BuyerProfile",
     "Cart",
     "CartLine",
@@ -42,6 +44,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OrderLookupCode",
     "PageCacheGeneration",
     "Payment",
     "ProductCertificate",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.views import account, catalogue, purchase
+from shop.views import account, catalogue, lookup, purchase
 
 urlpatterns = [
     path("search/", catalogue.search, name="search"),
@@ -17,6 +17,8 @@ urlpatterns = [
     path("orders/<slug:number>/", purchase.order_detail, name="order_detail"),
     path("orders/<slug:number>/pay/", purchase.order_pay, name="order_pay"),
     path("o/<str:token>/", purchase.order_from_link, name="order_link"),
+    path("find-order/", lookup.order_lookup, name="order_lookup"),
+    path("find-order/code/", lookup.order_lookup_code, name="order_lookup_code"),
     path("account/orders/", account.order_history, name="account_orders"),
     path("account/addresses/", account.address_list, name="account_addresses"),
     path("account/addresses/new/", account.address_edit, name="account_address_new"),

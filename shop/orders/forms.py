@@ -10,9 +10,21 @@ from shop.orders.regions import PROVINCE_CHOICES
 
 
 class CheckoutForm(forms.Form):
-    email = forms.EmailField(label=_("电子邮箱"), help_text=_("订单确认和发货通知会发到这里。"))
+    # Optional: the mobile number below is always given, and finds the order again.
+    email = forms.EmailField(
+        label=_("电子邮箱"),
+        required=False,
+        help_text=_("选填。订单确认和发货通知会发到这里；不填也能凭订单号和手机号查订单。"),
+    )
     recipient = forms.CharField(label=_("收货人"), max_length=32)
-    mobile = forms.CharField(label=_("手机号码"), max_length=20, validators=[validate_mobile])
+    mobile = forms.CharField(
+        label=_("手机号码"),
+        max_length=20,
+        validators=[validate_mobile],
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}
+        ),
+    )
     province = forms.ChoiceField(label=_("省份"), choices=[("", "—"), *PROVINCE_CHOICES])
     city = forms.CharField(label=_("城市"), max_length=32)
     district = forms.CharField(label=_("区县"), max_length=32)

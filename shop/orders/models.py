@@ -193,7 +193,8 @@ class Order(AddressFields):
         on_delete=models.SET_NULL,
         related_name="orders",
     )
-    email = models.EmailField(_("电子邮箱"))
+    # Empty for a guest who gave only a mobile number (the order's, below).
+    email = models.EmailField(_("电子邮箱"), blank=True)
     # The language the buyer ordered in: their e-mails are written in it.
     language = models.CharField(
         _("语言"), max_length=16, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE

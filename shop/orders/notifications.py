@@ -9,40 +9,18 @@ from django.utils import translation
 
 from core.money import yuan_amount
 from messaging.outbox import owe_email, owe_sms
-from messaging.sms.templates import SmsTemplate, register
+from messaging.sms.templates import SmsTemplate
 from shop.orders.fulfilment import tracking_url
 from shop.orders.links import order_link
 from shop.orders.models import BuyerProfile, NotifyBy, Order, Shipment
-
-# The wording submitted for approval (docs/messages.md lists it). Only the payment
-# carries the order's link; a shipment carries the courier's tracking page.
-PAID_SMS = register(
-    name="buyer_order_paid",
-    text="您的订单${number}已付款${amount}元，我们会尽快发货。查看订单：${link}",
-)
-SHIPPED_SMS = register(
-    name="buyer_order_shipped",
-    text="您的订单${number}已由${carrier}发出，运单号${tracking_number}，查物流：${tracking_link}",
-)
-DELIVERING_SMS = register(
-    name="buyer_order_delivering",
-    text="您的订单${number}中${producer}的商品由生产者直接送货，请留意接收。",
-)
-DELIVERED_SMS = register(
-    name="buyer_order_delivered",
-    text="您的订单${number}中${producer}的商品已确认送达，感谢您支持帮扶产品。",
-)
-REFUNDED_SMS = register(
-    name="buyer_order_refunded",
-    text="您的订单${number}已退款${amount}元，款项将原路退回。",
-)
-NOT_HONOURED_SMS = register(
-    name="buyer_payment_not_honoured",
-    text="您为订单${number}支付的${amount}元不能用于该订单，将原路全额退回，您无需操作。",
-)
-SURPLUS_REFUNDED_SMS = register(
-    name="buyer_surplus_refunded",
-    text="您为订单${number}多付的${amount}元已原路退回。",
+from shop.sms_templates import (
+    DELIVERED_SMS,
+    DELIVERING_SMS,
+    NOT_HONOURED_SMS,
+    PAID_SMS,
+    REFUNDED_SMS,
+    SHIPPED_SMS,
+    SURPLUS_REFUNDED_SMS,
 )
 
 

@@ -21,23 +21,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from messaging.outbox import owe_email, owe_sms
-from messaging.sms.templates import SmsTemplate, register
+from messaging.sms.templates import SmsTemplate
 from producers.models import ProducerMembership
 from shop.orders.fulfilment import DUE_SOON
 from shop.orders.models import Order, Shipment
-
-NEW_ORDER_SMS = register(
-    name="producer_new_order",
-    text="新订单${number}待发货：${items}，请在${ship_by}前发出。详情：${link}",
-)
-DIGEST_SMS = register(
-    name="producer_daily_digest",
-    text="今天有${count}单待发货：${items}，最早一单须在${ship_by}前发出。详情：${link}",
-)
-REMINDER_SMS = register(
-    name="producer_ship_by_reminder",
-    text="订单${number}（${items}）须在${ship_by}前发出，还未发货，请尽快处理。详情：${link}",
-)
+from shop.sms_templates import DIGEST_SMS, NEW_ORDER_SMS, REMINDER_SMS
 
 # An SMS parameter is short (providers cap each); the page behind the link has the rest.
 ITEMS_MAX_CHARS = 30

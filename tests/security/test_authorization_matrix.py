@@ -104,6 +104,9 @@ checkout/                            302    302    302    302    302    302    3
 # A guest's order is theirs only in the session that placed it. A paid order has nothing to pay.
 orders/<slug:number>/                 404    ok     404    404    404    404    404    404
 orders/<slug:number>/pay/             404    302    404    404    404    404    404    404
+# 查订单 is open to anyone; its code page sends a browser that asked for no code to the form.
+find-order/                          ok     ok     ok     ok     ok     ok     ok     ok
+find-order/code/                     302    302    302    302    302    302    302    302
 account/orders/                      login  ok     ok     ok     ok     ok     ok     ok
 account/profile/                     login  ok     ok     ok     ok     ok     ok     ok
 notices/                             ok     ok     ok     ok     ok     ok     ok     ok

@@ -11,6 +11,7 @@ import datetime
 import factory
 from django.utils import timezone
 
+from shop.accounts.models import BuyerPhone, OrderLookupCode
 from shop.catalogue.models import (
     Category,
     HomePage,
@@ -141,6 +142,18 @@ class BuyerProfileFactory(factory.django.DjangoModelFactory):
     mobile = "13812345678"
 
 
+class BuyerPhoneFactory(factory.django.DjangoModelFactory):
+    """A buyer's verified log-in number."""
+
+    class Meta:
+        model = BuyerPhone
+
+    user = factory.SubFactory(UserFactory)
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    verified = True
+    verified_at = factory.LazyFunction(timezone.now)
+
+
 class AddressFieldsFactory(factory.django.DjangoModelFactory):
     """ADDRESS_FIELDS, for the models with an address (AddressFields)."""
 
@@ -185,6 +198,18 @@ class OrderFactory(AddressFieldsFactory):
     shipping_fen = 1000
     total_fen = factory.LazyAttribute(lambda order: order.subtotal_fen + order.shipping_fen)
     expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(minutes=30))
+
+
+class OrderLookupCodeFactory(factory.django.DjangoModelFactory):
+    """A 查订单 code just sent (its hash only: ``shop.accounts.lookup`` makes real ones)."""
+
+    class Meta:
+        model = OrderLookupCode
+
+    order = factory.SubFactory(OrderFactory)
+    code_hash = "0" * 64
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(minutes=5))
 
 
 class ShipmentFactory(factory.django.DjangoModelFactory):

@@ -189,3 +189,24 @@ def test_an_institution_can_order_in_bulk_and_pay_by_bank_transfer(client, two_p
         "临清市总工会",
     )
     assert (order.expires_at - order.created_at).days >= 6
+
+
+def test_a_guest_checks_out_with_a_mobile_number_and_no_e_mail(client, two_producers):
+    tomato, _ = two_producers
+    client.post("/cart/add/", {"variant": tomato.pk, "quantity": 1})
+    token = client.get("/checkout/").context["checkout_token"]
+
+    response = client.post("/checkout/", {**ADDRESS, "email": "", "checkout_token": token})
+
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert (order.email, order.mobile) == ("", ADDRESS["mobile"])
+
+
+def test_the_checkout_mobile_field_opens_the_phone_keypad(client, two_producers):
+    tomato, _ = two_producers
+    client.post("/cart/add/", {"variant": tomato.pk, "quantity": 1})
+
+    page = client.get("/checkout/").content.decode()
+
+    assert 'type="tel"' in page and 'inputmode="numeric"' in page and 'autocomplete="tel"' in page
