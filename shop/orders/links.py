@@ -16,8 +16,11 @@ VALID_FOR = timedelta(days=180)
 
 
 def order_link(order: Order) -> str:
-    token = signing.dumps(order.number, salt=_SALT, compress=True)
-    return f"{settings.SITE_URL.rstrip('/')}{reverse('order_link', args=[token])}"
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('order_link', args=[order_token(order)])}"
+
+
+def order_token(order: Order) -> str:
+    return signing.dumps(order.number, salt=_SALT, compress=True)
 
 
 def order_from_token(token: str) -> Order | None:

@@ -8,6 +8,7 @@ of every object a URL can name, built once through the real services.
 
 import datetime
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from aid_accounting.ledger.models import Account, Entry, Transaction
@@ -23,6 +24,7 @@ from aid_accounting.periods.close import close_period
 from core.roles import AID_OFFICER, AUDITOR, BUYER, TOWNSHIP_EDITOR
 from producers.models import MemberProfile, PortalActivity
 from shop.catalogue.models import ProductCertificate
+from shop.orders.links import order_token
 from shop.orders.models import Address
 from shop.payments.models import GatewayStatement, Payment, StatementDifference
 from tests.aid_accounting.factories import PayoutAccountChangeFactory, ProducerPayoutAccountFactory
@@ -137,6 +139,8 @@ def build_world() -> World:
     )
     objects["shipment_b"] = order.shipments.get()
     objects["shipment_a"] = objects["order_a"].shipments.get()
+    # The signed link to A's order that its messages carry.
+    objects["order_a_link"] = SimpleNamespace(token=order_token(objects["order_a"]))
     # A second shipment of A's, still to ship, for the portal's ship action.
     order, payment = _paid_order(
         objects["variant_a"], user=world.users["buyer"], paid_at=at("2026-11-05")

@@ -78,6 +78,7 @@ ARGUMENTS = {
     "statement_id": "statement",
     "difference_id": "difference",
     "change_id": "account_change",
+    "token": "order_a_link.token",
 }
 
 # The project's own URLs: every pattern of shop, producers, aid_accounting and
@@ -104,6 +105,8 @@ checkout/                            302    302    302    302    302    302    3
 # A guest's order is theirs only in the session that placed it. A paid order has nothing to pay.
 orders/<slug:number>/                 404    ok     404    404    404    404    404    404
 orders/<slug:number>/pay/             404    302    404    404    404    404    404    404
+# A message's link to an account's order: its buyer logs in, then the order page decides.
+o/<str:token>/                       login  302    302    302    302    302    302    302
 # 查订单 is open to anyone; its code page sends a browser that asked for no code to the form.
 find-order/                          ok     ok     ok     ok     ok     ok     ok     ok
 find-order/code/                     302    302    302    302    302    302    302    302
@@ -156,6 +159,8 @@ products/<int:page_id>/submit/       login  login  login  405    405    login  l
 variants/<int:variant_id>/stock/     login  login  login  405    405    login  login  login
 variants/<int:variant_id>/sold-out/  login  login  login  405    405    login  login  login
 shipments/                           login  login  login  ok     ok     login  login  login
+# Each member chooses for themself: one message per order or a morning digest.
+notices/                             login  login  login  ok     ok     login  login  login
 shipments/<int:shipment_id>/ship/    login  login  login  405    405    login  login  login
 shipments/<int:shipment_id>/deliver/ login  login  login  405    405    login  login  login
 earnings/                            login  login  login  ok     ok     login  login  login
