@@ -277,7 +277,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # machine): another worker restores it this many seconds after it was taken. Keep it
 # longer than the longest task, or a slow task also starts a second time (harmless, as
 # every task is idempotent, but wasted).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# The socket timeouts bound each Redis call, so a hung Redis (accepting connections,
+# never answering) fails a publish within seconds instead of holding the request.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Messages whose task was lost (broker down or hung) or whose retry is due.
@@ -318,6 +324,8 @@ MAILERS = {
                 "username": env_str("EMAIL_HOST_USER"),
                 "password": env_str("EMAIL_HOST_PASSWORD"),
                 "use_tls": env_bool("EMAIL_USE_TLS", True),
+                # Per socket operation; well under OUTBOX_LEASE_SECONDS.
+                "timeout": env_int("EMAIL_TIMEOUT", 30),
             }
             if _email_backend.endswith("smtp.EmailBackend")
             else {}
@@ -332,6 +340,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shop@liugaizi.example")
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
 # Tries before an owed message is given up and shown to staff as failed.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# How long a relay holds a message it is sending; after it, the sweep takes the message
+# over (its relay died). Keep it well above EMAIL_TIMEOUT and the SMS clients' timeouts.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 # The approved signature (签名) and each registered template's id at the provider,
 # as name=id pairs: SMS_TEMPLATE_IDS=order_paid=SMS_1234,login_code=SMS_5678.
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "刘垓子镇")
