@@ -5,6 +5,7 @@ relay (``messaging.relay``) sends it. A message owed by a change that rolls back
 is never written, so never sent; one owed twice under the same key is written once."""
 
 import logging
+import time
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -77,12 +78,36 @@ def relay_on_commit(message_id: int) -> None:
     transaction.on_commit(lambda: _relay_soon(message_id), robust=True)
 
 
+class BrokerPause:
+    """After a failed publish, this process leaves the broker alone for a while: with
+    Redis hung, every publish would wait out the socket timeout (a request owing five
+    messages, five times), and the sweep sends the rows anyway."""
+
+    seconds = 30.0
+    until = 0.0
+
+    @classmethod
+    def active(cls) -> bool:
+        return time.monotonic() < cls.until
+
+    @classmethod
+    def start(cls) -> None:
+        cls.until = time.monotonic() + cls.seconds
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.until = 0.0
+
+
 def _relay_soon(message_id: int) -> None:
     from messaging.tasks import deliver_message
 
+    if BrokerPause.active():
+        return
     try:
         # One try, bounded by the broker's connect and socket timeouts: a request
         # must not wait on a hung Redis, and the sweep is the retry.
         deliver_message.apply_async((message_id,), retry=False)
     except OperationalError as error:
+        BrokerPause.start()
         logger.warning("Broker unavailable (%s): message %s left for the sweep", error, message_id)
