@@ -196,10 +196,15 @@ def test_the_relay_is_left_to_the_sweep_when_the_broker_is_down(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     """Publishing fails at commit: nothing is sent from the request; the row waits."""
-    from config.celery import app
-    from tests.faults.conftest import closed_port
+    import socket
 
-    monkeypatch.setitem(app.conf, "broker_url", f"redis://127.0.0.1:{closed_port()}/0")
+    from config.celery import app
+
+    with socket.socket() as sock:  # a port nothing listens on: connecting is refused
+        sock.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)  # read by Celery before its settings
+    monkeypatch.setitem(app.conf, "broker_url", dead)
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
@@ -221,7 +226,10 @@ def test_two_relays_racing_on_one_message_send_it_once(monkeypatch):
 
     from django.db import connection
 
-    message = _owe_without_relaying(key="k1", to="a@example.com", subject="S", body="B")
+    # A pending row as a lost task leaves it (owing it here would relay it on commit).
+    message = OutboundMessage.objects.create(
+        key="k1", channel="email", recipient="a@example.com", subject="S", body="B"
+    )
     original_send = mail.EmailMessage.send
 
     def slow_send(email, *args, **kwargs):
