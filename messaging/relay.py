@@ -97,6 +97,14 @@ def _claim(*, message_id: int) -> OutboundMessage | None:
                 f"attempt {message.attempts} stopped before its outcome was recorded: "
                 "sent again under the same reference"
             )
+            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                # A message whose every relay dies (one that kills the worker) stops here.
+                message.status = OutboundMessage.Status.FAILED
+                message.last_error = (
+                    f"attempt {message.attempts} stopped before its outcome was recorded: given up"
+                )
+                message.save(update_fields=["status", "last_error"])
+                return None
         message.status = OutboundMessage.Status.SENDING
         message.attempts += 1
         message.next_attempt_at = timezone.now() + lease()

@@ -171,6 +171,17 @@ def test_the_sweep_takes_over_a_message_whose_relay_died(settings):
     assert relay_due_messages() == 0 and len(mail.outbox) == 1
 
 
+def test_a_message_whose_relays_keep_dying_is_given_up(settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    message = _owe_without_relaying(key="k1", to="a@example.com", subject="S", body="B")
+    _claimed_by_a_relay_that_died(message, lease_left=-timedelta(seconds=1))
+    assert relay.deliver(message_id=message.pk) is False
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboundMessage.Status.FAILED, 1)
+    assert message.last_error.endswith("given up")
+    assert relay.due_message_ids() == [] and mail.outbox == []
+
+
 def test_a_relay_whose_lease_was_taken_over_records_nothing_over_the_new_claim(monkeypatch):
     """A relay slower than its lease: the sweep sent the message meanwhile, and the slow
     relay's failure does not put the sent message back to pending."""
