@@ -17,26 +17,26 @@ class Task(BaseTask):
     Tasks are idempotent (DESIGN §9), so running one in the web process is always
     correct, only slower. A task whose result someone waits for should not be queued
     from a request anyway. Publishing gives up after CELERY_TASK_PUBLISH_RETRY_POLICY.
+    A task whose work waits elsewhere until done (the outbox's relay: its row waits
+    for the sweep) sets ``run_here_when_broker_down = False`` and gets the error.
     """
+
+    run_here_when_broker_down = True
 
     def apply_async(self, args=None, kwargs=None, task_id=None, *rest, **options):
         try:
             return super().apply_async(args, kwargs, task_id, *rest, **options)
         except OperationalError as error:
+            if not self.run_here_when_broker_down:
+                raise
             logger.warning("Broker unavailable (%s): running %s in this process", error, self.name)
             # throw=False: the change that queued it has committed; a failure is logged
             # by Celery and must not turn the buyer's page into an error.
             return self.apply(args, kwargs, task_id=task_id, throw=False)
 
 
-# Autodiscovery imports each app's ``tasks`` module: the periodic tasks of
-# CELERY_BEAT_SCHEDULE. The modules listed here hold the other tasks: ``config``'s
-# own (not a Django app), and the e-mails, which live with what they tell of
-# (queued by the change that causes them, which ``tasks`` modules sit above).
-TASK_MODULES = [
-    "config.tasks",
-    "aid_accounting.notices.mail",
-]
-app = Celery("aid_shop", include=TASK_MODULES, task_cls=Task)
+# Autodiscovery imports each app's ``tasks`` module (the periodic tasks of
+# CELERY_BEAT_SCHEDULE and the outbox's relay); ``config`` is not a Django app.
+app = Celery("aid_shop", include=["config.tasks"], task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

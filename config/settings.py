@@ -368,6 +368,8 @@ MAILERS = {
                 "username": env_str("EMAIL_HOST_USER"),
                 "password": env_str("EMAIL_HOST_PASSWORD"),
                 "use_tls": env_bool("EMAIL_USE_TLS", True),
+                # Per socket operation; well under OUTBOX_LEASE_SECONDS.
+                "timeout": env_int("EMAIL_TIMEOUT", 30),
             }
             if _email_backend.endswith("smtp.EmailBackend")
             else {}
@@ -387,6 +389,9 @@ if SMS_BACKEND not in ("console", "locmem", "aliyun", "tencent"):
     )
 # Tries before an owed message is given up and shown to staff as failed.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# How long a relay holds a message it is sending; after it, the sweep takes the message
+# over (its relay died). Keep it well above EMAIL_TIMEOUT and the SMS clients' timeouts.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 # The approved signature (签名) and each registered template's id at the provider,
 # as name=id pairs: SMS_TEMPLATE_IDS=order_paid=SMS_1234,login_code=SMS_5678.
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "刘垓子镇")

@@ -42,6 +42,10 @@ class OutboundMessage(models.Model):
         verbose_name = _("待发消息")
         verbose_name_plural = _("待发消息")
         ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("retry_outboundmessage", _("可以重发失败的消息")),
+            ("view_full_recipient", _("可以查看完整收件人")),
+        ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
         constraints = [
             models.CheckConstraint(

@@ -7,7 +7,9 @@ from messaging import relay
 
 
 # Nobody reads the result: queueing never touches the result store (Redis down still queues).
-@shared_task(ignore_result=True)
+# Not run in the web process when the broker is down (config.celery.Task): the row waits
+# for the sweep, so a request never sends mail itself.
+@shared_task(ignore_result=True, run_here_when_broker_down=False)
 def deliver_message(message_id: int) -> bool:
     return relay.deliver(message_id=message_id)
 

@@ -147,6 +147,14 @@ def sms_sent() -> Iterator[list]:
 
 
 @pytest.fixture(autouse=True)
+def outbox_publishes() -> None:
+    """A test that broke the broker leaves no pause on publishing to the next."""
+    from messaging.outbox import BrokerPause
+
+    BrokerPause.reset()
+
+
+@pytest.fixture(autouse=True)
 def default_language() -> None:
     """Each test starts in Chinese: a request to an /en/ page leaves English active in
     the thread (LocaleMiddleware does not undo it), and page.url would follow it."""

@@ -147,7 +147,7 @@ class NoticeObjectionViewSet(ReadOnlyViewSet):
     icon = "warning"
     menu_label = gettext_lazy("公示异议")
     inspect_template_name = "aid_accounting/admin/objection_inspect.html"
-    list_display = ["notice", "row", "status", "name", "contact", "created_at", "emailed_at"]
+    list_display = ["notice", "row", "status", "name", "contact", "created_at"]
     list_filter = ["status", "notice__village"]
 
 

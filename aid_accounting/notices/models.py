@@ -224,8 +224,6 @@ class NoticeObjection(models.Model):
     contact = models.CharField(_("联系方式"), max_length=64)
     message = models.TextField(_("异议内容"), max_length=2000)
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
-    # Set by the e-mail task, so a retry never e-mails the officers twice.
-    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -13,8 +13,8 @@ window is ``settings.AID_NOTICE_WINDOW_DAYS`` days unless the publishing
 officer chooses otherwise; a month's distribution is paid to a village's
 households only once the window has ended (``payouts.payable``).
 
-Objections (异议) come in while a notice's window is open and are e-mailed
-to the aid officers after the objection is committed. One names a row (a
+Objections (异议) come in while a notice's window is open; the e-mails to
+the aid officers are owed in the objection's transaction (messaging outbox). One names a row (a
 household) or the whole notice, and holds the payout of what it names until
 an aid officer resolves it (``resolve_objection``).
 """
@@ -24,7 +24,6 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -241,15 +240,16 @@ def submit_objection(
         row = notice.rows.filter(position=position).first()
         if row is None:
             raise NoticeError(_("公示中没有序号 %(position)s。") % {"position": position})
-    objection = NoticeObjection.objects.create(
-        notice=notice,
-        row=row,
-        name=name,
-        contact=contact,
-        message=message,
-        created_at=now or timezone.now(),
-    )
-    transaction.on_commit(partial(mail.send_objection_email.delay, objection.pk))
+    with transaction.atomic():
+        objection = NoticeObjection.objects.create(
+            notice=notice,
+            row=row,
+            name=name,
+            contact=contact,
+            message=message,
+            created_at=now or timezone.now(),
+        )
+        mail.owe_objection_emails(objection=objection)
     return objection
 
 

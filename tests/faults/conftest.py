@@ -1,5 +1,6 @@
 """Faults of the services the shop runs on (issue #8): each test breaks one for real."""
 
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -72,3 +73,89 @@ def postgres_admin(require_postgres) -> Iterator[psycopg.Connection]:
     """A connection of our own to the server's maintenance database, outside Django."""
     with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         yield admin
+
+
+class TcpProxy:
+    """A loopback port in front of a real server (Redis) that a test can take down
+    (connections refused), hang (connections accepted, nothing ever answered, the
+    open ones stalled too) and bring back, without touching the shared server."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self.port = closed_port()
+        self.mode = "pass"
+        self._listener: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def url(self, path: str) -> str:
+        return f"redis://127.0.0.1:{self.port}{path}"
+
+    def up(self) -> None:
+        """Forward again; connections from before are closed, as a restart would."""
+        self._close_all()
+        self.mode = "pass"
+        self._listen()
+
+    def down(self) -> None:
+        self._close_all()
+
+    def hang(self) -> None:
+        self.mode = "hang"
+        if self._listener is None:
+            self._listen()
+
+    def _listen(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _address = listener.accept()
+            except OSError:
+                return  # closed by down()
+            upstream = None
+            if self.mode == "pass":
+                try:
+                    upstream = socket.create_connection(self.target, timeout=5)
+                    upstream.settimeout(None)
+                except OSError:
+                    client.close()
+                    continue
+            with self._lock:
+                self._sockets += [s for s in (client, upstream) if s is not None]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            if upstream is not None:
+                threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, destination: socket.socket | None) -> None:
+        try:
+            while data := source.recv(65536):
+                # Hung: whatever arrives is swallowed, in both directions.
+                if self.mode == "pass" and destination is not None:
+                    destination.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, destination):
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def _close_all(self) -> None:
+        if self._listener is not None:
+            # shutdown wakes the thread blocked in accept(); close alone would not.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()

@@ -123,3 +123,154 @@ def test_nobody_is_owed_a_message_about_history_being_loaded():
     with transaction.atomic():
         assert outbox.owe_email(key="k1", to="a@example.com", subject="S", body="B") is not None
     assert OutboundMessage.objects.count() == 1
+
+
+def test_a_message_owed_in_a_savepoint_that_rolls_back_is_never_written(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        kept = outbox.owe_email(key="kept", to="a@example.com", subject="S", body="B")
+        with pytest.raises(LookupError), transaction.atomic():
+            outbox.owe_email(key="undone", to="b@example.com", subject="S", body="B")
+            raise LookupError("the inner change fails")
+    assert list(OutboundMessage.objects.values_list("key", flat=True)) == [kept.key]
+    assert [m.to for m in mail.outbox] == [["a@example.com"]]
+
+
+def test_an_email_carries_a_message_id_made_from_its_key(settings):
+    settings.SITE_URL = "https://shop.example.cn:8443"
+    message = _owe_without_relaying(key="k1", to="a@example.com", subject="S", body="B")
+    relay.deliver(message_id=message.pk)
+    message_id = relay.message_id_for("k1")
+    assert message_id.endswith("@shop.example.cn>") and message_id == relay.message_id_for("k1")
+    assert message_id != relay.message_id_for("k2")
+    assert mail.outbox[0].message()["Message-ID"] == message_id
+    assert OutboundMessage.objects.get().provider_id == message_id
+
+
+def _claimed_by_a_relay_that_died(message: OutboundMessage, *, lease_left: timedelta) -> None:
+    """As a relay leaves a row when its worker is killed after claiming it."""
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=OutboundMessage.Status.SENDING,
+        attempts=1,
+        next_attempt_at=timezone.now() + lease_left,
+    )
+
+
+def test_a_message_held_by_a_live_lease_is_left_alone():
+    """A task redelivered (acks_late) while another relay holds the row sends nothing."""
+    message = _owe_without_relaying(key="k1", to="a@example.com", subject="S", body="B")
+    _claimed_by_a_relay_that_died(message, lease_left=timedelta(minutes=4))
+    assert relay.due_message_ids() == []
+    assert relay.deliver(message_id=message.pk) is False
+    assert mail.outbox == []
+
+
+def test_the_sweep_takes_over_a_message_whose_relay_died(settings):
+    from messaging.tasks import relay_due_messages
+
+    message = _owe_without_relaying(key="k1", to="a@example.com", subject="S", body="B")
+    _claimed_by_a_relay_that_died(message, lease_left=-timedelta(seconds=1))
+    assert relay_due_messages() == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboundMessage.Status.SENT, 2)
+    assert message.last_error == ""
+    assert mail.outbox[0].message()["Message-ID"] == relay.message_id_for("k1")
+    assert relay_due_messages() == 0 and len(mail.outbox) == 1
+
+
+def test_a_message_whose_relays_keep_dying_is_given_up(settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    message = _owe_without_relaying(key="k1", to="a@example.com", subject="S", body="B")
+    _claimed_by_a_relay_that_died(message, lease_left=-timedelta(seconds=1))
+    assert relay.deliver(message_id=message.pk) is False
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboundMessage.Status.FAILED, 1)
+    assert message.last_error.endswith("given up")
+    assert relay.due_message_ids() == [] and mail.outbox == []
+
+
+def test_a_relay_whose_lease_was_taken_over_records_nothing_over_the_new_claim(monkeypatch):
+    """A relay slower than its lease: the sweep sent the message meanwhile, and the slow
+    relay's failure does not put the sent message back to pending."""
+    message = _owe_without_relaying(key="k1", to="a@example.com", subject="S", body="B")
+    original_send = mail.EmailMessage.send
+    calls = []
+
+    def slow_then_refused(email, *args, **kwargs):
+        calls.append(email)
+        if len(calls) == 1:  # the first relay: its lease runs out, the sweep steps in
+            OutboundMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+            assert relay.deliver(message_id=message.pk) is True
+            raise TimeoutError("smtp timed out")
+        return original_send(email, *args, **kwargs)
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", slow_then_refused)
+    assert relay.deliver(message_id=message.pk) is False
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == ("sent", 2, "")
+
+
+def test_the_relay_is_left_to_the_sweep_when_the_broker_is_down(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """Publishing fails at commit: nothing is sent from the request; the row waits."""
+    import socket
+
+    from config.celery import app
+
+    with socket.socket() as sock:  # a port nothing listens on: connecting is refused
+        sock.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)  # read by Celery before its settings
+    monkeypatch.setitem(app.conf, "broker_url", dead)
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        message = outbox.owe_email(key="k1", to="a@example.com", subject="S", body="B")
+    assert mail.outbox == []
+    assert OutboundMessage.objects.get().status == OutboundMessage.Status.PENDING
+
+    assert relay.due_message_ids() == [message.pk]
+    assert relay.deliver(message_id=message.pk) is True
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_relays_racing_on_one_message_send_it_once(monkeypatch):
+    import threading
+    import time
+
+    from django.db import connection
+
+    # A pending row as a lost task leaves it (owing it here would relay it on commit).
+    message = OutboundMessage.objects.create(
+        key="k1", channel="email", recipient="a@example.com", subject="S", body="B"
+    )
+    original_send = mail.EmailMessage.send
+
+    def slow_send(email, *args, **kwargs):
+        time.sleep(0.3)  # the other relay tries while this one sends
+        return original_send(email, *args, **kwargs)
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", slow_send)
+    start = threading.Barrier(2)
+    results = []
+
+    def relay_in_thread():
+        try:
+            start.wait()
+            results.append(relay.deliver(message_id=message.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=relay_in_thread) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False, True]
+    assert len(mail.outbox) == 1
+    assert OutboundMessage.objects.get().attempts == 1

@@ -28,6 +28,7 @@ from aid_accounting.notices.publication import (
 )
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from messaging.models import OutboundMessage
 from tests.aid_accounting.factories import HouseholdFactory, household_account
 from tests.producers.factories import VillageFactory
 from tests.township import at, deliver, sell
@@ -296,12 +297,25 @@ def test_a_valid_objection_is_stored_and_emailed_to_the_officers(
     assert response.status_code == 302
     objection = NoticeObjection.objects.get()
     assert (objection.notice, objection.contact) == (notice, "13812345678")
-    assert objection.emailed_at is not None
-    assert len(mail.outbox) == 1
-    assert set(mail.outbox[0].to) == {aid_officer.email, second_officer.email}
+    # One message per officer, owed with the objection and sent once it committed.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([aid_officer.email, second_officer.email])
+    assert all(len(m.to) == 1 for m in mail.outbox)
     assert "第2户的家庭人口有误" in mail.outbox[0].body
     assert notice.village.name in mail.outbox[0].subject
+    assert sorted(OutboundMessage.objects.values_list("key", "status")) == sorted(
+        (f"notice-objection:{objection.pk}:email:{officer.email}", "sent")
+        for officer in (aid_officer, second_officer)
+    )
     assert "已提交" in client.get(response["Location"]).content.decode()
+
+
+def test_an_objection_that_rolls_back_owes_no_email(published, aid_officer):
+    with pytest.raises(LookupError), transaction.atomic():
+        submit_objection(notice=published[0], name="王示例", contact="13812345678", message="有误")
+        assert OutboundMessage.objects.count() == 1
+        raise LookupError("the request fails after the objection")
+    assert not NoticeObjection.objects.exists() and not OutboundMessage.objects.exists()
+    assert mail.outbox == []
 
 
 def test_an_invalid_objection_gets_chinese_errors_and_stores_nothing(
