@@ -116,7 +116,8 @@ def _refuse_sales_under_another_rule(
     sold under the producer's rule, say. Those lines keep what they accrued,
     so the new version could only start the day after."""
     governed = OrderLine.objects.filter(aid_accrual__accrued_at__gte=start_of_day(valid_from))
-    if valid_to is not None:
+    # The last date there is has no day after it: such a version is open-ended.
+    if valid_to is not None and valid_to < datetime.date.max:
         governed = governed.filter(
             aid_accrual__accrued_at__lt=start_of_day(valid_to + datetime.timedelta(days=1))
         )

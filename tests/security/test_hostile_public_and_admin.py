@@ -415,6 +415,8 @@ def test_admin_ids_in_the_path_are_404(officer_client, order_id, action, variant
 @example(field="share_percent", value="NaN")
 @example(field="share_percent", value="Infinity")
 @example(field="valid_from", value="9999-12-31")
+# Found by this test: the day after 9999-12-31 overflowed in set_rule's refusal.
+@example(field="valid_to", value="9999-12-31")
 def test_an_aid_rule_is_set_whole_or_not_at_all(officer_client, tomato, aid_pool, field, value):
     data = {
         "producer": tomato.product.producer.pk,
