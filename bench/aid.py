@@ -408,12 +408,15 @@ def close_year(year: int) -> tuple[int, list[float]]:
     from aid_accounting import calendar
     from aid_accounting.periods.close import close_period
     from aid_accounting.rules.models import AidPool
+    from core.roles import SYSTEM
 
     households = AidPool.objects.get().beneficiaries().count()
     seconds = []
     for month in calendar.months_between(calendar.Month(year, 1), calendar.Month(year, 12)):
         started = time.perf_counter()
-        result = close_period(period=month.code, now=month.ends_at + datetime.timedelta(days=5))
+        result = close_period(
+            actor=SYSTEM, period=month.code, now=month.ends_at + datetime.timedelta(days=5)
+        )
         seconds.append(time.perf_counter() - started)
         if len(result.distributions) != 1:
             sys.exit(f"closing {month.code} distributed {result.distributions}")

@@ -82,3 +82,10 @@ def is_aid_officer(user: AbstractBaseUser | AnonymousUser | None) -> bool:
 def require_aid_officer(user: AbstractBaseUser | AnonymousUser | None) -> None:
     if not is_aid_officer(user):
         raise PermissionDenied(_("只有帮扶专员可以进行此操作。"))
+
+
+def require_aid_officer_or_system(actor: Actor) -> None:
+    """The system (a task, a command, the demo: saying so with ``SYSTEM``) or an
+    aid officer; anyone else, and no actor at all, is refused."""
+    if not isinstance(actor, SystemActor):
+        require_aid_officer(actor)

@@ -34,7 +34,7 @@ from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
-from core.roles import AID_OFFICER, TOWNSHIP_EDITOR
+from core.roles import AID_OFFICER, SYSTEM, TOWNSHIP_EDITOR
 from producers.access import provision_producer
 from producers.models import Producer, ProducerMembership, Village
 from shop.catalogue.models import ProductVariant
@@ -133,7 +133,9 @@ def add_rule(
     producer: Producer, pool: AidPool, *, share_bp: int = 2500, valid_from=RULES_FROM
 ) -> AidRule:
     """``share_bp`` (25% by default) of ``producer``'s sales to ``pool``."""
-    return set_rule(producer=producer, pool=pool, share_bp=share_bp, valid_from=valid_from)
+    return set_rule(
+        actor=SYSTEM, producer=producer, pool=pool, share_bp=share_bp, valid_from=valid_from
+    )
 
 
 # Trading, through the shop's and the aid accounting's services -----------------
@@ -240,7 +242,7 @@ def close_and_publish(period: str, *, now: datetime.datetime, generator=None, pu
     notices' window has ended, seven days later. Returns the close's result."""
     if publisher is None:
         generator, publisher = add_staff(AID_OFFICER), add_staff(AID_OFFICER)
-    result = close_period(period=period, now=now)
+    result = close_period(actor=SYSTEM, period=period, now=now)
     publish_notices(period, generator=generator, publisher=publisher, on=now)
     return result
 

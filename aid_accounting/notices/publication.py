@@ -39,7 +39,7 @@ from aid_accounting.ledger.models import Account, Entry
 from aid_accounting.notices import mail
 from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
-from core.roles import require_aid_officer
+from core.roles import Actor, acting_user, require_aid_officer, require_aid_officer_or_system
 
 # The previous hash of the first published notice.
 GENESIS_HASH = "0" * 64
@@ -68,15 +68,12 @@ def household_amounts(*, period: AccountingPeriod) -> dict[int, int]:
     return {row["account__owner_id"]: -row["total"] for row in credits if row["total"]}
 
 
-def generate_notices(
-    *, period: AccountingPeriod, actor: AbstractUser | None = None
-) -> list[Notice]:
+def generate_notices(*, period: AccountingPeriod, actor: Actor) -> list[Notice]:
     """Draft notices for the villages of a closed period's distribution;
     villages that already have one for the period are left alone. Returns the
-    new drafts. ``actor`` is the aid officer in the admin, or None for the demo;
-    the notice records it, and that officer may not publish it."""
-    if actor is not None:
-        require_aid_officer(actor)
+    new drafts. ``actor`` is the aid officer in the admin, or ``SYSTEM`` for the
+    demo; the notice records the officer, who may not publish it."""
+    require_aid_officer_or_system(actor)
     if period.status != AccountingPeriod.Status.CLOSED:
         raise NoticeError(_("期间 %(code)s 尚未结算，不能生成公示。") % {"code": period.code})
     amounts = household_amounts(period=period)
@@ -99,7 +96,7 @@ def generate_notices(
                 household_count=len(households),
                 total_fen=sum(amounts[household.pk] for household in households),
                 window_days=settings.AID_NOTICE_WINDOW_DAYS,
-                generated_by=actor,
+                generated_by=acting_user(actor),
             )
             NoticeRow.objects.bulk_create(
                 NoticeRow(

@@ -31,7 +31,6 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractUser
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -53,7 +52,7 @@ from aid_accounting.periods import seals
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules import allocation
 from aid_accounting.rules.models import AidPool
-from core.roles import require_aid_officer
+from core.roles import SYSTEM, Actor, acting_user, require_aid_officer_or_system
 from shop.orders import returns
 
 # The change reason of a period's history record when no officer closed it.
@@ -81,18 +80,15 @@ class CloseResult:
         return sum(distribution.amount_fen for distribution in self.distributions)
 
 
-def close_period(
-    *, period: str, actor: AbstractUser | None = None, now: datetime.datetime | None = None
-) -> CloseResult:
+def close_period(*, period: str, actor: Actor, now: datetime.datetime | None = None) -> CloseResult:
     """Close the month ``period`` ("2026-10") at ``now``; see the module docstring.
 
-    ``actor`` is the aid officer closing it from the admin, or None for the
-    scheduled task and the command.
+    ``actor`` is the aid officer closing it from the admin, or ``SYSTEM`` for
+    the scheduled task and the command.
     """
     month = calendar.parse(period)
     now = _not_in_the_future(now)
-    if actor is not None:
-        require_aid_officer(actor)
+    require_aid_officer_or_system(actor)
     if now < month.ends_at:
         raise PeriodError(
             _("期间 %(code)s 尚未结束（%(end)s 结束），不能结算。")
@@ -114,11 +110,11 @@ def close_period(
             _close_pool(pool=pool, month=month, record=record, now=now, result=result)
         record.status = AccountingPeriod.Status.CLOSED
         record.closed_at = now
-        record.closed_by = actor
+        record.closed_by = acting_user(actor)
         # The history says who closed it, or, without an officer, that the
         # schedule (or the command) did.
-        record._history_user = actor
-        if actor is None:
+        record._history_user = acting_user(actor)
+        if actor is SYSTEM:
             record._change_reason = CLOSED_AUTOMATICALLY
         record.save(update_fields=["status", "closed_at", "closed_by"])
         seals.seal_period(period=record, now=now)
@@ -132,7 +128,7 @@ def close_due_periods(*, now: datetime.datetime | None = None) -> list[CloseResu
     last = calendar.month_of(now).previous()
     results = []
     for month in calendar.months_between(first_month(default=last), last):
-        result = close_period(period=month.code, now=now)
+        result = close_period(period=month.code, actor=SYSTEM, now=now)
         if not result.already_closed:
             results.append(result)
     return results

@@ -20,6 +20,7 @@ from aid_accounting.calendar import start_of_day
 from aid_accounting.exceptions import RuleError
 from aid_accounting.rules.models import AidPool, AidRule
 from core.money import BASIS_POINTS
+from core.roles import Actor, acting_user, require_permission
 from producers.models import Producer
 from shop.catalogue.models import ProductPage
 from shop.orders.models import OrderLine
@@ -37,10 +38,13 @@ def set_rule(
     product: ProductPage | None = None,
     fixed_fen_per_unit: int = 0,
     valid_to: datetime.date | None = None,
-    actor: AbstractUser | None = None,
+    actor: Actor,
     note: str = "",
 ) -> AidRule:
-    """Add a version of the rule for ``producer`` (or its ``product``) and return it."""
+    """Add a version of the rule for ``producer`` (or its ``product``) and return it.
+    ``actor``: a user allowed to add rules (the admin's aid officer), or ``SYSTEM``
+    (the demo)."""
+    require_permission(actor, "aid_accounting.add_aidrule", message=_("你没有设置帮扶规则的权限。"))
     _check_terms(
         producer=producer,
         product=product,
@@ -53,7 +57,7 @@ def set_rule(
         scope = AidRule.objects.filter(producer=producer, product=product)
         current = scope.select_for_update().order_by("-version").first()
         if current is not None:
-            _close_for(current, valid_from=valid_from, actor=actor)
+            _close_for(current, valid_from=valid_from, actor=acting_user(actor))
         _refuse_sales_under_another_rule(
             producer=producer, product=product, valid_from=valid_from, valid_to=valid_to
         )
@@ -67,11 +71,13 @@ def set_rule(
             valid_to=valid_to,
             version=1 if current is None else current.version + 1,
             supersedes=current,
-            created_by=actor,
+            created_by=acting_user(actor),
             created_at=timezone.now(),
             note=note[:255],
         )
-        rule._history_user = actor  # simple-history's "who", for tasks and commands too
+        rule._history_user = acting_user(
+            actor
+        )  # simple-history's "who", for tasks and commands too
         rule.save()
         return rule
 

@@ -43,6 +43,7 @@ from aid_accounting.periods import seals
 from aid_accounting.periods.models import AccountingPeriod, PeriodSeal, PoolDistribution
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
+from core.roles import SYSTEM
 from tests.factories import UserFactory
 from tests.producers.factories import ProducerFactory, VillageFactory
 from tests.shop.factories import OrderLineFactory, RefundFactory
@@ -101,6 +102,7 @@ class AidRuleFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
+        kwargs.setdefault("actor", SYSTEM)  # as the demo sets them
         return set_rule(**kwargs)
 
 

@@ -35,6 +35,7 @@ from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
 from aid_accounting.transparency.open_data import monthly_aggregates
+from core.roles import SYSTEM
 from shop.orders.models import OrderLine
 from shop.payments.refunds import RefundError
 from tests.aid_accounting.factories import HouseholdFactory
@@ -192,6 +193,7 @@ def _rules(catalogue, pools, producer_rule, product_rule, other_rule) -> None:
         if terms is not None:
             share_bp, fixed, pool = terms
             set_rule(
+                actor=SYSTEM,
                 producer=producer,
                 product=product,
                 pool=pools[pool],
@@ -237,6 +239,7 @@ class Run:
         # version from that day exists: then nothing changes.
         with contextlib.suppress(RuleError):
             set_rule(
+                actor=SYSTEM,
                 producer=tomato.product.producer,
                 product=cucumber.product if which else None,
                 pool=self.pools[which],
@@ -272,7 +275,7 @@ class Run:
 
     def close(self) -> None:
         self.now.now = max(self.clock, self.month.ends_at + datetime.timedelta(days=3))
-        close_period(period=self.month.code, now=self.clock)
+        close_period(actor=SYSTEM, period=self.month.code, now=self.clock)
         self.closed[self.month] = _month_figures(self.month)
         # Published at the close, so a later household payout can pay the
         # month once its window has ended.

@@ -16,6 +16,7 @@ from aid_accounting.ledger.chain import verify_chain
 from aid_accounting.ledger.models import Transaction
 from aid_accounting.notices.publication import generate_notices, publish_notice, review_notice
 from aid_accounting.periods.close import close_period
+from core.roles import SYSTEM
 from tests.township import at, deliver, sell
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +28,10 @@ SCRIPT = settings.BASE_DIR / "docs" / "verify_chain.py"
 def small_ledger(tomato, bag, tomato_rule, beneficiaries, aid_officer):
     """Two closed months of sales (one with shipping) and a published notice."""
     deliver(sell([(tomato, 2), (bag, 1)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
-    october = close_period(period="2026-10", now=at("2026-11-02")).period
+    october = close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02")).period
     deliver(sell([(tomato, 1)], paid_at=at("2026-11-10")), at=at("2026-11-12"))
-    close_period(period="2026-11", now=at("2026-12-02"))
-    for notice in generate_notices(period=october):
+    close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
+    for notice in generate_notices(actor=SYSTEM, period=october):
         publish_notice(notice=review_notice(notice=notice, actor=aid_officer), actor=aid_officer)
     return october
 

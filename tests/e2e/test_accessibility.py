@@ -9,6 +9,7 @@ import pytest
 from aid_accounting.notices import publication as notices
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
+from core.roles import SYSTEM
 from tests.e2e.conftest import PHONE
 from tests.e2e.steps import blocking_violations, log_in_to_portal
 from tests.e2e.world import (
@@ -41,8 +42,8 @@ def township():
     aid_pool_for(producer=farm.producer, village_name="姜庄村")
     sales_last_month([(tomato, 2)])
     officer, _second = aid_officers()
-    close_period(period=last_month().code)
-    for notice in notices.generate_notices(period=AccountingPeriod.objects.get()):
+    close_period(actor=SYSTEM, period=last_month().code)
+    for notice in notices.generate_notices(actor=SYSTEM, period=AccountingPeriod.objects.get()):
         notices.review_notice(notice=notice, actor=officer)
         notices.publish_notice(notice=notice, actor=officer)
     portal_member(farm.producer, mobile="13900001111")

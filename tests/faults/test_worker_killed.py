@@ -30,6 +30,7 @@ from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
 from config.celery import app
+from core.roles import SYSTEM
 from tests.faults.conftest import database_url
 from tests.township import deliver, sell
 
@@ -108,6 +109,7 @@ def two_pools_due(tomato, bag, aid_pool, beneficiaries) -> calendar.Month:
     second.households.add(*beneficiaries[:2])
     for variant, pool in ((tomato, aid_pool), (bag, second)):
         set_rule(
+            actor=SYSTEM,
             producer=variant.product.producer,
             pool=pool,
             share_bp=2500,

@@ -21,7 +21,7 @@ from aid_accounting.notices.publication import (
 from aid_accounting.payouts.batches import draft_batch
 from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.periods.close import close_period
-from core.roles import AID_OFFICER, AUDITOR, BUYER, TOWNSHIP_EDITOR
+from core.roles import AID_OFFICER, AUDITOR, BUYER, SYSTEM, TOWNSHIP_EDITOR
 from producers.models import MemberProfile, PortalActivity
 from shop.catalogue.models import ProductCertificate
 from shop.orders.links import order_token
@@ -115,8 +115,8 @@ def build_world() -> World:
             user=buyer, is_default=True, **ADDRESS.__dict__
         )
     deliver(objects["order_a"], at=at("2026-10-12"))
-    objects["period"] = close_period(period="2026-10", now=at("2026-11-02")).period
-    notices = generate_notices(period=objects["period"])
+    objects["period"] = close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02")).period
+    notices = generate_notices(actor=SYSTEM, period=objects["period"])
     # Published at the close, so its window is over and the households can be paid.
     objects["notice"] = publish_notice(
         notice=review_notice(notice=notices[0], actor=officer2),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from aid_accounting.notices.publication import generate_notices, publish_notice, review_notice
 from aid_accounting.periods.close import close_period
+from core.roles import SYSTEM
 from tests.factories import UserFactory
 from tests.shop.factories import ADDRESS_FIELDS
 from tests.township import add_member, deliver, sell, unpaid_order, with_password
@@ -55,10 +56,12 @@ def build_shop(*, tomato, aid_officer) -> Shop:
     # October sold, delivered and closed, so the notices have rows to publish.
     october = timezone.make_aware(datetime.datetime(2026, 10, 10, 10))
     deliver(sell([(tomato, 2)], paid_at=october), at=october + datetime.timedelta(days=2))
-    period = close_period(period="2026-10", now=october + datetime.timedelta(days=23)).period
+    period = close_period(
+        actor=SYSTEM, period="2026-10", now=october + datetime.timedelta(days=23)
+    ).period
     notices = [
         publish_notice(notice=review_notice(notice=notice, actor=aid_officer), actor=aid_officer)
-        for notice in generate_notices(period=period)
+        for notice in generate_notices(actor=SYSTEM, period=period)
     ]
 
     buyer = user_with_password(email="buyer@example.com")

@@ -19,7 +19,7 @@ from aid_accounting.notices.publication import generate_notices, publish_notice,
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidRule
-from core.roles import AID_OFFICER
+from core.roles import AID_OFFICER, SYSTEM
 from shop.catalogue.models import ProductVariant
 from shop.orders.models import Order
 from tests.factories import UserFactory
@@ -121,7 +121,7 @@ def tomato(aid_pool):
 def october(tomato):
     """October 2026 sold, delivered and closed."""
     deliver(sell([(tomato, 2)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
-    return close_period(period="2026-10", now=at("2026-11-02")).period
+    return close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02")).period
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def published(october, officer_client):
     officer = officer_client.user
     return [
         publish_notice(notice=review_notice(notice=notice, actor=officer), actor=officer)
-        for notice in generate_notices(period=october)
+        for notice in generate_notices(actor=SYSTEM, period=october)
     ]
 
 
@@ -568,7 +568,9 @@ def test_the_dashboard_and_reports_take_any_filter(
 def test_publishing_a_notice_takes_only_a_sane_window(officer_client, october, window_days):
     officer = officer_client.user
     with rolled_back():
-        notice = review_notice(notice=generate_notices(period=october)[0], actor=officer)
+        notice = review_notice(
+            notice=generate_notices(actor=SYSTEM, period=october)[0], actor=officer
+        )
         response = officer_client.post(
             f"/admin/aid/notices/{notice.pk}/publish/", {"window_days": window_days}
         )

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from aid_accounting.exceptions import PeriodError
 from aid_accounting.periods.close import close_period
 from core.money import format_yuan
+from core.roles import SYSTEM
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, period: str, **options):
         try:
-            result = close_period(period=period)
+            result = close_period(actor=SYSTEM, period=period)
         except PeriodError as error:
             raise CommandError(str(error)) from None
         code = result.period.code

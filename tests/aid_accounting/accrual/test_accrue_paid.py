@@ -16,6 +16,7 @@ from aid_accounting.audit.reconcile import reconcile
 from aid_accounting.ledger.models import Transaction
 from aid_accounting.ledger.posting import balance, clearing_account, pool_account
 from aid_accounting.rules.versions import set_rule
+from core.roles import SYSTEM
 from shop.orders.checkout import place_order
 from shop.orders.models import Order
 from tests.township import ADDRESS, sell
@@ -44,6 +45,7 @@ def test_a_batch_accrues_each_order_under_the_rule_valid_on_its_own_payment_day(
     tomato, tomato_rule, unaccrued
 ):
     set_rule(
+        actor=SYSTEM,
         producer=tomato.product.producer,
         pool=tomato_rule.pool,
         share_bp=1000,

@@ -17,6 +17,7 @@ from aid_accounting.ledger.models import Entry, Transaction
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.transparency.open_data import monthly_aggregates
+from core.roles import SYSTEM
 from shop.orders.models import Order
 from shop.payments.gateway import PaymentError
 from shop.payments.services import record_offline_payment
@@ -45,7 +46,7 @@ def open_data(month: Month) -> list[dict]:
 def october_closed(tomato, tomato_rule, beneficiaries):
     order = sell([(tomato, 2)], paid_at=at("2026-10-10"))
     deliver(order, at=at("2026-10-12"))
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02"))
 
 
 @pytest.mark.parametrize("offline", [True, False], ids=["bank transfer", "gateway"])
@@ -69,7 +70,7 @@ def test_a_payment_dated_in_a_closed_month_is_booked_in_the_first_open_one(
     assert open_data(OCTOBER) == october_open_data
     # November's close distributes it.
     deliver(order, at=at("2026-11-05"))
-    november = close_period(period="2026-11", now=at("2026-12-02"))
+    november = close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
     assert [d.lines_fen for d in november.distributions] == [995]
 
 
@@ -141,7 +142,7 @@ def test_a_refund_after_the_close_leaves_the_closed_months_open_data_alone(
 ):
     order = sell([(tomato, 2)], paid_at=clock.set("2026-10-10"))
     deliver(order, at=at("2026-10-12"))
-    close_period(period="2026-10", now=clock.set("2026-11-02"))
+    close_period(actor=SYSTEM, period="2026-10", now=clock.set("2026-11-02"))
     october = open_data(OCTOBER)
 
     clock.set("2026-11-05")
@@ -175,7 +176,7 @@ def test_a_close_waits_for_a_payment_deciding_its_booking_month(tomato, tomato_r
     def closer() -> None:
         try:
             decided.wait(10)
-            close_period(period="2026-10", now=at("2026-11-02"))
+            close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02"))
             closed_while_holding.append(not release.is_set())
         finally:
             connection.close()

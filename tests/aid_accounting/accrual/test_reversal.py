@@ -8,6 +8,7 @@ from django.utils import timezone
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.ledger.posting import balance, clearing_account, pool_account, producer_account
 from aid_accounting.rules.versions import set_rule
+from core.roles import SYSTEM
 from shop import events
 from shop.orders.models import OrderLine
 from tests.township import refund, sell
@@ -34,6 +35,7 @@ def test_the_last_refund_reverses_exactly_what_is_left(tomato, aid_pool, staff):
     # 33.33% of ¥119.40 is 3980 fen, which thirds do not divide: the reversed
     # total after each refund is rounded (1327, 2653), the last takes the rest.
     set_rule(
+        actor=SYSTEM,
         producer=tomato.product.producer,
         pool=aid_pool,
         share_bp=3333,

@@ -18,7 +18,7 @@ from aid_accounting.payouts.batches import (
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from aid_accounting.periods.close import close_period
 from core.history_baseline import HISTORY_STARTED, record_existing_rows
-from core.roles import BUYER, PRODUCER_MEMBER
+from core.roles import BUYER, PRODUCER_MEMBER, SYSTEM
 from tests.aid_accounting.factories import HouseholdFactory, ProducerPayoutAccountFactory
 from tests.factories import UserFactory
 from tests.producers.factories import VillageFactory
@@ -79,7 +79,7 @@ def test_a_period_closed_by_an_officer_shows_the_officer(
 
 
 def test_a_period_closed_by_the_schedule_says_so(client, auditor, october_sold):
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02"))
     client.force_login(auditor)
 
     page = trail(client, model="accountingperiod")

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from aid_accounting.periods.close import close_period
+from core.roles import SYSTEM
 from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ def export(tmp_path, tomato, bag, tomato_rule, beneficiaries, staff) -> Path:
     order = sell([(tomato, 3), (bag, 2)], paid_at=at("2026-10-05"))
     deliver(order, at=at("2026-10-06"))
     refund(order, staff=staff, line=order.lines.get(variant=tomato), quantity=1)
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02"))
     refund(order, staff=staff)
     path = tmp_path / "ledger.beancount"
     call_command("aid_export_ledger", "--format", "beancount", "--output", str(path))

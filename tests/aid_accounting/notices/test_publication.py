@@ -28,6 +28,7 @@ from aid_accounting.notices.publication import (
 )
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from core.roles import SYSTEM
 from messaging.models import OutboundMessage
 from tests.aid_accounting.factories import HouseholdFactory, household_account
 from tests.producers.factories import VillageFactory
@@ -64,12 +65,12 @@ def october(tomato, tomato_rule, beneficiaries, second_village):
     """October closed: 1990 fen of aid split among five households of two villages."""
     order = sell([(tomato, 2)], paid_at=at("2026-10-10"))
     deliver(order, at=at("2026-10-12"))
-    return close_period(period="2026-10", now=at("2026-11-02")).period
+    return close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02")).period
 
 
 @pytest.fixture
 def drafts(october):
-    return generate_notices(period=october)
+    return generate_notices(actor=SYSTEM, period=october)
 
 
 @pytest.fixture
@@ -128,7 +129,7 @@ def test_a_row_with_a_full_name_is_refused_by_the_database(drafts):
 
 
 def test_generating_again_changes_nothing(october, drafts):
-    assert generate_notices(period=october) == []
+    assert generate_notices(actor=SYSTEM, period=october) == []
     assert Notice.objects.count() == 2
 
 
@@ -138,7 +139,7 @@ def test_an_open_period_has_no_notices(db):
     )
 
     with pytest.raises(NoticeError, match="尚未结算"):
-        generate_notices(period=period)
+        generate_notices(actor=SYSTEM, period=period)
 
 
 # Review and publication -------------------------------------------------------------

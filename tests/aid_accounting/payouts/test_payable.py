@@ -17,6 +17,7 @@ from aid_accounting.payouts.models import PayoutBatch, PayoutHold, RemovedHouseh
 from aid_accounting.payouts.payable import decide_removed_household, payability
 from aid_accounting.payouts.statements import monthly_statement
 from aid_accounting.periods.close import close_period
+from core.roles import SYSTEM
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory, household_account
 from tests.township import (
     add_households,
@@ -187,7 +188,7 @@ def closed(clock, tomato, tomato_rule, beneficiaries):
     """October closed on 2 November: 663, 663 and 664 fen to the three households
     (the spare fen is LGZ-J-3's this month)."""
     deliver(sell([(tomato, 2)], paid_at=clock.set("2026-10-10")), at=at("2026-10-12"))
-    close_period(period="2026-10", now=clock.set("2026-11-02"))
+    close_period(actor=SYSTEM, period="2026-10", now=clock.set("2026-11-02"))
     return beneficiaries
 
 

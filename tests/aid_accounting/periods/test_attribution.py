@@ -6,6 +6,7 @@ from aid_accounting.exceptions import PeriodError
 from aid_accounting.ledger.posting import balance
 from aid_accounting.periods.attribution import household_attribution
 from aid_accounting.periods.close import close_period
+from core.roles import SYSTEM
 from tests.aid_accounting.factories import household_account
 from tests.township import at, deliver, refund, sell
 
@@ -23,7 +24,7 @@ def test_a_households_income_is_traced_to_the_lines_that_funded_it(
 ):
     first = delivered_sale(tomato, 2, "2026-10-05", "2026-10-06")  # 1990 aid
     second = delivered_sale(tomato, 3, "2026-10-07", "2026-10-08")  # 2985 aid
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02"))
     household = beneficiaries[2]  # LGZ-J-3, whom October's spare fen goes to
 
     attribution = household_attribution(household=household, period="2026-10")
@@ -40,10 +41,10 @@ def test_a_refund_netted_in_a_later_close_shows_as_a_negative_part(
     tomato, tomato_rule, beneficiaries, staff
 ):
     october = delivered_sale(tomato, 2, "2026-10-05", "2026-10-06")
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02"))
     refund(october, staff=staff, line=october.lines.get(), quantity=1)  # −995 aid
     delivered_sale(tomato, 4, "2026-11-05", "2026-11-06")  # 3980 aid
-    close_period(period="2026-11", now=at("2026-12-02"))
+    close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
 
     for household in beneficiaries:
         attribution = household_attribution(household=household, period="2026-11")
@@ -56,7 +57,7 @@ def test_a_refund_netted_in_a_later_close_shows_as_a_negative_part(
 def test_the_parts_add_up_for_every_household(tomato, tomato_rule, beneficiaries):
     for day in range(1, 8):
         delivered_sale(tomato, day, f"2026-10-0{day}", "2026-10-09")
-    close_period(period="2026-10", now=at("2026-11-02"))
+    close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02"))
 
     for household in beneficiaries:
         attribution = household_attribution(household=household, period="2026-10")

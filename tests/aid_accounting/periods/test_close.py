@@ -21,6 +21,7 @@ from aid_accounting.periods.close import close_due_periods, close_period
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
+from core.roles import SYSTEM
 from tests.aid_accounting.factories import HouseholdFactory, household_account
 from tests.township import at, deliver, refund, sell
 
@@ -43,7 +44,7 @@ def shares(households) -> list[int]:
 def test_close_splits_the_pool_equally_to_the_fen(tomato, tomato_rule, beneficiaries):
     delivered_sale(tomato)  # 1990 fen of aid
 
-    result = close_period(period="2026-10", now=NOV_CLOSE)
+    result = close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     assert result.distributed_fen == 1990
     # 1990 = 3 × 663 + 1: the spare fen goes to the household whose
@@ -59,10 +60,10 @@ def test_the_spare_fen_go_to_other_households_in_other_periods(
     # October, LGZ-J-2 in December (sha256 of "<period>:<number>").
     clock.set("2027-01-02")  # a close is never dated in the future
     delivered_sale(tomato)
-    close_period(period="2026-10", now=NOV_CLOSE)
-    close_period(period="2026-11", now=at("2026-12-02"))
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
     delivered_sale(tomato, paid=at("2026-12-10"), delivered=at("2026-12-12"))
-    close_period(period="2026-12", now=at("2027-01-02"))
+    close_period(actor=SYSTEM, period="2026-12", now=at("2027-01-02"))
 
     assert shares(beneficiaries) == [2 * 663, 664 + 663, 663 + 664]
 
@@ -75,7 +76,7 @@ def test_a_close_reads_no_personal_data_and_works_when_its_key_is_lost(
     delivered_sale(tomato)
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
 
-    result = close_period(period="2026-10", now=NOV_CLOSE)
+    result = close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     assert result.distributed_fen == 1990
     assert sorted(shares(beneficiaries)) == [663, 663, 664]
@@ -85,7 +86,7 @@ def test_close_can_weight_by_household_members(tomato, tomato_rule, beneficiarie
     AidPool.objects.filter(pk=tomato_rule.pool_id).update(weighting=AidPool.Weighting.MEMBERS)
     delivered_sale(tomato)
 
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     # members 1, 2, 4 of 7: 284.3, 568.6, 1137.1; the spare fen to the largest remainder
     assert shares(beneficiaries) == [284, 569, 1137]
@@ -95,7 +96,7 @@ def test_ineligible_households_get_nothing(tomato, tomato_rule, beneficiaries):
     Household.objects.filter(pk=beneficiaries[0].pk).update(status=Household.Status.REMOVED)
     delivered_sale(tomato)
 
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     assert shares(beneficiaries) == [0, 995, 995]
 
@@ -106,7 +107,7 @@ def test_distribution_posts_one_transaction_per_pool_with_an_entry_per_household
     for _ in range(5):
         delivered_sale(tomato)
 
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     posting = Transaction.objects.get(kind=Transaction.Kind.DISTRIBUTION)
     assert posting.entries.count() == 1 + len(beneficiaries)
@@ -115,10 +116,10 @@ def test_distribution_posts_one_transaction_per_pool_with_an_entry_per_household
 
 def test_closing_twice_changes_nothing(tomato, tomato_rule, beneficiaries):
     delivered_sale(tomato)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
     transactions = Transaction.objects.count()
 
-    again = close_period(period="2026-10", now=at("2026-11-20"))
+    again = close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-20"))
 
     assert again.already_closed
     assert Transaction.objects.count() == transactions
@@ -130,7 +131,7 @@ def test_closing_the_current_or_a_future_period_is_refused(code, tomato, tomato_
     delivered_sale(tomato)
 
     with pytest.raises(PeriodError, match="尚未结束"):
-        close_period(period=code, now=NOV_CLOSE)
+        close_period(actor=SYSTEM, period=code, now=NOV_CLOSE)
 
     assert not AccountingPeriod.objects.exists()
     assert not Transaction.objects.filter(kind=Transaction.Kind.DISTRIBUTION).exists()
@@ -139,7 +140,7 @@ def test_closing_the_current_or_a_future_period_is_refused(code, tomato, tomato_
 @pytest.mark.parametrize("code", ["2026-13", "2026-00", "abc", "2026-1", "26-10", ""])
 def test_a_malformed_period_is_refused(code):
     with pytest.raises(PeriodError, match="不是有效的期间"):
-        close_period(period=code, now=NOV_CLOSE)
+        close_period(actor=SYSTEM, period=code, now=NOV_CLOSE)
 
     assert not AccountingPeriod.objects.exists()
 
@@ -148,7 +149,7 @@ def test_months_close_in_order(tomato, tomato_rule):
     delivered_sale(tomato, paid=at("2026-09-10"), delivered=at("2026-09-12"))
 
     with pytest.raises(PeriodError, match="2026-09"):
-        close_period(period="2026-10", now=NOV_CLOSE)
+        close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     assert not AccountingPeriod.objects.exists()
 
@@ -159,8 +160,8 @@ def test_a_line_still_in_its_return_window_waits_for_a_later_close(
     # Vegetables may be returned for 2 days after delivery: not over on 1 November.
     delivered_sale(tomato, paid=at("2026-10-30"), delivered=at("2026-10-31"))
 
-    october = close_period(period="2026-10", now=at("2026-11-01", 0))
-    november = close_period(period="2026-11", now=at("2026-12-01"))
+    october = close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-01", 0))
+    november = close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-01"))
 
     assert october.distributions == []
     assert [d.amount_fen for d in november.distributions] == [1990]
@@ -169,7 +170,7 @@ def test_a_line_still_in_its_return_window_waits_for_a_later_close(
 def test_a_line_never_delivered_is_not_distributed(tomato, tomato_rule, beneficiaries):
     sell([(tomato, 2)], paid_at=OCT_SALE)
 
-    result = close_period(period="2026-10", now=NOV_CLOSE)
+    result = close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     assert result.distributions == []
     assert balance(pool_account(tomato_rule.pool)) == 1990
@@ -179,12 +180,12 @@ def test_a_refund_after_distribution_is_netted_by_the_next_close(
     tomato, tomato_rule, beneficiaries, staff
 ):
     october_order = delivered_sale(tomato, quantity=2)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
     refund(october_order, staff=staff, line=october_order.lines.get(), quantity=1)  # −995 aid
     assert balance(pool_account(tomato_rule.pool)) == -995
     delivered_sale(tomato, quantity=3, paid=at("2026-11-10"), delivered=at("2026-11-12"))
 
-    november = close_period(period="2026-11", now=at("2026-12-02"))
+    november = close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
 
     (distribution,) = november.distributions
     assert (distribution.lines_fen, distribution.late_reversals_fen) == (2985, 995)
@@ -194,10 +195,10 @@ def test_a_refund_after_distribution_is_netted_by_the_next_close(
 
 def test_refunds_outweighing_new_aid_are_carried_forward(tomato, tomato_rule, beneficiaries, staff):
     october_order = delivered_sale(tomato, quantity=2)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
     refund(october_order, staff=staff)
 
-    november = close_period(period="2026-11", now=at("2026-12-02"))
+    november = close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
 
     assert november.distributions == []
     assert [(c.pool, c.amount_fen) for c in november.carried] == [(tomato_rule.pool, -1990)]
@@ -208,7 +209,7 @@ def test_a_pool_without_eligible_households_keeps_its_aid(tomato, tomato_rule, b
     Household.objects.update(status=Household.Status.REMOVED)
     delivered_sale(tomato)
 
-    result = close_period(period="2026-10", now=NOV_CLOSE)
+    result = close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     assert [(c.amount_fen, c.reason) for c in result.carried] == [
         (1990, "资金池没有符合条件的受益户")
@@ -240,6 +241,7 @@ def test_the_scheduled_task_is_idempotent(tomato, tomato_rule, beneficiaries, mo
 def test_the_command_closes_a_period(tomato, aid_pool, capsys):
     # The command closes at the real time: a sale well in the past.
     set_rule(
+        actor=SYSTEM,
         producer=tomato.product.producer,
         pool=aid_pool,
         share_bp=2500,
@@ -269,6 +271,7 @@ def test_a_close_that_crashes_half_way_leaves_nothing_and_retries_cleanly(
     other_pool = AidPool.objects.create(name="另一个资金池")
     other_pool.households.add(beneficiaries[0])
     set_rule(
+        actor=SYSTEM,
         producer=bag.product.producer,
         pool=other_pool,
         share_bp=5000,
@@ -287,12 +290,12 @@ def test_a_close_that_crashes_half_way_leaves_nothing_and_retries_cleanly(
 
     monkeypatch.setattr(distribution, "_close_pool", crash_on_second_pool)
     with pytest.raises(RuntimeError, match="worker lost"):
-        close_period(period="2026-10", now=NOV_CLOSE)
+        close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
     assert not Transaction.objects.filter(kind=Transaction.Kind.DISTRIBUTION).exists()
     assert not AccountingPeriod.objects.exists()
 
     monkeypatch.setattr(distribution, "_close_pool", real_close_pool)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     assert sorted(PoolDistribution.objects.values_list("amount_fen", flat=True)) == [990, 1990]
     assert Transaction.objects.filter(kind=Transaction.Kind.DISTRIBUTION).count() == 2
@@ -307,7 +310,7 @@ def test_closing_takes_as_many_queries_for_twenty_households_as_for_five(
         HouseholdFactory.create_batch(new_households, village=key_village)
         delivered_sale(tomato, paid=at(f"{month}-10"), delivered=at(f"{month}-12"))
         with CaptureQueriesContext(connection) as captured:
-            close_period(period=month, now=at(closed))
+            close_period(actor=SYSTEM, period=month, now=at(closed))
         return len(captured)
 
     # The first close has no earlier month to check; later ones compare alike.
@@ -324,7 +327,7 @@ def test_a_close_at_a_time_still_to_come_is_refused(tomato, tomato_rule, benefic
     later = timezone.now() + datetime.timedelta(hours=1)
 
     with pytest.raises(PeriodError, match="晚于现在"):
-        close_period(period="2026-10", now=later)
+        close_period(actor=SYSTEM, period="2026-10", now=later)
     with pytest.raises(PeriodError, match="晚于现在"):
         close_due_periods(now=later)
 
@@ -341,7 +344,7 @@ def test_the_current_month_cannot_be_closed_by_naming_its_end_as_now(
     delivered_sale(tomato, paid=at("2026-11-05"), delivered=at("2026-11-06"))
 
     with pytest.raises(PeriodError, match="晚于现在"):
-        close_period(period="2026-11", now=at("2026-12-01"))
+        close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-01"))
     with pytest.raises(PeriodError, match="晚于现在"):
         close_due_periods(now=at("2026-12-01"))
     # The command, the nightly task and the admin view take the present.
@@ -356,12 +359,12 @@ def test_a_line_paid_in_a_closed_month_is_taken_by_the_month_it_is_booked_in(
     tomato, tomato_rule, beneficiaries
 ):
     delivered_sale(tomato)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
     # A bank transfer of 20 October, recorded once October was closed.
     late = sell([(tomato, 2)], paid_at=at("2026-10-20"), offline=True)
     deliver(late, at=at("2026-11-03"))
 
-    november = close_period(period="2026-11", now=at("2026-12-02"))
+    november = close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
 
     assert [d.lines_fen for d in november.distributions] == [1990]
     assert LineAccrual.objects.get(line__order=late).distributed_in.code == "2026-11"

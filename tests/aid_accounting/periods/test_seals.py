@@ -14,6 +14,7 @@ from aid_accounting.periods import triggers as seal_triggers
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import PeriodSeal
 from aid_accounting.periods.seals import seal_hash, verify_seals
+from core.roles import SYSTEM
 from tests.township import at, deliver, sell
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +24,9 @@ pytestmark = pytest.mark.django_db
 def two_months(tomato, tomato_rule, beneficiaries):
     """October and November sold, delivered and closed: two seals."""
     deliver(sell([(tomato, 2)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
-    october = close_period(period="2026-10", now=at("2026-11-02")).period
+    october = close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-02")).period
     deliver(sell([(tomato, 1)], paid_at=at("2026-11-10")), at=at("2026-11-12"))
-    november = close_period(period="2026-11", now=at("2026-12-02")).period
+    november = close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02")).period
     return october, november
 
 
@@ -68,7 +69,7 @@ def test_a_close_seals_the_ledger_as_it_is_at_its_end(two_months, tomato_rule):
 
 
 def test_closing_again_does_not_seal_again(two_months):
-    close_period(period="2026-11", now=at("2026-12-03"))
+    close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-03"))
 
     assert PeriodSeal.objects.count() == 2
 
@@ -161,7 +162,7 @@ def test_seal_hash_is_recomputed_from_the_stored_fields(two_months):
 
 def test_the_notice_page_shows_its_periods_seal(two_months, client, aid_officer):
     october = two_months[0]
-    (notice,) = generate_notices(period=october)
+    (notice,) = generate_notices(actor=SYSTEM, period=october)
     publish_notice(notice=review_notice(notice=notice, actor=aid_officer), actor=aid_officer)
 
     page = client.get(f"/notices/{notice.pk}/").content.decode()

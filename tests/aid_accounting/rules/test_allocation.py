@@ -16,6 +16,7 @@ from aid_accounting.rules.allocation import (
 )
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
+from core.roles import SYSTEM
 from tests.township import sell
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +54,15 @@ def test_reversed_aid_grows_in_proportion_and_ends_exactly_at_the_aid():
 
 def test_a_product_rule_overrides_the_producer_rule(tomato, aid_pool):
     producer, product = tomato.product.producer, tomato.product
-    set_rule(producer=producer, pool=aid_pool, share_bp=2500, valid_from=datetime.date(2026, 1, 1))
+    set_rule(
+        actor=SYSTEM,
+        producer=producer,
+        pool=aid_pool,
+        share_bp=2500,
+        valid_from=datetime.date(2026, 1, 1),
+    )
     product_rule = set_rule(
+        actor=SYSTEM,
         producer=producer,
         product=product,
         pool=aid_pool,
@@ -70,9 +78,14 @@ def test_a_product_rule_overrides_the_producer_rule(tomato, aid_pool):
 def test_before_the_product_rule_starts_the_producer_rule_applies(tomato, aid_pool):
     producer, product = tomato.product.producer, tomato.product
     producer_rule = set_rule(
-        producer=producer, pool=aid_pool, share_bp=2500, valid_from=datetime.date(2026, 1, 1)
+        actor=SYSTEM,
+        producer=producer,
+        pool=aid_pool,
+        share_bp=2500,
+        valid_from=datetime.date(2026, 1, 1),
     )
     set_rule(
+        actor=SYSTEM,
         producer=producer,
         product=product,
         pool=aid_pool,
@@ -96,6 +109,7 @@ def test_a_new_version_never_changes_past_sales(tomato, tomato_rule):
     order = sell([(tomato, 2)], paid_at=timezone.make_aware(datetime.datetime(2026, 3, 1, 12)))
 
     set_rule(
+        actor=SYSTEM,
         producer=tomato_rule.producer,
         pool=tomato_rule.pool,
         share_bp=5000,
@@ -112,6 +126,7 @@ def test_a_sale_on_the_last_day_of_a_superseded_version_uses_that_version(tomato
     """Version 1 ends on 31 March (inclusive) when version 2 starts on 1 April:
     a sale late on 31 March is still version 1's."""
     second = set_rule(
+        actor=SYSTEM,
         producer=tomato_rule.producer,
         pool=tomato_rule.pool,
         share_bp=5000,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from aid_accounting.exceptions import RuleError
 from aid_accounting.rules.models import AidRule
 from aid_accounting.rules.versions import set_rule
+from core.roles import SYSTEM
 from tests.shop.factories import ProductPageFactory
 from tests.township import at, sell
 
@@ -19,7 +20,11 @@ JAN, APR = datetime.date(2026, 1, 1), datetime.date(2026, 4, 1)
 
 def test_a_new_version_closes_the_previous_one(tomato, tomato_rule):
     second = set_rule(
-        producer=tomato_rule.producer, pool=tomato_rule.pool, share_bp=3000, valid_from=APR
+        actor=SYSTEM,
+        producer=tomato_rule.producer,
+        pool=tomato_rule.pool,
+        share_bp=3000,
+        valid_from=APR,
     )
 
     tomato_rule.refresh_from_db()
@@ -29,7 +34,13 @@ def test_a_new_version_closes_the_previous_one(tomato, tomato_rule):
 
 def test_a_rule_over_100_percent_is_refused(tomato, aid_pool):
     with pytest.raises(RuleError, match="0 到 100%"):
-        set_rule(producer=tomato.product.producer, pool=aid_pool, share_bp=10_001, valid_from=JAN)
+        set_rule(
+            actor=SYSTEM,
+            producer=tomato.product.producer,
+            pool=aid_pool,
+            share_bp=10_001,
+            valid_from=JAN,
+        )
 
     assert not AidRule.objects.exists()
 
@@ -48,6 +59,7 @@ def test_the_database_refuses_a_rule_over_100_percent_too(tomato, aid_pool):
 def test_a_negative_fixed_amount_is_refused(tomato, aid_pool):
     with pytest.raises(RuleError, match="不能为负数"):
         set_rule(
+            actor=SYSTEM,
             producer=tomato.product.producer,
             pool=aid_pool,
             share_bp=0,
@@ -61,7 +73,11 @@ def test_a_negative_fixed_amount_is_refused(tomato, aid_pool):
 def test_an_overlapping_version_is_refused(tomato, tomato_rule):
     with pytest.raises(RuleError, match="重叠"):
         set_rule(
-            producer=tomato_rule.producer, pool=tomato_rule.pool, share_bp=3000, valid_from=JAN
+            actor=SYSTEM,
+            producer=tomato_rule.producer,
+            pool=tomato_rule.pool,
+            share_bp=3000,
+            valid_from=JAN,
         )
 
     tomato_rule.refresh_from_db()
@@ -73,7 +89,11 @@ def test_a_version_that_would_rewrite_accrued_sales_is_refused(tomato, tomato_ru
 
     with pytest.raises(RuleError, match="2026-04-05"):
         set_rule(
-            producer=tomato_rule.producer, pool=tomato_rule.pool, share_bp=3000, valid_from=APR
+            actor=SYSTEM,
+            producer=tomato_rule.producer,
+            pool=tomato_rule.pool,
+            share_bp=3000,
+            valid_from=APR,
         )
 
     tomato_rule.refresh_from_db()
@@ -83,6 +103,7 @@ def test_a_version_that_would_rewrite_accrued_sales_is_refused(tomato, tomato_ru
 def test_valid_to_before_valid_from_is_refused(tomato, aid_pool):
     with pytest.raises(RuleError, match="失效日期"):
         set_rule(
+            actor=SYSTEM,
             producer=tomato.product.producer,
             pool=aid_pool,
             share_bp=2500,
@@ -94,6 +115,7 @@ def test_valid_to_before_valid_from_is_refused(tomato, aid_pool):
 def test_a_product_of_another_producer_is_refused(tomato, bag, aid_pool):
     with pytest.raises(RuleError, match="不属于"):
         set_rule(
+            actor=SYSTEM,
             producer=tomato.product.producer,
             product=bag.product,
             pool=aid_pool,
@@ -104,6 +126,7 @@ def test_a_product_of_another_producer_is_refused(tomato, bag, aid_pool):
 
 def test_product_and_producer_rules_are_versioned_separately(tomato, tomato_rule):
     product_rule = set_rule(
+        actor=SYSTEM,
         producer=tomato_rule.producer,
         product=tomato.product,
         pool=tomato_rule.pool,
@@ -111,6 +134,7 @@ def test_product_and_producer_rules_are_versioned_separately(tomato, tomato_rule
         valid_from=JAN,
     )
     other = set_rule(
+        actor=SYSTEM,
         producer=tomato_rule.producer,
         product=ProductPageFactory(parent=tomato.product.get_parent()),
         pool=tomato_rule.pool,
@@ -131,6 +155,7 @@ def test_a_product_rule_starting_today_is_refused_once_the_product_sold_today(
 
     with pytest.raises(RuleError, match=r"2026-11-10 已有销售.*最早从 2026-11-11 起生效"):
         set_rule(
+            actor=SYSTEM,
             producer=tomato_rule.producer,
             product=tomato.product,
             pool=tomato_rule.pool,
@@ -140,6 +165,7 @@ def test_a_product_rule_starting_today_is_refused_once_the_product_sold_today(
 
     assert AidRule.objects.filter(product=tomato.product).count() == 0
     tomato_product_from_tomorrow = set_rule(
+        actor=SYSTEM,
         producer=tomato_rule.producer,
         product=tomato.product,
         pool=tomato_rule.pool,
@@ -157,6 +183,7 @@ def test_a_product_rule_from_today_is_accepted_when_only_other_products_sold(
     sell([(tomato, 1)], paid_at=at("2026-11-10", 9))
 
     rule = set_rule(
+        actor=SYSTEM,
         producer=tomato_rule.producer,
         product=cucumber,
         pool=tomato_rule.pool,
@@ -171,7 +198,13 @@ def test_a_first_producer_rule_is_refused_over_days_already_sold_without_one(tom
     sell([(tomato, 1)], paid_at=at("2026-04-05"))
 
     with pytest.raises(RuleError, match="2026-04-05"):
-        set_rule(producer=tomato.product.producer, pool=aid_pool, share_bp=2500, valid_from=APR)
+        set_rule(
+            actor=SYSTEM,
+            producer=tomato.product.producer,
+            pool=aid_pool,
+            share_bp=2500,
+            valid_from=APR,
+        )
 
     assert not AidRule.objects.exists()
 
@@ -179,6 +212,7 @@ def test_a_first_producer_rule_is_refused_over_days_already_sold_without_one(tom
 def test_a_producer_rule_leaves_sales_under_a_product_rule_alone(tomato, tomato_rule):
     """A sale governed by its product's rule is untouched by a new producer version."""
     set_rule(
+        actor=SYSTEM,
         producer=tomato_rule.producer,
         product=tomato.product,
         pool=tomato_rule.pool,
@@ -188,7 +222,11 @@ def test_a_producer_rule_leaves_sales_under_a_product_rule_alone(tomato, tomato_
     sell([(tomato, 1)], paid_at=at("2026-04-05"))
 
     second = set_rule(
-        producer=tomato_rule.producer, pool=tomato_rule.pool, share_bp=3000, valid_from=APR
+        actor=SYSTEM,
+        producer=tomato_rule.producer,
+        pool=tomato_rule.pool,
+        share_bp=3000,
+        valid_from=APR,
     )
 
     assert second.version == 2

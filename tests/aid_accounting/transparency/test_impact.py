@@ -13,6 +13,7 @@ from aid_accounting.payouts import batches
 from aid_accounting.periods.close import close_period
 from aid_accounting.rules.versions import set_rule
 from aid_accounting.transparency import impact
+from core.roles import SYSTEM
 from shop.orders.ownership import SESSION_KEY
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.producers.factories import VillageFactory
@@ -59,6 +60,7 @@ def test_in_english_the_named_villages_are_separated_by_a_comma(tomato, tomato_r
 
 def test_a_product_rule_with_a_fixed_part_overrides_the_producer_rule(tomato, tomato_rule):
     set_rule(
+        actor=SYSTEM,
         producer=tomato.product.producer,
         product=tomato.product,
         pool=tomato_rule.pool,
@@ -128,6 +130,7 @@ def test_paid_email_carries_the_impact(tomato, tomato_rule):
 
 def test_order_page_queries_do_not_grow_with_lines(tomato, bag, tomato_rule):
     set_rule(
+        actor=SYSTEM,
         producer=bag.product.producer,
         pool=tomato_rule.pool,
         share_bp=1000,
@@ -137,7 +140,7 @@ def test_order_page_queries_do_not_grow_with_lines(tomato, bag, tomato_rule):
     big = sell([(tomato, 2), (bag, 3)], paid_at=OCT_SALE)
     deliver(small, at=OCT_DELIVERY)
     deliver(big, at=OCT_DELIVERY)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     counts = []
     for order in (small, big):
@@ -154,7 +157,7 @@ def test_home_summary_equals_the_ledger(client, tomato, tomato_rule, beneficiari
     deliver(first, at=OCT_DELIVERY)
     deliver(second, at=OCT_DELIVERY)
     refund(second, staff=staff)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     summary = impact.township_impact()
 
@@ -182,7 +185,7 @@ def test_home_counts_only_the_key_villages_reached(
     aid_pool.households.add(HouseholdFactory(registration_number="LGZ-Y-1", village=poor))
     order = sell([(tomato, 2)], paid_at=OCT_SALE)
     deliver(order, at=OCT_DELIVERY)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     summary = impact.township_impact()
 
@@ -195,7 +198,7 @@ def test_no_household_data_on_public_pages(client, tomato, tomato_rule, benefici
     HouseholdFactory(village=key_village, head_name="赵大明", phone="19911112222")
     order = sell([(tomato, 2)], paid_at=OCT_SALE)
     deliver(order, at=OCT_DELIVERY)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     pages = [
         client.get(tomato.product.url).text,

@@ -13,6 +13,7 @@ from aid_accounting.periods.close import close_period
 from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
 from aid_accounting.transparency.open_data import MIN_HOUSEHOLDS
+from core.roles import SYSTEM
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.producers.factories import VillageFactory
 from tests.township import at, deliver, refund, sell
@@ -37,7 +38,7 @@ def october(tomato, tomato_rule, beneficiaries, staff):
     refund(second, staff=staff, line=second.lines.get(), quantity=1)
     for order in (first, second):
         deliver(order, at=OCT_DELIVERY)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
 
 @pytest.fixture
@@ -49,6 +50,7 @@ def small_pool(bag):
     pool = AidPool.objects.create(name="小王庄资金池")
     pool.villages.add(village)
     set_rule(
+        actor=SYSTEM,
         producer=bag.product.producer,
         pool=pool,
         share_bp=5000,
@@ -81,7 +83,7 @@ def test_sums_equal_the_ledger(client, october):
 def test_cells_of_fewer_than_three_households_are_suppressed(client, october, bag, small_pool):
     order = sell([(bag, 2)], paid_at=at("2026-11-05"))
     deliver(order, at=at("2026-11-06"))
-    close_period(period="2026-11", now=at("2026-12-02"))
+    close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
 
     for dimension in ("village", "producer"):
         november = [row for row in rows_of(client, dimension) if row["month"] == "2026-11"]
@@ -107,7 +109,7 @@ def test_one_small_cell_is_not_left_alone_to_be_worked_out(
     # month's total, so the other is hidden too.
     order = sell([(tomato, 2), (bag, 2)], paid_at=OCT_SALE)
     deliver(order, at=OCT_DELIVERY)
-    close_period(period="2026-10", now=NOV_CLOSE)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     for dimension in ("village", "producer"):
         rows = rows_of(client, dimension)
@@ -118,7 +120,7 @@ def test_one_small_cell_is_not_left_alone_to_be_worked_out(
 def test_csv_has_a_bom_and_empty_suppressed_cells(client, october, bag, small_pool):
     order = sell([(bag, 1)], paid_at=at("2026-11-05"))
     deliver(order, at=at("2026-11-06"))
-    close_period(period="2026-11", now=at("2026-12-02"))
+    close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
 
     response = client.get("/open-data/?format=csv")
 
@@ -159,12 +161,12 @@ def test_a_month_with_late_refunds_has_the_same_total_in_every_dimension(
     # refunded in November, so November's close distributes that much less.
     october = sell([(tomato, 2)], paid_at=clock.set("2026-10-10"))
     deliver(october, at=at("2026-10-12"))
-    close_period(period="2026-10", now=clock.set("2026-11-02"))
+    close_period(actor=SYSTEM, period="2026-10", now=clock.set("2026-11-02"))
     clock.set("2026-11-03")
     refund(october, staff=staff, line=october.lines.get(), quantity=1)
     november = sell([(tomato, 3)], paid_at=clock.set("2026-11-05"))
     deliver(november, at=at("2026-11-06"))
-    close_period(period="2026-11", now=clock.set("2026-12-02"))
+    close_period(actor=SYSTEM, period="2026-11", now=clock.set("2026-12-02"))
 
     distributed = sum(
         entry.amount_fen

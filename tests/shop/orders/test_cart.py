@@ -301,6 +301,18 @@ def test_a_guest_cart_joins_a_new_account_cart(two_producers):
     assert lines_of(Cart.objects.get(user=buyer)) == {tomato.pk: 2}
 
 
+def test_only_the_guest_cart_named_is_merged(two_producers):
+    tomato, bag = two_producers
+    buyer = UserFactory()
+    strangers, mine = Cart.objects.create(), Cart.objects.create()
+    CartLine.objects.create(cart=strangers, variant=tomato, quantity=4)
+    CartLine.objects.create(cart=mine, variant=bag, quantity=1)
+    carts.merge_guest_cart(guest_cart_id=mine.pk, user=buyer)
+    assert lines_of(Cart.objects.get(user=buyer)) == {bag.pk: 1}
+    assert lines_of(strangers) == {tomato.pk: 4}
+    assert not Cart.objects.filter(pk=mine.pk).exists()
+
+
 def test_only_a_guests_cart_is_merged(two_producers):
     tomato, _bag = two_producers
     buyer, other = UserFactory(), UserFactory()

@@ -103,10 +103,11 @@ def test_shipped_goods_do_not_come_back_into_stock(paid_order, staff):
 @pytest.mark.parametrize("quantity", [0, -1, 4, 100])
 def test_impossible_quantities_are_refused_and_nothing_changes(paid_order, staff, quantity):
     line = paid_order.lines.get(quantity=3)
-    with pytest.raises(RefundError):
+    with pytest.raises(RefundError) as refused:
         request_refund(
             order_id=paid_order.pk, actor=staff, reason="x", line_id=line.pk, quantity=quantity
         )
+    assert str(refused.value) == "退款数量应在 1 到 3 之间。"
     assert not Refund.objects.exists()
 
 
@@ -115,7 +116,7 @@ def test_a_line_of_another_order_is_refused(paid_order, staff, two_producers, ad
     other = place_order(
         items=[(tomato.pk, 1)], email="b@example.com", address=address, gateway="dummy"
     )
-    with pytest.raises(RefundError):
+    with pytest.raises(RefundError) as refused:
         request_refund(
             order_id=paid_order.pk,
             actor=staff,
@@ -123,6 +124,8 @@ def test_a_line_of_another_order_is_refused(paid_order, staff, two_producers, ad
             line_id=other.lines.get().pk,
             quantity=1,
         )
+    assert str(refused.value) == "该订单中没有这一行商品。"
+    assert not Refund.objects.exists()
 
 
 def test_an_unpaid_order_cannot_be_refunded(two_producers, address, staff):
@@ -252,8 +255,9 @@ def test_a_second_refund_waits_for_the_pending_one(paid_order, staff):
 
 def test_an_order_without_a_successful_payment_is_not_refunded(paid_order, staff):
     paid_order.payments.update(status=Payment.Status.FAILED)
-    with pytest.raises(RefundError, match="成功付款"):
+    with pytest.raises(RefundError) as refused:
         request_refund(order_id=paid_order.pk, actor=staff, reason="x")
+    assert str(refused.value) == "找不到该订单的成功付款记录。"
     assert not Refund.objects.exists()
 
 
@@ -267,8 +271,9 @@ def test_goods_on_their_way_or_received_can_be_refunded(paid_order, staff, statu
 
 def test_an_order_with_nothing_left_to_refund_is_refused(paid_order, staff):
     Order.objects.filter(pk=paid_order.pk).update(refunded_fen=paid_order.total_fen)
-    with pytest.raises(RefundError, match="没有可退的金额"):
+    with pytest.raises(RefundError) as refused:
         request_refund(order_id=paid_order.pk, actor=staff, reason="x")
+    assert str(refused.value) == "没有可退的金额。"
 
 
 # Refunds left pending, sent again ------------------------------------------------
@@ -332,11 +337,70 @@ def test_a_refund_still_unanswered_stays_pending_and_the_others_go_on(
 
 def test_a_refund_the_provider_refuses_counts_as_settled(clock, paid_order, staff, monkeypatch):
     refund = pending_refund(paid_order, staff)
+    message = "余额不足" * 100  # the event keeps the first 255 characters
     monkeypatch.setattr(
-        DummyGateway, "refund", lambda self, *, refund: RefundOutcome(False, message="余额不足")
+        DummyGateway, "refund", lambda self, *, refund: RefundOutcome(False, message=message)
     )
     clock.now += timedelta(minutes=3)
     assert execute_pending_refunds() == 1
     refund.refresh_from_db()
     assert refund.status == Refund.Status.FAILED
-    assert paid_order.events.get(kind="refund_failed").note == "余额不足"
+    assert paid_order.events.get(kind="refund_failed").note == message[:255]
+
+
+def test_a_whole_order_refund_takes_the_last_unit_left_of_a_line(paid_order, staff, refunded_lines):
+    three = paid_order.lines.get(quantity=3)
+    two = paid_order.lines.get(quantity=2)
+    refund(paid_order, staff, line_id=three.pk, quantity=2)
+    refunded_lines.clear()
+
+    whole = refund(paid_order, staff)
+
+    assert (whole.line, whole.quantity) == (None, 0)  # no line, no quantity: the whole order
+    assert sorted(refunded_lines) == sorted(
+        [(three.pk, 1, three.unit_price_fen), (two.pk, 2, two.total_fen)]
+    )
+    three.refresh_from_db()
+    assert (three.refunded_quantity, three.refunded_fen) == (3, three.total_fen)
+    paid_order.refresh_from_db()
+    assert (paid_order.refunded_fen, paid_order.status) == (
+        paid_order.total_fen,
+        Order.Status.REFUNDED,
+    )
+
+
+def test_the_last_fen_of_an_order_can_be_refunded(paid_order, staff):
+    Order.objects.filter(pk=paid_order.pk).update(refunded_fen=paid_order.total_fen - 1)
+    assert request_refund(order_id=paid_order.pk, actor=staff, reason="x").amount_fen == 1
+
+
+def test_every_pending_refund_due_is_sent_and_counted(
+    clock, two_producers, address, staff, monkeypatch
+):
+    tomato, _bag = two_producers
+    orders = []
+    for _ in range(3):
+        order = place_order(
+            items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+        )
+        payment, _start = start_payment(order=order)
+        payment_succeeded(payment_id=payment.pk, amount_fen=order.total_fen)
+        orders.append(order)
+    refunds = [pending_refund(order, staff) for order in orders]
+    unanswered = refunds[1]  # the one in the middle: the others are sent either side of it
+    refund_at_dummy = DummyGateway.refund
+
+    def refund(self, *, refund):
+        if refund.pk == unanswered.pk:
+            raise PaymentError("timeout")
+        return refund_at_dummy(self, refund=refund)
+
+    monkeypatch.setattr(DummyGateway, "refund", refund)
+    clock.now += timedelta(minutes=3)
+    assert execute_pending_refunds() == 2
+    statuses = dict(Refund.objects.values_list("pk", "status"))
+    assert statuses == {
+        refunds[0].pk: Refund.Status.SUCCEEDED,
+        unanswered.pk: Refund.Status.PENDING,
+        refunds[2].pk: Refund.Status.SUCCEEDED,
+    }

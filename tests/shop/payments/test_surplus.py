@@ -10,6 +10,7 @@ from django.core import mail
 from django.dispatch import receiver
 from django.urls import reverse
 
+from core.money import format_yuan
 from shop import events
 from shop.catalogue.models import ProductVariant
 from shop.orders import lifecycle
@@ -24,6 +25,7 @@ from shop.payments.refunds import (
     request_surplus_refund,
 )
 from shop.payments.services import payment_succeeded, start_payment
+from tests.shop.factories import RefundFactory
 from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
@@ -112,24 +114,28 @@ def test_a_surplus_payment_is_given_back_in_parts_and_never_beyond(paid_twice, s
             payment_id=second.pk, actor=staff, reason="先退一部分", amount_fen=100
         ).pk
     )
-    with pytest.raises(RefundError, match="之间"):
+    with pytest.raises(RefundError) as refused:
         request_surplus_refund(
             payment_id=second.pk, actor=staff, reason="太多", amount_fen=second.amount_fen
         )
+    left = format_yuan(second.amount_fen - 100)
+    assert str(refused.value) == f"退款金额应在 ¥0.01 到 {left} 之间。"
     rest = execute_refund(
         refund_id=request_surplus_refund(payment_id=second.pk, actor=staff, reason="余款").pk
     )
     assert rest.amount_fen == second.amount_fen - 100
-    with pytest.raises(RefundError, match="全部退还"):
+    with pytest.raises(RefundError) as refused:
         request_surplus_refund(payment_id=second.pk, actor=staff, reason="再退")
+    assert str(refused.value) == "这笔款项已全部退还。"
     assert Refund.objects.filter(payment=second).count() == 2
 
 
 def test_the_payment_that_bought_the_goods_is_not_refunded_as_surplus(paid_twice, staff):
     first, _second = paid_twice
 
-    with pytest.raises(RefundError, match="多收"):
+    with pytest.raises(RefundError) as refused:
         request_surplus_refund(payment_id=first.pk, actor=staff, reason="x")
+    assert str(refused.value) == "只有多收的款项可以单独退还；货款请按整单或商品退款。"
 
 
 def test_an_order_refund_takes_the_money_from_the_payment_that_bought_the_goods(paid_twice, staff):
@@ -238,3 +244,39 @@ def test_the_last_fen_of_a_surplus_payment_can_still_be_given_back(paid_twice, s
     )
 
     assert last.amount_fen == 1
+
+
+def test_a_surplus_refund_records_who_asked_and_why(paid_twice, staff):
+    _first, second = paid_twice
+    reason = "重" * 300
+
+    pending = request_surplus_refund(payment_id=second.pk, actor=staff, reason=reason)
+
+    assert (pending.created_by, pending.reason, pending.order_id) == (
+        staff,
+        reason[:255],
+        second.order_id,
+    )
+    requested = OrderEvent.objects.get(order=second.order, kind="surplus_refund_requested")
+    assert (requested.actor, requested.note) == (staff, reason[:255])
+    execute_refund(refund_id=pending.pk)
+    succeeded = OrderEvent.objects.get(order=second.order, kind="surplus_refund_succeeded")
+    assert (succeeded.actor, succeeded.note) == (staff, str(second.amount_fen))
+
+
+def test_a_surplus_refund_waits_for_the_pending_one(paid_twice, staff):
+    first, second = paid_twice
+    request_refund(order_id=first.order_id, actor=staff, reason="整单退款")
+    with pytest.raises(RefundError) as refused:
+        request_surplus_refund(payment_id=second.pk, actor=staff, reason="重复付款")
+    assert str(refused.value) == "该订单有一笔退款正在处理，请稍后再试。"
+    assert Refund.objects.filter(payment=second).count() == 0
+
+
+def test_a_failed_surplus_refund_gives_nothing_back(paid_twice, staff):
+    _first, second = paid_twice
+    RefundFactory(payment=second, amount_fen=second.amount_fen, status=Refund.Status.FAILED)
+
+    again = request_surplus_refund(payment_id=second.pk, actor=staff, reason="再退一次")
+
+    assert again.amount_fen == second.amount_fen
