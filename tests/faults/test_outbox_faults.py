@@ -36,7 +36,7 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.worker,
     # The worker reads what the test wrote: the rows must be committed.
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 LEASE_SECONDS = 3

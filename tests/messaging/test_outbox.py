@@ -39,7 +39,7 @@ def test_owing_the_same_key_again_writes_nothing(django_capture_on_commit_callba
     assert OutboundMessage.objects.count() == 1 and len(mail.outbox) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_owing_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError, match="inside the transaction"):
         outbox.owe_email(key="k", to="a@example.com", subject="S", body="B")
@@ -238,7 +238,7 @@ def test_the_relay_is_left_to_the_sweep_when_the_broker_is_down(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_relays_racing_on_one_message_send_it_once(monkeypatch):
     import threading
     import time

@@ -15,6 +15,7 @@ from shop.accounts.models import BuyerPhone, OrderLookupCode
 from shop.catalogue.models import (
     Category,
     HomePage,
+    PageCacheGeneration,
     ProductCertificate,
     ProductPage,
     ProductPhoto,
@@ -183,6 +184,13 @@ class ShippingPolicyFactory(factory.django.DjangoModelFactory):
     producer = factory.SubFactory(ProducerFactory)
     flat_fee_fen = 1000
     free_over_fen = 9900
+
+
+class PageCacheGenerationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PageCacheGeneration
+
+    value = 1
 
 
 class OrderFactory(AddressFieldsFactory):
