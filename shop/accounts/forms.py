@@ -4,6 +4,7 @@ mainland mobile numbers, the SMS limits and the lock-out."""
 from allauth.account import forms as allauth_forms
 from allauth.core import context
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.mobile import normalize_mobile, validate_mobile
@@ -46,14 +47,28 @@ def _refuse_if_limited(form: forms.Form, field: str, phone: str) -> None:
         form.add_error(field, limited.message)
 
 
+LOGIN_MAX_LENGTH = 254  # the longest e-mail address (RFC 5321)
+
+
 class LoginForm(allauth_forms.LoginForm):
     """Log in with a password, naming the account by e-mail or mobile number."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["login"].label = _("手机号码或电子邮箱")
-        self.fields["login"].widget.attrs.update(
-            {"autocomplete": "username", "placeholder": "", "autocapitalize": "none"}
+        login = self.fields["login"]
+        login.label = _("手机号码或电子邮箱")
+        # With phones allowed, allauth's field has no length limit. Longer than an
+        # e-mail address can be names no account, and django-axes could not record
+        # the attempt (its username column holds 255): refused as a form error.
+        login.max_length = LOGIN_MAX_LENGTH
+        login.validators.append(MaxLengthValidator(LOGIN_MAX_LENGTH))
+        login.widget.attrs.update(
+            {
+                "autocomplete": "username",
+                "placeholder": "",
+                "autocapitalize": "none",
+                "maxlength": str(LOGIN_MAX_LENGTH),
+            }
         )
 
 

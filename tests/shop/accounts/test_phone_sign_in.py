@@ -5,6 +5,7 @@ in either way, and django-axes' lock-out holds for log-ins by code."""
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -126,6 +127,21 @@ def test_log_in_with_the_number_and_the_password(client):
 
     assert response.status_code == 302
     assert logged_in_as(client) == user.pk
+
+
+def test_a_login_longer_than_an_e_mail_address_is_refused_before_any_attempt(client):
+    # Found on PostgreSQL: django-axes recorded the failure under a 300-character
+    # username and the column (255) refused it: a 500 page.
+    response = client.post("/accounts/login/", {"login": "x" * 255, "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert "254" in response.content.decode()  # the length error, in the user's language
+    assert not AccessAttempt.objects.exists()
+    assert (
+        client.post("/accounts/login/", {"login": "x" * 254, "password": PASSWORD}).status_code
+        == 200
+    )
+    assert AccessAttempt.objects.get().failures_since_start == 1
 
 
 def test_an_unverified_number_logs_nobody_in_and_gets_no_code(client):
