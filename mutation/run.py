@@ -159,8 +159,12 @@ def run_module(name: str, work: Path, prepared: Path, max_children: int, justifi
         **os.environ,
         "MUTATION_PREPARED_DB": str(prepared),
         "DATABASE_URL": f"sqlite:///{work / f'{name}.sqlite3'}",
+        # The scratch copy first: the virtualenv's editable install points at the work
+        # tree, which may change (a merge, a checkout) while the run goes on.
+        "PYTHONPATH": str(tree / "mutants"),
     }
     env.pop("CI", None)  # a skipped service test must not fail here
+    (tree / "mutants").mkdir()  # on sys.path from the start: Python skips a missing folder
     print(f"== {name}: {module.path} (progress in {tree}/mutmut.log)", flush=True)
     mutmut(tree, "run", "--max-children", str(max_children), env=env)
 

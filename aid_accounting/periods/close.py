@@ -28,7 +28,8 @@ Months close in order.
 """
 
 import datetime
-from collections.abc import Iterator
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -308,11 +309,11 @@ def _close_pool(
     )
 
 
-def _id_batches(ids: list[int]) -> Iterator[list[int]]:
+def _id_batches(ids: list[int]) -> list[Sequence[int]]:
     """``ids`` in as few ``WHERE id IN (...)`` lists as the database takes:
     one on PostgreSQL, under SQLite's limit on parameters (with room for the
     statement's others) there. A month has thousands of lines."""
     limit = connection.features.max_query_params
-    size = len(ids) if limit is None else limit - 10
-    for start in range(0, len(ids), size or 1):
-        yield ids[start : start + size]
+    if limit is None:
+        return [ids] if ids else []
+    return list(itertools.batched(ids, limit - 10))

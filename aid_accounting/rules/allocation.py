@@ -43,7 +43,7 @@ def rule_for(*, producer_id: int, product_id: int | None, on: datetime.date) -> 
     """The rule version governing a sale of this product on this local date,
     with its pool."""
     rules = _valid_rules(producer_ids={producer_id}, first=on, last=on, related=("pool",))
-    return _governing(rules, producer_id, product_id, on)
+    return _governing(rules, product_id, on)
 
 
 def _valid_rules(
@@ -64,15 +64,12 @@ def _valid_rules(
     )
 
 
-def _governing(
-    rules: list[AidRule], producer_id: int, product_id: int | None, on: datetime.date
-) -> AidRule | None:
+def _governing(rules: list[AidRule], product_id: int | None, on: datetime.date) -> AidRule | None:
+    """Of one producer's ``rules``, the one governing a sale of the product on ``on``."""
     mine = [
         rule
         for rule in rules
-        if rule.producer_id == producer_id
-        and rule.valid_from <= on
-        and (rule.valid_to is None or on <= rule.valid_to)
+        if rule.valid_from <= on and (rule.valid_to is None or on <= rule.valid_to)
     ]
     # A rule for the product overrides the producer's.
     if product_id is not None:
@@ -134,10 +131,7 @@ def rules_governing(
         related=related,
     ):
         by_producer[rule.producer_id].append(rule)
-    return [
-        _governing(by_producer[sale.producer_id], sale.producer_id, sale.product_id, sale.on)
-        for sale in sales
-    ]
+    return [_governing(by_producer[sale.producer_id], sale.product_id, sale.on) for sale in sales]
 
 
 def aid_reversed_after(*, aid_fen: int, line_total_fen: int, refunded_fen: int) -> int:

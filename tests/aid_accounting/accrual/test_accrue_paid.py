@@ -19,6 +19,7 @@ from aid_accounting.rules.versions import set_rule
 from core.roles import SYSTEM
 from shop.orders.checkout import place_order
 from shop.orders.models import Order
+from tests.shop.factories import OrderLineFactory
 from tests.township import ADDRESS, sell
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,51 @@ def test_the_command_refuses_a_batch_of_no_orders(batch):
 def test_the_command_refuses_a_batch_that_is_not_a_number():
     with pytest.raises(CommandError, match="invalid int value"):
         call_command("aid_accrue_paid", "--batch", "many", stdout=StringIO())
+
+
+def test_batches_of_one_accrue_every_paid_order_from_the_first(tomato, tomato_rule, unaccrued):
+    first = unaccrued([(tomato, 1)], paid_at=paid_at(3))
+    second = unaccrued([(tomato, 2)], paid_at=paid_at(4))
+
+    assert accrue.accrue_paid_orders(batch_size=1) == (2, 2)
+    assert LineAccrual.objects.filter(line__order__in=[first, second]).count() == 2
+
+
+def test_an_unpaid_order_is_left_for_its_payment(tomato, tomato_rule, unaccrued):
+    paid = unaccrued([(tomato, 1)], paid_at=paid_at(3))
+    unpaid = place_order(
+        items=[(tomato.pk, 1)], email="buyer@example.com", address=ADDRESS, gateway="dummy"
+    )
+
+    assert accrue.accrue_paid_orders() == (1, 1)
+    assert LineAccrual.objects.filter(line__order=paid).count() == 1
+    assert not LineAccrual.objects.filter(line__order=unpaid).exists()
+
+
+def test_only_the_lines_still_missing_an_accrual_are_counted(tomato, bag, tomato_rule):
+    """A line restored on its own into an order accrued already."""
+    order = sell([(tomato, 1)], paid_at=paid_at(3))
+    OrderLineFactory(variant=tomato, order=order, shipment=order.lines.get().shipment)
+
+    assert accrue.accrue_paid_orders() == (1, 1)
+    assert LineAccrual.objects.filter(line__order=order).count() == 2
+
+
+@pytest.mark.parametrize("batch_size", [0, -3])
+def test_a_batch_of_no_orders_is_refused(batch_size):
+    with pytest.raises(ValueError, match=rf"^batch size {batch_size}: it must be at least 1$"):
+        accrue.accrue_paid_orders(batch_size=batch_size)
+
+
+def test_the_refusal_names_every_unpaid_order(tomato, tomato_rule):
+    unpaid = [
+        place_order(
+            items=[(tomato.pk, 1)], email="buyer@example.com", address=ADDRESS, gateway="dummy"
+        )
+        for _ in range(2)
+    ]
+
+    with pytest.raises(
+        ValueError, match=rf"^order {unpaid[0].number}, {unpaid[1].number} is not paid; nothing"
+    ):
+        accrue.accrue_orders(orders=unpaid)

@@ -1,6 +1,7 @@
 """Period close: distribution to households (DESIGN §7 flow 3)."""
 
 import datetime
+from dataclasses import replace
 
 import pytest
 from cryptography.fernet import Fernet
@@ -23,7 +24,8 @@ from aid_accounting.rules.models import AidPool
 from aid_accounting.rules.versions import set_rule
 from core.roles import SYSTEM
 from tests.aid_accounting.factories import HouseholdFactory, household_account
-from tests.township import at, deliver, refund, sell
+from tests.producers.factories import VillageFactory
+from tests.township import add_households, add_pool, add_rule, at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +370,109 @@ def test_a_line_paid_in_a_closed_month_is_taken_by_the_month_it_is_booked_in(
 
     assert [d.lines_fen for d in november.distributions] == [1990]
     assert LineAccrual.objects.get(line__order=late).distributed_in.code == "2026-11"
+
+
+def test_before_any_sale_the_schedule_closes_the_month_just_gone_by(aid_pool):
+    results = close_due_periods(now=NOV_CLOSE)
+
+    assert [(r.period.code, r.distributions) for r in results] == [("2026-10", [])]
+
+
+def test_a_scheduled_close_is_dated_when_it_was_asked_to_run(tomato, tomato_rule, beneficiaries):
+    delivered_sale(tomato)
+
+    (october,) = close_due_periods(now=NOV_CLOSE)
+
+    assert october.period.closed_at == NOV_CLOSE
+    assert october.distributions[0].created_at == NOV_CLOSE
+
+
+def test_a_line_booked_after_the_month_waits_for_its_own_months_close(
+    tomato, tomato_rule, beneficiaries
+):
+    # Paid, delivered and past its 2-day window by 10 November, but booked in November.
+    november_sale = delivered_sale(tomato, paid=at("2026-11-02"), delivered=at("2026-11-03"))
+
+    october = close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-10"))
+
+    assert october.distributions == []
+    assert LineAccrual.objects.get(line__order=november_sale).distributed_in is None
+
+
+def test_a_refund_before_the_close_is_counted_once(tomato, tomato_rule, beneficiaries, staff):
+    order = delivered_sale(tomato, quantity=2)
+    refund(order, staff=staff, line=order.lines.get(), quantity=1)  # −995 aid, before any close
+
+    october = close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
+
+    (distribution,) = october.distributions
+    assert (distribution.lines_fen, distribution.late_reversals_fen) == (995, 0)
+    assert balance(pool_account(tomato_rule.pool)) == 0
+
+
+def test_a_late_refund_is_netted_once_and_only_in_its_own_pool(
+    tomato, bag, tomato_rule, beneficiaries, staff, clock
+):
+    clock.set("2027-01-02")
+    other_village = VillageFactory()
+    add_households(other_village, prefix="LGZ-Q", members=(2,))
+    bag_pool = add_pool(other_village, name="另一资金池")
+    add_rule(bag.product.producer, bag_pool)  # 25% of ¥9.90 a bag
+    bag_order = delivered_sale(bag, quantity=4)  # 990 fen of aid
+    delivered_sale(tomato)
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
+    refund(bag_order, staff=staff, line=bag_order.lines.get(), quantity=1)  # −248 aid, late
+    delivered_sale(tomato, paid=at("2026-11-10"), delivered=at("2026-11-12"))
+    delivered_sale(bag, quantity=4, paid=at("2026-11-10"), delivered=at("2026-11-12"))
+
+    november = close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
+    delivered_sale(bag, quantity=4, paid=at("2026-12-10"), delivered=at("2026-12-12"))
+    december = close_period(actor=SYSTEM, period="2026-12", now=at("2027-01-02"))
+
+    by_pool = {d.pool: (d.lines_fen, d.late_reversals_fen) for d in november.distributions}
+    assert by_pool == {tomato_rule.pool: (1990, 0), bag_pool: (990, 248)}
+    assert [(d.pool, d.late_reversals_fen) for d in december.distributions] == [(bag_pool, 0)]
+
+
+@pytest.mark.parametrize(
+    ("changes", "over"),
+    [
+        ({}, False),  # delivered 1 November, 2-day window: open on the 2nd
+        ({"completed_at": at("2026-11-01", 12)}, True),
+        ({"refunded_fen": 3980}, True),  # all of it back already
+        ({"refunded_fen": 3979}, False),
+        ({"line_total_fen": 0, "refunded_fen": 0}, True),
+    ],
+)
+def test_the_close_asks_the_shops_return_rule_with_every_fact_of_the_line(changes, over):
+    line = distribution.Candidate(
+        accrual_id=1,
+        aid_fen=995,
+        reversed_fen=0,
+        refunded_fen=0,
+        line_total_fen=3980,
+        completed_at=None,
+        delivered_at=at("2026-11-01"),
+        return_window_days=2,
+    )
+
+    assert (
+        distribution.is_return_window_over(replace(line, **changes), now=at("2026-11-02")) is over
+    )
+
+
+@pytest.mark.parametrize(
+    ("limit", "ids", "batches"),
+    [
+        (None, [], []),
+        (None, [1, 2, 3], [[1, 2, 3]]),
+        (13, [], []),
+        (13, [1, 2, 3, 4, 5, 6, 7], [[1, 2, 3], [4, 5, 6], [7]]),
+    ],
+)
+def test_ids_are_split_under_the_databases_limit_on_parameters(monkeypatch, limit, ids, batches):
+    """PostgreSQL has no limit (one list, none when there are no ids); SQLite's
+    limit keeps room for ten other parameters."""
+    monkeypatch.setattr(type(connection.features), "max_query_params", limit)
+
+    assert [list(batch) for batch in distribution._id_batches(ids)] == batches

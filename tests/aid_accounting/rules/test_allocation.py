@@ -9,9 +9,11 @@ from django.utils import timezone
 from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.households.models import Household
 from aid_accounting.rules.allocation import (
+    Sale,
     aid_for,
     aid_reversed_after,
     rule_for,
+    rules_governing,
     split_among_households,
 )
 from aid_accounting.rules.models import AidPool, AidRule
@@ -42,6 +44,15 @@ def test_aid_is_capped_at_the_line_net():
     assert aid_for(net_fen=3980, quantity=1, rule=rule(5000, fixed=5000)) == 3980
 
 
+@pytest.mark.parametrize(("share_bp", "fixed"), [(10_000, 0), (0, 5)])
+def test_a_line_of_one_fen_owes_its_one_fen_under_a_rule_that_takes_it_all(share_bp, fixed):
+    assert aid_for(net_fen=1, quantity=1, rule=rule(share_bp, fixed=fixed)) == 1
+
+
+def test_a_line_of_nothing_owes_nothing_whatever_the_fixed_part():
+    assert aid_for(net_fen=0, quantity=3, rule=rule(2500, fixed=50)) == 0
+
+
 def test_no_rule_means_no_aid():
     assert aid_for(net_fen=3980, quantity=1, rule=None) == 0
 
@@ -50,6 +61,44 @@ def test_reversed_aid_grows_in_proportion_and_ends_exactly_at_the_aid():
     steps = [aid_reversed_after(aid_fen=1000, line_total_fen=3, refunded_fen=r) for r in range(4)]
 
     assert steps == [0, 333, 667, 1000]
+
+
+@pytest.mark.parametrize("refunded", [-1, 4])
+def test_a_refund_outside_the_line_is_refused_naming_the_amounts(refunded):
+    with pytest.raises(ValueError, match=rf"^refunded {refunded} fen of a line of 3 fen$"):
+        aid_reversed_after(aid_fen=1000, line_total_fen=3, refunded_fen=refunded)
+
+
+def test_another_producers_rule_never_governs(tomato, bag, tomato_rule):
+    assert (
+        rule_for(producer_id=bag.product.producer_id, product_id=None, on=datetime.date.today())
+        is None
+    )
+    assert rules_governing(
+        sales=[Sale(bag.product.producer_id, bag.product_id, datetime.date.today())]
+    ) == [None]
+
+
+def test_sales_looked_up_together_each_get_the_version_of_their_own_day(tomato, tomato_rule):
+    """One query for days on both sides of a version change: the earlier day
+    must not see the version that starts after it."""
+    second = set_rule(
+        actor=SYSTEM,
+        producer=tomato_rule.producer,
+        pool=tomato_rule.pool,
+        share_bp=5000,
+        valid_from=datetime.date(2026, 4, 1),
+    )
+    producer_id, product_id = tomato.product.producer_id, tomato.product_id
+
+    assert rules_governing(
+        sales=[
+            Sale(producer_id, product_id, datetime.date(2026, 3, 31)),
+            Sale(producer_id, product_id, datetime.date(2026, 4, 1)),
+            Sale(producer_id, product_id, tomato_rule.valid_from - datetime.timedelta(days=1)),
+        ]
+    ) == [tomato_rule, second, None]
+    assert rules_governing(sales=[]) == []
 
 
 def test_a_product_rule_overrides_the_producer_rule(tomato, aid_pool):
