@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aid_accounting import tasks
-from aid_accounting.accrual.models import LineAccrual
+from aid_accounting import calendar, tasks
+from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.exceptions import PeriodError
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Transaction
@@ -88,10 +88,11 @@ def test_close_can_weight_by_household_members(tomato, tomato_rule, beneficiarie
     AidPool.objects.filter(pk=tomato_rule.pool_id).update(weighting=AidPool.Weighting.MEMBERS)
     delivered_sale(tomato)
 
-    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
+    october = close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
     # members 1, 2, 4 of 7: 284.3, 568.6, 1137.1; the spare fen to the largest remainder
     assert shares(beneficiaries) == [284, 569, 1137]
+    assert october.distributions[0].weighting == AidPool.Weighting.MEMBERS
 
 
 def test_ineligible_households_get_nothing(tomato, tomato_rule, beneficiaries):
@@ -113,6 +114,11 @@ def test_distribution_posts_one_transaction_per_pool_with_an_entry_per_household
 
     posting = Transaction.objects.get(kind=Transaction.Kind.DISTRIBUTION)
     assert posting.entries.count() == 1 + len(beneficiaries)
+    assert (posting.source, posting.memo, posting.created_at) == (
+        "period:2026-10",
+        f"{tomato_rule.pool.name} 2026-10 分配",
+        NOV_CLOSE,
+    )
     assert LineAccrual.objects.filter(distributed_in__code="2026-10").count() == 5
 
 
@@ -124,6 +130,7 @@ def test_closing_twice_changes_nothing(tomato, tomato_rule, beneficiaries):
     again = close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-20"))
 
     assert again.already_closed
+    assert again.period.code == "2026-10"
     assert Transaction.objects.count() == transactions
     assert shares(beneficiaries) == [663, 663, 664]
 
@@ -132,7 +139,10 @@ def test_closing_twice_changes_nothing(tomato, tomato_rule, beneficiaries):
 def test_closing_the_current_or_a_future_period_is_refused(code, tomato, tomato_rule):
     delivered_sale(tomato)
 
-    with pytest.raises(PeriodError, match="尚未结束"):
+    month = calendar.parse(code)
+    with pytest.raises(
+        PeriodError, match=rf"^期间 {code} 尚未结束（{month.end.isoformat()} 结束），不能结算。$"
+    ):
         close_period(actor=SYSTEM, period=code, now=NOV_CLOSE)
 
     assert not AccountingPeriod.objects.exists()
@@ -203,7 +213,9 @@ def test_refunds_outweighing_new_aid_are_carried_forward(tomato, tomato_rule, be
     november = close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
 
     assert november.distributions == []
-    assert [(c.pool, c.amount_fen) for c in november.carried] == [(tomato_rule.pool, -1990)]
+    assert [(c.pool, c.amount_fen, c.reason) for c in november.carried] == [
+        (tomato_rule.pool, -1990, "退款冲回不少于本期可分配金额")
+    ]
     assert balance(pool_account(tomato_rule.pool)) == -1990
 
 
@@ -213,8 +225,8 @@ def test_a_pool_without_eligible_households_keeps_its_aid(tomato, tomato_rule, b
 
     result = close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
-    assert [(c.amount_fen, c.reason) for c in result.carried] == [
-        (1990, "资金池没有符合条件的受益户")
+    assert [(c.pool, c.amount_fen, c.reason) for c in result.carried] == [
+        (tomato_rule.pool, 1990, "资金池没有符合条件的受益户")
     ]
     assert LineAccrual.objects.filter(distributed_in__isnull=True).count() == 1
     assert result.period.status == AccountingPeriod.Status.CLOSED
@@ -408,6 +420,9 @@ def test_a_refund_before_the_close_is_counted_once(tomato, tomato_rule, benefici
     (distribution,) = october.distributions
     assert (distribution.lines_fen, distribution.late_reversals_fen) == (995, 0)
     assert balance(pool_account(tomato_rule.pool)) == 0
+    accrual = LineAccrual.objects.get(line__order=order)
+    assert (accrual.distributed_in, accrual.distributed_fen) == (october.period, 995)
+    assert AidReversal.objects.get(accrual=accrual).netted_in == october.period
 
 
 def test_a_late_refund_is_netted_once_and_only_in_its_own_pool(
@@ -476,3 +491,104 @@ def test_ids_are_split_under_the_databases_limit_on_parameters(monkeypatch, limi
     monkeypatch.setattr(type(connection.features), "max_query_params", limit)
 
     assert [list(batch) for batch in distribution._id_batches(ids)] == batches
+
+
+def test_a_refund_of_a_line_still_returnable_waits_with_its_line(
+    tomato, tomato_rule, beneficiaries, staff
+):
+    delivered_sale(tomato)
+    waiting = delivered_sale(tomato, quantity=2, paid=at("2026-10-30"), delivered=at("2026-10-31"))
+    refund(waiting, staff=staff, line=waiting.lines.get(), quantity=1)
+
+    october = close_period(actor=SYSTEM, period="2026-10", now=at("2026-11-01", 0))
+
+    assert [d.lines_fen for d in october.distributions] == [1990]
+    assert AidReversal.objects.get().netted_in is None
+    assert LineAccrual.objects.get(line__order=waiting).distributed_in is None
+
+
+def test_late_refunds_equal_to_the_new_aid_distribute_nothing(
+    tomato, tomato_rule, beneficiaries, staff
+):
+    october_order = delivered_sale(tomato, quantity=2)  # 1990 fen of aid
+    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
+    refund(october_order, staff=staff)  # −1990, late
+    delivered_sale(tomato, quantity=2, paid=at("2026-11-10"), delivered=at("2026-11-12"))
+
+    november = close_period(actor=SYSTEM, period="2026-11", now=at("2026-12-02"))
+
+    assert november.distributions == []
+    assert [(c.amount_fen, c.reason) for c in november.carried] == [
+        (0, "退款冲回不少于本期可分配金额")
+    ]
+    assert Transaction.objects.filter(kind=Transaction.Kind.DISTRIBUTION).count() == 1
+
+
+def test_a_single_fen_of_aid_is_distributed(tomato, aid_pool, beneficiaries):
+    set_rule(
+        actor=SYSTEM,
+        producer=tomato.product.producer,
+        pool=aid_pool,
+        share_bp=3,  # 0.03 % of ¥39.80 is 1.194 fen
+        valid_from=datetime.date(2026, 1, 1),
+    )
+    delivered_sale(tomato, quantity=1)
+
+    october = close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
+
+    assert [d.amount_fen for d in october.distributions] == [1]
+    assert sorted(shares(beneficiaries)) == [0, 0, 1]
+
+
+def test_an_earlier_month_recorded_but_not_closed_still_blocks_the_close(tomato, tomato_rule):
+    delivered_sale(tomato, paid=at("2026-09-10"), delivered=at("2026-09-12"))
+    AccountingPeriod.objects.create(
+        code="2026-09", start=datetime.date(2026, 9, 1), end=datetime.date(2026, 9, 30)
+    )
+
+    with pytest.raises(PeriodError, match="2026-09"):
+        close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
+
+
+def test_the_refusal_names_the_first_three_months_still_open(tomato, tomato_rule, clock):
+    clock.set("2026-11-20")
+    delivered_sale(tomato, paid=at("2026-06-10"), delivered=at("2026-06-12"))
+
+    with pytest.raises(
+        PeriodError, match=r"^请先按顺序结算更早的期间：2026-06、2026-07、2026-08。$"
+    ):
+        close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
+
+
+def test_a_close_in_the_future_says_when_it_was_asked_for(clock, tomato, tomato_rule):
+    clock.set("2026-11-20")
+
+    with pytest.raises(
+        PeriodError, match=r"^结算时间 2026-12-01 10:00 晚于现在，不能按未来的时间结算。$"
+    ):
+        close_period(actor=SYSTEM, period="2026-10", now=at("2026-12-01"))
+
+
+def test_the_period_and_its_history_say_which_officer_closed_it(
+    tomato, tomato_rule, beneficiaries, aid_officer
+):
+    delivered_sale(tomato)
+
+    october = close_period(actor=aid_officer, period="2026-10", now=NOV_CLOSE)
+
+    october.period.refresh_from_db()
+    assert (october.period.status, october.period.closed_at, october.period.closed_by) == (
+        AccountingPeriod.Status.CLOSED,
+        NOV_CLOSE,
+        aid_officer,
+    )
+    latest = october.period.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (aid_officer, None)
+
+
+def test_a_scheduled_close_is_recorded_as_automatic(tomato, tomato_rule, beneficiaries):
+    october = close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
+
+    latest = october.period.history.latest()
+    assert (october.period.closed_by, latest.history_user) == (None, None)
+    assert latest.history_change_reason == distribution.CLOSED_AUTOMATICALLY
