@@ -206,6 +206,7 @@ payouts/households/<int:household_id>/decision/ login login login 405 405 405   
 
 [admin/aid/reports/ slug='households-by-village']
 <slug:slug>/                         login  login  login  deny   deny   deny   ok     ok
+<slug:slug>/download/                login  login  login  405    405    405    405    405
 
 # The generic views of the viewsets the apps register. Editors keep the
 # catalogue and producers; aid officers the register, pools and payout
@@ -610,6 +611,10 @@ notices/<int:notice_id>/review/      login  login  login  deny   deny   deny   -
 notices/<int:notice_id>/publish/     login  login  login  deny   deny   deny   -      deny
 notices/objections/<int:objection_id>/resolve/ login login login deny deny deny  -      deny
 payouts/households/<int:household_id>/decision/ login login login deny deny deny -     deny
+
+# Aid officers and auditors download reports (a purpose for one that lists persons).
+[admin/aid/reports/ slug='households-by-village']
+<slug:slug>/download/                login  login  login  deny   deny   deny   -      -
 """
 
 # What the POSTs send: valid data where it matters, so that a missing check
@@ -652,6 +657,12 @@ POST_DATA = {
     "admin/aid/notices/objections/<int:objection_id>/resolve/": {
         "status": "resolved",
         "note": "核实无误",
+    },
+    "admin/aid/reports/<slug:slug>/download/": {
+        "period": "2026",
+        "format": "csv",
+        "purpose": "核对",
+        "full": "on",
     },
     "admin/aid/payouts/households/<int:household_id>/decision/": {
         "decision": "pay",
