@@ -234,7 +234,6 @@ def report_download(request, slug: str):
     response["Content-Disposition"] = (
         f'attachment; filename="{slug}-{filters.period.code}.{request.POST["format"]}"'
     )
-    response["Cache-Control"] = "no-store"
     return response
 
 
