@@ -219,7 +219,9 @@ def report_download(request, slug: str):
     _require_report(request, slug)
     form = DownloadForm(request.POST, slug=slug, user=request.user)
     export = FORMATS.get(request.POST.get("format", ""))
-    if export is None or not form.is_valid():
+    if form.is_valid() and export is None:
+        form.add_error(None, _("请选择下载格式：CSV 或 XLSX。"))
+    if not form.is_valid():
         return _report_page(request, slug, FilterForm(request.POST), form)
     filters = _filters(form.cleaned_data)
     report = reports.build(

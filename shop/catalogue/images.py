@@ -31,6 +31,8 @@ class PhotoImageForm(BaseImageForm):
 
 
 def strip_new_original(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """Re-encode an image's new original before it is saved, unless the form did; a
+    raw file already written to storage (the multiple uploader's) is replaced."""
     field_file = instance.file
     if raw or not field_file or (update_fields is not None and "file" not in update_fields):
         return

@@ -241,6 +241,14 @@ def test_a_bad_filter_shows_the_form_again(client, auditor):
     assert client.get(url("no-such-report")).status_code == 404
 
 
+def test_a_download_in_no_known_format_shows_the_form_again(client, auditor):
+    client.force_login(auditor)
+    response = download(client, "ledger-journal", "pdf")
+
+    assert response["Content-Type"].startswith("text/html")
+    assert "请选择下载格式：CSV 或 XLSX。" in response.content.decode()
+
+
 def test_only_officers_and_auditors_open_reports(client, tomato):
     assert client.get(url("ledger-journal")).status_code == 302
     for group in (BUYER, TOWNSHIP_EDITOR):
