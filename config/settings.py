@@ -269,6 +269,10 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 15 * 1024 * 1024
+# Every uploaded photo is re-encoded without its EXIF (GPS) block, in the formats that
+# can be (shop/catalogue/images.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "shop.catalogue.images.PhotoImageForm"
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAIL_WORKFLOW_ENABLED = True
 # The admin calls no outside server: no avatars from Gravatar (staff e-mail hashes),
 # no release check (both also unreachable from many networks in China).

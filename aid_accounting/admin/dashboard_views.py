@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from wagtail.admin.menu import MenuItem
 
 from aid_accounting import calendar
@@ -156,34 +157,92 @@ def _series(rows, *names: str) -> dict:
     }
 
 
-def report_view(request, slug: str):
+class DownloadForm(FilterForm):
+    """A report's download: the filters of the page shown, and for a report that
+    lists persons the purpose, and whether an aid officer wants them in full."""
+
+    purpose = forms.CharField(
+        label=gettext_lazy("下载用途"),
+        max_length=200,
+        help_text=gettext_lazy("例如：向县乡村振兴局报送本年帮扶户名单"),
+        error_messages={
+            "required": gettext_lazy("下载含个人信息的报表，请先写明用途。"),
+        },
+    )
+    full = forms.BooleanField(
+        label=gettext_lazy("下载完整姓名和身份证号码（不勾选则脱敏）"), required=False
+    )
+
+    def __init__(self, *args, slug: str, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("period", "village", "producer"):
+            self.fields[name].widget = forms.HiddenInput()
+        if slug not in reports.PERSONAL_REPORTS:
+            del self.fields["purpose"]
+        if slug not in reports.PERSONAL_REPORTS or not can_reveal_personal_data(user):
+            del self.fields["full"]
+
+
+def _filters(cleaned_data: dict) -> reports.Filters:
+    return reports.Filters(
+        period=cleaned_data["period"],
+        village_id=cleaned_data["village"].pk if cleaned_data["village"] else None,
+        producer_id=cleaned_data["producer"].pk if cleaned_data["producer"] else None,
+    )
+
+
+def _require_report(request, slug: str) -> None:
     if not can_view_reports(request.user):
         raise PermissionDenied(_("您没有查看帮扶报表的权限。"))
     if slug not in reports.REPORTS:
         raise Http404
+
+
+def report_view(request, slug: str):
+    _require_report(request, slug)
     data = request.GET.copy()
     data.setdefault("period", _default_period().code)
     form = FilterForm(data)
+    download_form = DownloadForm(
+        initial={name: data.get(name) for name in ("period", "village", "producer")},
+        slug=slug,
+        user=request.user,
+    )
+    return _report_page(request, slug, form, download_form)
+
+
+@require_POST
+def report_download(request, slug: str):
+    """Downloads are posted (a link cannot export a register), and one that lists
+    persons states its purpose; names and ID numbers come masked unless an aid
+    officer asks for them in full, which the audit log records with the purpose."""
+    _require_report(request, slug)
+    form = DownloadForm(request.POST, slug=slug, user=request.user)
+    export = FORMATS.get(request.POST.get("format", ""))
+    if form.is_valid() and export is None:
+        form.add_error(None, _("请选择下载格式：CSV 或 XLSX。"))
+    if not form.is_valid():
+        return _report_page(request, slug, FilterForm(request.POST), form)
+    filters = _filters(form.cleaned_data)
+    report = reports.build(
+        slug,
+        filters=filters,
+        user=request.user,
+        reveal=form.cleaned_data.get("full", False),
+        reason=form.cleaned_data.get("purpose", ""),
+    )
+    content_type, write = export
+    response = HttpResponse(write(report), content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{slug}-{filters.period.code}.{request.POST["format"]}"'
+    )
+    return response
+
+
+def _report_page(request, slug: str, form: FilterForm, download_form: DownloadForm):
     report = None
     if form.is_valid():
-        filters = reports.Filters(
-            period=form.cleaned_data["period"],
-            village_id=form.cleaned_data["village"].pk if form.cleaned_data["village"] else None,
-            producer_id=(
-                form.cleaned_data["producer"].pk if form.cleaned_data["producer"] else None
-            ),
-        )
-        export = FORMATS.get(request.GET.get("format", ""))
-        report = reports.build(slug, filters=filters, user=request.user, reveal=bool(export))
-        if export:
-            content_type, write = export
-            response = HttpResponse(write(report), content_type=content_type)
-            extension = request.GET["format"]
-            response["Content-Disposition"] = (
-                f'attachment; filename="{slug}-{filters.period.code}.{extension}"'
-            )
-            response["Cache-Control"] = "no-store"
-            return response
+        report = reports.build(slug, filters=_filters(form.cleaned_data), user=request.user)
     return TemplateResponse(
         request,
         "aid_accounting/admin/report.html",
@@ -191,11 +250,11 @@ def report_view(request, slug: str):
             "title": reports.REPORTS[slug][0],
             "slug": slug,
             "form": form,
+            "download_form": download_form,
             "report": report,
             "table": _table(report) if report else None,
             "reports": reports.REPORTS,
-            "full_personal_data": can_reveal_personal_data(request.user),
-            "query": form.data.urlencode() if form.is_valid() else "",
+            "lists_persons": slug in reports.PERSONAL_REPORTS,
         },
     )
 
@@ -242,4 +301,5 @@ def urls() -> list:
     return [
         path("aid/dashboard/", dashboard_view, name="aid_dashboard"),
         path("aid/reports/<slug:slug>/", report_view, name="aid_report"),
+        path("aid/reports/<slug:slug>/download/", report_download, name="aid_report_download"),
     ]

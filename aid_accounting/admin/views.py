@@ -171,7 +171,6 @@ def export_batch(request, batch_id: int):
     # With a byte-order mark, so spreadsheet programs read the Chinese correctly.
     response = HttpResponse(text.encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="payout-batch-{batch.pk}.csv"'
-    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -150,6 +150,8 @@ class PersonalDataAccess(models.Model):
     )
     fields = models.JSONField(_("字段"))
     purpose = models.CharField(_("用途"), max_length=8, choices=Purpose.choices)
+    # What the officer stated the data was needed for (an export asks for it).
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
     accessed_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
     class Meta:

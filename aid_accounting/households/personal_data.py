@@ -30,15 +30,17 @@ def reveal_personal_data(
     household: Household,
     fields: Sequence[str],
     purpose: PersonalDataAccess.Purpose | str,
+    reason: str = "",
 ) -> dict[str, str]:
-    """Return the plaintext of ``fields`` after checking the role and writing the audit row."""
+    """Return the plaintext of ``fields`` after checking the role and writing the audit row
+    (with ``reason``, what the officer said they need it for)."""
     purpose = PersonalDataAccess.Purpose(purpose)
     unknown = set(fields) - set(Household.PERSONAL_FIELDS)
     if not fields or unknown:
         raise ValueError(
             f"fields must be a non-empty subset of {Household.PERSONAL_FIELDS}, got {list(fields)}"
         )
-    record_access(user=user, household=household, fields=fields, purpose=purpose)
+    record_access(user=user, household=household, fields=fields, purpose=purpose, reason=reason)
     return {field: getattr(household, field) for field in fields}
 
 
@@ -49,6 +51,7 @@ def record_access(
     purpose: PersonalDataAccess.Purpose | str,
     household: Household | None = None,
     producer: Producer | None = None,
+    reason: str = "",
 ) -> None:
     """Check the role and write the audit row, before a caller shows a full value."""
     require_can_reveal(user)
@@ -58,6 +61,7 @@ def record_access(
         producer=producer,
         fields=list(fields),
         purpose=PersonalDataAccess.Purpose(purpose),
+        reason=reason,
     )
 
 

@@ -399,7 +399,11 @@ def _save(
 def _bank_line(batch: PayoutBatch, row: PayoutRow, actor: AbstractUser) -> list[str]:
     # The recorded holder (for a producer, not its name: the bank matches the name on the account).
     bank_name, account_number = reveal_payee_account(
-        user=actor, row=row, purpose=PersonalDataAccess.Purpose.EXPORT
+        user=actor,
+        row=row,
+        purpose=PersonalDataAccess.Purpose.EXPORT,
+        # The file's purpose is the payment itself: the officer is not asked for one.
+        reason=_("付款批次 %(batch)s 的银行付款文件") % {"batch": batch.pk},
     )
     reference = row.household.registration_number if row.household_id else row.producer.code
     return [

@@ -31,7 +31,6 @@ def earnings_csv(request):
     # With a byte-order mark, so Excel reads the Chinese correctly.
     response = HttpResponse(text.encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="earnings-{producer.code}-{year}.csv"'
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

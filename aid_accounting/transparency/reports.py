@@ -5,8 +5,9 @@ builder returns a ``Report`` whose rows the admin shows and
 Money stays integer fen here; the exporter formats it. Figures come from the
 same ledger queries as the dashboard (``dashboard``), so a report's totals are
 the dashboard's for the same filters. Households appear masked; only an aid
-officer's download (``reveal=True``) shows full names and ID numbers, and each
-household so shown is written to the personal-data audit log.
+officer's download that asks for them (``reveal=True``, with the stated ``reason``)
+shows full names and ID numbers, and each household so shown is written to the
+personal-data audit log with that reason.
 """
 
 from dataclasses import dataclass, field
@@ -119,7 +120,7 @@ def aid_by_village(*, filters: Filters) -> Report:
 
 
 def households_by_village(
-    *, filters: Filters, user: AbstractUser | AnonymousUser, reveal: bool = False
+    *, filters: Filters, user: AbstractUser | AnonymousUser, reveal: bool = False, reason: str = ""
 ) -> Report:
     """Each household with postings up to the end of the period: what it was
     distributed and paid in the period and is owed at its end. With ``reveal``
@@ -138,6 +139,7 @@ def households_by_village(
                 household=household,
                 fields=["id_number"],
                 purpose=PersonalDataAccess.Purpose.EXPORT,
+                reason=reason,
             )["id_number"]
             name = household.head_name
         else:
@@ -270,10 +272,19 @@ REPORTS = {
 }
 
 
+# The reports that list persons: downloaded only with a stated purpose.
+PERSONAL_REPORTS = frozenset({"households-by-village"})
+
+
 def build(
-    slug: str, *, filters: Filters, user: AbstractUser | AnonymousUser, reveal: bool = False
+    slug: str,
+    *,
+    filters: Filters,
+    user: AbstractUser | AnonymousUser,
+    reveal: bool = False,
+    reason: str = "",
 ) -> Report:
     builder = REPORTS[slug][1]
     if builder is households_by_village:
-        return builder(filters=filters, user=user, reveal=reveal)
+        return builder(filters=filters, user=user, reveal=reveal, reason=reason)
     return builder(filters=filters)

@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from producers.models import PortalActivity, Producer, ProducerMembership
 
@@ -75,8 +76,10 @@ def record_activity(
 
 def portal_view(view: Callable) -> Callable:
     """Let only producer members in (others go to the portal's log-in page)
-    and hand the view its ``request.portal`` context."""
+    and hand the view its ``request.portal`` context. The pages are a producer's
+    own (buyers' addresses, earnings): no browser or proxy stores them."""
 
+    @never_cache
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         context = portal_context(request)

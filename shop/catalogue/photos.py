@@ -2,12 +2,16 @@
 read with a message a villager can act on, and keep a modest JPEG.
 
 Every photo is re-encoded, not only large ones: that drops the EXIF block,
-which on a phone photo holds the GPS position of the producer's home."""
+which on a phone photo holds the GPS position of the producer's home. Every way
+into the shop's images passes here (the portal, and the Wagtail admin and API
+through `shop/catalogue/images.py`)."""
 
 import io
 from dataclasses import dataclass
+from pathlib import PurePath
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -32,18 +36,26 @@ class PhotoError(Exception):
     """A photo that cannot be used; the message is for the producer."""
 
 
+class StrippedPhoto(ContentFile):
+    """A JPEG made by prepare_photo: the image model stores it as it is."""
+
+
 @dataclass(frozen=True)
 class PreparedPhoto:
     content: bytes  # JPEG
     width: int
     height: int
 
+    def as_file(self, name: str) -> StrippedPhoto:
+        """The photo as a file to store, named ``name`` with a .jpg suffix."""
+        return StrippedPhoto(self.content, name=f"{PurePath(name).stem}.jpg")
+
 
 def _is_heif(head: bytes) -> bool:
     return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
 
 
-def prepare_photo(upload: UploadedFile) -> PreparedPhoto:
+def prepare_photo(upload: File) -> PreparedPhoto:
     """Check that ``upload`` is a photo and return it as a JPEG no larger than
     MAX_SIDE on its longest side, turned upright; raise PhotoError if not."""
     if upload.size > MAX_UPLOAD_BYTES:

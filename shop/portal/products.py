@@ -8,14 +8,12 @@ here, their stock only through ``shop.orders.inventory``.
 """
 
 import html
-import io
 import logging
 import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.images import ImageFile
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.html import escape, strip_tags
@@ -137,7 +135,9 @@ def _store_photo(
             title=title,
             collection=ensure_collection(producer),
             uploaded_by_user=user,
-            file=ImageFile(io.BytesIO(photo.content), name=f"{producer.code}.jpg"),
+            file=photo.as_file(producer.code),
+            width=photo.width,
+            height=photo.height,
             file_size=len(photo.content),
         )
     except OSError:

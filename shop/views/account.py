@@ -1,16 +1,19 @@
-"""A buyer's own pages: order history, saved addresses, profile."""
+"""A buyer's own pages: order history, saved addresses, profile. None is stored by a
+browser or proxy (``never_cache``: ``no-store, private``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shop.orders.forms import AddressForm, ProfileForm
 from shop.orders.models import Address, BuyerProfile
 
 
+@never_cache
 @login_required
 def order_history(request):
     orders = request.user.orders.prefetch_related("lines")
@@ -18,6 +21,7 @@ def order_history(request):
     return render(request, "shop/account/orders.html", {"orders": page})
 
 
+@never_cache
 @login_required
 def address_list(request):
     return render(
@@ -25,6 +29,7 @@ def address_list(request):
     )
 
 
+@never_cache
 @login_required
 def address_edit(request, address_id: int | None = None):
     # Another buyer's address id answers 404, like an unknown one (and so does 0,
@@ -46,6 +51,7 @@ def address_edit(request, address_id: int | None = None):
     return render(request, "shop/account/address_form.html", {"form": form, "address": address})
 
 
+@never_cache
 @login_required
 @require_POST
 def address_delete(request, address_id: int):
@@ -54,6 +60,7 @@ def address_delete(request, address_id: int):
     return redirect("account_addresses")
 
 
+@never_cache
 @login_required
 def profile(request):
     buyer_profile, _created = BuyerProfile.objects.get_or_create(user=request.user)

@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from messaging.sms.limits import SmsLimitReached
@@ -16,6 +17,7 @@ from shop.orders.ownership import remember_guest_order
 SESSION_KEY = "order_lookup_number"
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def order_lookup(request):
     form = OrderLookupForm(request.POST or None)
@@ -35,6 +37,7 @@ def order_lookup(request):
     return render(request, "shop/lookup/request.html", {"form": form})
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def order_lookup_code(request):
     number = request.session.get(SESSION_KEY)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shop.orders import cart as carts
@@ -105,6 +106,7 @@ def _initial_checkout(request, institution: BuyerProfile | None) -> dict:
     return initial
 
 
+@never_cache
 def checkout(request):
     # The cart is read before the submitted token's order is looked up: a submit
     # racing the one that places it then finds either the cart as it was (and
@@ -211,6 +213,7 @@ def _viewable_order(request, number: str) -> Order:
     return order
 
 
+@never_cache
 def order_detail(request, number: str):
     order = _viewable_order(request, number)
     shipments = order.shipments.select_related("producer").prefetch_related("lines")
@@ -221,6 +224,7 @@ def order_detail(request, number: str):
     )
 
 
+@never_cache
 def order_from_link(request, token: str):
     """A link from a message: a guest order opens in this browser from now on;
     a buyer account's order opens once its buyer has logged in."""
@@ -234,6 +238,7 @@ def order_from_link(request, token: str):
     return redirect("order_detail", order.number)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def order_pay(request, number: str):
     """The pay page: the ways to pay that work in this browser (WeChat's own

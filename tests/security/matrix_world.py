@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
+from django.test import Client
+
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.notices.publication import (
     generate_notices,
@@ -214,3 +217,11 @@ def build_world() -> World:
     )
     objects["category"] = objects["product_a"].category
     return world
+
+
+def client_for(world: World, role: str) -> Client:
+    """A client logged in as ``role`` (the world's session for it), or anonymous."""
+    client = Client()
+    if role != "anon":
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    return client

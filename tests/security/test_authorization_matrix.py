@@ -17,10 +17,8 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
 from django.contrib.messages import get_messages
-from django.db import connection, transaction
-from django.test import Client
+from django.db import connection
 from django.urls import path
 
 from shop.orders.fulfilment import CARRIER_CHOICES
@@ -42,7 +40,7 @@ from tests.security.matrix_support import (
     project_viewset_namespaces,
     walk,
 )
-from tests.security.matrix_world import ROLES, World, build_world
+from tests.security.matrix_world import ROLES, World, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +204,7 @@ payouts/households/<int:household_id>/decision/ login login login 405 405 405   
 
 [admin/aid/reports/ slug='households-by-village']
 <slug:slug>/                         login  login  login  deny   deny   deny   ok     ok
+<slug:slug>/download/                login  login  login  405    405    405    405    405
 
 # The generic views of the viewsets the apps register. Editors keep the
 # catalogue and producers; aid officers the register, pools and payout
@@ -610,6 +609,10 @@ notices/<int:notice_id>/review/      login  login  login  deny   deny   deny   -
 notices/<int:notice_id>/publish/     login  login  login  deny   deny   deny   -      deny
 notices/objections/<int:objection_id>/resolve/ login login login deny deny deny  -      deny
 payouts/households/<int:household_id>/decision/ login login login deny deny deny -     deny
+
+# Aid officers and auditors download reports (a purpose for one that lists persons).
+[admin/aid/reports/ slug='households-by-village']
+<slug:slug>/download/                login  login  login  deny   deny   deny   -      -
 """
 
 # What the POSTs send: valid data where it matters, so that a missing check
@@ -652,6 +655,12 @@ POST_DATA = {
     "admin/aid/notices/objections/<int:objection_id>/resolve/": {
         "status": "resolved",
         "note": "核实无误",
+    },
+    "admin/aid/reports/<slug:slug>/download/": {
+        "period": "2026",
+        "format": "csv",
+        "purpose": "核对",
+        "full": "on",
     },
     "admin/aid/payouts/households/<int:household_id>/decision/": {
         "decision": "pay",
@@ -729,36 +738,6 @@ POST_CELLS = [
 def cell_id(cell) -> str:
     row, role, _expected = cell
     return f"{role}:{row.label}"
-
-
-# The world, once per module --------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """Built once and rolled back at the end of the module; each test runs in a
-    savepoint inside it, so no test sees another's changes. Each role's session
-    is made once too, and each test's client just carries its cookie."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            world = build_world()
-            for role, user in world.users.items():
-                client = Client()
-                client.force_login(user)
-                world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-def client_for(world: World, role: str) -> Client:
-    client = Client()
-    if role != "anon":
-        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
-    return client
 
 
 def check(response, expected: str, context: str) -> None:

@@ -542,23 +542,34 @@ REPORT_SLUGS = [
     village=anything,
     producer=anything,
     fmt=st.one_of(st.sampled_from(["", "csv", "xlsx", "pdf"]), hostile_text),
+    purpose=anything,
     slug=st.sampled_from(REPORT_SLUGS),
 )
-@example(period="9999", village="", producer="", fmt="csv", slug="ledger-journal")
-@example(period="2026-10", village=str(2**63), producer="-1", fmt="xlsx", slug="aid-by-village")
+@example(period="9999", village="", producer="", fmt="csv", purpose="", slug="ledger-journal")
+@example(
+    period="2026-10",
+    village=str(2**63),
+    producer="-1",
+    fmt="xlsx",
+    purpose="核对",
+    slug="households-by-village",
+)
 def test_the_dashboard_and_reports_take_any_filter(
-    officer_client, october, period, village, producer, fmt, slug
+    officer_client, october, period, village, producer, fmt, purpose, slug
 ):
     dashboard = officer_client.get("/admin/aid/dashboard/", {"period": period})
     assert dashboard.status_code == 200
     assert_escaped(dashboard)
-    report = officer_client.get(
-        f"/admin/aid/reports/{slug}/",
-        {"period": period, "village": village, "producer": producer, "format": fmt},
-    )
+    filters = {"period": period, "village": village, "producer": producer}
+    report = officer_client.get(f"/admin/aid/reports/{slug}/", filters)
     assert report.status_code == 200
-    if report["Content-Type"].startswith("text/html"):
-        assert_escaped(report)
+    assert_escaped(report)
+    download = officer_client.post(
+        f"/admin/aid/reports/{slug}/download/", {**filters, "format": fmt, "purpose": purpose}
+    )
+    assert download.status_code == 200
+    if download["Content-Type"].startswith("text/html"):
+        assert_escaped(download)
 
 
 @PROPERTY

@@ -1,18 +1,24 @@
-"""Uploads are judged by their content, not their name: the portal's product photo
-(read by Pillow and re-encoded) and the household register (CSV, read as text)."""
+"""Uploads are judged by their content, not their name: product photos (read by Pillow
+and re-encoded, through the portal and the Wagtail admin) and the household register
+(CSV, read as text)."""
 
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import ExifTags
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
+from wagtail.models import Collection, UploadedFile
 
 from aid_accounting.households.models import Household
+from core.roles import TOWNSHIP_EDITOR
+from producers.access import ensure_collection
 from shop.catalogue.models import ProductPage
-from tests.factories import jpeg_bytes
+from tests.factories import ImageFactory, jpeg_bytes
 from tests.shop.conftest import portal_member
 from tests.shop.factories import CategoryFactory
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +151,126 @@ def test_a_register_over_the_size_limit_is_refused(officer_client, monkeypatch):
 
     assert "文件太大" in response.content.decode()
     assert not Household.objects.exists()
+
+
+# Photos uploaded through the Wagtail admin --------------------------------------------
+
+GPS_LATITUDE = (31.0, 14.0, 52.0)
+
+
+def jpeg_with_gps() -> bytes:
+    """A phone photo: its EXIF block holds where it was taken."""
+    exif = PILImage.Exif()
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = GPS_LATITUDE
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 48), (200, 40, 40)).save(buffer, format="JPEG", exif=exif)
+    content = buffer.getvalue()
+    assert PILImage.open(io.BytesIO(content)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    return content
+
+
+def assert_stored_without_exif(image) -> None:
+    with image.file.open("rb") as stored:
+        content = stored.read()
+    assert b"Exif" not in content
+    assert not PILImage.open(io.BytesIO(content)).getexif()
+    assert image.file_size == len(content)
+
+
+def admin_uploader(role: str):
+    if role == "editor":
+        return add_staff(TOWNSHIP_EDITOR), Collection.get_first_root_node()
+    member = portal_member()
+    return member.user, ensure_collection(member.page.producer)
+
+
+@pytest.fixture(params=["editor", "producer-member"])
+def uploader(request, client):
+    user, collection = admin_uploader(request.param)
+    client.force_login(user)
+    return client, collection
+
+
+def gps_photo(name: str = "IMG_0001.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg_with_gps(), content_type="image/jpeg")
+
+
+def test_a_photo_added_in_the_admin_is_stored_without_its_gps_position(uploader):
+    client, collection = uploader
+
+    response = client.post(
+        "/admin/images/add/",
+        {"title": "大棚", "collection": collection.pk, "file": gps_photo()},
+    )
+
+    assert response.status_code == 302
+    assert_stored_without_exif(get_image_model().objects.get())
+
+
+def test_photos_uploaded_several_at_once_are_stored_without_their_gps_position(uploader):
+    client, collection = uploader
+
+    response = client.post(
+        "/admin/images/multiple/add/",
+        {"collection": collection.pk, "files[]": gps_photo()},
+    )
+
+    assert response.json()["success"]
+    assert_stored_without_exif(get_image_model().objects.get())
+
+
+def test_a_photo_replaced_in_the_admin_is_stored_without_its_gps_position(uploader):
+    client, collection = uploader
+    image = ImageFactory(collection=collection)
+
+    response = client.post(
+        f"/admin/images/{image.pk}/",
+        {"title": image.title, "collection": collection.pk, "file": gps_photo()},
+    )
+
+    assert response.status_code == 302
+    assert_stored_without_exif(get_image_model().objects.get())
+
+
+def test_a_photo_kept_aside_by_the_multiple_uploader_is_stored_without_its_gps_position(
+    client,
+):
+    """When another field fails (here the title, longer than 255 characters), the
+    uploader keeps the raw file and creates the image from it once that is fixed."""
+    user, collection = admin_uploader("editor")
+    client.force_login(user)
+    client.post(
+        "/admin/images/multiple/add/",
+        {"title": "长" * 300, "collection": collection.pk, "files[]": gps_photo()},
+    )
+    upload = UploadedFile.objects.get()
+
+    response = client.post(
+        f"/admin/images/multiple/create_from_uploaded_image/{upload.pk}/",
+        {
+            f"uploaded-image-{upload.pk}-title": "大棚",
+            f"uploaded-image-{upload.pk}-collection": collection.pk,
+        },
+    )
+
+    assert response.json()["success"]
+    assert_stored_without_exif(get_image_model().objects.get())
+
+
+def test_a_photo_that_cannot_be_re_encoded_is_refused_in_the_admin_with_the_portals_message(
+    uploader,
+):
+    client, collection = uploader
+    # 64 megapixels in a PNG of a few kilobytes.
+    huge = image_bytes("PNG", size=(8000, 8000), mode="1")
+
+    response = client.post(
+        "/admin/images/add/",
+        {"title": "大图", "collection": collection.pk, "file": SimpleUploadedFile("a.png", huge)},
+    )
+
+    assert response.status_code == 200
+    assert "照片像素太多" in response.content.decode()
+    assert not get_image_model().objects.exists()

@@ -143,7 +143,9 @@ def test_the_bank_file_downloads_with_full_numbers_and_an_audit_row(
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "6200000000000001234" in response.content.decode("utf-8-sig")
-    assert PersonalDataAccess.objects.filter(purpose="export").count() == 3
+    exported = PersonalDataAccess.objects.filter(purpose="export")
+    assert exported.count() == 3
+    assert {access.reason for access in exported} == {f"付款批次 {batch.pk} 的银行付款文件"}
 
 
 def test_the_drafter_approving_sees_the_four_eyes_error(client, aid_officer, closed_october):

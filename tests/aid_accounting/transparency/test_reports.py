@@ -1,6 +1,7 @@
 """The reports and their CSV and XLSX downloads: the same totals as the
-dashboard, households masked for everyone but an aid officer, whose download
-is audit-logged."""
+dashboard; downloads are posted, one that lists households states its purpose
+and comes masked unless an aid officer asks for it in full, which is audit-logged
+with the purpose."""
 
 import csv
 import io
@@ -39,6 +40,12 @@ YEAR = Filters(period=Year(2026))
 
 def url(slug: str) -> str:
     return reverse("aid_report", args=[slug])
+
+
+def download(client, slug: str, kind: str, **data):
+    return client.post(
+        reverse("aid_report_download", args=[slug]), {"period": "2026", "format": kind, **data}
+    )
 
 
 def read_csv(response) -> list[dict[str, str]]:
@@ -83,7 +90,7 @@ def test_filters_narrow_the_rows(township, tomato):
 
 def test_the_csv_download_has_the_dashboards_totals_in_yuan(client, township, auditor):
     client.force_login(auditor)
-    response = client.get(url("sales-by-producer"), {"period": "2026", "format": "csv"})
+    response = download(client, "sales-by-producer", "csv")
 
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.csv"')
@@ -95,7 +102,7 @@ def test_the_csv_download_has_the_dashboards_totals_in_yuan(client, township, au
 
 def test_the_xlsx_download_keeps_chinese_names_and_yuan_numbers(client, township, auditor):
     client.force_login(auditor)
-    response = client.get(url("aid-by-village"), {"period": "2026", "format": "xlsx"})
+    response = download(client, "aid-by-village", "xlsx")
 
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -117,34 +124,92 @@ def test_an_auditor_sees_masked_households_and_leaves_no_audit_row(
     before = PersonalDataAccess.objects.count()
     client.force_login(auditor)
     page = client.get(url("households-by-village"), {"period": "2026"})
-    download = client.get(url("households-by-village"), {"period": "2026", "format": "csv"})
+    # Asking for full numbers is for aid officers only.
+    response = download(client, "households-by-village", "csv", purpose="核对名单", full="on")
 
-    for content in (page.content.decode(), download.content.decode("utf-8-sig")):
+    assert "下载完整姓名" not in page.content.decode()
+    for content in (page.content.decode(), response.content.decode("utf-8-sig")):
         assert "孔*轩" in content
         assert "孔祥轩" not in content
         assert "11010519491231002X" not in content
     assert PersonalDataAccess.objects.count() == before
 
 
-def test_an_officers_household_download_is_full_and_audit_logged(
+def xlsx_values(response) -> list:
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    return [cell.value for row in sheet.iter_rows() for cell in row]
+
+
+def test_an_officers_household_download_is_masked_unless_asked_for_in_full(
     client, township, aid_officer, beneficiaries
 ):
     seen = set(PersonalDataAccess.objects.values_list("pk", flat=True))
     client.force_login(aid_officer)
     page = client.get(url("households-by-village"), {"period": "2026"})
     assert "孔祥轩" not in page.content.decode()
+
+    response = download(client, "households-by-village", "xlsx", purpose="核对名单")
+
+    values = xlsx_values(response)
+    assert "孔*轩" in values
+    assert "孔祥轩" not in values
+    assert not any("11010519491231002X" in str(value) for value in values)
     assert PersonalDataAccess.objects.count() == len(seen)
 
-    response = client.get(url("households-by-village"), {"period": "2026", "format": "xlsx"})
 
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    values = [cell.value for row in sheet.iter_rows() for cell in row]
+def test_an_officers_full_household_download_is_audit_logged_with_its_purpose(
+    client, township, aid_officer, beneficiaries
+):
+    seen = set(PersonalDataAccess.objects.values_list("pk", flat=True))
+    client.force_login(aid_officer)
+
+    response = download(
+        client, "households-by-village", "xlsx", purpose="向县乡村振兴局报送名单", full="on"
+    )
+
+    values = xlsx_values(response)
     assert "孔祥轩" in values
     assert "11010519491231002X" in values
     logged = PersonalDataAccess.objects.exclude(pk__in=seen)
-    assert {(access.household, access.purpose, access.user) for access in logged} == {
-        (household, "export", aid_officer) for household in beneficiaries
+    assert {
+        (access.household, access.purpose, access.user, access.reason) for access in logged
+    } == {
+        (household, "export", aid_officer, "向县乡村振兴局报送名单") for household in beneficiaries
     }
+
+
+@pytest.mark.parametrize("purpose", ["", "   "])
+def test_a_household_download_without_a_purpose_is_refused_and_nothing_logged(
+    client, township, aid_officer, beneficiaries, purpose
+):
+    before = PersonalDataAccess.objects.count()
+    client.force_login(aid_officer)
+
+    response = download(client, "households-by-village", "csv", purpose=purpose, full="on")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "下载含个人信息的报表，请先写明用途。" in response.content.decode()
+    assert "11010519491231002X" not in response.content.decode()
+    assert PersonalDataAccess.objects.count() == before
+
+
+def test_downloads_are_posted_not_linked(client, township, aid_officer, beneficiaries):
+    before = PersonalDataAccess.objects.count()
+    client.force_login(aid_officer)
+    slug = "households-by-village"
+
+    refused = client.get(
+        reverse("aid_report_download", args=[slug]),
+        {"period": "2026", "format": "csv", "purpose": "核对", "full": "on"},
+    )
+    # The page's old download link now only shows the page.
+    page = client.get(url(slug), {"period": "2026", "format": "csv"})
+
+    assert refused.status_code == 405
+    assert page["Content-Type"].startswith("text/html")
+    assert "11010519491231002X" not in page.content.decode()
+    assert PersonalDataAccess.objects.count() == before
 
 
 @pytest.mark.parametrize(
@@ -161,17 +226,27 @@ def test_every_report_opens_and_downloads(client, township, auditor, slug):
     client.force_login(auditor)
     assert client.get(url(slug), {"period": "2026-10"}).status_code == 200
     for kind in ("csv", "xlsx"):
-        assert client.get(url(slug), {"period": "2026-10", "format": kind}).status_code == 200
+        response = download(client, slug, kind, period="2026-10", purpose="核对")
+        assert response.status_code == 200
+        assert response["Content-Disposition"].endswith(f'.{kind}"')
 
 
 def test_a_bad_filter_shows_the_form_again(client, auditor):
     client.force_login(auditor)
-    response = client.get(url("ledger-journal"), {"period": "2026-13", "format": "csv"})
+    response = download(client, "ledger-journal", "csv", period="2026-13")
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert "不是有效的期间" in response.content.decode()
     assert client.get(url("no-such-report")).status_code == 404
+
+
+def test_a_download_in_no_known_format_shows_the_form_again(client, auditor):
+    client.force_login(auditor)
+    response = download(client, "ledger-journal", "pdf")
+
+    assert response["Content-Type"].startswith("text/html")
+    assert "请选择下载格式：CSV 或 XLSX。" in response.content.decode()
 
 
 def test_only_officers_and_auditors_open_reports(client, tomato):
