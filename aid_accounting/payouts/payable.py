@@ -89,7 +89,8 @@ class Payability:
     account: Account
     balance_fen: int
     in_open_batches_fen: int = 0
-    # Not paid, by reason (offset and negative balance included, for the record).
+    # Not paid, by reason (offset and negative balance included, for the record); each
+    # amount is positive: a reason is recorded only with something it keeps back.
     holds: dict[PayoutHold.Reason, int] = field(default_factory=dict)
     offset_fen: int = 0
     eligible_fen: int = 0
@@ -152,7 +153,6 @@ def record_holds(*, batch: PayoutBatch, payees: dict[int, Payability]) -> list[P
         )
         for figures in payees.values()
         for reason, amount in figures.holds.items()
-        if amount > 0
     ]
     return PayoutHold.objects.bulk_create(holds)
 
@@ -188,7 +188,6 @@ def _settle(figures: Payability, *, has_account: bool) -> None:
     rest = figures.balance_fen - figures.in_open_batches_fen - figures.held_fen
     figures.eligible_fen = max(0, rest + figures.offset_fen)
     offset = figures.eligible_fen - max(rest, 0)
-    figures.holds.pop(Reason.OFFSET, None)
     if offset:
         figures.holds[Reason.OFFSET] = offset
     if rest < 0:
@@ -197,7 +196,6 @@ def _settle(figures: Payability, *, has_account: bool) -> None:
         figures.holds[Reason.NO_ACCOUNT] = rest
         rest = 0
     figures.payable_fen = max(rest, 0)
-    figures.holds = {reason: amount for reason, amount in figures.holds.items() if amount > 0}
 
 
 def _in_open_batches(accounts: dict[int, Account]) -> dict[int, int]:

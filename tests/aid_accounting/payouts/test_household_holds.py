@@ -230,3 +230,24 @@ def test_of_two_decisions_in_the_same_instant_the_later_one_applies(
     RemovedHouseholdDecision.objects.update(decided_at=at("2026-11-20"))
 
     assert figures(at("2026-11-20"))["LGZ-J-3"] == ({}, 664)
+
+
+def test_a_single_fen_without_a_bank_account_is_held_not_paid(
+    clock, tomato, aid_pool, beneficiaries
+):
+    clock.set("2026-11-20")
+    set_rule(
+        actor=SYSTEM,
+        producer=tomato.product.producer,
+        pool=aid_pool,
+        share_bp=3,  # 4 fen: 1, 1 and 2
+        valid_from=datetime.date(2026, 1, 1),
+    )
+    deliver(sell([(tomato, 3)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
+    close_and_publish("2026-10", now=at("2026-11-02"))
+    Household.objects.update(bank_account_number="")
+
+    shown = figures(at("2026-11-20"))
+
+    assert sorted(holds[Reason.NO_ACCOUNT] for holds, _ in shown.values()) == [1, 1, 2]
+    assert {payable for _, payable in shown.values()} == {0}
