@@ -87,84 +87,85 @@ def accrue_orders(*, orders: Sequence[Order]) -> dict[int, list[LineAccrual]]:
 
 # No savepoint inside the order-paid transaction: if accrual fails, the
 # payment rolls back with it anyway.
-@transaction.atomic(savepoint=False)
 def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
-    lines = list(
-        OrderLine.objects.filter(order__in=by_pk)
-        .select_related("variant", "producer", "shipment", "aid_accrual")
-        .order_by("order_id", "pk")
-    )
-    # hasattr: a line without an accrual raises on the reverse one-to-one.
-    new_lines = [line for line in lines if not hasattr(line, "aid_accrual")]
-    opens_at = booking.first_open_moment()
-    booked = {
-        pk: booking.booking_time(order.paid_at, opens_at=opens_at) for pk, order in by_pk.items()
-    }
-    splits = allocation.allocate_lines(
-        lines=new_lines,
-        paid_on={pk: timezone.localtime(order.paid_at).date() for pk, order in by_pk.items()},
-    )
-    lines_of: dict[int, list[OrderLine]] = defaultdict(list)
-    for line in lines:
-        lines_of[line.order_id].append(line)
-    accounts = accounts_for(
-        owners=[
-            clearing_owner(),
-            *(producer_owner(line.producer) for line in lines),
-            *(pool_owner(split.rule.pool) for split in splits.values() if split.aid_fen),
-        ]
-    )
-    clearing = accounts[AccountOwnerType.PROCESSOR_CLEARING, None]
-    postings = {
-        line.pk: _line_posting(
-            line=line,
-            order=by_pk[line.order_id],
-            split=splits[line.pk],
-            accounts=accounts,
-            booked_at=booked[line.order_id],
+    with transaction.atomic(savepoint=False):
+        lines = list(
+            OrderLine.objects.filter(order__in=by_pk)
+            .select_related("variant", "producer", "shipment", "aid_accrual")
+            .order_by("order_id", "pk")
         )
-        for line in new_lines
-        if line.total_fen
-    }
-    shipping = []
-    for pk, order in by_pk.items():
-        shipments = _charged_shipments(
-            order,
-            shipments=sorted({line.shipment for line in lines_of[pk]}, key=lambda s: s.pk),
+        # hasattr: a line without an accrual raises on the reverse one-to-one.
+        new_lines = [line for line in lines if not hasattr(line, "aid_accrual")]
+        opens_at = booking.first_open_moment()
+        booked = {
+            pk: booking.booking_time(order.paid_at, opens_at=opens_at)
+            for pk, order in by_pk.items()
+        }
+        splits = allocation.allocate_lines(
+            lines=new_lines,
+            paid_on={pk: timezone.localtime(order.paid_at).date() for pk, order in by_pk.items()},
         )
-        posting = _shipping_posting(
-            order=order,
-            shipments=shipments,
-            clearing=clearing,
-            producer_accounts={
-                shipment.pk: accounts[AccountOwnerType.PRODUCER, shipment.producer_id]
-                for shipment in shipments
-            },
-            kind=TransactionKind.ACCRUAL,
-            booked_at=booked[pk],
+        lines_of: dict[int, list[OrderLine]] = defaultdict(list)
+        for line in lines:
+            lines_of[line.order_id].append(line)
+        accounts = accounts_for(
+            owners=[
+                clearing_owner(),
+                *(producer_owner(line.producer) for line in lines),
+                *(pool_owner(split.rule.pool) for split in splits.values() if split.aid_fen),
+            ]
         )
-        if posting:
-            shipping.append(posting)
-    posted = post_transactions(postings=[*postings.values(), *shipping])
-    transactions = dict(zip(postings, posted[: len(postings)], strict=True))
-    created = LineAccrual.objects.bulk_create(
-        LineAccrual(
-            line=line,
-            rule=splits[line.pk].rule,
-            pool=splits[line.pk].rule.pool if splits[line.pk].aid_fen else None,
-            line_total_fen=line.total_fen,
-            aid_fen=splits[line.pk].aid_fen,
-            producer_fen=splits[line.pk].producer_fen,
-            accrued_at=by_pk[line.order_id].paid_at,
-            booked_at=booked[line.order_id],
-            transaction=transactions.get(line.pk),
+        clearing = accounts[AccountOwnerType.PROCESSOR_CLEARING, None]
+        postings = {
+            line.pk: _line_posting(
+                line=line,
+                order=by_pk[line.order_id],
+                split=splits[line.pk],
+                accounts=accounts,
+                booked_at=booked[line.order_id],
+            )
+            for line in new_lines
+            if line.total_fen
+        }
+        shipping = []
+        for pk, order in by_pk.items():
+            shipments = _charged_shipments(
+                order,
+                shipments=sorted({line.shipment for line in lines_of[pk]}, key=lambda s: s.pk),
+            )
+            posting = _shipping_posting(
+                order=order,
+                shipments=shipments,
+                clearing=clearing,
+                producer_accounts={
+                    shipment.pk: accounts[AccountOwnerType.PRODUCER, shipment.producer_id]
+                    for shipment in shipments
+                },
+                kind=TransactionKind.ACCRUAL,
+                booked_at=booked[pk],
+            )
+            if posting:
+                shipping.append(posting)
+        posted = post_transactions(postings=[*postings.values(), *shipping])
+        transactions = dict(zip(postings, posted[: len(postings)], strict=True))
+        created = LineAccrual.objects.bulk_create(
+            LineAccrual(
+                line=line,
+                rule=splits[line.pk].rule,
+                pool=splits[line.pk].rule.pool if splits[line.pk].aid_fen else None,
+                line_total_fen=line.total_fen,
+                aid_fen=splits[line.pk].aid_fen,
+                producer_fen=splits[line.pk].producer_fen,
+                accrued_at=by_pk[line.order_id].paid_at,
+                booked_at=booked[line.order_id],
+                transaction=transactions.get(line.pk),
+            )
+            for line in new_lines
         )
-        for line in new_lines
-    )
-    accruals = {accrual.line_id: accrual for accrual in created}
-    return {
-        pk: [accruals.get(line.pk) or line.aid_accrual for line in lines_of[pk]] for pk in by_pk
-    }
+        accruals = {accrual.line_id: accrual for accrual in created}
+        return {
+            pk: [accruals.get(line.pk) or line.aid_accrual for line in lines_of[pk]] for pk in by_pk
+        }
 
 
 def accrue_paid_orders(*, batch_size: int = 500) -> tuple[int, int]:
@@ -199,78 +200,85 @@ def accrue_paid_orders(*, batch_size: int = 500) -> tuple[int, int]:
         last = batch[-1].pk
 
 
-@transaction.atomic
 def reverse_refund(*, refund: Refund, line: OrderLine, amount_fen: int) -> AidReversal:
     """Reverse the part of ``line``'s accrual that ``amount_fen`` of ``refund`` refunds.
 
     If the line's aid was distributed already, the pool is debited all the
     same and may go negative; the next close distributes that much less.
     """
-    existing = AidReversal.objects.filter(refund=refund, accrual__line=line).first()
-    if existing is not None:
-        return existing
-    # A line paid before its accrual could be written is accrued first, so the
-    # ledger never reverses what it never accrued.
-    accrue_order(order=line.order)
-    # The booking (and the chain head it locks) before the accrual's row, in
-    # the order a close takes them, so the two never wait for each other.
-    made_at = timezone.now()
-    booked_at = booking.booking_time(made_at, opens_at=booking.first_open_moment())
-    accrual = (
-        LineAccrual.objects.select_for_update(of=("self",)).select_related("pool").get(line=line)
-    )
-    refunded = accrual.refunded_fen + amount_fen
-    if amount_fen <= 0 or refunded > accrual.line_total_fen:
-        raise ValueError(
-            f"refund {refund.pk} of {amount_fen} fen: line {line.pk} has "
-            f"{accrual.line_total_fen - accrual.refunded_fen} fen left to refund"
+    with transaction.atomic():
+        existing = AidReversal.objects.filter(refund=refund, accrual__line=line).first()
+        if existing is not None:
+            return existing
+        # A line paid before its accrual could be written is accrued first, so the
+        # ledger never reverses what it never accrued.
+        accrue_order(order=line.order)
+        # The booking (and the chain head it locks) before the accrual's row, in
+        # the order a close takes them, so the two never wait for each other.
+        made_at = timezone.now()
+        booked_at = booking.booking_time(made_at, opens_at=booking.first_open_moment())
+        accrual = (
+            LineAccrual.objects.select_for_update(of=("self",))
+            .select_related("pool")
+            .get(line=line)
         )
-    aid = (
-        allocation.aid_reversed_after(
-            aid_fen=accrual.aid_fen, line_total_fen=accrual.line_total_fen, refunded_fen=refunded
+        refunded = accrual.refunded_fen + amount_fen
+        if amount_fen <= 0 or refunded > accrual.line_total_fen:
+            raise ValueError(
+                f"refund {refund.pk} of {amount_fen} fen: line {line.pk} has "
+                f"{accrual.line_total_fen - accrual.refunded_fen} fen left to refund"
+            )
+        aid = (
+            allocation.aid_reversed_after(
+                aid_fen=accrual.aid_fen,
+                line_total_fen=accrual.line_total_fen,
+                refunded_fen=refunded,
+            )
+            - accrual.reversed_fen
         )
-        - accrual.reversed_fen
-    )
-    legs = [(clearing_account(), -amount_fen), (producer_account(line.producer), amount_fen - aid)]
-    if aid:
-        legs.append((pool_account(accrual.pool), aid))
-    posting = post_transaction(
-        kind=TransactionKind.REVERSAL,
-        idempotency_key=f"reversal:refund:{refund.pk}:line:{line.pk}",
-        entries=_line_entries(legs, line),
-        source=f"order:{line.order.number}",
-        memo=f"退款 {refund.pk}：{line.product_title}·{line.variant_name}"
-        + _late_note(made_at, booked_at, "退款"),
-        booked_at=booked_at,
-    )
-    accrual.refunded_fen = refunded
-    accrual.reversed_fen += aid
-    accrual.save(update_fields=["refunded_fen", "reversed_fen"])
-    reversal = AidReversal.objects.create(
-        accrual=accrual,
-        refund=refund,
-        refunded_fen=amount_fen,
-        aid_fen=aid,
-        transaction=posting,
-        created_at=made_at,
-        booked_at=booked_at,
-    )
-    if refund.line_id is None:
-        # A whole-order refund gives the shipping back too (shop.payments.refunds).
-        shipments = _charged_shipments(
-            line.order, shipments=list(line.order.shipments.select_related("producer"))
-        )
-        shipping = _shipping_posting(
-            order=line.order,
-            shipments=shipments,
-            clearing=clearing_account(),
-            producer_accounts={s.pk: producer_account(s.producer) for s in shipments},
+        legs = [
+            (clearing_account(), -amount_fen),
+            (producer_account(line.producer), amount_fen - aid),
+        ]
+        if aid:
+            legs.append((pool_account(accrual.pool), aid))
+        posting = post_transaction(
             kind=TransactionKind.REVERSAL,
+            idempotency_key=f"reversal:refund:{refund.pk}:line:{line.pk}",
+            entries=_line_entries(legs, line),
+            source=f"order:{line.order.number}",
+            memo=f"退款 {refund.pk}：{line.product_title}·{line.variant_name}"
+            + _late_note(made_at, booked_at, "退款"),
             booked_at=booked_at,
         )
-        if shipping:
-            post_transactions(postings=[shipping])
-    return reversal
+        accrual.refunded_fen = refunded
+        accrual.reversed_fen += aid
+        accrual.save(update_fields=["refunded_fen", "reversed_fen"])
+        reversal = AidReversal.objects.create(
+            accrual=accrual,
+            refund=refund,
+            refunded_fen=amount_fen,
+            aid_fen=aid,
+            transaction=posting,
+            created_at=made_at,
+            booked_at=booked_at,
+        )
+        if refund.line_id is None:
+            # A whole-order refund gives the shipping back too (shop.payments.refunds).
+            shipments = _charged_shipments(
+                line.order, shipments=list(line.order.shipments.select_related("producer"))
+            )
+            shipping = _shipping_posting(
+                order=line.order,
+                shipments=shipments,
+                clearing=clearing_account(),
+                producer_accounts={s.pk: producer_account(s.producer) for s in shipments},
+                kind=TransactionKind.REVERSAL,
+                booked_at=booked_at,
+            )
+            if shipping:
+                post_transactions(postings=[shipping])
+        return reversal
 
 
 def _line_posting(
