@@ -173,6 +173,11 @@ PAGE_CACHE_GENERATION_CHECK_SECONDS = 1
 # Days a notice (公示) stays open for objections unless the officer publishing it
 # chooses otherwise; households are paid a month's distribution only after it.
 AID_NOTICE_WINDOW_DAYS = env_int("AID_NOTICE_WINDOW_DAYS", 7)
+# Objections a visitor may send, as (count, seconds) windows (aid_accounting/notices/limits.py):
+# per client address (counted in the cache) and per notice from all addresses (counted from
+# the stored objections, so it holds with the cache down).
+AID_OBJECTION_LIMITS_PER_ADDRESS = [(6, 3600), (20, 86400)]
+AID_OBJECTION_LIMITS_PER_NOTICE = [(30, 3600), (100, 86400)]
 
 # Authentication ------------------------------------------------------------
 
@@ -339,6 +344,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=9, minute=0),
     },
     # Daily, so a month closes on the first night it is due and a missed night catches up.
+    # One e-mail per aid officer listing the objections not yet in a digest.
+    "send-objection-digests": {
+        "task": "aid_accounting.tasks.send_objection_digests",
+        "schedule": crontab(minute=5),
+    },
     "close-previous-period": {
         "task": "aid_accounting.tasks.close_previous_period",
         "schedule": crontab(hour=1, minute=30),
