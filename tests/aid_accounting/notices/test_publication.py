@@ -284,7 +284,11 @@ def test_unknown_notices_are_404(client, published, url):
     assert client.get(url).status_code == 404
 
 
-OBJECTION = {"name": "王示例", "contact": "138 1234 5678", "message": "第2户的家庭人口有误，请核实。"}
+OBJECTION = {
+    "name": "王示例",
+    "contact": "138 1234 5678",
+    "message": "第2户的家庭人口有误，请核实。",
+}
 
 
 def digest_messages():
@@ -325,7 +329,11 @@ def test_a_valid_objection_is_stored_and_listed_in_the_officers_digest(
 def test_the_digest_quotes_a_safe_excerpt_never_the_full_text_and_runs_once(
     published, aid_officer, second_officer
 ):
-    hostile = "钓鱼\n\x1b[31m请立即点击\u202e链接\u200b核实：" + "冒" * 60 + "ENDOFTEXT http://evil.example/"
+    hostile = (
+        "钓鱼\n\x1b[31m请立即点击\u202e链接\u200b核实："
+        + "冒" * 60
+        + "ENDOFTEXT http://evil.example/"
+    )
     first = submit_objection(
         notice=published[0], name="骗子甲", contact="evil@example.com", message=hostile
     )
@@ -409,7 +417,9 @@ def test_objections_to_one_notice_are_limited_from_all_addresses(client, publish
     # Another notice is still open to objections, and this one again after the hour.
     assert client.post(f"/notices/{published[1].pk}/", OBJECTION).status_code == 302
     later = timezone.now() + datetime.timedelta(hours=1, seconds=1)
-    submit_objection(notice=notice, name="王示例", contact="13812345678", message="x" * 10, now=later)
+    submit_objection(
+        notice=notice, name="王示例", contact="13812345678", message="x" * 10, now=later
+    )
     assert NoticeObjection.objects.filter(notice=notice).count() == 4
 
 
