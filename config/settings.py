@@ -216,13 +216,25 @@ ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed"
 # allauth warns when no log-in method is a required sign-up field: here one of the two
 # is, which its settings cannot say (the sign-up form checks it).
 SILENCED_SYSTEM_CHECKS = ["account.W001"]
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# Sign-up does not tell whether an e-mail address or number already has an account: it
+# answers "we sent you a message" either way, and the owner of that address is told that
+# someone tried to sign up with it (allauth's enumeration prevention, which for e-mail
+# needs mandatory verification). A mobile number is verified by its SMS code; an account
+# with a verified number is not asked to verify its e-mail too (AccountAdapter).
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "shop.account_adapter.AccountAdapter"
 # django-axes locks an account out after AXES_FAILURE_LIMIT failures in all three
 # log-ins alike; allauth keeps only its per-address limit, so its own per-account one
-# does not answer the shop's log-in first, differently and for a shorter time.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+# does not answer the shop's log-in first, differently and for a shorter time. Sign-ups
+# and log-in attempts are limited per client address (AccountAdapter.get_client_ip, the
+# address axes counts); the other limits are allauth's defaults.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip",
+    "login": "30/m/ip,100/h/ip",
+    "signup": "5/m/ip,20/h/ip",
+}
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours

@@ -1,9 +1,11 @@
 """django-allauth, adapted where the buyer's account pages need it: log-in and
 sign-up by mobile number (the number in ``shop.accounts``, codes by SMS through
-the outbox), and django-axes' lock-out for log-ins by code."""
+the outbox), django-axes' lock-out for log-ins by code, e-mail verification that an
+account with a verified number skips, and one client address for the rate limits."""
 
 import logging
 
+from allauth.account import stages
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django.contrib import messages
@@ -17,7 +19,33 @@ from shop.accounts.forms import MobileField
 logger = logging.getLogger(__name__)
 
 
+class EmailVerificationStage(stages.EmailVerificationStage):
+    """allauth's mandatory e-mail verification, except for an account whose mobile
+    number is verified, or that has no e-mail address: the number is its verified way
+    in (``PhoneVerificationStage`` runs first)."""
+
+    def handle(self):
+        user = self.login.user
+        if user is not None:
+            phone = phones.phone_of(user)
+            if (phone and phone[1]) or not user.email:
+                return None, True
+        return super().handle()
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_stages(self) -> list[str]:
+        return [
+            f"{__name__}.EmailVerificationStage"
+            if path == "allauth.account.stages.EmailVerificationStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's rate limits count the same address as django-axes and the SMS limits.
+        return texts.client_ip(request) or super().get_client_ip(request)
+
     def is_safe_url(self, url: str | None) -> bool:
         # A malformed ?next= such as "http://[::1" makes urlparse raise (a 500 in
         # allauth's log-in page); an address that cannot be read is simply not safe.
