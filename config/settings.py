@@ -217,12 +217,13 @@ ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed"
 # is, which its settings cannot say (the sign-up form checks it).
 SILENCED_SYSTEM_CHECKS = ["account.W001"]
 # Sign-up does not tell whether an e-mail address or number already has an account: it
-# answers "we sent you a message" either way, and the owner of that address is told that
-# someone tried to sign up with it (allauth's enumeration prevention, which for e-mail
-# needs mandatory verification). A mobile number is verified by its SMS code; an account
-# with a verified number is not asked to verify its e-mail too (AccountAdapter).
+# answers "we sent you a message" either way, and the owner of that address or number is
+# told that someone tried to sign up with it (allauth's enumeration prevention). E-mail
+# verification is mandatory for accounts without a verified mobile number; allauth's
+# "mandatory" would require an e-mail at every sign-up, so the setting says "optional"
+# and shop.account_adapter.EmailVerificationStage enforces it.
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "shop.account_adapter.AccountAdapter"
 # django-axes locks an account out after AXES_FAILURE_LIMIT failures in all three

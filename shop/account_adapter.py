@@ -6,7 +6,9 @@ account with a verified number skips, and one client address for the rate limits
 import logging
 
 from allauth.account import stages
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.internal.flows.email_verification import send_verification_email_at_login
+from allauth.account.utils import has_verified_email
 from allauth.core import context
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -20,17 +22,26 @@ logger = logging.getLogger(__name__)
 
 
 class EmailVerificationStage(stages.EmailVerificationStage):
-    """allauth's mandatory e-mail verification, except for an account whose mobile
-    number is verified, or that has no e-mail address: the number is its verified way
-    in (``PhoneVerificationStage`` runs first)."""
+    """Mandatory e-mail verification for accounts without a verified mobile number.
+
+    allauth's "mandatory" setting would require an e-mail address at every sign-up,
+    and buyers sign up by number alone; so the setting is "optional" and this stage
+    does what "mandatory" does, except for an account whose number is verified (by
+    ``PhoneVerificationStage``, which runs first) or that has no e-mail address.
+
+    A sign-up with an address that already has an account (``SignupForm``) comes here
+    with no user: the owner is told someone tried, and the visitor gets the page a new
+    account gets (allauth's enumeration prevention)."""
 
     def handle(self):
-        user = self.login.user
+        login, request = self.login, self.request
+        user = login.user
         if user is not None:
             phone = phones.phone_of(user)
-            if (phone and phone[1]) or not user.email:
+            if (phone and phone[1]) or not user.email or has_verified_email(user, login.email):
                 return None, True
-        return super().handle()
+        send_verification_email_at_login(request, login)
+        return get_adapter().respond_email_verification_sent(request, user), True
 
 
 class AccountAdapter(DefaultAccountAdapter):
