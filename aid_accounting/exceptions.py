@@ -40,3 +40,8 @@ class PayoutError(AidAccountingError):
 
 class NoticeError(AidAccountingError):
     """A public-notice step refused: period not closed, wrong state, or the window closed."""
+
+
+class ObjectionLimitReached(NoticeError):
+    """Too many objections from one address, or to one notice, in a while; nothing was
+    stored. ``str()`` tells the visitor when to try again."""

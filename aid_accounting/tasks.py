@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from aid_accounting.notices.mail import owe_objection_digests
 from aid_accounting.periods.close import close_due_periods
 
 
@@ -14,3 +15,10 @@ def close_previous_period() -> list[str]:
     missed. Idempotent: a closed month is skipped, and a close is one
     database transaction, so a crash half-way leaves nothing to undo."""
     return [result.period.code for result in close_due_periods()]
+
+
+@shared_task
+def send_objection_digests() -> int:
+    """Owe each aid officer one e-mail listing the objections not yet in a digest.
+    Idempotent: the objections listed are marked in the same transaction."""
+    return owe_objection_digests()

@@ -173,6 +173,11 @@ PAGE_CACHE_GENERATION_CHECK_SECONDS = 1
 # Days a notice (公示) stays open for objections unless the officer publishing it
 # chooses otherwise; households are paid a month's distribution only after it.
 AID_NOTICE_WINDOW_DAYS = env_int("AID_NOTICE_WINDOW_DAYS", 7)
+# Objections a visitor may send, as (count, seconds) windows (aid_accounting/notices/limits.py):
+# per client address (counted in the cache) and per notice from all addresses (counted from
+# the stored objections, so it holds with the cache down).
+AID_OBJECTION_LIMITS_PER_ADDRESS = [(6, 3600), (20, 86400)]
+AID_OBJECTION_LIMITS_PER_NOTICE = [(30, 3600), (100, 86400)]
 
 # Authentication ------------------------------------------------------------
 
@@ -211,13 +216,26 @@ ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed"
 # allauth warns when no log-in method is a required sign-up field: here one of the two
 # is, which its settings cannot say (the sign-up form checks it).
 SILENCED_SYSTEM_CHECKS = ["account.W001"]
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# Sign-up does not tell whether an e-mail address or number already has an account: it
+# answers "we sent you a message" either way, and the owner of that address or number is
+# told that someone tried to sign up with it (allauth's enumeration prevention). E-mail
+# verification is mandatory for accounts without a verified mobile number; allauth's
+# "mandatory" would require an e-mail at every sign-up, so the setting says "optional"
+# and shop.account_adapter.EmailVerificationStage enforces it.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "shop.account_adapter.AccountAdapter"
 # django-axes locks an account out after AXES_FAILURE_LIMIT failures in all three
 # log-ins alike; allauth keeps only its per-address limit, so its own per-account one
-# does not answer the shop's log-in first, differently and for a shorter time.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+# does not answer the shop's log-in first, differently and for a shorter time. Sign-ups
+# and log-in attempts are limited per client address (AccountAdapter.get_client_ip, the
+# address axes counts); the other limits are allauth's defaults.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip",
+    "login": "30/m/ip,100/h/ip",
+    "signup": "5/m/ip,20/h/ip",
+}
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
@@ -339,6 +357,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=9, minute=0),
     },
     # Daily, so a month closes on the first night it is due and a missed night catches up.
+    # One e-mail per aid officer listing the objections not yet in a digest.
+    "send-objection-digests": {
+        "task": "aid_accounting.tasks.send_objection_digests",
+        "schedule": crontab(minute=5),
+    },
     "close-previous-period": {
         "task": "aid_accounting.tasks.close_previous_period",
         "schedule": crontab(hour=1, minute=30),

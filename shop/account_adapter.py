@@ -1,10 +1,14 @@
 """django-allauth, adapted where the buyer's account pages need it: log-in and
 sign-up by mobile number (the number in ``shop.accounts``, codes by SMS through
-the outbox), and django-axes' lock-out for log-ins by code."""
+the outbox), django-axes' lock-out for log-ins by code, e-mail verification that an
+account with a verified number skips, and one client address for the rate limits."""
 
 import logging
 
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account import stages
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.internal.flows.email_verification import send_verification_email_at_login
+from allauth.account.utils import has_verified_email
 from allauth.core import context
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -17,7 +21,42 @@ from shop.accounts.forms import MobileField
 logger = logging.getLogger(__name__)
 
 
+class EmailVerificationStage(stages.EmailVerificationStage):
+    """Mandatory e-mail verification for accounts without a verified mobile number.
+
+    allauth's "mandatory" setting would require an e-mail address at every sign-up,
+    and buyers sign up by number alone; so the setting is "optional" and this stage
+    does what "mandatory" does, except for an account whose number is verified (by
+    ``PhoneVerificationStage``, which runs first) or that has no e-mail address.
+
+    A sign-up with an address that already has an account (``SignupForm``) comes here
+    with no user: the owner is told someone tried, and the visitor gets the page a new
+    account gets (allauth's enumeration prevention)."""
+
+    def handle(self):
+        login, request = self.login, self.request
+        user = login.user
+        if user is not None:
+            phone = phones.phone_of(user)
+            if (phone and phone[1]) or not user.email or has_verified_email(user, login.email):
+                return None, True
+        send_verification_email_at_login(request, login)
+        return get_adapter().respond_email_verification_sent(request, user), True
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_stages(self) -> list[str]:
+        return [
+            f"{__name__}.EmailVerificationStage"
+            if path == "allauth.account.stages.EmailVerificationStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's rate limits count the same address as django-axes and the SMS limits.
+        return texts.client_ip(request) or super().get_client_ip(request)
+
     def is_safe_url(self, url: str | None) -> bool:
         # A malformed ?next= such as "http://[::1" makes urlparse raise (a 500 in
         # allauth's log-in page); an address that cannot be read is simply not safe.

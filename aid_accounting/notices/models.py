@@ -184,7 +184,7 @@ class NoticeRow(models.Model):
 
 class NoticeObjection(models.Model):
     """An objection (异议) to a published notice, sent from its page while the
-    window is open; e-mailed to the aid officers, who see the list in the admin.
+    window is open; listed in the aid officers' hourly digest e-mail, and in the admin.
 
     It names one row (a household) or, with no row, the whole notice. While
     open or upheld it holds the payout of what it names
@@ -224,6 +224,8 @@ class NoticeObjection(models.Model):
     contact = models.CharField(_("联系方式"), max_length=64)
     message = models.TextField(_("异议内容"), max_length=2000)
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    # When the officers' digest listed it (notices.mail); empty until then.
+    digested_at = models.DateTimeField(_("汇总通知时间"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

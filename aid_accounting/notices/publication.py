@@ -13,8 +13,9 @@ window is ``settings.AID_NOTICE_WINDOW_DAYS`` days unless the publishing
 officer chooses otherwise; a month's distribution is paid to a village's
 households only once the window has ended (``payouts.payable``).
 
-Objections (异议) come in while a notice's window is open; the e-mails to
-the aid officers are owed in the objection's transaction (messaging outbox). One names a row (a
+Objections (异议) come in while a notice's window is open, within the limits per
+address and per notice (``notices.limits``); the aid officers hear of them in an hourly
+digest (``notices.mail``). One names a row (a
 household) or the whole notice, and holds the payout of what it names until
 an aid officer resolves it (``resolve_objection``).
 """
@@ -36,7 +37,7 @@ from aid_accounting.exceptions import NoticeError
 from aid_accounting.households import masking
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Account, Entry
-from aid_accounting.notices import mail
+from aid_accounting.notices import limits
 from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from core.roles import Actor, acting_user, require_aid_officer, require_aid_officer_or_system
@@ -225,11 +226,14 @@ def submit_objection(
     contact: str,
     message: str,
     position: int | None = None,
+    client_address: str = "",
     now: datetime.datetime | None = None,
 ) -> NoticeObjection:
     """Store an objection to a notice whose window is open, to the row at
-    ``position`` or (None) to the whole notice; the aid officers are e-mailed
-    once it is committed."""
+    ``position`` or (None) to the whole notice, unless one more from
+    ``client_address`` or to ``notice`` would pass a limit (ObjectionLimitReached).
+    The aid officers' next digest lists it."""
+    now = now or timezone.now()
     if not notice.window_is_open(now=now):
         raise NoticeError(_("该公示不在公示期内，不能提出异议。"))
     row = None
@@ -237,16 +241,11 @@ def submit_objection(
         row = notice.rows.filter(position=position).first()
         if row is None:
             raise NoticeError(_("公示中没有序号 %(position)s。") % {"position": position})
-    with transaction.atomic():
-        objection = NoticeObjection.objects.create(
-            notice=notice,
-            row=row,
-            name=name,
-            contact=contact,
-            message=message,
-            created_at=now or timezone.now(),
-        )
-        mail.owe_objection_emails(objection=objection)
+    limits.check(notice=notice, client_address=client_address, now=now)
+    objection = NoticeObjection.objects.create(
+        notice=notice, row=row, name=name, contact=contact, message=message, created_at=now
+    )
+    limits.count_address(client_address, now=now)
     return objection
 
 

@@ -1,4 +1,5 @@
-"""Forms of the public notices: the objection (异议) form on a notice's page."""
+"""Forms of the public notices: the objection (异议) form on a notice's page, with a
+honeypot field for bots."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -38,6 +39,24 @@ class ObjectionForm(forms.Form):
             "max_length": _("异议内容不能超过 %(limit_value)d 个字。"),
         },
     )
+
+    # A honeypot: hidden from people (CSS, and from screen readers), filled in by bots
+    # that fill in every box. A form with it filled is refused quietly (``is_bot``).
+    website = forms.CharField(
+        label=_("网址（请留空）"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    HONEYPOT = "website"
+
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get(self.HONEYPOT))
+
+    def objection(self) -> dict:
+        """The objection's fields, for ``submit_objection``."""
+        return {k: v for k, v in self.cleaned_data.items() if k != self.HONEYPOT}
 
     def clean_contact(self) -> str:
         contact = self.cleaned_data["contact"].strip()

@@ -4,6 +4,7 @@ notice stores, masked by construction; anyone may read them (DESIGN §8) — and
 the open-data endpoint, ``/open-data/`` (JSON with the periods' ledger seals,
 or ``?format=csv``)."""
 
+import logging
 import re
 
 from django.contrib import messages
@@ -13,12 +14,15 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from aid_accounting.exceptions import NoticeError
+from aid_accounting.exceptions import NoticeError, ObjectionLimitReached
 from aid_accounting.notices import publication as notices
 from aid_accounting.notices.models import Notice
 from aid_accounting.periods.models import PeriodSeal
 from aid_accounting.transparency import open_data
 from aid_accounting.transparency.forms import ObjectionForm
+from shop.accounts.texts import client_ip
+
+logger = logging.getLogger(__name__)
 
 _YEAR = re.compile(r"[0-9]{4}")
 
@@ -65,11 +69,21 @@ def notice_index(request):
 def notice_detail(request, notice_id: int):
     notice = get_object_or_404(_published(), pk=notice_id)
     form = None
+    status = 200
     if notice.window_is_open():
         form = ObjectionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                notices.submit_objection(notice=notice, **form.cleaned_data)
+                if form.is_bot():
+                    # Refused quietly: the bot is told what a person would be, nothing is stored.
+                    logger.info("objection honeypot filled; nothing stored")
+                else:
+                    notices.submit_objection(
+                        notice=notice, client_address=client_ip(request), **form.objection()
+                    )
+            except ObjectionLimitReached as limited:
+                form.add_error(None, str(limited))
+                status = 429
             except NoticeError as error:
                 # The window closed while the form was being filled in.
                 form.add_error(None, str(error))
@@ -86,4 +100,5 @@ def notice_detail(request, notice_id: int):
             # The period's ledger seal (none for periods closed before seals).
             "seal": PeriodSeal.objects.filter(period_id=notice.period_id).first(),
         },
+        status=status,
     )

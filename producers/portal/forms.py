@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 
 from producers.models import MemberProfile
@@ -32,12 +33,23 @@ class PortalLoginForm(forms.Form):
         if not login or not password:
             return cleaned
         # django-axes counts failures and locks out by login and address.
-        user = authenticate(self.request, username=login.strip(), password=password)
+        credentials = {"username": login.strip(), "password": password}
+        user = authenticate(self.request, **credentials)
+        if user is not None and not memberships_of(user).exists():
+            # A right password for an account with no producer is a failure like any
+            # other, counted by axes too, so neither the page nor the lock-out tells
+            # an outsider that the password was right.
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": credentials["username"]},
+                request=self.request,
+            )
+            user = None
         if user is None:
-            raise forms.ValidationError(_("手机号、邮箱或密码不对，请再试一次。"), code="invalid")
-        if not memberships_of(user).exists():
+            # One message for every failure: unknown account, wrong password, inactive
+            # account, no producer.
             raise forms.ValidationError(
-                _("这个账号不是任何生产者的成员。请联系镇里的工作人员开通。"), code="not_member"
+                _("手机号、邮箱或密码不对，或这个账号没有开通生产者门户。"), code="invalid"
             )
         self.user = user
         return cleaned

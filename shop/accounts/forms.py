@@ -2,6 +2,8 @@
 mainland mobile numbers, the SMS limits and the lock-out."""
 
 from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
+from allauth.account.utils import filter_users_by_email
 from allauth.core import context
 from django import forms
 from django.core.validators import MaxLengthValidator
@@ -83,6 +85,15 @@ class SignupForm(allauth_forms.SignupForm):
         self.fields["phone"].help_text = _(
             "手机号码和电子邮箱至少填一项；填了手机号会收到短信验证码。"
         )
+
+    def validate_unique_email(self, value: str) -> str:
+        # allauth refuses a registered address at sign-up unless verification is
+        # "mandatory" (see AccountAdapter's EmailVerificationStage): here it is let
+        # through, creates nothing, and its owner is told (allauth's try_save).
+        email = get_adapter().validate_unique_email(value)
+        if filter_users_by_email(email):
+            self.account_already_exists = True
+        return email
 
     def clean(self):
         data = super().clean()

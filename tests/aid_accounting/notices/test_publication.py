@@ -4,11 +4,13 @@ chain, the public pages with their objection form, and the admin."""
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from aid_accounting.demo import publish_demo_notices
@@ -17,6 +19,7 @@ from aid_accounting.households import masking
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.posting import balance
 from aid_accounting.notices import triggers as notice_triggers
+from aid_accounting.notices.mail import DIGEST_LISTED, owe_objection_digests, safe_excerpt
 from aid_accounting.notices.models import Notice, NoticeFrozen, NoticeObjection, NoticeRow
 from aid_accounting.notices.publication import (
     GENESIS_HASH,
@@ -28,6 +31,7 @@ from aid_accounting.notices.publication import (
 )
 from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
+from aid_accounting.tasks import send_objection_digests
 from core.roles import SYSTEM
 from messaging.models import OutboundMessage
 from tests.aid_accounting.factories import HouseholdFactory, household_account
@@ -280,47 +284,162 @@ def test_unknown_notices_are_404(client, published, url):
     assert client.get(url).status_code == 404
 
 
-def test_a_valid_objection_is_stored_and_emailed_to_the_officers(
+OBJECTION = {
+    "name": "王示例",
+    "contact": "138 1234 5678",
+    "message": "第2户的家庭人口有误，请核实。",
+}
+
+
+def digest_messages():
+    return OutboundMessage.objects.filter(key__startswith="notice-objection-digest:")
+
+
+def test_a_valid_objection_is_stored_and_listed_in_the_officers_digest(
     client, published, aid_officer, second_officer, auditor, django_capture_on_commit_callbacks
 ):
     notice = published[0]
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            f"/notices/{notice.pk}/",
-            {
-                "name": "王示例",
-                "contact": "138 1234 5678",
-                "message": "第2户的家庭人口有误，请核实。",
-            },
-        )
+    response = client.post(f"/notices/{notice.pk}/", OBJECTION)
 
     assert response.status_code == 302
     objection = NoticeObjection.objects.get()
     assert (objection.notice, objection.contact) == (notice, "13812345678")
-    # One message per officer, owed with the objection and sent once it committed.
+    assert "已提交" in client.get(response["Location"]).content.decode()
+    # Nothing is owed per objection: the officers hear of it in the hourly digest.
+    assert not OutboundMessage.objects.filter(key__contains="objection").exists()
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_objection_digests() == 1
+
+    # One message per officer, sent once the digest committed.
     assert sorted(m.to[0] for m in mail.outbox) == sorted([aid_officer.email, second_officer.email])
     assert all(len(m.to) == 1 for m in mail.outbox)
     assert "第2户的家庭人口有误" in mail.outbox[0].body
-    assert notice.village.name in mail.outbox[0].subject
-    objection_messages = OutboundMessage.objects.filter(key__startswith="notice-objection:")
-    assert sorted(objection_messages.values_list("key", "status")) == sorted(
-        (f"notice-objection:{objection.pk}:email:{officer.email}", "sent")
+    assert notice.village.name in mail.outbox[0].body
+    assert f"/admin/aid_notice_objections/inspect/{objection.pk}/" in mail.outbox[0].body
+    assert "1 条异议" in mail.outbox[0].subject
+    assert sorted(digest_messages().values_list("key", "status")) == sorted(
+        (f"notice-objection-digest:{objection.pk}-{objection.pk}:email:{officer.email}", "sent")
         for officer in (aid_officer, second_officer)
     )
+    assert "send-objection-digests" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_the_digest_quotes_a_safe_excerpt_never_the_full_text_and_runs_once(
+    published, aid_officer, second_officer
+):
+    hostile = (
+        "钓鱼\n\x1b[31m请立即点击\u202e链接\u200b核实："
+        + "冒" * 60
+        + "ENDOFTEXT http://evil.example/"
+    )
+    first = submit_objection(
+        notice=published[0], name="骗子甲", contact="evil@example.com", message=hostile
+    )
+    second = submit_objection(
+        notice=published[1], position=1, name="王示例", contact="13812345678", message="第1户有误"
+    )
+
+    assert owe_objection_digests() == 2
+
+    owed = list(digest_messages())
+    assert sorted(m.recipient for m in owed) == sorted([aid_officer.email, second_officer.email])
+    body = owed[0].body
+    excerpt = safe_excerpt(hostile)
+    assert excerpt.startswith("钓鱼 [31m请立即点击链接核实：冒") and excerpt.endswith("冒…")
+    assert len(excerpt) == 61
+    assert f"「{excerpt}」" in body
+    assert "「第1户有误」" in body and "第 1 户" in body
+    # Never the full text, control characters, or the objector's name and contact.
+    for absent in ("ENDOFTEXT", "evil.example", "\x1b", "\u202e", "\u200b", "骗子甲", "evil@"):
+        assert absent not in body
+    assert {m.key for m in owed} == {
+        f"notice-objection-digest:{first.pk}-{second.pk}:email:{officer.email}"
+        for officer in (aid_officer, second_officer)
+    }
+    assert not NoticeObjection.objects.filter(digested_at__isnull=True).exists()
+
+    # A second run owes nothing new; a later objection gets a digest of its own.
+    assert owe_objection_digests() == 0
+    assert digest_messages().count() == 2
+    third = submit_objection(
+        notice=published[0], name="李示例", contact="13812345679", message="第2户地址有误"
+    )
+    assert owe_objection_digests() == 1
+    assert digest_messages().filter(key__contains=f":{third.pk}-{third.pk}:").count() == 2
+
+
+def test_the_digest_lists_at_most_twenty_and_counts_the_rest(published, aid_officer):
+    for i in range(DIGEST_LISTED + 3):
+        submit_objection(
+            notice=published[0], name="王示例", contact="13812345678", message=f"第{i}号异议内容"
+        )
+    owe_objection_digests()
+    body = digest_messages().get().body
+    assert "第0号异议内容" in body and f"第{DIGEST_LISTED - 1}号异议内容" in body
+    assert f"第{DIGEST_LISTED}号异议内容" not in body
+    assert "另有 3 条未列出" in body
+
+
+def test_the_seventh_objection_from_one_address_within_the_hour_is_refused(client, published):
+    notice = published[0]
+    for _ in range(6):
+        response = client.post(f"/notices/{notice.pk}/", OBJECTION, REMOTE_ADDR="203.0.113.7")
+        assert response.status_code == 302
+
+    refused = client.post(f"/notices/{notice.pk}/", OBJECTION, REMOTE_ADDR="203.0.113.7")
+
+    assert refused.status_code == 429
+    assert "异议提交太频繁，请" in refused.content.decode()
+    assert NoticeObjection.objects.count() == 6
+    # The limit is the address's, on every notice; another address is still heard.
+    other_notice = client.post(f"/notices/{published[1].pk}/", OBJECTION, REMOTE_ADDR="203.0.113.7")
+    assert other_notice.status_code == 429
+    other = client.post(f"/notices/{notice.pk}/", OBJECTION, REMOTE_ADDR="198.51.100.1")
+    assert other.status_code == 302
+    assert NoticeObjection.objects.count() == 7
+
+
+@override_settings(AID_OBJECTION_LIMITS_PER_NOTICE=[(3, 3600)])
+def test_objections_to_one_notice_are_limited_from_all_addresses(client, published):
+    notice = published[0]
+    for n in range(3):
+        response = client.post(f"/notices/{notice.pk}/", OBJECTION, REMOTE_ADDR=f"203.0.113.{n}")
+        assert response.status_code == 302
+
+    refused = client.post(f"/notices/{notice.pk}/", OBJECTION, REMOTE_ADDR="198.51.100.9")
+
+    assert refused.status_code == 429
+    # Free again when the first of the three is an hour old.
+    assert "异议提交太频繁，请 60 分钟后再试。" in refused.content.decode()
+    assert NoticeObjection.objects.filter(notice=notice).count() == 3
+    # Another notice is still open to objections, and this one again after the hour.
+    assert client.post(f"/notices/{published[1].pk}/", OBJECTION).status_code == 302
+    later = timezone.now() + datetime.timedelta(hours=1, seconds=1)
+    submit_objection(
+        notice=notice, name="王示例", contact="13812345678", message="x" * 10, now=later
+    )
+    assert NoticeObjection.objects.filter(notice=notice).count() == 4
+
+
+def test_a_filled_in_honeypot_is_refused_quietly(client, published, aid_officer):
+    response = client.post(
+        f"/notices/{published[0].pk}/", OBJECTION | {"website": "http://spam.example/"}
+    )
+
+    # Told what a person is told, and nothing is stored or owed.
+    assert response.status_code == 302
     assert "已提交" in client.get(response["Location"]).content.decode()
+    assert not NoticeObjection.objects.exists()
+    assert owe_objection_digests() == 0
+    assert not OutboundMessage.objects.filter(key__contains="objection").exists()
 
 
-def test_an_objection_that_rolls_back_owes_no_email(published, aid_officer):
-    # The township's orders owed their own messages; only the objection's count here.
-    objection_messages = OutboundMessage.objects.filter(key__startswith="notice-objection:")
-    mail.outbox.clear()
-    with pytest.raises(LookupError), transaction.atomic():
-        submit_objection(notice=published[0], name="王示例", contact="13812345678", message="有误")
-        assert objection_messages.count() == 1
-        raise LookupError("the request fails after the objection")
-    assert not NoticeObjection.objects.exists() and not objection_messages.exists()
-    assert mail.outbox == []
+def test_the_honeypot_is_hidden_from_people(client, published):
+    page = client.get(f"/notices/{published[0].pk}/").content.decode()
+    assert '<div class="trap" aria-hidden="true">' in page
+    assert 'name="website"' in page and 'tabindex="-1"' in page
 
 
 def test_an_invalid_objection_gets_chinese_errors_and_stores_nothing(

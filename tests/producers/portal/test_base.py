@@ -1,7 +1,10 @@
 """The portal's door: log-in by mobile number or e-mail, members only, and a
 cadre acting for one producer at a time, chosen among their own."""
 
+import re
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from producers.models import MemberProfile, PortalActivity, ProducerMembership
@@ -67,14 +70,38 @@ def test_a_wrong_password_keeps_the_login_and_says_so(client, villager):
     assert "_auth_user_id" not in client.session
 
 
-def test_an_account_that_is_no_producers_member_is_turned_away(client):
-    buyer = UserFactory(email="buyer@example.com")
+def refusal(response) -> str:
+    assert response.status_code == 200
+    return re.search(r'<p class="error" role="alert">(.*?)</p>', response.content.decode()).group(1)
+
+
+def test_a_right_password_without_a_producer_is_told_what_a_wrong_one_is(client, villager):
+    buyer = UserFactory(email="buyer@example.com", username="buyer")
     buyer.set_password(PASSWORD)
     buyer.save()
-    response = log_in(client, "buyer@example.com")
-    assert response.status_code == 200
-    assert "不是任何生产者的成员" in response.content.decode()
+    inactive = UserFactory(email="gone@example.com", username="gone", is_active=False)
+    inactive.set_password(PASSWORD)
+    inactive.save()
+
+    no_producer = refusal(log_in(client, "buyer@example.com"))
+
     assert "_auth_user_id" not in client.session
+    assert no_producer == refusal(log_in(client, "buyer@example.com", "wrong-password"))
+    assert no_producer == refusal(log_in(client, "gone@example.com"))
+    assert no_producer == refusal(log_in(client, "nobody@example.com"))
+    assert no_producer == refusal(log_in(client, "13912345678", "wrong-password"))
+    assert "手机号、邮箱或密码不对" in no_producer
+
+
+def test_a_right_password_without_a_producer_counts_towards_the_lock_out(client):
+    buyer = UserFactory(email="buyer@example.com", username="buyer")
+    buyer.set_password(PASSWORD)
+    buyer.save()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert log_in(client, "buyer@example.com").status_code == 200
+
+    # Locked out as after as many wrong passwords: the lock-out tells nothing either.
+    assert log_in(client, "buyer@example.com").status_code == 429
 
 
 def test_a_signed_in_buyer_is_sent_to_the_portal_log_in(client):

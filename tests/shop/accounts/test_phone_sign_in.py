@@ -291,3 +291,105 @@ def test_the_account_page_offers_to_add_a_log_in_number_then_shows_it(client):
     page = client.get("/account/profile/").content.decode()
 
     assert f"{PHONE}（已验证" in page and 'href="/accounts/phone/change/"' in page
+
+
+# Enumeration and sign-up limits (issue #21, findings 5 and 6) ---------------------------
+
+
+def sign_up(client, email: str, phone: str = ""):
+    return client.post(
+        "/accounts/signup/",
+        {"phone": phone, "email": email, "password1": PASSWORD, "password2": PASSWORD},
+        REMOTE_ADDR=ADDRESS,
+    )
+
+
+def test_sign_up_with_a_registered_e_mail_answers_as_with_a_new_one(client, mailoutbox):
+    UserFactory(username="taken", email="taken@example.com")
+
+    taken = sign_up(client, "taken@example.com")
+    taken_page = client.get(taken["Location"]).content.decode()
+    new = sign_up(Client(), "new@example.com")
+
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
+    assert taken.status_code == 302 and taken["Location"] == "/accounts/confirm-email/"
+    assert "taken@example.com" in taken_page
+    assert get_user_model().objects.filter(email="taken@example.com").count() == 1
+    assert logged_in_as(client) is None
+    # The address's owner hears that someone tried; the new address gets its link.
+    assert mailoutbox[0].to == ["taken@example.com"] and "账户已经存在" in mailoutbox[0].subject
+    assert mailoutbox[1].to == ["new@example.com"]
+    assert "/accounts/confirm-email/" in mailoutbox[1].body
+
+
+def test_a_new_e_mail_account_logs_in_only_once_its_address_is_verified(client, mailoutbox):
+    sign_up(client, "new@example.com")
+    user = get_user_model().objects.get(email="new@example.com")
+    assert logged_in_as(client) is None
+
+    response = client.post("/accounts/login/", {"login": "new@example.com", "password": PASSWORD})
+
+    assert response.status_code == 302 and response["Location"] == "/accounts/confirm-email/"
+    assert logged_in_as(client) is None
+    link = next(word for word in mailoutbox[-1].body.split() if "/accounts/confirm-email/" in word)
+    client.post(link.removeprefix("http://testserver"))
+    response = client.post("/accounts/login/", {"login": "new@example.com", "password": PASSWORD})
+    assert logged_in_as(client) == user.pk
+
+
+def test_a_buyer_with_a_verified_number_is_not_asked_to_verify_the_e_mail_too(client):
+    user = buyer(email="both@example.com")
+
+    response = client.post("/accounts/login/", {"login": "both@example.com", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert logged_in_as(client) == user.pk
+
+
+def test_sign_up_with_a_registered_number_answers_as_with_a_new_one(client):
+    buyer()
+
+    taken = sign_up(client, "", phone=PHONE)
+    new = sign_up(Client(), "", phone="13912345678")
+
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
+    assert get_user_model().objects.filter(buyer_phone__phone=PHONE).count() == 1
+    assert OutboundMessage.objects.get(recipient=PHONE).sms_template == "phone_account_exists"
+
+
+def test_sign_ups_are_limited_per_address(client):
+    limit = int(settings.ACCOUNT_RATE_LIMITS["signup"].split("/")[0])
+    for n in range(limit):
+        assert sign_up(Client(), f"new{n}@example.com").status_code == 302
+
+    refused = sign_up(client, "one-more@example.com")
+
+    assert refused.status_code == 429
+    assert not get_user_model().objects.filter(email="one-more@example.com").exists()
+    # Another address may still sign up.
+    other = Client().post(
+        "/accounts/signup/",
+        {"email": "other@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        REMOTE_ADDR="198.51.100.1",
+    )
+    assert other.status_code == 302
+
+
+def test_log_in_attempts_are_limited_per_address(client):
+    buyer()
+    limit = int(settings.ACCOUNT_RATE_LIMITS["login"].split("/")[0])
+    for _ in range(limit):
+        client.get("/accounts/login/", REMOTE_ADDR=ADDRESS)
+        Client().post(
+            "/accounts/login/", {"login": PHONE, "password": PASSWORD}, REMOTE_ADDR=ADDRESS
+        )
+
+    refused = Client().post(
+        "/accounts/login/", {"login": PHONE, "password": PASSWORD}, REMOTE_ADDR=ADDRESS
+    )
+
+    assert refused.status_code == 429
+    elsewhere = Client().post(
+        "/accounts/login/", {"login": PHONE, "password": PASSWORD}, REMOTE_ADDR="198.51.100.1"
+    )
+    assert elsewhere.status_code == 302
