@@ -76,7 +76,13 @@ def test_an_account_changed_after_approval_is_not_in_the_bank_file_and_its_row_i
     assert [line["编号"] for line in bank_lines(text)] == ["LGZ-J-2", "LGZ-J-3"]
     row = batch.rows.get(household=changed)
     assert (row.status, row.settled_by) == (PayoutRow.Status.VOIDED, aid_officer)
-    assert row.history.latest().history_change_reason == PAYEE_ACCOUNT_CHANGED
+    assert row.failure_reason == "收款账户在起草后已变更，金额留待下一批次。"
+    assert row.settled_at is not None
+    voided = row.history.latest()
+    assert (voided.history_change_reason, voided.history_user) == (
+        PAYEE_ACCOUNT_CHANGED,
+        aid_officer,
+    )
     batch.refresh_from_db()
     assert (batch.status, batch.total_fen) == (PayoutBatch.Status.EXPORTED, 663 + 664)
     # Not paid: it stays owed, for a later batch under the new account.
