@@ -5,6 +5,8 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from aid_accounting import calendar
 from aid_accounting.exceptions import PayoutError
@@ -20,12 +22,17 @@ from aid_accounting.payouts.batches import (
 from aid_accounting.payouts.models import PayoutBatch, PayoutRow
 from aid_accounting.transparency.reports import Filters, payout_batches
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory, household_account
-from tests.township import at, close_and_publish, deliver, sell
+from tests.township import add_households, at, close_and_publish, deliver, sell
 
 pytestmark = pytest.mark.django_db
 
 OLD_NUMBER = "6200000000000001234"
 NEW_NUMBER = "6299999999999990000"
+# test_approving_and_exporting_read_payees_with_their_rows: approval's queries, however
+# many payees; the export's, besides the audit row each payee's account number writes
+# (a role check and an insert).
+APPROVE_QUERIES = 16
+EXPORT_QUERIES = 17
 
 
 @pytest.fixture
@@ -232,3 +239,22 @@ def test_the_payout_report_counts_and_totals_only_the_rows_the_batch_pays(
     [row] = report.rows
     labels = [str(column.label) for column in report.columns]
     assert (row[labels.index("笔数")], report.total("合计（元）")) == (2, 663 + 664)
+
+
+@pytest.mark.parametrize("more_households", [0, 4])
+def test_approving_and_exporting_read_payees_with_their_rows(
+    more_households, tomato, tomato_rule, key_village, beneficiaries, aid_officer, second_officer
+):
+    """The payees and their accounts are read with the rows, not one by one."""
+    add_households(key_village, prefix="LGZ-X", members=[1] * more_households)
+    deliver(sell([(tomato, 2)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
+    close_and_publish("2026-10", now=at("2026-11-02"))
+    batch = draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)
+
+    with CaptureQueriesContext(connection) as approving:
+        approve_batch(batch=batch, actor=second_officer)
+    with CaptureQueriesContext(connection) as exporting:
+        export_bank_csv(batch=batch, actor=aid_officer)
+
+    payees = 3 + more_households
+    assert (len(approving), len(exporting)) == (APPROVE_QUERIES, EXPORT_QUERIES + 2 * payees)
