@@ -162,6 +162,23 @@ def default_language() -> None:
 
 
 @pytest.fixture(autouse=True)
+def forced_log_ins_pass_mfa(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``client.force_login`` stands for a whole log-in, second factor included, so
+    staff reach the admin (config.staff_auth); the MFA tests log in through the forms."""
+    from django.test import Client
+
+    from tests.mfa import mark_mfa_verified
+
+    force_login = Client.force_login
+
+    def force_login_with_mfa(self, user, backend=None):
+        force_login(self, user, backend)
+        mark_mfa_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_mfa)
+
+
+@pytest.fixture(autouse=True)
 def eager_celery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tasks run inline, so a test sees their effects (mail.outbox, rows) at once, even
     with CELERY_BROKER_URL set; only ``worker`` tests use the real broker and worker."""
