@@ -1,14 +1,17 @@
 import pytest
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
+from django.urls import reverse
 
 from core import roles
-from producers.demo import DEMO_PASSWORD, DEMO_USERS
+from producers.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_USERS
 from producers.models import Producer, Village
+from tests.mfa import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -73,9 +76,24 @@ def admin_login(client, username: str):
     )
 
 
-def test_editor_logs_in_to_the_admin_with_the_documented_password(client, seeded):
+def test_editor_logs_in_to_the_admin_with_the_documented_password_and_totp(client, seeded):
     assert admin_login(client, "editor").status_code == 302
+    asked = client.get("/admin/")
+    assert asked["Location"].startswith(reverse("mfa_reauthenticate"))
+
+    client.post(asked["Location"], {"code": totp_code(DEMO_TOTP_SECRET)})
+
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_demo_staff_have_the_documented_totp_secret(seeded):
+    staff = {name for name, _, role, *_ in DEMO_USERS if role in (None, *roles.STAFF_ROLES)}
+    with_totp = set(
+        Authenticator.objects.filter(type=Authenticator.Type.TOTP).values_list(
+            "user__username", flat=True
+        )
+    )
+    assert with_totp == staff
 
 
 def test_buyer_cannot_open_the_admin(client, seeded):
