@@ -43,6 +43,7 @@ MFA_PENDING_URL_NAMES = frozenset(
 )
 LOGGED_IN_AT = "staff_logged_in_at"
 SEEN_AT = "staff_seen_at"
+SEEN_AT_RESOLUTION = 60  # seconds
 
 
 def is_mfa_verified(request: HttpRequest) -> bool:
@@ -67,7 +68,10 @@ def _session_expired(request: HttpRequest, now: float) -> bool:
     session = request.session
     logged_in_at = session.setdefault(LOGGED_IN_AT, now)
     seen_at = session.get(SEEN_AT, now)
-    session[SEEN_AT] = now
+    # Written at most once a minute: a session saved on every request would have a
+    # page's parallel requests (scripts, the favicon) save over each other's changes.
+    if now - seen_at >= SEEN_AT_RESOLUTION or SEEN_AT not in session:
+        session[SEEN_AT] = now
     return (
         now - seen_at > settings.STAFF_SESSION_IDLE_MINUTES * 60
         or now - logged_in_at > settings.STAFF_SESSION_MAX_HOURS * 3600
