@@ -27,14 +27,13 @@ from django.urls import Resolver404, resolve, reverse
 
 from core.roles import is_staff_member
 
-# Where an unverified staff member may go: setting up TOTP, entering a code,
-# the recovery codes shown after set-up, logging out, the language switch.
+# Where an unverified staff member may go: setting up TOTP (after the password again),
+# entering a code, logging out, the language switch. Not the recovery codes: with the
+# password alone they would be a way past the second factor.
 MFA_PENDING_URL_NAMES = frozenset(
     {
         "mfa_activate_totp",
         "mfa_reauthenticate",
-        "mfa_view_recovery_codes",
-        "mfa_download_recovery_codes",
         "account_reauthenticate",
         "account_logout",
         "wagtailadmin_logout",

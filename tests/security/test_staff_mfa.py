@@ -202,3 +202,17 @@ def test_the_set_up_page_does_not_pass_a_staff_member_who_has_totp(client, offic
     client.post(reverse("mfa_activate_totp"), {"code": "123456"})
 
     assert client.get("/admin/").status_code == 302
+
+
+def test_the_password_alone_does_not_show_the_recovery_codes(client, officer):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    give_totp(officer)
+    RecoveryCodes.activate(officer)
+    admin_log_in(client, "officer")
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+
+    response = client.get(reverse("mfa_view_recovery_codes"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
