@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 
 from core.roles import is_staff_member
@@ -110,6 +110,10 @@ class StaffSessionMiddleware:
             if url_name == "mfa_activate_totp" and not had_totp:
                 record_new_totp(request, user)
             return response
+        if request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate":
+            # Not a page the person opened (the browser's own /favicon.ico, a script's
+            # fetch): sent on, it would open the set-up page and draw a new secret.
+            return HttpResponseForbidden()
         if had_totp:
             target = reverse("mfa_reauthenticate")
             return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

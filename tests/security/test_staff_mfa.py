@@ -216,3 +216,13 @@ def test_the_password_alone_does_not_show_the_recovery_codes(client, officer):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+
+
+def test_a_browsers_own_request_is_refused_not_sent_to_the_set_up_page(client, officer):
+    # Sent to the set-up page, the favicon's request would draw a new TOTP secret
+    # behind the one on the person's screen.
+    admin_log_in(client, "officer")
+
+    response = client.get("/favicon.ico", headers={"Sec-Fetch-Mode": "no-cors"})
+
+    assert response.status_code == 403
