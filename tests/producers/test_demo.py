@@ -115,3 +115,20 @@ def test_demo_drafts_await_the_editors_approval(seeded):
     for draft in drafts:
         assert draft.current_workflow_state is not None
         assert draft.current_workflow_state.status == "in_progress"
+
+
+def test_demo_totp_code_prints_a_code_the_demo_secret_accepts():
+    from io import StringIO
+
+    from allauth.mfa.totp.internal.auth import validate_totp_code
+
+    out = StringIO()
+    call_command("demo_totp_code", stdout=out)
+
+    assert validate_totp_code(DEMO_TOTP_SECRET, out.getvalue().strip())
+
+
+@override_settings(PRODUCTION=True)
+def test_demo_totp_code_refuses_in_production_mode():
+    with pytest.raises(CommandError, match="development"):
+        call_command("demo_totp_code")
