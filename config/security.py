@@ -5,6 +5,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.csp import CSP, build_policy
@@ -80,3 +81,15 @@ def lockout_response(
         {"cool_off_minutes": round(cool_off_hours * 60)},
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address for axes, by allauth's rule (ALLAUTH_TRUSTED_PROXY_COUNT):
+    one rule for the lock-outs and allauth's own rate limits. None, as axes' own
+    fallback gives, for a request with no address (a log-out outside a request)."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return None

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_filters",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "axes",
     "simple_history",
     "django.contrib.auth",
@@ -94,6 +95,8 @@ MIDDLEWARE = [
     "shop.catalogue.page_cache.PageCacheViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After the user and allauth's middleware: staff sessions' MFA and time limits.
+    "config.staff_auth.StaffSessionMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so that a locked-out log-in is answered before any view runs.
@@ -237,6 +240,13 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "5/m/ip,20/h/ip",
 }
 
+# The proxies in front of the site that append to X-Forwarded-For (docs/deploy.md: one,
+# the TLS proxy, in production). allauth's rate limits and axes' lock-outs both take the
+# client's address from the entry the outermost trusted proxy wrote, so it cannot be
+# spoofed by a header the client sends, nor is every client the proxy's one address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0)
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -244,6 +254,17 @@ AXES_RESET_ON_SUCCESS = True
 # One count per account however it was named: user name, e-mail or mobile number.
 AXES_USERNAME_CALLABLE = "config.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+
+# Staff (core.roles.is_staff_member) log in with TOTP as a second factor, and keep
+# recovery codes; config.staff_auth enforces it and their sessions' time limits.
+MFA_ADAPTER = "config.staff_auth.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "liugaizi")
+# One 30-second step either side (RFC 6238 §5.2): a phone's clock a little off, or a
+# code typed as it turns; allauth refuses a code used once already.
+MFA_TOTP_TOLERANCE = 1
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30)
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12)
 
 # Internationalisation: Simplified Chinese first, English second -------------
 

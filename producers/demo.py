@@ -212,6 +212,10 @@ DEMO_USERS: list[tuple[str, str, str | None, tuple[str, ...], str]] = [
 ]
 
 
+# The demo's staff accounts' TOTP secret, set by seed_demo in development only (never
+# with --allow-production), so `make run` needs no phone: `manage.py demo_totp_code`.
+DEMO_TOTP_SECRET = "LIUGAIZIDEMOSTAFFTOTPDEVELOPMENT"
+
 # Portal log-ins by mobile number (199 1111 xxxx: made up, like the households' 199 0000 xxxx).
 DEMO_MOBILES = {"jiangzhuang": "19911110001", "cadre": "19911110002"}
 
@@ -259,3 +263,19 @@ def seed_users() -> int:
             )
             provision_producer(producer)
     return created
+
+
+def seed_demo_totp() -> int:
+    """Gives the demo's staff accounts DEMO_TOTP_SECRET, unless they have TOTP already.
+    Returns how many were given it."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.contrib.auth import get_user_model
+
+    staff = [name for name, _, role, *_ in DEMO_USERS if role is None or role in roles.STAFF_ROLES]
+    given = 0
+    for user in get_user_model().objects.filter(username__in=staff):
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+            given += 1
+    return given

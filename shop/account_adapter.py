@@ -53,10 +53,6 @@ class AccountAdapter(DefaultAccountAdapter):
             for path in super().get_login_stages()
         ]
 
-    def get_client_ip(self, request: HttpRequest) -> str:
-        # allauth's rate limits count the same address as django-axes and the SMS limits.
-        return texts.client_ip(request) or super().get_client_ip(request)
-
     def is_safe_url(self, url: str | None) -> bool:
         # A malformed ?next= such as "http://[::1" makes urlparse raise (a 500 in
         # allauth's log-in page); an address that cannot be read is simply not safe.

@@ -161,6 +161,26 @@ def default_language() -> None:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def forced_log_ins_pass_mfa() -> Iterator[None]:
+    """``client.force_login`` stands for a whole log-in, second factor included, so
+    staff reach the admin (config.staff_auth); the MFA tests log in through the forms.
+    For the whole session, so module-scoped worlds' log-ins count too."""
+    from django.test import Client
+
+    from tests.mfa import mark_mfa_verified
+
+    force_login = Client.force_login
+
+    def force_login_with_mfa(self, user, backend=None):
+        force_login(self, user, backend)
+        mark_mfa_verified(self, user)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login_with_mfa)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def eager_celery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tasks run inline, so a test sees their effects (mail.outbox, rows) at once, even

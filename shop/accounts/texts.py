@@ -13,8 +13,8 @@ from shop.sms_templates import ACCOUNT_EXISTS, LOGIN_CODE, UNKNOWN_ACCOUNT
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    """The address django-axes counts log-in failures against (REMOTE_ADDR, which
-    the documented proxy sets), so both limits see the same visitor."""
+    """The client's address as django-axes counts log-in failures (allauth's rule,
+    ``config.security.client_ip``), so every limit sees the same visitor."""
     if request is None:
         return ""
     return get_client_ip_address(request) or ""

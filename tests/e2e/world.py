@@ -11,6 +11,7 @@ from core.roles import AID_OFFICER
 from producers.models import MemberProfile
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.factories import UserFactory
+from tests.mfa import give_totp
 from tests.producers.factories import VillageFactory
 from tests.township import (
     add_member,
@@ -41,11 +42,13 @@ def aid_pool_for(*, producer, village_name: str, share_bp: int = 2500) -> AidPoo
 
 
 def staff_user(username: str, group: str, *, language: str = "en"):
-    """A member of ``group`` who works in the admin in ``language``: English by
-    default, so tests can name Wagtail's own buttons; Chinese ("zh-hans") for
-    pages built from the project's own labels, which are Chinese in the code."""
+    """A member of ``group``, with TOTP (tests.mfa's secret), who works in the admin
+    in ``language``: English by default, so tests can name Wagtail's own buttons;
+    Chinese ("zh-hans") for pages built from the project's own labels, which are
+    Chinese in the code."""
     user = with_password(add_staff(group, username=username), PASSWORD)
     UserProfile.objects.create(user=user, preferred_language=language)
+    give_totp(user)
     return user
 
 

@@ -1,14 +1,17 @@
 import pytest
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
+from django.urls import reverse
 
 from core import roles
-from producers.demo import DEMO_PASSWORD, DEMO_USERS
+from producers.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_USERS
 from producers.models import Producer, Village
+from tests.mfa import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -73,9 +76,24 @@ def admin_login(client, username: str):
     )
 
 
-def test_editor_logs_in_to_the_admin_with_the_documented_password(client, seeded):
+def test_editor_logs_in_to_the_admin_with_the_documented_password_and_totp(client, seeded):
     assert admin_login(client, "editor").status_code == 302
+    asked = client.get("/admin/")
+    assert asked["Location"].startswith(reverse("mfa_reauthenticate"))
+
+    client.post(asked["Location"], {"code": totp_code(DEMO_TOTP_SECRET)})
+
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_demo_staff_have_the_documented_totp_secret(seeded):
+    staff = {name for name, _, role, *_ in DEMO_USERS if role in (None, *roles.STAFF_ROLES)}
+    with_totp = set(
+        Authenticator.objects.filter(type=Authenticator.Type.TOTP).values_list(
+            "user__username", flat=True
+        )
+    )
+    assert with_totp == staff
 
 
 def test_buyer_cannot_open_the_admin(client, seeded):
@@ -97,3 +115,20 @@ def test_demo_drafts_await_the_editors_approval(seeded):
     for draft in drafts:
         assert draft.current_workflow_state is not None
         assert draft.current_workflow_state.status == "in_progress"
+
+
+def test_demo_totp_code_prints_a_code_the_demo_secret_accepts():
+    from io import StringIO
+
+    from allauth.mfa.totp.internal.auth import validate_totp_code
+
+    out = StringIO()
+    call_command("demo_totp_code", stdout=out)
+
+    assert validate_totp_code(DEMO_TOTP_SECRET, out.getvalue().strip())
+
+
+@override_settings(PRODUCTION=True)
+def test_demo_totp_code_refuses_in_production_mode():
+    with pytest.raises(CommandError, match="development"):
+        call_command("demo_totp_code")

@@ -178,6 +178,10 @@ orders/offline-sale/                 login  login  login  deny   deny   ok     d
 <int:statement_id>/                  login  login  login  deny   deny   ok     ok     ok
 differences/<int:difference_id>/explain/ login login login 405  405    405    405    405
 
+# Which staff have two-factor log-in: aid officers (and superusers) answer for staff accounts.
+[admin/staff/]
+mfa/                                 login  login  login  deny   deny   deny   ok     deny
+
 # Aid officers act; auditors read the reports; editors see aggregates only.
 [admin/aid/]
 dashboard/                           login  login  login  deny   deny   ok     ok     ok

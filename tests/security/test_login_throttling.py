@@ -1,13 +1,16 @@
 """All three log-ins (shop, producer portal, admin) lock an account out after
-AXES_FAILURE_LIMIT wrong passwords from one address, with a Chinese page and 429."""
+AXES_FAILURE_LIMIT wrong passwords from one address, with a Chinese page and 429;
+only from that address, taken behind the proxy from the entry the trusted proxy wrote."""
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 
+from core.roles import AID_OFFICER
 from producers.models import MemberProfile, ProducerMembership
 from tests.factories import UserFactory
 from tests.producers.factories import ProducerFactory
+from tests.township import add_staff, with_password
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +113,57 @@ def test_the_lockout_page_speaks_english_under_the_english_prefix(client, owner)
 
     assert response.status_code == 429
     assert response["Content-Language"] == "en"
+
+
+# Issue #21, finding 3: nobody can lock a staff member out from elsewhere. The count is
+# per account and address, and the address is the client's, not the proxy's.
+PROXY = "10.0.0.1"
+ELSEWHERE = "198.51.100.2"
+
+
+@pytest.fixture
+def officer():
+    return with_password(add_staff(AID_OFFICER, username="officer2"), PASSWORD)
+
+
+def admin_attempt(client: Client, password: str, **meta):
+    return client.post("/admin/login/", {"username": "officer2", "password": password}, **meta)
+
+
+def test_failures_for_a_staff_account_from_one_address_do_not_lock_it_at_another(client, officer):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        admin_attempt(client, "wrong-password", REMOTE_ADDR=ADDRESS)
+    assert admin_attempt(client, PASSWORD, REMOTE_ADDR=ADDRESS).status_code == 429
+
+    response = admin_attempt(Client(), PASSWORD, REMOTE_ADDR=ELSEWHERE)
+
+    assert response.status_code == 302
+
+
+@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+def test_behind_the_proxy_the_lock_is_per_client_address(client, officer):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        # The attacker's own X-Forwarded-For entry is ignored: the proxy's is counted.
+        admin_attempt(
+            client,
+            "wrong-password",
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR=f"{ELSEWHERE}, {ADDRESS}",
+        )
+    assert (
+        admin_attempt(client, PASSWORD, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ADDRESS).status_code
+        == 429
+    )
+
+    response = admin_attempt(Client(), PASSWORD, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ELSEWHERE)
+
+    assert response.status_code == 302
+
+
+def test_without_a_trusted_proxy_the_header_is_not_the_address(client, officer):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        admin_attempt(client, "wrong-password", REMOTE_ADDR=ADDRESS, HTTP_X_FORWARDED_FOR=ELSEWHERE)
+
+    response = admin_attempt(Client(), PASSWORD, REMOTE_ADDR=ADDRESS)
+
+    assert response.status_code == 429

@@ -15,7 +15,13 @@ from aid_accounting.demo import (
 )
 from aid_accounting.payouts.models import PayoutBatch
 from messaging import outbox
-from producers.demo import seed_producers, seed_users, seed_villages
+from producers.demo import (
+    DEMO_TOTP_SECRET,
+    seed_demo_totp,
+    seed_producers,
+    seed_users,
+    seed_villages,
+)
 from shop.catalogue.models import HomePage
 from shop.demo.catalogue import seed_products
 from shop.demo.orders import seed_orders
@@ -55,6 +61,9 @@ class Command(BaseCommand):
             villages = seed_villages()
             producer_pages = seed_producers(home_page=home_page, villages=villages)
             new_users = seed_users()
+            # A known second factor for the demo's staff, in development only.
+            if not settings.PRODUCTION:
+                seed_demo_totp()
             new_products = seed_products(producer_pages=producer_pages)
             poor_villages = [v for v in villages.values() if v.is_poor_village]
             new_households = seed_households(villages=poor_villages)
@@ -81,3 +90,11 @@ class Command(BaseCommand):
                 f"{', payout batches to households and producers paid' if paid_batch else ''}."
             )
         )
+        if settings.PRODUCTION:
+            self.stdout.write("Staff set up their own TOTP (two-factor) at their first log-in.")
+        else:
+            self.stdout.write(
+                f"Demo staff (admin, editor, officer, officer2, auditor) log in with the "
+                f"password, then a TOTP code: secret {DEMO_TOTP_SECRET} in an authenticator "
+                f"app, or `python manage.py demo_totp_code` (development only)."
+            )

@@ -1,0 +1,138 @@
+"""Staff accounts (aid officers, auditors, editors, superusers: core.roles.is_staff_member)
+need a second factor and short sessions, whichever log-in they came through.
+
+A staff session counts as verified when allauth has recorded an "mfa" step in it: its
+own log-in's TOTP stage, its re-authentication page (where a password log-in at
+/admin/login/ is sent next), or the activation of a new TOTP device. Until then every
+page but those of the MFA set-up sends the staff member on: to set TOTP up if they
+have none, else to enter a code. Staff sessions also end after an idle time and an
+absolute lifetime (settings STAFF_SESSION_IDLE_MINUTES, STAFF_SESSION_MAX_HOURS)."""
+
+import io
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import segno
+from allauth.account.authentication import get_authentication_records
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+
+from core.roles import is_staff_member
+
+# Where an unverified staff member may go: setting up TOTP (after the password again),
+# entering a code, logging out, the language switch. Not the recovery codes: with the
+# password alone they would be a way past the second factor.
+MFA_PENDING_URL_NAMES = frozenset(
+    {
+        "mfa_activate_totp",
+        "mfa_reauthenticate",
+        "account_reauthenticate",
+        "account_logout",
+        "wagtailadmin_logout",
+        "set_language",
+    }
+)
+LOGGED_IN_AT = "staff_logged_in_at"
+SEEN_AT = "staff_seen_at"
+SEEN_AT_RESOLUTION = 60  # seconds
+
+
+def is_mfa_verified(request: HttpRequest) -> bool:
+    return any(
+        record.get("method") == "mfa"
+        for record in get_authentication_records(request, request.user)
+    )
+
+
+def has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def _url_name(request: HttpRequest) -> str | None:
+    try:
+        return resolve(request.path_info).url_name
+    except Resolver404:
+        return None
+
+
+def _session_expired(request: HttpRequest, now: float) -> bool:
+    session = request.session
+    logged_in_at = session.setdefault(LOGGED_IN_AT, now)
+    seen_at = session.get(SEEN_AT, now)
+    # Written at most once a minute: a session saved on every request would have a
+    # page's parallel requests (scripts, the favicon) save over each other's changes.
+    if now - seen_at >= SEEN_AT_RESOLUTION or SEEN_AT not in session:
+        session[SEEN_AT] = now
+    return (
+        now - seen_at > settings.STAFF_SESSION_IDLE_MINUTES * 60
+        or now - logged_in_at > settings.STAFF_SESSION_MAX_HOURS * 3600
+    )
+
+
+def record_new_totp(request: HttpRequest, user) -> None:
+    # Activating TOTP takes a current code from it: that is this session's second
+    # factor. (allauth's authenticator_added signal waits for the commit, after the
+    # session is saved.)
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is not None:
+        record_authentication(request, user, method="mfa", type="totp", id=totp.pk)
+
+
+class StaffSessionMiddleware:
+    """After AuthenticationMiddleware and allauth's AccountMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not is_staff_member(user):
+            return self.get_response(request)
+        if _session_expired(request, time.time()):
+            logout(request)
+            return HttpResponseRedirect(
+                f"{reverse('wagtailadmin_login')}?{urlencode({'next': request.get_full_path()})}"
+            )
+        if is_mfa_verified(request):
+            return self.get_response(request)
+        url_name = _url_name(request)
+        had_totp = has_totp(user)
+        if url_name in MFA_PENDING_URL_NAMES:
+            response = self.get_response(request)
+            if url_name == "mfa_activate_totp" and not had_totp:
+                record_new_totp(request, user)
+            return response
+        if request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate":
+            # Not a page the person opened (the browser's own /favicon.ico, a script's
+            # fetch): sent on, it would open the set-up page and draw a new secret.
+            return HttpResponseForbidden()
+        if had_totp:
+            target = reverse("mfa_reauthenticate")
+            return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return HttpResponseRedirect(reverse("mfa_activate_totp"))
+
+
+@receiver(user_logged_in, dispatch_uid="staff_auth_log_in")
+def start_staff_session(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    if request is None:
+        return
+    # Django keeps a session's data when the same user logs in again: the clocks restart.
+    now = time.time()
+    request.session[LOGGED_IN_AT] = now
+    request.session[SEEN_AT] = now
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def build_totp_svg(self, url: str) -> str:
+        # segno (already used for WeChat Pay's codes) instead of allauth's qrcode package.
+        buffer = io.BytesIO()
+        segno.make(url, error="m").save(buffer, kind="svg", scale=4, xmldecl=False)
+        return buffer.getvalue().decode()
