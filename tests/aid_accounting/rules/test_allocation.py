@@ -19,7 +19,7 @@ from aid_accounting.rules.allocation import (
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import set_rule
 from core.roles import SYSTEM
-from tests.township import sell
+from tests.township import add_households, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +217,16 @@ def test_equal_households_take_turns_at_the_spare_fen_over_a_year(key_village):
         spare.update(h.registration_number for h, share in shares.items() if share == 664)
     # sha256("2026-MM:LGZ-J-n") decides: 2, 3, 2, 3, 1, 2, 1, 2, 2, 3, 3, 2.
     assert spare == {"LGZ-J-1": 2, "LGZ-J-2": 6, "LGZ-J-3": 4}
+
+
+def test_a_pool_weighted_by_members_splits_in_proportion_to_them(key_village):
+    households = add_households(key_village, prefix="LGZ-W", members=(1, 2, 4))
+
+    shares = split_among_households(
+        amount_fen=700,
+        households=households,
+        weighting=AidPool.Weighting.MEMBERS,
+        period="2026-10",
+    )
+
+    assert [shares[household] for household in households] == [100, 200, 400]
