@@ -137,6 +137,25 @@ def test_a_refund_made_while_its_month_stood_closed_is_booked_in_the_next(
     assert booked_in(OCTOBER) == october
 
 
+def test_a_whole_order_refund_in_a_closed_month_books_its_shipping_in_the_next_too(
+    clock, tomato, tomato_rule, staff
+):
+    order = sell([(tomato, 2)], paid_at=clock.set("2026-10-10"))
+    AccountingPeriod.objects.create(
+        code="2026-10",
+        start=OCTOBER.start,
+        end=OCTOBER.end,
+        status=AccountingPeriod.Status.CLOSED,
+        closed_at=at("2026-10-20"),
+    )
+
+    clock.set("2026-10-25")
+    refund(order, staff=staff)
+
+    shipping = Transaction.objects.get(idempotency_key=f"reversal:order:{order.pk}:shipping")
+    assert shipping.created_at == NOVEMBER.starts_at
+
+
 def test_a_refund_after_the_close_leaves_the_closed_months_open_data_alone(
     clock, tomato, tomato_rule, beneficiaries, staff
 ):

@@ -5,12 +5,15 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from aid_accounting.accrual import accrue
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.ledger.posting import balance, clearing_account, pool_account, producer_account
 from aid_accounting.rules.versions import set_rule
 from core.roles import SYSTEM
 from shop import events
 from shop.orders.models import OrderLine
+from shop.payments.refunds import request_refund
+from tests.shop.factories import RefundFactory
 from tests.township import refund, sell
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +83,38 @@ def test_a_replayed_refund_event_reverses_nothing_twice(tomato, tomato_rule, sta
 
     assert AidReversal.objects.count() == 1
     assert balance(pool_account(tomato_rule.pool)) == 1990
+
+
+@pytest.fixture
+def pending_refund(tomato, tomato_rule, staff):
+    """A paid line of ¥79.60 and a refund of it requested, not yet made."""
+    order = sell([(tomato, 2)], paid_at=PAID_AT)
+    line = order.lines.get()
+    return line, request_refund(
+        order_id=order.pk, actor=staff, reason="质量问题", line_id=line.pk, quantity=1
+    )
+
+
+@pytest.mark.parametrize("amount_fen", [0, -1, 7961])
+def test_a_reversal_of_nothing_or_of_more_than_is_left_is_refused(pending_refund, amount_fen):
+    line, pending = pending_refund
+
+    with pytest.raises(
+        ValueError,
+        match=rf"^refund {pending.pk} of {amount_fen} fen: "
+        rf"line {line.pk} has 7960 fen left to refund$",
+    ):
+        accrue.reverse_refund(refund=pending, line=line, amount_fen=amount_fen)
+
+    assert not AidReversal.objects.exists()
+
+
+def test_a_reversal_of_one_fen_is_made_and_counted_in_what_is_left(pending_refund):
+    line, pending = pending_refund
+
+    reversal = accrue.reverse_refund(refund=pending, line=line, amount_fen=1)
+
+    assert (reversal.refunded_fen, reversal.aid_fen) == (1, 0)
+    other = RefundFactory(payment=pending.payment, line=line, amount_fen=7960)
+    with pytest.raises(ValueError, match=r"has 7959 fen left to refund$"):
+        accrue.reverse_refund(refund=other, line=line, amount_fen=7960)
