@@ -148,7 +148,7 @@ def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
                 shipping.append(posting)
         posted = post_transactions(postings=[*postings.values(), *shipping])
         transactions = dict(zip(postings, posted[: len(postings)], strict=True))
-        created = LineAccrual.objects.bulk_create(
+        LineAccrual.objects.bulk_create(
             LineAccrual(
                 line=line,
                 rule=splits[line.pk].rule,
@@ -162,10 +162,8 @@ def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
             )
             for line in new_lines
         )
-        accruals = {accrual.line_id: accrual for accrual in created}
-        return {
-            pk: [accruals.get(line.pk) or line.aid_accrual for line in lines_of[pk]] for pk in by_pk
-        }
+        # A new accrual made with line=line is cached as that line's aid_accrual too.
+        return {pk: [line.aid_accrual for line in lines_of[pk]] for pk in by_pk}
 
 
 def accrue_paid_orders(*, batch_size: int = 500) -> tuple[int, int]:

@@ -177,3 +177,17 @@ def test_the_refusal_names_every_unpaid_order(tomato, tomato_rule):
         ValueError, match=rf"^order {unpaid[0].number}, {unpaid[1].number} is not paid; nothing"
     ):
         accrue.accrue_orders(orders=unpaid)
+
+
+def test_accruing_returns_each_lines_accrual_new_or_old(tomato, bag, tomato_rule, unaccrued):
+    accrued = sell([(tomato, 1)], paid_at=paid_at(3))
+    missing = unaccrued([(tomato, 2), (bag, 1)], paid_at=paid_at(4))
+
+    result = accrue.accrue_orders(orders=[accrued, missing])
+
+    assert {pk: [a.aid_fen for a in accruals] for pk, accruals in result.items()} == {
+        accrued.pk: [995],
+        missing.pk: [1990, 0],
+    }
+    assert result[accrued.pk] == list(LineAccrual.objects.filter(line__order=accrued))
+    assert all(accrual.pk for accrual in result[missing.pk])
