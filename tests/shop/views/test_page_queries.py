@@ -31,8 +31,9 @@ PRODUCER = 12
 PRODUCT = 11
 SEARCH = 3
 # A signed-in buyer's listing with the page cache on: never served from it, and
-# rendered as for anyone, with their session and user read.
-CATEGORY_SIGNED_IN = CATEGORY + 2
+# rendered as for anyone, with their session and user read, and whether the user is
+# staff (who must have passed their second factor: config/staff_auth.py).
+CATEGORY_SIGNED_IN = CATEGORY + 3
 
 
 def add_products(count: int, **kwargs):
