@@ -285,14 +285,16 @@ def _close_pool(
         booked_at=now,
     )
     due_ids = [line.accrual_id for line in due]
-    for batch in _id_batches(due_ids):
+    for batch in _id_batches(due_ids, limit=connection.features.max_query_params):
         LineAccrual.objects.filter(pk__in=batch).update(
             distributed_in=record, distributed_fen=F("aid_fen") - F("reversed_fen")
         )
         AidReversal.objects.filter(accrual_id__in=batch, netted_in__isnull=True).update(
             netted_in=record
         )
-    for batch in _id_batches([reversal.pk for reversal in late]):
+    for batch in _id_batches(
+        [reversal.pk for reversal in late], limit=connection.features.max_query_params
+    ):
         AidReversal.objects.filter(pk__in=batch).update(netted_in=record)
     result.distributions.append(
         PoolDistribution.objects.create(
@@ -309,11 +311,11 @@ def _close_pool(
     )
 
 
-def _id_batches(ids: list[int]) -> list[Sequence[int]]:
-    """``ids`` in as few ``WHERE id IN (...)`` lists as the database takes:
-    one on PostgreSQL, under SQLite's limit on parameters (with room for the
-    statement's others) there. A month has thousands of lines."""
-    limit = connection.features.max_query_params
+def _id_batches(ids: list[int], *, limit: int | None) -> list[Sequence[int]]:
+    """``ids`` in as few ``WHERE id IN (...)`` lists as the database takes
+    (``limit``, its ``max_query_params``): one on PostgreSQL, under SQLite's
+    limit (with room for the statement's others) there. A month has thousands
+    of lines."""
     if limit is None:
         return [ids] if ids else []
     return list(itertools.batched(ids, limit - 10))

@@ -485,12 +485,10 @@ def test_the_close_asks_the_shops_return_rule_with_every_fact_of_the_line(change
         (13, [1, 2, 3, 4, 5, 6, 7], [[1, 2, 3], [4, 5, 6], [7]]),
     ],
 )
-def test_ids_are_split_under_the_databases_limit_on_parameters(monkeypatch, limit, ids, batches):
+def test_ids_are_split_under_the_databases_limit_on_parameters(limit, ids, batches):
     """PostgreSQL has no limit (one list, none when there are no ids); SQLite's
     limit keeps room for ten other parameters."""
-    monkeypatch.setattr(type(connection.features), "max_query_params", limit)
-
-    assert [list(batch) for batch in distribution._id_batches(ids)] == batches
+    assert [list(batch) for batch in distribution._id_batches(ids, limit=limit)] == batches
 
 
 def test_a_refund_of_a_line_still_returnable_waits_with_its_line(
