@@ -113,11 +113,8 @@ def test_a_gateway_clock_ahead_of_ours_is_recorded_as_now(clock, tomato, tomato_
     assert LineAccrual.objects.get().booked_at == at("2026-11-10")
 
 
-def test_a_refund_made_while_its_month_stood_closed_is_booked_in_the_next(
-    clock, tomato, tomato_rule, staff
-):
-    order = sell([(tomato, 2)], paid_at=clock.set("2026-10-10"))
-    # October closed before it ended, as a close "at" a future time once could.
+def close_october_early() -> None:
+    """October closed on the 20th, before it ended, as a close "at" a future time once could."""
     AccountingPeriod.objects.create(
         code="2026-10",
         start=OCTOBER.start,
@@ -125,6 +122,13 @@ def test_a_refund_made_while_its_month_stood_closed_is_booked_in_the_next(
         status=AccountingPeriod.Status.CLOSED,
         closed_at=at("2026-10-20"),
     )
+
+
+def test_a_refund_made_while_its_month_stood_closed_is_booked_in_the_next(
+    clock, tomato, tomato_rule, staff
+):
+    order = sell([(tomato, 2)], paid_at=clock.set("2026-10-10"))
+    close_october_early()
     october = booked_in(OCTOBER)
 
     clock.set("2026-10-25")
@@ -141,13 +145,7 @@ def test_a_whole_order_refund_in_a_closed_month_books_its_shipping_in_the_next_t
     clock, tomato, tomato_rule, staff
 ):
     order = sell([(tomato, 2)], paid_at=clock.set("2026-10-10"))
-    AccountingPeriod.objects.create(
-        code="2026-10",
-        start=OCTOBER.start,
-        end=OCTOBER.end,
-        status=AccountingPeriod.Status.CLOSED,
-        closed_at=at("2026-10-20"),
-    )
+    close_october_early()
 
     clock.set("2026-10-25")
     refund(order, staff=staff)

@@ -159,17 +159,23 @@ def test_an_objection_to_another_villages_notice_holds_nothing_here(
     assert shown["LGZ-Q-1"] == ({Reason.OBJECTION: 398}, 0)
 
 
-def test_a_removed_household_is_held_down_to_its_last_fen(clock, tomato, aid_pool, beneficiaries):
+@pytest.fixture
+def one_fen_shares(clock, tomato, aid_pool, beneficiaries):
+    """October's 4 fen of aid (0.03 % of ¥119.40 is 3.6 fen) split 1, 1 and 2,
+    published, its window over on 20 November."""
     clock.set("2026-11-20")
     set_rule(
         actor=SYSTEM,
         producer=tomato.product.producer,
         pool=aid_pool,
-        share_bp=3,  # 0.03 % of ¥119.40 is 3.6 fen: 4 fen, 1, 1 and 2
+        share_bp=3,
         valid_from=datetime.date(2026, 1, 1),
     )
     deliver(sell([(tomato, 3)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
     close_and_publish("2026-10", now=at("2026-11-02"))
+
+
+def test_a_removed_household_is_held_down_to_its_last_fen(one_fen_shares):
     Household.objects.update(status=Household.Status.REMOVED)
 
     shown = figures(at("2026-11-20"))
@@ -232,19 +238,7 @@ def test_of_two_decisions_in_the_same_instant_the_later_one_applies(
     assert figures(at("2026-11-20"))["LGZ-J-3"] == ({}, 664)
 
 
-def test_a_single_fen_without_a_bank_account_is_held_not_paid(
-    clock, tomato, aid_pool, beneficiaries
-):
-    clock.set("2026-11-20")
-    set_rule(
-        actor=SYSTEM,
-        producer=tomato.product.producer,
-        pool=aid_pool,
-        share_bp=3,  # 4 fen: 1, 1 and 2
-        valid_from=datetime.date(2026, 1, 1),
-    )
-    deliver(sell([(tomato, 3)], paid_at=at("2026-10-10")), at=at("2026-10-12"))
-    close_and_publish("2026-10", now=at("2026-11-02"))
+def test_a_single_fen_without_a_bank_account_is_held_not_paid(one_fen_shares):
     Household.objects.update(bank_account_number="")
 
     shown = figures(at("2026-11-20"))

@@ -18,7 +18,7 @@ from aid_accounting.payouts.payable import decide_removed_household, payability
 from aid_accounting.payouts.statements import monthly_statement
 from aid_accounting.periods.close import close_period
 from core.roles import SYSTEM
-from tests.aid_accounting.factories import ProducerPayoutAccountFactory, household_account
+from tests.aid_accounting.factories import household_account
 from tests.township import (
     add_households,
     add_member,
@@ -46,13 +46,6 @@ def holds(batch: PayoutBatch) -> list[tuple[str, str, int, int | None]]:
 
 
 # Producers: only what can no longer come back ------------------------------------
-
-
-@pytest.fixture
-def tomato_producer(tomato, tomato_rule):
-    producer = tomato.product.producer
-    ProducerPayoutAccountFactory(producer=producer)
-    return producer
 
 
 def test_a_producer_is_not_paid_for_an_order_not_yet_shipped(

@@ -35,13 +35,6 @@ def delivered(variant, quantity, *, paid: str, delivered_on: str):
     return order
 
 
-@pytest.fixture
-def tomato_producer(tomato, tomato_rule):
-    producer = tomato.product.producer
-    ProducerPayoutAccountFactory(producer=producer)
-    return producer
-
-
 def test_every_line_still_returnable_is_held_among_lines_past_their_window(
     clock, tomato, tomato_producer
 ):
