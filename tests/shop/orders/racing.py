@@ -42,6 +42,9 @@ def own_connections(vendor: str, directory: Path) -> Iterator[None]:
     connection.ensure_connection()
     with closing(sqlite3.connect(copy)) as target:
         connection.connection.backup(target)
+        # WAL once, here: racers each switching a fresh file to WAL at the same moment
+        # need its exclusive lock, and SQLite may refuse them without waiting (found by CI).
+        target.execute("PRAGMA journal_mode=WAL")
     in_memory, main = connections.settings["default"], connections["default"]
     # New threads connect with these settings; this thread gets a connection of its own.
     connections.settings["default"] = {**in_memory, "NAME": str(copy)}
