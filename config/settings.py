@@ -248,7 +248,16 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION els
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 1  # hours
+# A lock-out lasts LOCKOUT_MINUTES; a staff account's starts at STAFF_LOCKOUT_FIRST_MINUTES
+# and grows STAFF_LOCKOUT_GROWTH-fold with each further round of failures from one
+# address in a day (config.security.cool_off). Each attempt's lock ends on its own
+# clock (AccessAttemptExpiration), and every failure is kept in axes' failure log.
+LOCKOUT_MINUTES = 60
+STAFF_LOCKOUT_FIRST_MINUTES = 1
+STAFF_LOCKOUT_GROWTH = 4
+AXES_COOLOFF_TIME = "config.security.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # One count per account however it was named: user name, e-mail or mobile number.

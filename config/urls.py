@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
+from django.views.decorators.cache import never_cache
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from aid_accounting.portal import urls as aid_portal_urls
 from aid_accounting.transparency.views import open_data_view
@@ -44,11 +46,16 @@ portal_patterns = (
     producer_portal_urls.urlpatterns + shop_portal_urls.urlpatterns + aid_portal_urls.urlpatterns
 )
 
+# Log-in, sign-up, MFA and payment pages show a person's e-mail, number, codes or order:
+# no browser or proxy keeps them.
+account_patterns = decorate_urlpatterns(include("allauth.urls")[0].urlpatterns, never_cache)
+payment_page_patterns = decorate_urlpatterns(payment_urls.page_urlpatterns, never_cache)
+
 # Chinese pages have no prefix; English ones live under /en/.
 urlpatterns += i18n_patterns(
     path("portal/", include((portal_patterns, "portal"))),
-    path("payments/", include(payment_urls.page_urlpatterns)),
-    path("accounts/", include("allauth.urls")),
+    path("payments/", include(payment_page_patterns)),
+    path("accounts/", include(account_patterns)),
     path("open-data/", open_data_view, name="open_data"),
     path("", include("shop.urls")),
     path("notices/", include("aid_accounting.transparency.urls")),

@@ -2,8 +2,12 @@
 AXES_FAILURE_LIMIT wrong passwords from one address, with a Chinese page and 429;
 only from that address, taken behind the proxy from the entry the trusted proxy wrote."""
 
+from datetime import timedelta
+
 import pytest
+from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog
 from django.conf import settings
+from django.db.models import F
 from django.test import Client, override_settings
 
 from core.roles import AID_OFFICER
@@ -167,3 +171,66 @@ def test_without_a_trusted_proxy_the_header_is_not_the_address(client, officer):
     response = admin_attempt(Client(), PASSWORD, REMOTE_ADDR=ADDRESS)
 
     assert response.status_code == 429
+
+
+# Progressive delays for staff: a short lock that grows with each round of failures.
+def wait(minutes: float) -> None:
+    """As if ``minutes`` had passed since every failure axes recorded."""
+    delta = timedelta(minutes=minutes)
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - delta)
+    AccessAttemptExpiration.objects.update(expires_at=F("expires_at") - delta)
+    AccessFailureLog.objects.update(attempt_time=F("attempt_time") - delta)
+
+
+def locked_for(response) -> str:
+    assert response.status_code == 429
+    return response.content.decode()
+
+
+def test_a_staff_accounts_first_lock_lasts_a_minute(client, officer):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        admin_attempt(client, "wrong-password", REMOTE_ADDR=ADDRESS)
+    assert "请 1 分钟后再试" in locked_for(admin_attempt(client, PASSWORD, REMOTE_ADDR=ADDRESS))
+    wait(minutes=0.5)
+    # A try during the lock counts as a failure and starts its minute again.
+    assert admin_attempt(client, PASSWORD, REMOTE_ADDR=ADDRESS).status_code == 429
+
+    wait(minutes=1.1)
+
+    assert admin_attempt(client, PASSWORD, REMOTE_ADDR=ADDRESS).status_code == 302
+
+
+def test_each_further_round_of_failures_locks_a_staff_account_four_times_longer(client, officer):
+    # A refused try counts too: 6 failures, 11, 17, 23, 29 (the lock is at most an hour).
+    for minutes in (1, 4, 16, 60, 60):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            admin_attempt(client, "wrong-password", REMOTE_ADDR=ADDRESS)
+        wait(minutes=minutes - 0.1)
+        page = locked_for(admin_attempt(client, PASSWORD, REMOTE_ADDR=ADDRESS))
+        assert f"请 {minutes} 分钟后再试" in page
+        wait(minutes=minutes + 0.1)
+
+    assert admin_attempt(client, PASSWORD, REMOTE_ADDR=ADDRESS).status_code == 302
+
+
+def test_a_successful_log_in_starts_a_staff_accounts_delays_again(client, officer):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        admin_attempt(client, "wrong-password", REMOTE_ADDR=ADDRESS)
+    wait(minutes=1.1)
+    assert admin_attempt(client, PASSWORD, REMOTE_ADDR=ADDRESS).status_code == 302
+    client.logout()
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        admin_attempt(client, "wrong-password", REMOTE_ADDR=ADDRESS)
+
+    assert "请 1 分钟后再试" in locked_for(admin_attempt(client, PASSWORD, REMOTE_ADDR=ADDRESS))
+
+
+def test_a_buyers_lock_lasts_an_hour_from_the_first_round(client):
+    with_password(UserFactory(username="buyer", email="buyer@example.com"), PASSWORD)
+    fail(client, "/accounts/login/", "login", "buyer@example.com", settings.AXES_FAILURE_LIMIT)
+    wait(minutes=59)
+
+    page = locked_for(attempt(client, "/accounts/login/", "login", "buyer@example.com", PASSWORD))
+
+    assert "请 60 分钟后再试" in page

@@ -1,6 +1,7 @@
 """Pages with personal data are stored by no browser, proxy or the anonymous page cache
 (``Cache-Control: no-store, private``): buyers' orders, addresses and profile, 查订单,
-the producer portal, the admin's household pages and the exports. And the test pages
+log-in, sign-up and second-factor pages, payment pages, the producer portal, the
+admin's household pages and the exports. And the test pages
 Wagtail's admin ships are not served."""
 
 import pytest
@@ -38,6 +39,20 @@ PERSONAL_PAGES = [
     ("officer", "/admin/households/history/{household.pk}/", 200),
     ("officer", "/admin/aid/households/import/", 200),
     ("officer", "/admin/aid/reports/households-by-village/?period=2026", 200),
+    # allauth's pages: log-in, sign-up, reset, the e-mail, number and second-factor pages.
+    ("anon", "/accounts/login/", 200),
+    ("anon", "/en/accounts/login/", 200),
+    ("anon", "/accounts/signup/", 200),
+    ("anon", "/accounts/password/reset/", 200),
+    ("buyer", "/accounts/email/", 200),
+    ("buyer", "/accounts/password/change/", 200),
+    ("officer", "/accounts/2fa/", 200),
+    ("officer", "/accounts/2fa/totp/activate/", 302),
+    # The gateways' pages a buyer sees.
+    ("buyer", "/payments/dummy/{pending_payment_a.pk}/", 200),
+    ("buyer", "/payments/stripe/{stripe_payment_a.pk}/return/", 302),
+    ("buyer", "/payments/alipay/{alipay_payment_a.pk}/return/", 302),
+    ("buyer", "/payments/wechatpay/{wechatpay_payment_a.pk}/", 302),
 ]
 
 
