@@ -9,6 +9,7 @@ have none, else to enter a code. Staff sessions also end after an idle time and 
 absolute lifetime (settings STAFF_SESSION_IDLE_MINUTES, STAFF_SESSION_MAX_HOURS)."""
 
 import io
+import logging
 import time
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -16,16 +17,25 @@ from urllib.parse import urlencode
 import segno
 from allauth.account.authentication import get_authentication_records
 from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa import signals as mfa_signals
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import validate_totp_code
+from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from config.security import client_ip
 from core.roles import is_staff_member
+from messaging.outbox import owe_email
+
+logger = logging.getLogger(__name__)
 
 # Where an unverified staff member may go: setting up TOTP (after the password again),
 # entering a code, logging out, the language switch. Not the recovery codes: with the
@@ -128,6 +138,40 @@ def start_staff_session(sender, request: HttpRequest | None, user, **kwargs) -> 
     now = time.time()
     request.session[LOGGED_IN_AT] = now
     request.session[SEEN_AT] = now
+
+
+@receiver(mfa_signals.authentication_failed, dispatch_uid="staff_auth_replayed_code")
+def report_replayed_totp_code(
+    sender, request: HttpRequest | None, user, authenticator: Authenticator, **kwargs
+) -> None:
+    """A TOTP code that is right but was already used (allauth refuses it) means the code
+    was seen, and so probably the password too (ASVS 2.8.5): logged, and the account's
+    owner told by e-mail, once per code and hour."""
+    code = request.POST.get("code", "") if request is not None else ""
+    if authenticator.type != Authenticator.Type.TOTP or not code:
+        return
+    if not validate_totp_code(decrypt(authenticator.data["secret"]), code):
+        return  # a wrong code, not a replayed one
+    address = client_ip(request)
+    logger.warning("A used TOTP code was entered again for user %s from %s", user.pk, address)
+    if not user.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+        subject = _("有人重复输入了你用过的两步验证码")
+        body = _(
+            "%(name)s，你好：\n\n"
+            "%(when)s，有人在登录时输入了你刚用过的一个两步验证码（来自 %(address)s），"
+            "已被拒绝。\n\n"
+            "如果不是你本人在两处输入了同一个验证码，说明别人看到了你的验证码，"
+            "很可能也知道你的密码：请立即修改密码，并告诉帮扶办。\n"
+        ) % {"name": user.get_username(), "when": when, "address": address or "?"}
+    owe_email(
+        key=f"totp-replayed:{authenticator.pk}:{timezone.now():%Y%m%d%H}:{code}",
+        to=user.email,
+        subject=subject,
+        body=body,
+    )
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -3,16 +3,19 @@ auditors, editors and superusers pass a second factor before any page, whichever
 log-in they used; one without TOTP is sent to set it up; staff sessions end after
 STAFF_SESSION_IDLE_MINUTES idle and STAFF_SESSION_MAX_HOURS in all."""
 
+import logging
 import time
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from config.staff_auth import LOGGED_IN_AT, SEEN_AT
 from core.roles import AID_OFFICER, AUDITOR, TOWNSHIP_EDITOR
+from messaging.models import OutboundMessage
 from tests.factories import UserFactory
 from tests.mfa import give_totp, totp_code
 from tests.township import add_staff, with_password
@@ -226,3 +229,47 @@ def test_a_browsers_own_request_is_refused_not_sent_to_the_set_up_page(client, o
     response = client.get("/favicon.ico", headers={"Sec-Fetch-Mode": "no-cors"})
 
     assert response.status_code == 403
+
+
+# ASVS 2.8.5: a TOTP code used twice is refused, logged, and its owner told.
+def replayed_code_mails() -> list[OutboundMessage]:
+    return list(OutboundMessage.objects.filter(key__startswith="totp-replayed:"))
+
+
+def test_a_used_code_entered_again_is_refused_logged_and_reported_to_its_owner(
+    client, officer, caplog
+):
+    give_totp(officer)
+    code = totp_code()
+    admin_log_in(client, "officer")
+    assert client.post(reverse("mfa_reauthenticate"), {"code": code}).status_code == 302
+    other = Client()
+    admin_log_in(other, "officer")
+
+    with caplog.at_level(logging.WARNING, logger="config.staff_auth"):
+        replayed = other.post(reverse("mfa_reauthenticate"), {"code": code}, REMOTE_ADDR=ADDRESS)
+
+    assert replayed.status_code == 200
+    assert other.get("/admin/").status_code == 302
+    assert f"A used TOTP code was entered again for user {officer.pk} from {ADDRESS}" in (
+        caplog.text
+    )
+    [mail] = replayed_code_mails()
+    assert mail.recipient == "officer@example.com"
+    assert mail.subject == "有人重复输入了你用过的两步验证码"
+    assert "来自 203.0.113.20" in mail.body
+    assert "请立即修改密码" in mail.body
+    # Once per code: the same replay again owes nothing more.
+    other.post(reverse("mfa_reauthenticate"), {"code": code}, REMOTE_ADDR=ADDRESS)
+    assert len(replayed_code_mails()) == 1
+
+
+def test_a_wrong_code_is_not_reported_as_a_replay(client, officer, caplog):
+    give_totp(officer)
+    admin_log_in(client, "officer")
+
+    with caplog.at_level(logging.WARNING, logger="config.staff_auth"):
+        client.post(reverse("mfa_reauthenticate"), {"code": "000000"}, REMOTE_ADDR=ADDRESS)
+
+    assert "used TOTP code" not in caplog.text
+    assert replayed_code_mails() == []
