@@ -31,6 +31,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aid_accounting.households import encryption
 from config.security import client_ip
 from core.roles import is_staff_member
 from messaging.outbox import owe_email
@@ -175,6 +176,14 @@ def report_replayed_totp_code(
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    # TOTP secrets and recovery-code seeds are stored encrypted with FIELD_ENCRYPTION_KEY,
+    # and rotated with the households' data (aid_accounting.households.encryption).
+    def encrypt(self, text: str) -> str:
+        return encryption.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return encryption.decrypt(encrypted_text)
+
     def build_totp_svg(self, url: str) -> str:
         # segno (already used for WeChat Pay's codes) instead of allauth's qrcode package.
         buffer = io.BytesIO()

@@ -12,6 +12,10 @@ Encryption happens in ``get_prep_value``, so ``save()``, ``bulk_create()``,
 IV, so an encrypted column cannot be searched or compared in the database;
 the field refuses every lookup except ``isnull`` rather than silently match
 nothing.
+
+Staff members' TOTP secrets and recovery-code seeds (allauth's ``Authenticator.data``)
+are encrypted with the same keys (``config.staff_auth.MFAAdapter``), and surveyed and
+rotated with the fields (``JSON_SECRETS``).
 """
 
 import hashlib
@@ -28,6 +32,10 @@ from django.db.models.functions import Cast
 from aid_accounting.exceptions import DecryptionError, KeyOrderError
 
 ROTATION_BATCH_SIZE = 500
+# Secrets another app keeps in a JSON column, encrypted with these keys through its own
+# hooks: allauth's TOTP secret and recovery-code seed (config.staff_auth.MFAAdapter).
+# The survey and the rotation cover them with the fields. model label: (column, keys)
+JSON_SECRETS = {"mfa.Authenticator": ("data", ("secret", "seed"))}
 
 
 @lru_cache(maxsize=4)
@@ -145,9 +153,11 @@ class Rotation:
 @dataclass(frozen=True)
 class _Stored:
     model: type[models.Model]
-    fields: list[EncryptedTextField]
-    # (pk, {attname: raw token}) for every row with at least one token
+    # the encrypted columns' attnames, or the keys of ``json_column`` holding tokens
+    names: list[str]
+    # (pk, {name: raw token}) for every row with at least one token
     rows: list[tuple[object, dict[str, str]]]
+    json_column: str | None = None
 
 
 def survey_encrypted_values(*, keys: list[str] | None = None) -> Survey:
@@ -193,7 +203,7 @@ def rotate_encryption_keys() -> Rotation:
                 if (new_tokens := _rotated(tokens, newest, multi_fernet))
             ]
             for start in range(0, len(batch), ROTATION_BATCH_SIZE):
-                _write_tokens(table.model, table.fields, batch[start : start + ROTATION_BATCH_SIZE])
+                _write_tokens(table, batch[start : start + ROTATION_BATCH_SIZE])
             rotated += sum(len(tokens) for _, tokens in batch)
         # Verified before anything is reported: with the newest key alone,
         # as the site will run once the older keys are dropped.
@@ -253,8 +263,22 @@ def _stored_tokens(*, lock: bool) -> list[_Stored]:
             )
             for row in rows
         ]
-        stored.append(_Stored(model, fields, [(pk, found) for pk, found in tokens if found]))
-    return stored
+        names = [f.attname for f in fields]
+        stored.append(_Stored(model, names, [(pk, found) for pk, found in tokens if found]))
+    return stored + [_stored_json_tokens(label, lock=lock) for label in JSON_SECRETS]
+
+
+def _stored_json_tokens(label: str, *, lock: bool) -> _Stored:
+    column, names = JSON_SECRETS[label]
+    model = apps.get_model(label)
+    rows = model._base_manager.order_by("pk").values("pk", column)
+    if lock:
+        rows = rows.select_for_update()
+    tokens = [
+        (row["pk"], {name: row[column][name] for name in names if row[column].get(name)})
+        for row in rows
+    ]
+    return _Stored(model, list(names), [(pk, found) for pk, found in tokens if found], column)
 
 
 def _survey(stored: list[_Stored], keys: list[str]) -> Survey:
@@ -263,14 +287,14 @@ def _survey(stored: list[_Stored], keys: list[str]) -> Survey:
         keys=[KeyUse(position, key_fingerprint(key)) for position, key in enumerate(keys, 1)]
     )
     for table in stored:
-        for f in table.fields:
-            survey.fields[f"{table.model._meta.label}.{f.name}"] = FieldUse()
+        for name in table.names:
+            survey.fields[f"{table.model._meta.label}.{name}"] = FieldUse()
         for _pk, tokens in table.rows:
-            for f in table.fields:
-                token = tokens.get(f.attname)
+            for name in table.names:
+                token = tokens.get(name)
                 if token is None:
                     continue
-                use = survey.fields[f"{table.model._meta.label}.{f.name}"]
+                use = survey.fields[f"{table.model._meta.label}.{name}"]
                 use.values += 1
                 reader = _reader(fernets, token)
                 if reader is None:
@@ -305,22 +329,24 @@ def _rotated(tokens: dict[str, str], newest: Fernet, multi_fernet: MultiFernet) 
     return new_tokens
 
 
-def _write_tokens(
-    model: type[models.Model],
-    fields: list[EncryptedTextField],
-    batch: list[tuple[object, dict[str, str]]],
-) -> None:
+def _write_tokens(table: _Stored, batch: list[tuple[object, dict[str, str]]]) -> None:
+    rows = table.model._base_manager
+    if table.json_column:
+        for pk, tokens in batch:
+            data = rows.values_list(table.json_column, flat=True).get(pk=pk)
+            rows.filter(pk=pk).update(**{table.json_column: {**data, **tokens}})
+        return
     # Value(..., output_field=TextField()) writes the token as is: a plain value
     # would go through the field's get_prep_value and be encrypted a second time.
     updates = {}
-    for encrypted in fields:
+    for attname in table.names:
         whens = [
-            models.When(pk=pk, then=models.Value(tokens[encrypted.attname], models.TextField()))
+            models.When(pk=pk, then=models.Value(tokens[attname], models.TextField()))
             for pk, tokens in batch
-            if encrypted.attname in tokens
+            if attname in tokens
         ]
         if whens:
-            updates[encrypted.attname] = models.Case(
-                *whens, default=models.F(encrypted.attname), output_field=models.TextField()
+            updates[attname] = models.Case(
+                *whens, default=models.F(attname), output_field=models.TextField()
             )
-    model._base_manager.filter(pk__in=[pk for pk, _ in batch]).update(**updates)
+    rows.filter(pk__in=[pk for pk, _ in batch]).update(**updates)

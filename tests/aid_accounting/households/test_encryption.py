@@ -1,6 +1,7 @@
 import time
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from cryptography.fernet import Fernet
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.core.management import call_command
@@ -8,10 +9,17 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from aid_accounting.exceptions import DecryptionError, KeyOrderError
-from aid_accounting.households.encryption import encrypt, key_fingerprint, rotate_encryption_keys
+from aid_accounting.households.encryption import (
+    encrypt,
+    key_fingerprint,
+    rotate_encryption_keys,
+    survey_encrypted_values,
+)
 from aid_accounting.households.models import Household
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.aid_accounting.factories import ProducerPayoutAccountFactory as PayoutAccountFactory
+from tests.factories import UserFactory
+from tests.mfa import TEST_TOTP_SECRET, give_totp, totp_code
 from tests.producers.factories import VillageFactory
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +250,64 @@ def test_change_history_never_holds_personal_data(household):
             column.name for column in connection.introspection.get_table_description(cursor, table)
         }
     assert columns.isdisjoint(Household.PERSONAL_FIELDS)
+
+
+# Staff members' second factors (allauth's Authenticator.data) use the same keys.
+def stored_mfa_data(authenticator) -> dict:
+    return type(authenticator).objects.values_list("data", flat=True).get(pk=authenticator.pk)
+
+
+def test_a_totp_secret_and_a_recovery_seed_are_stored_encrypted(settings):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    user = UserFactory()
+    totp = give_totp(user)
+    recovery = RecoveryCodes.activate(user).instance
+
+    secret = stored_mfa_data(totp)["secret"]
+    seed = stored_mfa_data(recovery)["seed"]
+    assert secret != TEST_TOTP_SECRET
+    assert Fernet(OLD_KEY).decrypt(secret.encode()).decode() == TEST_TOTP_SECRET
+    assert int(Fernet(OLD_KEY).decrypt(seed.encode()), 16)  # allauth's seed, in hex
+    assert TOTP(totp).validate_code(totp_code())
+    assert len(RecoveryCodes(recovery).get_unused_codes()) == 10
+
+
+def test_rotation_re_encrypts_second_factors_and_the_survey_counts_them(settings):
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    totp = give_totp(UserFactory())
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+
+    rotation = rotate_encryption_keys()
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+
+    assert rotation.rotated == 1
+    survey = survey_encrypted_values()
+    assert survey.fields["mfa.Authenticator.secret"].values == 1
+    assert survey.unreadable == 0
+    token = stored_mfa_data(totp)["secret"]
+    assert Fernet(NEW_KEY).decrypt(token.encode()).decode() == TEST_TOTP_SECRET
+
+
+def test_the_migration_encrypts_secrets_stored_in_the_clear_once_and_back(settings):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("aid_accounting.migrations.0017_encrypt_mfa_secrets")
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    totp = give_totp(UserFactory())
+    already = give_totp(UserFactory(), secret="ALREADYENCRYPTEDALREADYENCRYPTE")
+    type(totp).objects.filter(pk=totp.pk).update(data={"secret": TEST_TOTP_SECRET})
+    kept = stored_mfa_data(already)
+
+    migration.encrypt_plaintext_secrets(apps, None)
+    token = stored_mfa_data(totp)["secret"]
+    migration.encrypt_plaintext_secrets(apps, None)
+
+    assert Fernet(OLD_KEY).decrypt(token.encode()).decode() == TEST_TOTP_SECRET
+    assert stored_mfa_data(totp)["secret"] == token
+    assert stored_mfa_data(already) == kept
+    migration.decrypt_secrets(apps, None)
+    assert stored_mfa_data(totp) == {"secret": TEST_TOTP_SECRET}
