@@ -20,6 +20,8 @@ from aid_accounting.households.models import (
 )
 from aid_accounting.ledger import chain
 from aid_accounting.ledger.models import Entry, Transaction
+from aid_accounting.notices.models import NoticeRow
+from aid_accounting.notices.publication import submit_objection
 from aid_accounting.notices.publication import verify_chain as notice_chain
 from aid_accounting.payouts.account_changes import request_household_account_change
 from aid_accounting.payouts.models import PayoutAccountChange, PayoutRow
@@ -187,6 +189,29 @@ def test_a_household_is_anonymised_once_its_own_period_has_passed(departures, cl
     run = apply_retention()
 
     assert numbers(run.due) == ["LGZ-J-1", "LGZ-X-1"]
+
+
+@pytest.mark.parametrize("whole_notice", [False, True], ids=["its row", "its whole notice"])
+def test_an_open_objection_keeps_the_data(departures, clock, whole_notice):
+    row = NoticeRow.objects.get(household=departures["LGZ-J-1"])
+    submit_objection(
+        notice=row.notice,
+        name="张三",
+        contact="13800000000",
+        message="金额有误。",
+        position=None if whole_notice else row.position,
+        now=at("2026-11-05"),
+    )
+    clock.set("2031-12-05")
+
+    run = apply_retention()
+
+    assert run.due == []
+    assert [(h.registration_number, reasons) for h, reasons in run.kept_back] == [
+        ("LGZ-J-1", [KeptBack.OBJECTION]),
+        # One to the whole notice names every household on it.
+        ("LGZ-J-2", [KeptBack.BALANCE, *([KeptBack.OBJECTION] if whole_notice else [])]),
+    ]
 
 
 @override_settings(HOUSEHOLD_RETENTION_YEARS=10)
