@@ -129,7 +129,8 @@ class Household(models.Model):
 
     @property
     def masked_head_name(self) -> str:
-        if self.anonymised_at is not None:
+        # The placeholder is no one's name (and the close loads the name alone).
+        if self.head_name == ANONYMISED_NAME:
             return self.head_name
         return masking.mask_name(self.head_name)
 
