@@ -88,12 +88,15 @@ def apply_retention(
         )
     now = now or timezone.now()
     run = RetentionRun(now=now, cutoff=retention_cutoff(now), dry_run=dry_run)
+    # What the survey needs: the personal data is not even loaded until it is anonymised.
     candidates = list(
         Household.objects.filter(
             status=Household.Status.REMOVED,
             anonymised_at__isnull=True,
             left_register_at__lte=run.cutoff,
-        ).order_by("registration_number")
+        )
+        .only("registration_number", "left_register_at")
+        .order_by("registration_number")
     )
     reasons = kept_back(candidates)
     for household in candidates:
