@@ -1,9 +1,15 @@
 """Scheduled aid-accounting tasks (celery beat, see CELERY_BEAT_SCHEDULE)."""
 
+import logging
+
 from celery import shared_task
 
 from aid_accounting.notices.mail import owe_objection_digests
 from aid_accounting.periods.close import close_due_periods
+from aid_accounting.privacy.retention import apply_retention, summary
+from core.roles import SYSTEM
+
+logger = logging.getLogger(__name__)
 
 
 # Acknowledged only when done, and handed back if the worker dies meanwhile (the global
@@ -22,3 +28,14 @@ def send_objection_digests() -> int:
     """Owe each aid officer one e-mail listing the objections not yet in a digest.
     Idempotent: the objections listed are marked in the same transaction."""
     return owe_objection_digests()
+
+
+@shared_task
+def apply_household_retention() -> list[str]:
+    """Anonymise the households past the retention period; the run is logged.
+    Idempotent: an anonymised household is not looked at again, and each one
+    is its own database transaction."""
+    run = apply_retention(actor=SYSTEM)
+    for line in summary(run):
+        logger.info(line)
+    return [household.registration_number for household in run.due]

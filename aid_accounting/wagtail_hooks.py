@@ -65,6 +65,11 @@ def register_aid_accounting_urls():
         ),
         path("aid/periods/close/", admin_views.close_period, name="aid_close_period"),
         path("aid/households/import/", admin_views.import_households, name="aid_import_households"),
+        path(
+            "aid/households/<int:household_id>/personal-data/",
+            admin_views.household_personal_data,
+            name="aid_household_personal_data",
+        ),
         path("aid/payouts/draft/", admin_views.draft_batch, name="aid_draft_batch"),
         path(
             "aid/payouts/<int:batch_id>/approve/",

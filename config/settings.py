@@ -176,6 +176,9 @@ PAGE_CACHE_GENERATION_CHECK_SECONDS = 1
 # Days a notice (公示) stays open for objections unless the officer publishing it
 # chooses otherwise; households are paid a month's distribution only after it.
 AID_NOTICE_WINDOW_DAYS = env_int("AID_NOTICE_WINDOW_DAYS", 7)
+# Years a household's personal data is kept after it leaves the register, then anonymised
+# (aid_accounting/privacy/retention.py, docs/privacy.md).
+HOUSEHOLD_RETENTION_YEARS = env_int("HOUSEHOLD_RETENTION_YEARS", 5)
 # Objections a visitor may send, as (count, seconds) windows (aid_accounting/notices/limits.py):
 # per client address (counted in the cache) and per notice from all addresses (counted from
 # the stored objections, so it holds with the cache down).
@@ -395,6 +398,11 @@ CELERY_BEAT_SCHEDULE = {
     "close-previous-period": {
         "task": "aid_accounting.tasks.close_previous_period",
         "schedule": crontab(hour=1, minute=30),
+    },
+    # Monthly, after the first night's close: the month households left must be closed.
+    "apply-household-retention": {
+        "task": "aid_accounting.tasks.apply_household_retention",
+        "schedule": crontab(day_of_month=2, hour=3, minute=0),
     },
     # Yesterday's gateway statements (对账单), in CELERY_TIMEZONE (Beijing): WeChat Pay's
     # bills are ready after 10:00.

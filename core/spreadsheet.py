@@ -12,6 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
@@ -41,6 +42,17 @@ def csv_text(rows: Iterable[Iterable[Any]]) -> str:
 SHEET_TITLE_MAX = 31
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: a header, then the rows. The columns numbered in
+    ``decimal_columns`` (0-based) show two decimals."""
+
+    title: str
+    header: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    decimal_columns: Collection[int] = ()
+
+
 def xlsx_bytes(
     *,
     title: str,
@@ -48,20 +60,25 @@ def xlsx_bytes(
     rows: Iterable[Sequence[Any]],
     decimal_columns: Collection[int] = (),
 ) -> bytes:
-    """One sheet: a frozen header, then the rows with text cells made inert. The
-    columns numbered in ``decimal_columns`` (0-based) show two decimals."""
+    """One sheet: a frozen header, then the rows with text cells made inert."""
+    return xlsx_workbook([Sheet(title, header, rows, decimal_columns)])
+
+
+def xlsx_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook of ``sheets`` in order, each as ``xlsx_bytes`` writes one."""
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:SHEET_TITLE_MAX]
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append([inert(value) for value in row])
-    for index, label in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(label) * 2 + 2)
-        if index - 1 in decimal_columns:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "0.00"
-    sheet.freeze_panes = "A2"
+    workbook.remove(workbook.active)
+    for spec in sheets:
+        sheet = workbook.create_sheet(spec.title[:SHEET_TITLE_MAX])
+        sheet.append(list(spec.header))
+        for row in spec.rows:
+            sheet.append([inert(value) for value in row])
+        for index, label in enumerate(spec.header, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(label) * 2 + 2)
+            if index - 1 in spec.decimal_columns:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = "0.00"
+        sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

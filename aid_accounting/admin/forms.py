@@ -90,6 +90,16 @@ class RemovedHouseholdDecisionForm(forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=2000)
 
 
+class PersonalDataCopyForm(forms.Form):
+    """A household's request to see what is held about it: the officer states it."""
+
+    purpose = forms.CharField(
+        label=_("用途"),
+        max_length=200,
+        help_text=_("例如：户主本人申请查阅其个人信息"),
+    )
+
+
 class RowFailedForm(forms.Form):
     reason = forms.CharField(label=_("失败原因"), max_length=255)
 

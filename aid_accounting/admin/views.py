@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from aid_accounting.admin.forms import (
     DraftBatchForm,
     HouseholdAccountChangeForm,
     ImportRegisterForm,
+    PersonalDataCopyForm,
     ProducerAccountChangeForm,
     RemovedHouseholdDecisionForm,
     RowFailedForm,
@@ -24,9 +26,11 @@ from aid_accounting.admin.forms import (
 from aid_accounting.exceptions import AidAccountingError
 from aid_accounting.households import register_import
 from aid_accounting.households.models import Household
+from aid_accounting.households.personal_data import can_reveal_personal_data
 from aid_accounting.payouts import account_changes, batches, payable
 from aid_accounting.payouts.models import PayoutAccountChange, PayoutBatch, PayoutRow
 from aid_accounting.periods import close
+from aid_accounting.privacy import subject_access
 from aid_accounting.rules import versions
 from aid_accounting.rules.models import AidRule
 from core.money import format_yuan, yuan_amount
@@ -293,6 +297,27 @@ def decide_removed_household(request, household_id: int):
     if back.isdigit() and PayoutBatch.objects.filter(pk=back).exists():
         return redirect("aid_payout_batches:inspect", int(back))
     return redirect("aid_payout_batches:index")
+
+
+@require_POST
+def household_personal_data(request, household_id: int):
+    """A household's copy of what is held about it (PIPL art. 45), from its page:
+    posted with the purpose, which the access log records."""
+    if not can_reveal_personal_data(request.user):
+        raise PermissionDenied(_("只有帮扶专员可以导出帮扶户的个人信息副本。"))
+    household = get_object_or_404(Household, pk=household_id)
+    form = PersonalDataCopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("导出个人信息副本，请先写明用途。"))
+        return redirect("households:inspect", household.pk)
+    content = subject_access.household_copy(
+        household=household, user=request.user, reason=form.cleaned_data["purpose"]
+    )
+    response = HttpResponse(content, content_type=subject_access.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="household-{household.pk}-personal-data.xlsx"'
+    )
+    return response
 
 
 @permission_required("aid_accounting.add_household", raise_exception=True)

@@ -21,7 +21,9 @@ from wagtail.admin.widgets import HeaderButton
 from wagtail.permissions import register_permission_policy
 
 from aid_accounting.admin.audit_views import AuditLinkMixin
+from aid_accounting.admin.forms import PersonalDataCopyForm
 from aid_accounting.households.models import Household
+from aid_accounting.households.personal_data import can_reveal_personal_data
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.ledger.posting import balance
 from aid_accounting.payouts.models import (
@@ -114,6 +116,8 @@ class HouseholdInspectView(AuditLinkMixin, InspectView):
             closed[0] if closed else None,
         )
         context["periods"] = closed
+        if can_reveal_personal_data(self.request.user):
+            context["copy_form"] = PersonalDataCopyForm()
         context["attribution"] = (
             household_attribution(household=self.object, period=chosen) if chosen else None
         )

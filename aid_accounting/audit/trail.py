@@ -32,7 +32,7 @@ from simple_history.utils import get_m2m_reverse_field_name
 from wagtail.models import PageLogEntry
 
 from aid_accounting.households import masking
-from aid_accounting.households.models import Household
+from aid_accounting.households.models import PERSONAL_DATA_ANONYMISED, Household
 from aid_accounting.payouts.account_changes import ACCOUNT_CHANGE_APPROVED
 from aid_accounting.payouts.batches import BATCH_COMPLETED, PAYEE_ACCOUNT_CHANGED
 from aid_accounting.payouts.models import (
@@ -143,6 +143,7 @@ REASONS = {
     PAYEE_ACCOUNT_CHANGED: _("收款账户在起草后已变更，明细作废"),
     ACCOUNT_CHANGE_APPROVED: _("收款账户变更申请审核通过"),
     HISTORY_STARTED: _("开始记录时的状态"),
+    PERSONAL_DATA_ANONYMISED: _("保存期满，个人信息已匿名化"),
 }
 
 

@@ -16,6 +16,14 @@ from producers.models import Village
 
 # Households -------------------------------------------------------------------
 
+# What stands for the head's name once the retention period has passed
+# (``privacy.retention``): stored, so it is never translated.
+ANONYMISED_NAME = "已匿名"
+
+# The change reason of the history record an anonymisation writes;
+# ``audit.trail`` labels it.
+PERSONAL_DATA_ANONYMISED = "personal_data_anonymised"
+
 
 class HouseholdQuerySet(models.QuerySet):
     def eligible_q(self) -> Q:
@@ -68,6 +76,12 @@ class Household(models.Model):
     phone = EncryptedTextField(_("联系电话"), blank=True)
     bank_name = EncryptedTextField(_("开户银行"), blank=True)
     bank_account_number = EncryptedTextField(_("银行账号"), blank=True)
+    # When the household was removed from the register (set by ``save``): the
+    # retention period of its personal data runs from it (docs/privacy.md).
+    left_register_at = models.DateTimeField(_("退出登记时间"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        _("个人信息匿名化时间"), null=True, blank=True, editable=False
+    )
 
     history = HistoricalRecords(
         excluded_fields=list(PERSONAL_FIELDS),
@@ -101,8 +115,23 @@ class Household(models.Model):
     def __str__(self) -> str:
         return f"{self.registration_number} {self.masked_head_name}"
 
+    def save(self, *args, **kwargs):
+        # However the status changes (the edit form, the import), leaving dates
+        # the departure and coming back clears it.
+        if self.status == self.Status.REMOVED and self.left_register_at is None:
+            self.left_register_at = timezone.now()
+        elif self.status != self.Status.REMOVED:
+            self.left_register_at = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "left_register_at"}
+        super().save(*args, **kwargs)
+
     @property
     def masked_head_name(self) -> str:
+        # The placeholder is no one's name (and the close loads the name alone).
+        if self.head_name == ANONYMISED_NAME:
+            return self.head_name
         return masking.mask_name(self.head_name)
 
     @property

@@ -190,6 +190,7 @@ rules/set/                           login  login  login  deny   deny   deny   o
 rules/<int:rule_id>/new-version/     login  login  login  deny   deny   deny   ok     deny
 periods/close/                       login  login  login  deny   deny   deny   ok     deny
 households/import/                   login  login  login  deny   deny   deny   ok     deny
+households/<int:household_id>/personal-data/ login login login 405 405 405  405    405
 payouts/draft/                       login  login  login  deny   deny   deny   ok     deny
 payouts/<int:batch_id>/approve/      login  login  login  405    405    405    405    405
 payouts/<int:batch_id>/cancel/       login  login  login  405    405    405    405    405
@@ -598,6 +599,8 @@ rules/set/                           login  login  login  deny   deny   deny   -
 rules/<int:rule_id>/new-version/     login  login  login  deny   deny   deny   -      deny
 periods/close/                       login  login  login  deny   deny   deny   -      deny
 households/import/                   login  login  login  deny   deny   deny   -      deny
+# A household's copy of its data (PIPL art. 45): aid officers only, auditors neither.
+households/<int:household_id>/personal-data/ login login login deny deny deny -     deny
 payouts/draft/                       login  login  login  deny   deny   deny   -      deny
 payouts/<int:batch_id>/approve/      login  login  login  deny   deny   deny   -      deny
 payouts/<int:batch_id>/cancel/       login  login  login  deny   deny   deny   -      deny
@@ -654,6 +657,7 @@ POST_DATA = {
         "bank_name": "示例银行",
         "bank_account_number": "62000000000990099",
     },
+    "admin/aid/households/<int:household_id>/personal-data/": {"purpose": "户主申请查阅"},
     "admin/aid/notices/generate/": {"period": "{period}"},
     "admin/aid/notices/<int:notice_id>/publish/": {"window_days": "14"},
     "admin/aid/notices/objections/<int:objection_id>/resolve/": {

@@ -1,8 +1,8 @@
 """Pages with personal data are stored by no browser, proxy or the anonymous page cache
 (``Cache-Control: no-store, private``): buyers' orders, addresses and profile, 查订单,
 log-in, sign-up and second-factor pages, payment pages, the producer portal, the
-admin's household pages and the exports. And the test pages
-Wagtail's admin ships are not served."""
+admin's household pages and the exports (a household's copy of its data too). And the
+test pages Wagtail's admin ships are not served."""
 
 import pytest
 from django.core.cache import cache
@@ -78,6 +78,17 @@ def test_an_export_with_personal_data_is_not_stored(world: World, kind):
     response = client_for(world, "officer").post(
         "/admin/aid/reports/households-by-village/download/",
         {"period": "2026", "format": kind, "purpose": "核对名单", "full": "on"},
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert_no_store(response)
+
+
+def test_a_households_copy_of_its_data_is_not_stored(world: World):
+    household = world.objects["household"]
+    response = client_for(world, "officer").post(
+        f"/admin/aid/households/{household.pk}/personal-data/", {"purpose": "户主申请查阅"}
     )
 
     assert response.status_code == 200

@@ -295,7 +295,7 @@ def test_the_migration_encrypts_secrets_stored_in_the_clear_once_and_back(settin
 
     from django.apps import apps
 
-    migration = import_module("aid_accounting.migrations.0017_encrypt_mfa_secrets")
+    migration = import_module("aid_accounting.migrations.0018_encrypt_mfa_secrets")
     settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
     totp = give_totp(UserFactory())
     already = give_totp(UserFactory(), secret="ALREADYENCRYPTEDALREADYENCRYPTE")

@@ -38,7 +38,7 @@ def decrypt_secrets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("aid_accounting", "0016_objection_digest"),
+        ("aid_accounting", "0017_household_left_register"),
         ("mfa", "0003_authenticator_type_uniq"),
     ]
 
