@@ -307,6 +307,10 @@ SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx"]
+# Documents are staff's files: a random key in their address, and only the permission-
+# checked view serves them (shop/views/documents.py), never the web server's /media/.
+WAGTAILDOCS_DOCUMENT_MODEL = "shop.PrivateDocument"
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 15 * 1024 * 1024
 # Every uploaded photo is re-encoded without its EXIF (GPS) block, in the formats that
 # can be (shop/catalogue/images.py).

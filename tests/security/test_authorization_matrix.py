@@ -113,6 +113,12 @@ account/profile/                     login  ok     ok     ok     ok     ok     o
 notices/                             ok     ok     ok     ok     ok     ok     ok     ok
 notices/<int:notice_id>/             ok     ok     ok     ok     ok     ok     ok     ok
 
+# Documents are staff's files: those who may choose or change them in their collection
+# (Wagtail gave every admin role "choose" on the root collection), nobody else, not even
+# a 403 to say that the key exists. Wagtail's own /documents/<id>/ address serves nothing.
+[documents/ key=document.key filename=document.filename]
+<uuid:key>/<str:filename>            404    404    404    404    404    ok     ok     ok
+
 [account/addresses/]
 .                                    login  ok     ok     ok     ok     ok     ok     ok
 new/                                 login  ok     ok     ok     ok     ok     ok     ok
@@ -540,7 +546,6 @@ producer_page_b                      ok     ok     ok     ok     ok     ok     o
 THIRD_PARTY = {
     "admin/": "Wagtail's admin: pages, images, documents, users, workflows, reports",
     "accounts/": "allauth's log-in, sign-up, e-mail and password pages",
-    "documents/": "Wagtail's document serving, which checks collection privacy itself",
     "_util/": "Wagtail's log-in for password-protected pages",
     "^media/": "uploads, served by Django with DEBUG only",
     r"^((?:[\w\-]+/)*)$": "Wagtail's page serving: every page of the tree",
