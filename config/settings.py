@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # After the user and allauth's middleware: staff sessions' MFA and time limits.
     "config.staff_auth.StaffSessionMiddleware",
+    # Producer members opening the admin are sent to the portal (producers/portal).
+    "producers.portal.admin_redirect.MembersToPortalMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so that a locked-out log-in is answered before any view runs.
