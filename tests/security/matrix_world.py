@@ -31,7 +31,7 @@ from shop.orders.links import order_token
 from shop.orders.models import Address
 from shop.payments.models import GatewayStatement, Payment, StatementDifference
 from tests.aid_accounting.factories import PayoutAccountChangeFactory, ProducerPayoutAccountFactory
-from tests.factories import UserFactory
+from tests.factories import ImageFactory, UserFactory
 from tests.producers.factories import ProducerPageFactory
 from tests.shop.factories import (
     PrivateDocumentFactory,
@@ -221,6 +221,7 @@ def build_world() -> World:
     )
     objects["category"] = objects["product_a"].category
     objects["document"] = PrivateDocumentFactory(uploaded_by_user=world.users["editor"])
+    objects["image"] = ImageFactory()
     return world
 
 
