@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # After the user and allauth's middleware: staff sessions' MFA and time limits.
     "config.staff_auth.StaffSessionMiddleware",
+    # Producer members opening the admin are sent to the portal (producers/portal).
+    "producers.portal.admin_redirect.MembersToPortalMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so that a locked-out log-in is answered before any view runs.
@@ -319,6 +321,10 @@ SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx"]
+# Documents are staff's files: a random key in their address, and only the permission-
+# checked view serves them (shop/views/documents.py), never the web server's /media/.
+WAGTAILDOCS_DOCUMENT_MODEL = "shop.PrivateDocument"
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 15 * 1024 * 1024
 # Every uploaded photo is re-encoded without its EXIF (GPS) block, in the formats that
 # can be (shop/catalogue/images.py).

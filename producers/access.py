@@ -3,8 +3,12 @@ producer's page subtree and image collection only, through one group per
 producer. ``provision_producer`` reconciles all of it from the data, so it is
 safe to call after any change (creating a producer, editing its members).
 
-Members may add and edit products but not publish them: publishing goes
-through the township editors' moderation workflow (shop migration 0003).
+Members work in the portal, never in the Wagtail admin (no ``access_admin``):
+the portal's product pages act through these page permissions (a draft
+revision, submitting it to the workflow), and its photos go into the
+producer's collection. Members may add and edit products but not publish
+them: publishing goes through the township editors' moderation workflow
+(shop migration 0003).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -56,7 +60,6 @@ def provision_producer(producer: Producer) -> ProducerPage:
     """Make sure the producer has its page, group, permissions and members."""
     page = _ensure_page(producer)
     group, _ = Group.objects.get_or_create(name=producer_group_name(producer))
-    group.permissions.add(_permission("wagtailadmin", "access_admin"))
     for codename in MEMBER_PAGE_PERMISSIONS:
         GroupPagePermission.objects.get_or_create(
             group=group, page=page, permission=_permission("wagtailcore", codename)

@@ -1,5 +1,6 @@
 """Django loads the shop's models from here; each model lives in its domain package
-(``catalogue``, ``orders``, ``payments``, ``accounts``), and code imports it from there."""
+(``catalogue``, ``documents``, ``orders``, ``payments``, ``accounts``), and code imports
+it from there."""
 
 from shop.accounts.models import BuyerPhone, OrderLookupCode
 from shop.catalogue.models import (
@@ -11,6 +12,7 @@ from shop.catalogue.models import (
     ProductPhoto,
     ProductVariant,
 )
+from shop.documents.models import PrivateDocument
 from shop.orders.models import (
     Address,
     BuyerProfile,
@@ -47,6 +49,7 @@ __all__ = [
     "OrderLookupCode",
     "PageCacheGeneration",
     "Payment",
+    "PrivateDocument",
     "ProductCertificate",
     "ProductPage",
     "ProductPhoto",

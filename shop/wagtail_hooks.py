@@ -6,7 +6,7 @@ from wagtail import hooks
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 
-from shop.admin import statements
+from shop.admin import api, statements
 from shop.admin.views import (
     adjust_stock,
     offline_sale,
@@ -35,6 +35,18 @@ def register_shop_admin_urls():
         path("orders/offline-sale/", offline_sale, name="shop_offline_sale"),
         *statements.urls(),
     ]
+
+
+# After Wagtail's own hooks (order 0), so that these replace what they registered.
+@hooks.register("construct_admin_api", order=1)
+def choosable_media_only(router):
+    api.register_endpoints(router)
+
+
+@hooks.register("register_rich_text_features", order=1)
+def no_document_links(features):
+    """Documents are private: a link to one in a public page would lead buyers nowhere."""
+    features.default_features.remove("document-link")
 
 
 @hooks.register("register_admin_menu_item")

@@ -7,6 +7,7 @@ into the shop's images passes here (the portal, and the Wagtail admin and API
 through `shop/catalogue/images.py`)."""
 
 import io
+import secrets
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -47,8 +48,11 @@ class PreparedPhoto:
     height: int
 
     def as_file(self, name: str) -> StrippedPhoto:
-        """The photo as a file to store, named ``name`` with a .jpg suffix."""
-        return StrippedPhoto(self.content, name=f"{PurePath(name).stem}.jpg")
+        """The photo as a file to store, named ``name`` with a .jpg suffix after a random
+        prefix: Wagtail names the stored original and its renditions after it, and a
+        draft product's photo must not be found under /media/ by guessing (the
+        producer's code, a phone's IMG_1234). First, as Wagtail cuts long names' ends."""
+        return StrippedPhoto(self.content, name=f"{secrets.token_hex(8)}-{PurePath(name).stem}.jpg")
 
 
 def _is_heif(head: bytes) -> bool:

@@ -1,6 +1,11 @@
+import importlib
+
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
 from wagtail.models import Collection, GroupPagePermission, Page
 
+from core.roles import TOWNSHIP_EDITOR
 from producers.access import producer_group_name, provision_producer
 from producers.models import ProducerMembership
 from tests.factories import UserFactory
@@ -66,3 +71,23 @@ def test_provisioning_twice_changes_nothing():
 
     after = (GroupPagePermission.objects.count(), Collection.objects.count(), user.groups.count())
     assert after == before
+
+
+def test_members_get_no_admin_access():
+    user = member_of(ProducerPageFactory())
+
+    assert not user.has_perm("wagtailadmin.access_admin")
+
+
+def test_the_migration_takes_admin_access_from_producer_groups_only():
+    own = ProducerPageFactory()
+    member_of(own)
+    access_admin = Permission.objects.get(codename="access_admin")
+    group = Group.objects.get(name=producer_group_name(own.producer))
+    group.permissions.add(access_admin)  # as provision_producer granted it before
+    migration = importlib.import_module("producers.migrations.0008_members_leave_the_admin")
+
+    migration.leave_the_admin(apps, None)
+
+    assert access_admin not in group.permissions.all()
+    assert access_admin in Group.objects.get(name=TOWNSHIP_EDITOR).permissions.all()

@@ -81,7 +81,8 @@ def fill(route: str, arguments: dict[str, str], world: World) -> str:
         obj = world.objects[name]
         return str(getattr(obj, attribute or "pk"))
 
-    return "/" + ARGUMENT.sub(value, route)
+    # A regular-expression route's anchors (Wagtail's API router) are no part of the path.
+    return "/" + ARGUMENT.sub(value, route).replace("^", "").replace("$", "")
 
 
 # Outcomes -----------------------------------------------------------------------------
@@ -89,13 +90,15 @@ def fill(route: str, arguments: dict[str, str], world: World) -> str:
 OK = "200"
 LOGIN = "login"  # 302 to a log-in page: the portal's, the shop's or the admin's
 DENIED = "denied"  # Wagtail's answer to PermissionDenied: 302 to /admin/ with a message
+PORTAL = "portal"  # a producer member's request to the admin: 302 to the portal's home
 FORBIDDEN = "403"
 NOT_FOUND = "404"
 NOT_ALLOWED = "405"  # GET on a POST-only action
 REDIRECT = "302"  # any other redirect (a page that sends a user on, e.g. home)
-REFUSALS = (LOGIN, DENIED, FORBIDDEN, NOT_FOUND)
+REFUSALS = (LOGIN, DENIED, PORTAL, FORBIDDEN, NOT_FOUND)
 
 ADMIN_HOME = "/admin/"
+PORTAL_HOME = "/portal/"
 
 
 def outcome(response) -> str:
@@ -104,6 +107,8 @@ def outcome(response) -> str:
         location = response["Location"]
         if location == ADMIN_HOME:
             return DENIED
+        if location == PORTAL_HOME and response.wsgi_request.path.startswith(ADMIN_HOME):
+            return PORTAL
         if "/login/" in location:
             return LOGIN
         return REDIRECT

@@ -31,9 +31,13 @@ from shop.orders.links import order_token
 from shop.orders.models import Address
 from shop.payments.models import GatewayStatement, Payment, StatementDifference
 from tests.aid_accounting.factories import PayoutAccountChangeFactory, ProducerPayoutAccountFactory
-from tests.factories import UserFactory
+from tests.factories import ImageFactory, UserFactory
 from tests.producers.factories import ProducerPageFactory
-from tests.shop.factories import ProductPageFactory, ProductVariantFactory
+from tests.shop.factories import (
+    PrivateDocumentFactory,
+    ProductPageFactory,
+    ProductVariantFactory,
+)
 from tests.township import (
     ADDRESS,
     add_households,
@@ -216,6 +220,8 @@ def build_world() -> World:
         user=world.users["member"], producer=objects["producer_a"], action="stock", summary="＋1"
     )
     objects["category"] = objects["product_a"].category
+    objects["document"] = PrivateDocumentFactory(uploaded_by_user=world.users["editor"])
+    objects["image"] = ImageFactory()
     return world
 
 

@@ -5,8 +5,10 @@ cannot ship without someone deciding who may reach it.
 
 Cells read: ``ok`` 200; ``login`` a redirect to a log-in page (the portal's,
 the shop's or the admin's); ``deny`` Wagtail's answer to PermissionDenied, a
-redirect to /admin/ with an error message; ``404``; ``405`` (GET on a POST-only
-action: its POST rows below say who may post); ``302`` any other redirect.
+redirect to /admin/ with an error message; ``portal`` a producer member sent from
+any admin address to the portal, where their work is (members do not use the
+admin); ``404``; ``405`` (GET on a POST-only action: its POST rows below say who
+may post); ``302`` any other redirect.
 
 The world (tests/security/matrix_world.py) gives ``buyer`` and ``member``
 (producer A) the objects the URLs name; ``buyer2`` and ``member2`` are the
@@ -31,6 +33,7 @@ from tests.security.matrix_support import (
     NOT_ALLOWED,
     NOT_FOUND,
     OK,
+    PORTAL,
     REDIRECT,
     REFUSALS,
     WriteLog,
@@ -48,6 +51,7 @@ CELLS = {
     "ok": OK,
     "login": LOGIN,
     "deny": DENIED,
+    "portal": PORTAL,
     "403": FORBIDDEN,
     "404": NOT_FOUND,
     "405": NOT_ALLOWED,
@@ -113,6 +117,12 @@ account/profile/                     login  ok     ok     ok     ok     ok     o
 notices/                             ok     ok     ok     ok     ok     ok     ok     ok
 notices/<int:notice_id>/             ok     ok     ok     ok     ok     ok     ok     ok
 
+# Documents are staff's files: those who may choose or change them in their collection
+# (Wagtail gave every admin role "choose" on the root collection), nobody else, not even
+# a 403 to say that the key exists. Wagtail's own /documents/<id>/ address serves nothing.
+[documents/ key=document.key filename=document.filename]
+<uuid:key>/<str:filename>            404    404    404    404    404    ok     ok     ok
+
 [account/addresses/]
 .                                    login  ok     ok     ok     ok     ok     ok     ok
 new/                                 login  ok     ok     ok     ok     ok     ok     ok
@@ -166,341 +176,364 @@ earnings/statement.csv               login  login  login  ok     ok     login  l
 
 # Stock and orders: the editors' desk (they take offline sales and refunds).
 [admin/]
-stock/<int:variant_id>/              login  login  login  deny   deny   ok     deny   deny
-orders/<int:order_id>/refund/        login  login  login  deny   deny   ok     deny   deny
-payments/<int:payment_id>/refund/    login  login  login  deny   deny   ok     deny   deny
-orders/<int:order_id>/payment/       login  login  login  deny   deny   ok     deny   deny
-orders/offline-sale/                 login  login  login  deny   deny   ok     deny   deny
+stock/<int:variant_id>/              login  login  login  portal portal ok     deny   deny
+orders/<int:order_id>/refund/        login  login  login  portal portal ok     deny   deny
+payments/<int:payment_id>/refund/    login  login  login  portal portal ok     deny   deny
+orders/<int:order_id>/payment/       login  login  login  portal portal ok     deny   deny
+orders/offline-sale/                 login  login  login  portal portal ok     deny   deny
 
 # Gateway statements: the roles that handle money read them; editors explain differences.
 [admin/statements/]
-.                                    login  login  login  deny   deny   ok     ok     ok
-<int:statement_id>/                  login  login  login  deny   deny   ok     ok     ok
-differences/<int:difference_id>/explain/ login login login 405  405    405    405    405
+.                                    login  login  login  portal portal ok     ok     ok
+<int:statement_id>/                  login  login  login  portal portal ok     ok     ok
+differences/<int:difference_id>/explain/ login login login portal portal 405    405    405
+
+# The document chooser (a viewset of shop.PrivateDocument): those who may choose documents;
+# only editors may upload one from it.
+[admin/documents/chooser/ pk=document]
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     ok     ok
+chosen-multiple/                     login  login  login  portal portal ok     ok     ok
+create/                              login  login  login  portal portal ok     deny   deny
+
+# The admin API's image and document endpoints: what the user may choose (shop/admin/api.py).
+# Editors choose images and documents on the root collection; aid officers and auditors
+# documents only (Wagtail's migration that made choosing a permission gave it to the admin
+# groups): they list no image. find/ without an id finds nothing.
+[admin/api/main/ pk=image]
+^images/                             login  login  login  portal portal ok     ok     ok
+^images/<int:pk>/                    login  login  login  portal portal ok     404    404
+^images/find/                        login  login  login  portal portal 404    404    404
+
+[admin/api/main/ pk=document]
+^documents/                          login  login  login  portal portal ok     ok     ok
+^documents/<int:pk>/                 login  login  login  portal portal ok     ok     ok
+^documents/find/                     login  login  login  portal portal 404    404    404
 
 # Which staff have two-factor log-in: aid officers (and superusers) answer for staff accounts.
 [admin/staff/]
-mfa/                                 login  login  login  deny   deny   deny   ok     deny
+mfa/                                 login  login  login  portal portal deny   ok     deny
 
 # Aid officers act; auditors read the reports; editors see aggregates only.
 [admin/aid/]
-dashboard/                           login  login  login  deny   deny   ok     ok     ok
-audit/                               login  login  login  deny   deny   ok     ok     ok
-rules/set/                           login  login  login  deny   deny   deny   ok     deny
-rules/<int:rule_id>/new-version/     login  login  login  deny   deny   deny   ok     deny
-periods/close/                       login  login  login  deny   deny   deny   ok     deny
-households/import/                   login  login  login  deny   deny   deny   ok     deny
-households/<int:household_id>/personal-data/ login login login 405 405 405  405    405
-payouts/draft/                       login  login  login  deny   deny   deny   ok     deny
-payouts/<int:batch_id>/approve/      login  login  login  405    405    405    405    405
-payouts/<int:batch_id>/cancel/       login  login  login  405    405    405    405    405
-payouts/<int:batch_id>/export/       login  login  login  405    405    405    405    405
-payouts/rows/<int:row_id>/paid/      login  login  login  405    405    405    405    405
-payouts/rows/<int:row_id>/failed/    login  login  login  405    405    405    405    405
-accounts/producer/request/           login  login  login  deny   deny   deny   ok     deny
-accounts/household/<int:household_id>/request/ login login login deny deny deny ok   deny
-accounts/changes/<int:change_id>/approve/ login login login 405 405   405    405    405
-accounts/changes/<int:change_id>/reject/ login login login 405  405    405    405    405
-notices/generate/                    login  login  login  deny   deny   deny   ok     deny
-notices/<int:notice_id>/review/      login  login  login  405    405    405    405    405
-notices/<int:notice_id>/publish/     login  login  login  405    405    405    405    405
-notices/objections/<int:objection_id>/resolve/ login login login 405 405  405    405    405
-payouts/households/<int:household_id>/decision/ login login login 405 405 405   405    405
+dashboard/                           login  login  login  portal portal ok     ok     ok
+audit/                               login  login  login  portal portal ok     ok     ok
+rules/set/                           login  login  login  portal portal deny   ok     deny
+rules/<int:rule_id>/new-version/     login  login  login  portal portal deny   ok     deny
+periods/close/                       login  login  login  portal portal deny   ok     deny
+households/import/                   login  login  login  portal portal deny   ok     deny
+households/<int:household_id>/personal-data/ login login login portal portal 405    405    405
+payouts/draft/                       login  login  login  portal portal deny   ok     deny
+payouts/<int:batch_id>/approve/      login  login  login  portal portal 405    405    405
+payouts/<int:batch_id>/cancel/       login  login  login  portal portal 405    405    405
+payouts/<int:batch_id>/export/       login  login  login  portal portal 405    405    405
+payouts/rows/<int:row_id>/paid/      login  login  login  portal portal 405    405    405
+payouts/rows/<int:row_id>/failed/    login  login  login  portal portal 405    405    405
+accounts/producer/request/           login  login  login  portal portal deny   ok     deny
+accounts/household/<int:household_id>/request/ login login login portal portal deny ok   deny
+accounts/changes/<int:change_id>/approve/ login login login portal portal 405    405    405
+accounts/changes/<int:change_id>/reject/ login login login portal portal 405    405    405
+notices/generate/                    login  login  login  portal portal deny   ok     deny
+notices/<int:notice_id>/review/      login  login  login  portal portal 405    405    405
+notices/<int:notice_id>/publish/     login  login  login  portal portal 405    405    405
+notices/objections/<int:objection_id>/resolve/ login login login portal portal 405    405    405
+payouts/households/<int:household_id>/decision/ login login login portal portal 405   405    405
 
 [admin/aid/reports/ slug='households-by-village']
-<slug:slug>/                         login  login  login  deny   deny   deny   ok     ok
-<slug:slug>/download/                login  login  login  405    405    405    405    405
+<slug:slug>/                         login  login  login  portal portal deny   ok     ok
+<slug:slug>/download/                login  login  login  portal portal 405    405    405
 
 # The generic views of the viewsets the apps register. Editors keep the
 # catalogue and producers; aid officers the register, pools and payout
 # accounts; auditors read. Nobody deletes, and the ledger's models, rules,
 # periods, batches and notices are read-only for everyone (ReadOnlyPolicy).
 [admin/snippets/producers/producer/ pk=producer_a]
-.                                    login  login  login  deny   deny   ok     deny   ok
-results/                             login  login  login  deny   deny   ok     deny   ok
-add/                                 login  login  login  deny   deny   ok     deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
-copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     deny   ok
+results/                             login  login  login  portal portal ok     deny   ok
+add/                                 login  login  login  portal portal ok     deny   deny
+edit/<int:pk>/                       login  login  login  portal portal ok     deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal ok     deny   deny
+history/<int:pk>/                    login  login  login  portal portal ok     deny   deny
+history-results/<int:pk>/            login  login  login  portal portal ok     deny   deny
+copy/<int:pk>/                       login  login  login  portal portal ok     deny   deny
 
-# Any admin user may choose from the catalogue, as a member's page form picks its category.
+# Any admin user may choose from the catalogue.
 [admin/snippets/choose/producers/producer/ pk=producer_a]
-.                                    login  login  login  ok     ok     ok     ok     ok
-results/                             login  login  login  ok     ok     ok     ok     ok
-chosen/<str:pk>/                     login  login  login  ok     ok     ok     ok     ok
-chosen-multiple/                     login  login  login  ok     ok     ok     ok     ok
-create/                              login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     ok     ok
+chosen-multiple/                     login  login  login  portal portal ok     ok     ok
+create/                              login  login  login  portal portal ok     deny   deny
 
 [admin/snippets/producers/village/ pk=village]
-.                                    login  login  login  deny   deny   ok     deny   ok
-results/                             login  login  login  deny   deny   ok     deny   ok
-add/                                 login  login  login  deny   deny   ok     deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
-copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     deny   ok
+results/                             login  login  login  portal portal ok     deny   ok
+add/                                 login  login  login  portal portal ok     deny   deny
+edit/<int:pk>/                       login  login  login  portal portal ok     deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal ok     deny   deny
+history/<int:pk>/                    login  login  login  portal portal ok     deny   deny
+history-results/<int:pk>/            login  login  login  portal portal ok     deny   deny
+copy/<int:pk>/                       login  login  login  portal portal ok     deny   deny
 
-# Any admin user may choose from the catalogue, as a member's page form picks its category.
+# Any admin user may choose from the catalogue.
 [admin/snippets/choose/producers/village/ pk=village]
-.                                    login  login  login  ok     ok     ok     ok     ok
-results/                             login  login  login  ok     ok     ok     ok     ok
-chosen/<str:pk>/                     login  login  login  ok     ok     ok     ok     ok
-chosen-multiple/                     login  login  login  ok     ok     ok     ok     ok
-create/                              login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     ok     ok
+chosen-multiple/                     login  login  login  portal portal ok     ok     ok
+create/                              login  login  login  portal portal ok     deny   deny
 
 [admin/snippets/producers/memberprofile/ pk=member_profile]
-.                                    login  login  login  deny   deny   ok     deny   deny
-results/                             login  login  login  deny   deny   ok     deny   deny
-add/                                 login  login  login  deny   deny   ok     deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
-copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     deny   deny
+results/                             login  login  login  portal portal ok     deny   deny
+add/                                 login  login  login  portal portal ok     deny   deny
+edit/<int:pk>/                       login  login  login  portal portal ok     deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal ok     deny   deny
+history/<int:pk>/                    login  login  login  portal portal ok     deny   deny
+history-results/<int:pk>/            login  login  login  portal portal ok     deny   deny
+copy/<int:pk>/                       login  login  login  portal portal ok     deny   deny
 
 # Only those who may list it choose from it (ListersOnlyChooserViewSet): no member.
 [admin/snippets/choose/producers/memberprofile/ pk=member_profile]
-.                                    login  login  login  deny   deny   ok     deny   deny
-results/                             login  login  login  deny   deny   ok     deny   deny
-chosen/<str:pk>/                     login  login  login  deny   deny   ok     deny   deny
-chosen-multiple/                     login  login  login  deny   deny   ok     deny   deny
-create/                              login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     deny   deny
+results/                             login  login  login  portal portal ok     deny   deny
+chosen/<str:pk>/                     login  login  login  portal portal ok     deny   deny
+chosen-multiple/                     login  login  login  portal portal ok     deny   deny
+create/                              login  login  login  portal portal ok     deny   deny
 
 [admin/snippets/producers/portalactivity/ pk=activity]
-.                                    login  login  login  deny   deny   ok     ok     ok
-results/                             login  login  login  deny   deny   ok     ok     ok
-add/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-copy/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   ok     ok     ok
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+add/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+copy/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal ok     ok     ok
 
 # Only those who may list it choose from it (ListersOnlyChooserViewSet): no member.
 [admin/snippets/choose/producers/portalactivity/ pk=activity]
-.                                    login  login  login  deny   deny   ok     ok     ok
-results/                             login  login  login  deny   deny   ok     ok     ok
-chosen/<str:pk>/                     login  login  login  deny   deny   ok     ok     ok
-chosen-multiple/                     login  login  login  deny   deny   ok     ok     ok
-create/                              login  login  login  deny   deny   deny   deny   deny
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     ok     ok
+chosen-multiple/                     login  login  login  portal portal ok     ok     ok
+create/                              login  login  login  portal portal deny   deny   deny
 
 [admin/snippets/shop/productvariant/ pk=variant_a]
-.                                    login  login  login  deny   deny   ok     deny   ok
-results/                             login  login  login  deny   deny   ok     deny   ok
-add/                                 login  login  login  deny   deny   ok     deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
-copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     deny   ok
+results/                             login  login  login  portal portal ok     deny   ok
+add/                                 login  login  login  portal portal ok     deny   deny
+edit/<int:pk>/                       login  login  login  portal portal ok     deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal ok     deny   deny
+history/<int:pk>/                    login  login  login  portal portal ok     deny   deny
+history-results/<int:pk>/            login  login  login  portal portal ok     deny   deny
+copy/<int:pk>/                       login  login  login  portal portal ok     deny   deny
 
-# Any admin user may choose from the catalogue, as a member's page form picks its category.
+# Any admin user may choose from the catalogue.
 [admin/snippets/choose/shop/productvariant/ pk=variant_a]
-.                                    login  login  login  ok     ok     ok     ok     ok
-results/                             login  login  login  ok     ok     ok     ok     ok
-chosen/<str:pk>/                     login  login  login  ok     ok     ok     ok     ok
-chosen-multiple/                     login  login  login  ok     ok     ok     ok     ok
-create/                              login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     ok     ok
+chosen-multiple/                     login  login  login  portal portal ok     ok     ok
+create/                              login  login  login  portal portal ok     deny   deny
 
 [admin/snippets/shop/category/ pk=category]
-.                                    login  login  login  deny   deny   ok     deny   ok
-results/                             login  login  login  deny   deny   ok     deny   ok
-add/                                 login  login  login  deny   deny   ok     deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
-copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     deny   ok
+results/                             login  login  login  portal portal ok     deny   ok
+add/                                 login  login  login  portal portal ok     deny   deny
+edit/<int:pk>/                       login  login  login  portal portal ok     deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal ok     deny   deny
+history/<int:pk>/                    login  login  login  portal portal ok     deny   deny
+history-results/<int:pk>/            login  login  login  portal portal ok     deny   deny
+copy/<int:pk>/                       login  login  login  portal portal ok     deny   deny
 
-# Any admin user may choose from the catalogue, as a member's page form picks its category.
+# Any admin user may choose from the catalogue.
 [admin/snippets/choose/shop/category/ pk=category]
-.                                    login  login  login  ok     ok     ok     ok     ok
-results/                             login  login  login  ok     ok     ok     ok     ok
-chosen/<str:pk>/                     login  login  login  ok     ok     ok     ok     ok
-chosen-multiple/                     login  login  login  ok     ok     ok     ok     ok
-create/                              login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     ok     ok
+chosen-multiple/                     login  login  login  portal portal ok     ok     ok
+create/                              login  login  login  portal portal ok     deny   deny
 
 [admin/snippets/shop/productcertificate/ pk=certificate]
-.                                    login  login  login  deny   deny   ok     deny   deny
-results/                             login  login  login  deny   deny   ok     deny   deny
-add/                                 login  login  login  deny   deny   ok     deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   ok     deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   ok     deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   ok     deny   deny
-copy/<int:pk>/                       login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     deny   deny
+results/                             login  login  login  portal portal ok     deny   deny
+add/                                 login  login  login  portal portal ok     deny   deny
+edit/<int:pk>/                       login  login  login  portal portal ok     deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal ok     deny   deny
+history/<int:pk>/                    login  login  login  portal portal ok     deny   deny
+history-results/<int:pk>/            login  login  login  portal portal ok     deny   deny
+copy/<int:pk>/                       login  login  login  portal portal ok     deny   deny
 
-# Any admin user may choose from the catalogue, as a member's page form picks its category.
+# Any admin user may choose from the catalogue.
 [admin/snippets/choose/shop/productcertificate/ pk=certificate]
-.                                    login  login  login  ok     ok     ok     ok     ok
-results/                             login  login  login  ok     ok     ok     ok     ok
-chosen/<str:pk>/                     login  login  login  ok     ok     ok     ok     ok
-chosen-multiple/                     login  login  login  ok     ok     ok     ok     ok
-create/                              login  login  login  deny   deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     ok     ok
+chosen-multiple/                     login  login  login  portal portal ok     ok     ok
+create/                              login  login  login  portal portal ok     deny   deny
 
 [admin/snippets/shop/order/ pk=order_a]
-.                                    login  login  login  deny   deny   ok     ok     ok
-results/                             login  login  login  deny   deny   ok     ok     ok
-add/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   ok     ok     ok
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+add/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal ok     ok     ok
 
 # Only those who may list it choose from it (ListersOnlyChooserViewSet): no member.
 [admin/snippets/choose/shop/order/ pk=order_a]
-.                                    login  login  login  deny   deny   ok     ok     ok
-results/                             login  login  login  deny   deny   ok     ok     ok
-chosen/<str:pk>/                     login  login  login  deny   deny   ok     ok     ok
-chosen-multiple/                     login  login  login  deny   deny   ok     ok     ok
-create/                              login  login  login  deny   deny   deny   deny   deny
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     ok     ok
+chosen-multiple/                     login  login  login  portal portal ok     ok     ok
+create/                              login  login  login  portal portal deny   deny   deny
 
 [admin/households/ pk=household]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   ok     deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   ok     deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   ok     deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   ok     deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   ok     deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
-copy/<int:pk>/                       login  login  login  deny   deny   deny   ok     deny
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   ok     deny
+edit/<int:pk>/                       login  login  login  portal portal deny   ok     deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   ok     deny
+history-results/<int:pk>/            login  login  login  portal portal deny   ok     deny
+usage/<int:pk>/                      login  login  login  portal portal deny   ok     deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
+copy/<int:pk>/                       login  login  login  portal portal deny   ok     deny
 
 [admin/aid_rules/ pk=rule]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
 [admin/aid_pools/ pk=pool]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   ok     deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   ok     deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   ok     deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   ok     deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   ok     deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   ok     deny
+edit/<int:pk>/                       login  login  login  portal portal deny   ok     deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   ok     deny
+history-results/<int:pk>/            login  login  login  portal portal deny   ok     deny
+usage/<int:pk>/                      login  login  login  portal portal deny   ok     deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
 [admin/aid_periods/ pk=period]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
 # Payout accounts change only through requests another officer approves (issue #16).
 [admin/aid_producer_payout_accounts/ pk=payout_account]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
 [admin/aid_account_changes/ pk=account_change]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
 [admin/aid_payout_batches/ pk=batch]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
 [admin/aid_transactions/ pk=transaction]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
 [admin/aid_entries/ pk=entry]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
 [admin/aid_accounts/ pk=account]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
 [admin/aid_notices/ pk=notice]
-.                                    login  login  login  deny   deny   deny   ok     ok
-results/                             login  login  login  deny   deny   deny   ok     ok
-new/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     ok
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
 [admin/aid_notice_objections/ pk=objection]
-.                                    login  login  login  deny   deny   deny   ok     deny
-results/                             login  login  login  deny   deny   deny   ok     deny
-new/                                 login  login  login  deny   deny   deny   deny   deny
-edit/<int:pk>/                       login  login  login  deny   deny   deny   deny   deny
-delete/<int:pk>/                     login  login  login  deny   deny   deny   deny   deny
-history/<int:pk>/                    login  login  login  deny   deny   deny   deny   deny
-history-results/<int:pk>/            login  login  login  deny   deny   deny   deny   deny
-usage/<int:pk>/                      login  login  login  deny   deny   deny   deny   deny
-inspect/<int:pk>/                    login  login  login  deny   deny   deny   ok     deny
+.                                    login  login  login  portal portal deny   ok     deny
+results/                             login  login  login  portal portal deny   ok     deny
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     deny
 """
 
 # Third-party URL sets are not listed pattern by pattern (see THIRD_PARTY):
@@ -509,20 +542,20 @@ THIRD_PARTY_TABLE = """
 #                                    anon          buyer2        member2       officer
 #                                           buyer         member        editor        auditor
 [admin/]
-.                                    login  login  login  ok     ok     ok     ok     ok
-users/                               login  login  login  deny   deny   deny   deny   deny
-groups/                              login  login  login  deny   deny   deny   deny   deny
-images/                              login  login  login  ok     ok     ok     deny   deny
-reports/site-history/                login  login  login  ok     ok     ok     ok     ok
-snippets/                            login  login  login  deny   deny   deny   deny   deny
+.                                    login  login  login  portal portal ok     ok     ok
+users/                               login  login  login  portal portal deny   deny   deny
+groups/                              login  login  login  portal portal deny   deny   deny
+images/                              login  login  login  portal portal ok     deny   deny
+reports/site-history/                login  login  login  portal portal ok     ok     ok
+snippets/                            login  login  login  portal portal deny   deny   deny
 
-# A member edits their own producer's pages only; editors moderate all of them.
+# Editors moderate every producer's pages; members edit theirs in the portal only.
 [admin/pages/]
-.                                    login  login  login  302    302    ok     deny   deny
-<int:page_id>/edit/                  login  login  login  ok     deny   ok     deny   deny
+.                                    login  login  login  portal portal ok     deny   deny
+<int:page_id>/edit/                  login  login  login  portal portal ok     deny   deny
 
 [admin/pages/ page_id=product_b]
-<int:page_id>/edit/                  login  login  login  deny   ok     ok     deny   deny
+<int:page_id>/edit/                  login  login  login  portal portal ok     deny   deny
 
 [accounts/]
 login/                               ok     302    302    302    302    302    302    302
@@ -541,7 +574,6 @@ producer_page_b                      ok     ok     ok     ok     ok     ok     o
 THIRD_PARTY = {
     "admin/": "Wagtail's admin: pages, images, documents, users, workflows, reports",
     "accounts/": "allauth's log-in, sign-up, e-mail and password pages",
-    "documents/": "Wagtail's document serving, which checks collection privacy itself",
     "_util/": "Wagtail's log-in for password-protected pages",
     "^media/": "uploads, served by Django with DEBUG only",
     r"^((?:[\w\-]+/)*)$": "Wagtail's page serving: every page of the tree",
@@ -583,43 +615,43 @@ shipments/<int:shipment_id>/deliver/ login  login  login  -      404    login  l
 products/<int:page_id>/submit/       login  login  login  -      404    login  login  login
 
 [admin/]
-stock/<int:variant_id>/              login  login  login  deny   deny   -      deny   deny
-orders/<int:order_id>/refund/        login  login  login  deny   deny   -      deny   deny
-payments/<int:payment_id>/refund/    login  login  login  deny   deny   -      deny   deny
-orders/offline-sale/                 login  login  login  deny   deny   -      deny   deny
+stock/<int:variant_id>/              login  login  login  portal portal -      deny   deny
+orders/<int:order_id>/refund/        login  login  login  portal portal -      deny   deny
+payments/<int:payment_id>/refund/    login  login  login  portal portal -      deny   deny
+orders/offline-sale/                 login  login  login  portal portal -      deny   deny
 
 [admin/ order_id=unpaid_order_a]
-orders/<int:order_id>/payment/       login  login  login  deny   deny   -      deny   deny
+orders/<int:order_id>/payment/       login  login  login  portal portal -      deny   deny
 
 [admin/statements/]
-differences/<int:difference_id>/explain/ login login login deny deny   -      deny   deny
+differences/<int:difference_id>/explain/ login login login portal portal -      deny   deny
 
 [admin/aid/]
-rules/set/                           login  login  login  deny   deny   deny   -      deny
-rules/<int:rule_id>/new-version/     login  login  login  deny   deny   deny   -      deny
-periods/close/                       login  login  login  deny   deny   deny   -      deny
-households/import/                   login  login  login  deny   deny   deny   -      deny
+rules/set/                           login  login  login  portal portal deny   -      deny
+rules/<int:rule_id>/new-version/     login  login  login  portal portal deny   -      deny
+periods/close/                       login  login  login  portal portal deny   -      deny
+households/import/                   login  login  login  portal portal deny   -      deny
 # A household's copy of its data (PIPL art. 45): aid officers only, auditors neither.
-households/<int:household_id>/personal-data/ login login login deny deny deny -     deny
-payouts/draft/                       login  login  login  deny   deny   deny   -      deny
-payouts/<int:batch_id>/approve/      login  login  login  deny   deny   deny   -      deny
-payouts/<int:batch_id>/cancel/       login  login  login  deny   deny   deny   -      deny
-payouts/<int:batch_id>/export/       login  login  login  deny   deny   deny   -      deny
-payouts/rows/<int:row_id>/paid/      login  login  login  deny   deny   deny   -      deny
-payouts/rows/<int:row_id>/failed/    login  login  login  deny   deny   deny   -      deny
-accounts/producer/request/           login  login  login  deny   deny   deny   -      deny
-accounts/household/<int:household_id>/request/ login login login deny deny deny -     deny
-accounts/changes/<int:change_id>/approve/ login login login deny deny  deny   -      deny
-accounts/changes/<int:change_id>/reject/ login login login deny deny   deny   -      deny
-notices/generate/                    login  login  login  deny   deny   deny   -      deny
-notices/<int:notice_id>/review/      login  login  login  deny   deny   deny   -      deny
-notices/<int:notice_id>/publish/     login  login  login  deny   deny   deny   -      deny
-notices/objections/<int:objection_id>/resolve/ login login login deny deny deny  -      deny
-payouts/households/<int:household_id>/decision/ login login login deny deny deny -     deny
+households/<int:household_id>/personal-data/ login login login portal portal deny -     deny
+payouts/draft/                       login  login  login  portal portal deny   -      deny
+payouts/<int:batch_id>/approve/      login  login  login  portal portal deny   -      deny
+payouts/<int:batch_id>/cancel/       login  login  login  portal portal deny   -      deny
+payouts/<int:batch_id>/export/       login  login  login  portal portal deny   -      deny
+payouts/rows/<int:row_id>/paid/      login  login  login  portal portal deny   -      deny
+payouts/rows/<int:row_id>/failed/    login  login  login  portal portal deny   -      deny
+accounts/producer/request/           login  login  login  portal portal deny   -      deny
+accounts/household/<int:household_id>/request/ login login login portal portal deny -     deny
+accounts/changes/<int:change_id>/approve/ login login login portal portal deny   -      deny
+accounts/changes/<int:change_id>/reject/ login login login portal portal deny   -      deny
+notices/generate/                    login  login  login  portal portal deny   -      deny
+notices/<int:notice_id>/review/      login  login  login  portal portal deny   -      deny
+notices/<int:notice_id>/publish/     login  login  login  portal portal deny   -      deny
+notices/objections/<int:objection_id>/resolve/ login login login portal portal deny  -      deny
+payouts/households/<int:household_id>/decision/ login login login portal portal deny -     deny
 
 # Aid officers and auditors download reports (a purpose for one that lists persons).
 [admin/aid/reports/ slug='households-by-village']
-<slug:slug>/download/                login  login  login  deny   deny   deny   -      -
+<slug:slug>/download/                login  login  login  portal portal deny   -      -
 """
 
 # What the POSTs send: valid data where it matters, so that a missing check

@@ -8,7 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
+from core.roles import TOWNSHIP_EDITOR
 from tests.security.pages import AUDIENCES
+from tests.township import add_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -124,13 +126,30 @@ def exempt_views() -> set[str]:
     }
 
 
-def test_only_the_payment_webhooks_are_exempt():
+# The admin API's image and document endpoints (shop/admin/api.py over Wagtail's): Django
+# REST framework exempts its views and checks CSRF itself for a session's unsafe methods;
+# these answer GET only.
+ADMIN_API_READS = {
+    f"admin/api/main/^{endpoint}/{route}"
+    for endpoint in ("images", "documents")
+    for route in ("", "<int:pk>/", "find/")
+}
+
+
+def test_only_the_payment_webhooks_and_the_admin_apis_reads_are_exempt():
     assert exempt_views() == {
         "payments/stripe/webhook/",
         "payments/alipay/notify/",
         "payments/wechatpay/notify/",
         "payments/wechatpay/refund-notify/",
+        *ADMIN_API_READS,
     }
+
+
+def test_the_admin_apis_exempt_endpoints_refuse_a_post(client):
+    client.force_login(add_staff(TOWNSHIP_EDITOR))
+    for endpoint in ("images", "documents"):
+        assert client.post(f"/admin/api/main/{endpoint}/").status_code == 405
 
 
 def test_the_webhook_is_refused_for_its_signature_not_for_a_token(settings):

@@ -9,6 +9,7 @@ sale places and pays it through the shop's services (``tests.township.sell``).
 import datetime
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from shop.accounts.models import BuyerPhone, OrderLookupCode
@@ -21,6 +22,7 @@ from shop.catalogue.models import (
     ProductPhoto,
     ProductVariant,
 )
+from shop.documents.models import PrivateDocument
 from shop.orders.models import (
     Address,
     BuyerProfile,
@@ -117,6 +119,18 @@ class ProductCertificateFactory(factory.django.DjangoModelFactory):
     issuing_body = "示例农业农村局"
     valid_from = datetime.date(2026, 1, 1)
     valid_to = datetime.date(2027, 1, 1)
+
+
+class PrivateDocumentFactory(factory.django.DjangoModelFactory):
+    """An editor's upload: a CSV naming a household with its ID number."""
+
+    class Meta:
+        model = PrivateDocument
+
+    title = factory.Sequence(lambda n: f"名单{n}")
+    file = factory.LazyFunction(
+        lambda: ContentFile("户主,身份证号\n王某,110101199003074578\n".encode(), name="名单.csv")
+    )
 
 
 class CartFactory(factory.django.DjangoModelFactory):

@@ -57,14 +57,14 @@ def test_the_roles_that_handle_money_read_the_statements(client, role, differenc
     assert (explain_url(difference) in page.text) == (role == TOWNSHIP_EDITOR)
 
 
-def test_a_buyer_is_sent_to_the_log_in_and_a_producer_is_refused(client, difference):
+def test_a_buyer_is_sent_to_the_log_in_and_a_producer_member_to_the_portal(client, difference):
     buyer = logged_in(Client(), add_staff(BUYER))
     member = logged_in(client, add_member(ProducerPageFactory().producer))
 
     for url in (LIST, f"/admin/statements/{difference.statement_id}/"):
         assert buyer.get(url)["Location"].startswith("/admin/login/")
         refused = member.get(url)
-        assert (refused.status_code, refused["Location"]) == (302, "/admin/")
+        assert (refused.status_code, refused["Location"]) == (302, "/portal/")
     for user_client in (buyer, member):
         user_client.post(explain_url(difference), {"note": "不是我的事"})
     difference.refresh_from_db()
