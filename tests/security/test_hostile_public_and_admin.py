@@ -5,6 +5,7 @@ household register import, the dashboard and the reports)."""
 
 import json
 import time
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Group
@@ -14,7 +15,7 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aid_accounting.households.models import Household
+from aid_accounting.households.models import Household, PersonalDataAccess
 from aid_accounting.notices.models import NoticeObjection
 from aid_accounting.notices.publication import generate_notices, publish_notice, review_notice
 from aid_accounting.periods.close import close_period
@@ -39,6 +40,7 @@ from tests.security.hostile import (
     snapshot,
 )
 from tests.security.test_hostile_storefront import ADDRESS, rolled_back
+from tests.shop.factories import PrivateDocumentFactory
 from tests.shop.payments.stripe.conftest import sign
 from tests.township import ADDRESS as SHIPPING_ADDRESS
 from tests.township import (
@@ -611,3 +613,54 @@ def test_admin_choice_fields_refuse_unknown_values_calmly(officer_client, octobe
             if response.status_code == 200:
                 assert snapshot() == before
                 assert_escaped(response)
+
+
+# Issue #21: a household's copy of its data, and private documents ------------------------
+
+
+@PROPERTY
+@given(purpose=anything)
+@example(purpose="")
+@example(purpose="   ")
+@example(purpose="户" * 201)
+@example(purpose=SCRIPT)
+def test_a_households_copy_is_exported_with_its_purpose_logged_or_refused_calmly(
+    officer_client, aid_pool, purpose
+):
+    household = Household.objects.first()
+    before = PersonalDataAccess.objects.count()
+
+    response = officer_client.post(
+        f"/admin/aid/households/{household.pk}/personal-data/", {"purpose": purpose}
+    )
+
+    logged = PersonalDataAccess.objects.order_by("pk")[before:]
+    if response.status_code == 200:
+        assert response["Content-Disposition"].startswith("attachment")
+        [access] = logged
+        assert access.reason == purpose.strip()
+    else:
+        assert response.status_code == 302
+        assert not logged
+
+
+@PROPERTY
+@given(household_id=path_ids)
+def test_household_ids_of_the_copy_are_404(officer_client, household_id):
+    response = officer_client.post(
+        f"/admin/aid/households/{household_id}/personal-data/", {"purpose": "户主申请"}
+    )
+
+    assert response.status_code == 404
+
+
+@PROPERTY
+@given(key=st.one_of(st.uuids().map(str), path_ids, hostile_text), filename=hostile_text)
+@example(key="00000000-0000-0000-0000-000000000000", filename="../../settings.py")
+def test_a_document_address_of_any_shape_is_404(officer_client, key, filename):
+    PrivateDocumentFactory()
+    path = f"/documents/{quote(key, safe='')}/{quote(filename, safe='')}"
+
+    for client in (Client(), officer_client):
+        # A path the pattern does not match may first get the added slash (APPEND_SLASH).
+        assert client.get(path, follow=True).status_code in (404, 400)
