@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -27,6 +28,14 @@ def inert(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
         return "'" + value
     return value
+
+
+def xlsx_cell(value: Any) -> Any:
+    """``inert``, without the control characters an XLSX file cannot hold: text typed
+    into a form (a purpose, a reason) may carry them, and openpyxl would refuse the
+    whole workbook."""
+    value = inert(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def csv_text(rows: Iterable[Iterable[Any]]) -> str:
@@ -72,7 +81,7 @@ def xlsx_workbook(sheets: Sequence[Sheet]) -> bytes:
         sheet = workbook.create_sheet(spec.title[:SHEET_TITLE_MAX])
         sheet.append(list(spec.header))
         for row in spec.rows:
-            sheet.append([inert(value) for value in row])
+            sheet.append([xlsx_cell(value) for value in row])
         for index, label in enumerate(spec.header, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, len(label) * 2 + 2)
             if index - 1 in spec.decimal_columns:

