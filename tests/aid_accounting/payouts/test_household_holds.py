@@ -19,6 +19,7 @@ from aid_accounting.notices.publication import (
     review_notice,
     submit_objection,
 )
+from aid_accounting.payouts.batches import draft_batch
 from aid_accounting.payouts.models import PayoutBatch, PayoutHold, RemovedHouseholdDecision
 from aid_accounting.payouts.payable import decide_removed_household, payability
 from aid_accounting.periods.close import close_period
@@ -245,3 +246,48 @@ def test_a_single_fen_without_a_bank_account_is_held_not_paid(one_fen_shares):
 
     assert sorted(holds[Reason.NO_ACCOUNT] for holds, _ in shown.values()) == [1, 1, 2]
     assert {payable for _, payable in shown.values()} == {0}
+
+
+def test_an_objection_to_a_row_that_names_no_household_holds_the_whole_village(
+    two_months, officers
+):
+    generator, publisher = officers
+    publish("2026-10", officers=officers)
+    [november] = generate_notices(
+        period=AccountingPeriod.objects.get(code="2026-11"), actor=generator
+    )
+    # As on rows generated before the household was kept: who it is cannot be told.
+    november.rows.filter(position=1).update(household=None)
+    reviewed = review_notice(notice=november, actor=publisher)
+    published = publish_notice(notice=reviewed, actor=publisher, now=at("2026-12-02"))
+    submit_objection(
+        notice=published,
+        name="张三",
+        contact="13800000000",
+        message="第1户的金额有误。",
+        position=1,
+        now=at("2026-12-03"),
+    )
+
+    assert {number: holds for number, (holds, _) in figures(at("2026-12-20")).items()} == {
+        "LGZ-J-1": {Reason.OBJECTION: 995},
+        "LGZ-J-2": {Reason.OBJECTION: 995},
+        "LGZ-J-3": {Reason.OBJECTION: 995},
+    }
+
+
+def test_a_removed_households_money_in_an_open_batch_is_not_held_again(
+    two_months, officers, aid_officer
+):
+    publish("2026-10", officers=officers)
+    draft_batch(kind=PayoutBatch.Kind.HOUSEHOLD, actor=aid_officer)  # October's 664
+    publish("2026-11", officers=officers)
+    Household.objects.filter(registration_number="LGZ-J-3").update(status=Household.Status.REMOVED)
+
+    assert figures(at("2026-12-20"))["LGZ-J-3"] == ({Reason.REMOVED: 995}, 0)
+
+
+def test_a_household_without_an_account_and_nothing_to_pay_has_no_account_hold(two_months):
+    Household.objects.filter(registration_number="LGZ-J-1").update(bank_account_number="")
+
+    assert figures(at("2026-12-20"))["LGZ-J-1"] == ({Reason.NOTICE_PENDING: 663 + 995}, 0)
