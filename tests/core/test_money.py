@@ -199,6 +199,16 @@ def test_a_rotation_breaks_ties_by_the_hash_of_rotation_and_key(month, first):
     assert parts == {key: 34 if key == first else 33 for key in weights}
 
 
+def test_a_negative_total_breaks_its_ties_by_the_same_rotation():
+    # A reversal of a rotated split must take back the extra fen from the key that got it.
+    weights = {"LGZ-a": 1, "LGZ-b": 1, "LGZ-c": 1}
+    assert split_largest_remainder(-100, weights, rotation="2026-11") == {
+        "LGZ-a": -33,
+        "LGZ-b": -34,
+        "LGZ-c": -33,
+    }
+
+
 def test_without_a_rotation_ties_go_to_the_smallest_key_every_time():
     weights = {"LGZ-a": 1, "LGZ-b": 1, "LGZ-c": 1}
     assert all(split_largest_remainder(100, weights)["LGZ-a"] == 34 for _month in MONTHS)
