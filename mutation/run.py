@@ -73,10 +73,17 @@ MODULES = {
     "payable": Module("aid_accounting/payouts/payable.py", ("tests/aid_accounting/payouts",)),
     "refunds": Module(
         "shop/payments/refunds.py",
-        ("tests/shop/payments/test_refunds.py", "tests/shop/payments/test_surplus.py"),
+        (
+            "tests/shop/payments/test_refunds.py",
+            "tests/shop/payments/test_surplus.py",
+            "tests/shop/test_service_roles.py",
+        ),
     ),
     "checkout": Module("shop/orders/checkout.py", ("tests/shop/orders/test_checkout.py",)),
-    "inventory": Module("shop/orders/inventory.py", ("tests/shop/orders/test_inventory.py",)),
+    "inventory": Module(
+        "shop/orders/inventory.py",
+        ("tests/shop/orders/test_inventory.py", "tests/shop/test_service_roles.py"),
+    ),
     "cart": Module("shop/orders/cart.py", ("tests/shop/orders/test_cart.py",)),
     "money": Module("core/money.py", ("tests/core/test_money.py",)),
 }
