@@ -10,17 +10,6 @@ from shop.orders import cart
 CATEGORY_TAB_URL_NAMES = frozenset(
     {"category_list", "category_detail", "village_list", "village_detail"}
 )
-ACCOUNT_TAB_URL_NAMES = frozenset(
-    {
-        "account_orders",
-        "account_addresses",
-        "account_address_new",
-        "account_address_edit",
-        "account_profile",
-        "account_login",
-        "account_signup",
-    }
-)
 
 
 class CartBadge:
@@ -47,7 +36,8 @@ def active_tab(request: HttpRequest) -> str:
         return "categories"
     if match.url_name == "cart":
         return "cart"
-    if match.url_name in ACCOUNT_TAB_URL_NAMES:
+    # The buyer's own pages (account_orders...) and allauth's (account_login...).
+    if (match.url_name or "").startswith("account_"):
         return "account"
     return ""
 
