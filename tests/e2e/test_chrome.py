@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import DESKTOP
+from tests.e2e.steps import blocking_violations
 from tests.producers.factories import ProducerPageFactory
 from tests.shop.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
 
@@ -83,6 +84,7 @@ def test_large_text_mode_is_remembered_and_meets_the_guideline(browser, live_ser
     body_size = page.evaluate("getComputedStyle(document.querySelector('main p')).fontSize")
     assert float(body_size.removesuffix("px")) >= 18
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert not blocking_violations(page)  # axe-core, in the stronger colours too
 
     page.get_by_role("button", name="大字模式").click()
     page.reload()
