@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shop.context_processors.chrome",
                 # Last: it replaces the CSRF token in pages rendered for the page cache.
                 "shop.catalogue.page_cache.csrf_placeholder",
             ],

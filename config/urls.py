@@ -8,6 +8,7 @@ from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from aid_accounting.portal import urls as aid_portal_urls
 from aid_accounting.transparency.views import open_data_view
+from config.favicon import favicon
 from config.health import healthz
 from config.i18n import set_language
 from producers.portal import urls as producer_portal_urls
@@ -29,6 +30,7 @@ admin_urlpatterns = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", include(admin_urlpatterns)),
     # Not Wagtail's document URLs: those serve by counting id to anyone a collection's
     # privacy lets through; ours only to staff who may use the document.

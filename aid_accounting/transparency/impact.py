@@ -89,6 +89,8 @@ class PoolImpact:
     pool_name: str
     villages: list[str]
     aid_fen: int
+    # The part of the aid first attributed that refunds took back (already out of aid_fen).
+    reversed_fen: int
     # Set once a close distributed this order's lines of the pool; several
     # closes (lines delivered in different months) report their total reach.
     household_count: int | None
@@ -103,6 +105,11 @@ class OrderImpact:
     @property
     def aid_fen(self) -> int:
         return sum(pool.aid_fen for pool in self.pools)
+
+    @property
+    def reversed_fen(self) -> int:
+        """What refunds took back: the page says "net of refunds" only when there were some."""
+        return sum(pool.reversed_fen for pool in self.pools)
 
 
 def order_impact(*, order: Order) -> OrderImpact:
@@ -136,6 +143,7 @@ def order_impact(*, order: Order) -> OrderImpact:
                 pool_name=pool_accruals[0].pool.name,
                 villages=villages.get(pool_id, []),
                 aid_fen=sum(a.aid_fen - a.reversed_fen for a in pool_accruals),
+                reversed_fen=sum(a.reversed_fen for a in pool_accruals),
                 household_count=max(c.household_count for c in closes) if settled else None,
                 distributed_on=(
                     timezone.localtime(max(c.created_at for c in closes)).date()

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from simple_history.models import HistoricalRecords
@@ -18,8 +19,26 @@ PRODUCT_DEPTH = 3
 class HomePage(Page):
     intro = models.CharField(_("标语"), max_length=200, blank=True)
     aid_story = RichTextField(_("帮扶故事"), blank=True)
+    # The hero speaks for the shop, so the English home page says it in English; the
+    # site runs without Wagtail's page translations (one tree, Chinese content).
+    title_en = models.CharField(
+        _("英文标题"),
+        max_length=255,
+        blank=True,
+        help_text=_("英文首页的大标题；留空则用中文标题。"),
+    )
+    intro_en = models.CharField(
+        _("英文标语"),
+        max_length=200,
+        blank=True,
+        help_text=_("英文首页的标语；留空则用中文标语。"),
+    )
 
-    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("aid_story")]
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("aid_story"),
+        MultiFieldPanel([FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("英文首页")),
+    ]
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["producers.ProducersIndexPage"]
     max_count = 1
@@ -47,6 +66,13 @@ class HomePage(Page):
                 return RouteResult(product)
         return super().route(request, path_components)
 
+    def hero_title(self) -> str:
+        """The hero's heading in the language the page is shown in."""
+        return self.title_en if self.title_en and _in_english() else self.title
+
+    def tagline(self) -> str:
+        return self.intro_en if self.intro_en and _in_english() else self.intro
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["featured_producers"] = (
@@ -55,6 +81,10 @@ class HomePage(Page):
             .select_related("producer__village", "image")[:6]
         )
         return context
+
+
+def _in_english() -> bool:
+    return (get_language() or "").startswith("en")
 
 
 class Category(models.Model):

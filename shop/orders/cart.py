@@ -9,6 +9,7 @@ turn instead of two inserts colliding on the one-line-per-variant constraint."""
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from shop.catalogue.models import ProductVariant
@@ -160,6 +161,19 @@ def items(cart: Cart | None) -> list[CartItem]:
             )
         )
     return result
+
+
+def item_count(request) -> int:
+    """How many items (units, not lines) the visitor's cart holds, for the header's
+    badge: no query for a guest without a cart in the session, else one aggregate."""
+    if request.user.is_authenticated:
+        lines = CartLine.objects.filter(cart__user=request.user)
+    else:
+        cart_id = request.session.get(SESSION_KEY)
+        if cart_id is None:
+            return 0
+        lines = CartLine.objects.filter(cart_id=cart_id, cart__user=None)
+    return lines.aggregate(count=Sum("quantity"))["count"] or 0
 
 
 def merge_guest_cart(*, guest_cart_id, user) -> None:

@@ -96,6 +96,34 @@ def test_order_impact_is_its_accruals_less_reversals(tomato, tomato_rule, staff)
     )
 
 
+def test_the_order_page_says_net_of_refunds_only_once_something_was_refunded(
+    client, tomato, tomato_rule, staff
+):
+    order = sell([(tomato, 3)], paid_at=OCT_SALE)  # 3 × 3980 × 25% = 2985
+
+    before = order_page(client, order).text
+    refund(order, staff=staff, line=order.lines.get(), quantity=1)
+    after = order_page(client, order).text
+
+    assert "这一单共有 ¥29.85 计入帮扶资金。" in before and "已扣除退款部分" not in before
+    assert "这一单共有 ¥19.90 计入帮扶资金（已扣除退款部分）。" in after
+    assert impact.order_impact(order=order).reversed_fen == 995
+
+
+def test_the_paid_email_says_net_of_refunds_only_once_something_was_refunded(
+    tomato, tomato_rule, staff
+):
+    order = sell([(tomato, 3)], paid_at=OCT_SALE)
+    context = {"order": order, "site_url": ""}
+
+    before = render_to_string("shop/email/paid.txt", context)
+    refund(order, staff=staff, line=order.lines.get(), quantity=1)
+    after = render_to_string("shop/email/paid.txt", context)
+
+    assert "这一单共有 ¥29.85 计入帮扶资金：" in before and "已扣除退款部分" not in before
+    assert "这一单共有 ¥19.90 计入帮扶资金（已扣除退款部分）：" in after
+
+
 def test_order_page_shows_pool_villages_then_households_after_close(
     client, tomato, tomato_rule, beneficiaries, aid_officer, second_officer
 ):

@@ -32,8 +32,9 @@ PRODUCT = 11
 SEARCH = 3
 # A signed-in buyer's listing with the page cache on: never served from it, and
 # rendered as for anyone, with their session and user read, and whether the user is
-# staff (who must have passed their second factor: config/staff_auth.py).
-CATEGORY_SIGNED_IN = CATEGORY + 3
+# staff (who must have passed their second factor: config/staff_auth.py), and the
+# count of their cart's items for the header's badge.
+CATEGORY_SIGNED_IN = CATEGORY + 4
 
 
 def add_products(count: int, **kwargs):
