@@ -16,6 +16,12 @@ def aid_rule_text(product: ProductPage) -> str:
     return impact.rule_text(product=product)
 
 
+@register.simple_tag
+def aid_unit_share(product: ProductPage, price_fen: int | None) -> impact.UnitShare | None:
+    """One unit's aid at ``price_fen`` and the households it reaches, or None without a rule."""
+    return impact.unit_share(product=product, price_fen=price_fen)
+
+
 @register.inclusion_tag("aid_accounting/impact/order.html")
 def order_impact(order: Order) -> dict:
     return {"impact": impact.order_impact(order=order)}

@@ -21,7 +21,7 @@ from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.payouts.models import PayoutRow
 from aid_accounting.periods.models import PoolDistribution
-from aid_accounting.rules.allocation import rule_for
+from aid_accounting.rules.allocation import aid_for, rule_for
 from aid_accounting.rules.models import AidPool, AidRule
 from core.money import format_yuan
 from shop.catalogue.models import ProductPage
@@ -41,6 +41,36 @@ def rule_text(*, product: ProductPage, on: datetime.date | None = None) -> str:
     )
     if rule is None or not (rule.share_bp or rule.fixed_fen_per_unit):
         return ""
+    return _rule_words(rule)
+
+
+@dataclass(frozen=True)
+class UnitShare:
+    """What one unit sold at a price gives, under the product's rule of today."""
+
+    rule_text: str  # as ``rule_text`` words it
+    aid_fen: int  # of one unit at the price, as the accrual computes it
+    household_count: int  # households a close made now would pay from the rule's pool
+
+
+def unit_share(
+    *, product: ProductPage, price_fen: int | None, on: datetime.date | None = None
+) -> UnitShare | None:
+    """The aid of one unit of ``product`` sold at ``price_fen`` and who it goes to;
+    None when no rule applies (or there is no price to apply it to)."""
+    rule = rule_for(
+        producer_id=product.producer_id, product_id=product.pk, on=on or timezone.localdate()
+    )
+    if rule is None or not (rule.share_bp or rule.fixed_fen_per_unit) or not price_fen:
+        return None
+    return UnitShare(
+        rule_text=_rule_words(rule),
+        aid_fen=aid_for(net_fen=price_fen, quantity=1, rule=rule),
+        household_count=rule.pool.beneficiaries().count(),
+    )
+
+
+def _rule_words(rule: AidRule) -> str:
     return _("%(amount)s用于%(beneficiaries)s") % {
         "amount": _rule_amount(rule),
         "beneficiaries": _beneficiaries(rule.pool),
