@@ -1,5 +1,7 @@
 """Product cards read as rows (shop/catalogue/cards.py) show what the product's page says."""
 
+import re
+
 import pytest
 from django.utils import translation
 
@@ -130,3 +132,17 @@ def test_a_card_photo_offers_its_sizes_and_loads_lazily_below_the_first(client, 
     assert f"{image.get_rendition(PHOTO_RENDITION).url} {widths[1]}w" in html
     assert html.count('loading="lazy"') == html.count("<img") - 1
     assert html.count('fetchpriority="high"') == 1
+
+
+def test_on_a_producer_page_the_cover_comes_first_and_every_card_photo_loads_lazily(
+    client, products
+):
+    producer_page = products[0].get_parent().specific
+    producer_page.image = ImageFactory()
+    producer_page.save_revision().publish()
+
+    images = re.findall(r"<img [^>]*>", client.get(producer_page.url).text)
+
+    assert 'fetchpriority="high"' in images[0] and "srcset=" in images[0]
+    assert len(images) == 2
+    assert all('loading="lazy"' in tag for tag in images[1:])
