@@ -1,9 +1,13 @@
 // The product page: the chosen variant's price replaces the price range at the top
-// and in the bottom bar, and the gallery's dots show which photo is in view.
+// and in the bottom bar, its aid share the cheapest's, and the gallery's dots show
+// which photo is in view.
 // Without this script the range stays, the dots still jump, and the form works as is.
 (function () {
   "use strict";
   var form = document.getElementById("add-to-cart");
+  var aidData = document.getElementById("aid-by-variant");
+  var aidByVariant = aidData ? JSON.parse(aidData.textContent) : {};
+  var aidSentence = document.querySelector("[data-aid-sentence]");
   if (form) {
     form.addEventListener("change", function (event) {
       var chip = event.target;
@@ -15,6 +19,9 @@
           shown.textContent = chip.getAttribute("data-price");
         }
       });
+      if (aidSentence && aidByVariant[chip.value]) {
+        aidSentence.textContent = aidByVariant[chip.value];
+      }
     });
   }
 

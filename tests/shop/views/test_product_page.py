@@ -1,6 +1,7 @@
 """The product page on a phone: each image and text once, the price by the title,
 variant chips, the bottom bar's 立即购买, the producer's story and the aid share."""
 
+import json
 import re
 
 import pytest
@@ -141,15 +142,31 @@ def test_the_aid_share_of_one_unit_and_the_households_it_reaches(client):
     village = VillageFactory(is_key_village=True)
     add_households(village, members=(1, 2, 4))
     product = ProductPageFactory(parent=ProducerPageFactory(producer__village=village))
-    ProductVariantFactory(product=product, price_fen=3990, stock=5)
-    ProductVariantFactory(product=product, price_fen=2990, stock=5)
+    dear = ProductVariantFactory(product=product, price_fen=3990, stock=5)
+    cheap = ProductVariantFactory(product=product, price_fen=2990, stock=5)
     add_rule(product.producer, add_pool(village), share_bp=2500, valid_from=timezone.localdate())
 
-    html = client.get(product.url).text
+    response = client.get(product.url)
 
     # 25% of the cheapest variant's ¥29.90, rounded half up: ¥7.48, to the 3 households.
-    assert "每售出一件，¥7.48 归 3 户脱贫户" in html
-    assert "每单收入的25%用于" in html
+    heading = response.text[response.text.index('<h2 id="aid-share-heading">') :]
+    assert "每售出一件，¥7.48 归 3 户脱贫户" in heading[: heading.index("</h2>")]
+    assert "每单收入的25%用于" in response.text
+    # The page's script shows the chosen variant's instead.
+    data = response.text.split('<script id="aid-by-variant" type="application/json">', 1)[1]
+    assert json.loads(data.split("</script>", 1)[0]) == {
+        str(dear.pk): "每售出一件，¥9.98 归 3 户脱贫户",
+        str(cheap.pk): "每售出一件，¥7.48 归 3 户脱贫户",
+    }
+
+
+def test_a_pool_reaching_no_household_yet_says_the_aid_goes_to_the_fund(client):
+    village = VillageFactory(is_key_village=True)
+    product = ProductPageFactory(parent=ProducerPageFactory(producer__village=village))
+    ProductVariantFactory(product=product, price_fen=1000, stock=5)
+    add_rule(product.producer, add_pool(village), share_bp=1000, valid_from=timezone.localdate())
+
+    assert "每售出一件，¥1.00 进入帮扶资金" in client.get(product.url).text
 
 
 def test_without_a_rule_there_is_no_aid_share(client, product):
