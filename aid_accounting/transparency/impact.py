@@ -9,22 +9,23 @@ villages leave this module.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.payouts.models import PayoutRow
 from aid_accounting.periods.models import PoolDistribution
-from aid_accounting.rules.allocation import rule_for
+from aid_accounting.rules.allocation import aid_for, rule_for
 from aid_accounting.rules.models import AidPool, AidRule
 from core.money import format_yuan
-from shop.catalogue.models import ProductPage
+from shop.catalogue.models import ProductPage, ProductVariant
 from shop.orders.models import Order
 
 # Villages named in a rule's sentence before "等N个重点村".
@@ -41,6 +42,57 @@ def rule_text(*, product: ProductPage, on: datetime.date | None = None) -> str:
     )
     if rule is None or not (rule.share_bp or rule.fixed_fen_per_unit):
         return ""
+    return _rule_words(rule)
+
+
+@dataclass(frozen=True)
+class UnitShare:
+    """What one unit sold gives, under the product's rule of today."""
+
+    rule_text: str  # as ``rule_text`` words it
+    # "每售出一件，¥9.95 归 530 户脱贫户" at the price the page opens with, the aid as the
+    # accrual computes it; and the same for one unit of each variant, by its pk as
+    # text (a page's script shows the chosen one's).
+    sentence: str
+    sentence_by_variant: dict[str, str]
+
+
+def unit_share(
+    *,
+    product: ProductPage,
+    price_fen: int | None,
+    variants: Iterable[ProductVariant] = (),
+    on: datetime.date | None = None,
+) -> UnitShare | None:
+    """The aid of one unit of ``product`` sold at ``price_fen`` (and at each of
+    ``variants``' prices) and the households it reaches (those a close made now
+    would pay from the rule's pool); None when no rule applies (or there is no
+    price to apply it to)."""
+    rule = rule_for(
+        producer_id=product.producer_id, product_id=product.pk, on=on or timezone.localdate()
+    )
+    if rule is None or not (rule.share_bp or rule.fixed_fen_per_unit) or not price_fen:
+        return None
+    households = rule.pool.beneficiaries().count()
+
+    def sentence(price: int) -> str:
+        amount = format_yuan(aid_for(net_fen=price, quantity=1, rule=rule))
+        if not households:
+            return _("每售出一件，%(amount)s 进入帮扶资金") % {"amount": amount}
+        return ngettext(
+            "每售出一件，%(amount)s 归 %(households)s 户脱贫户",
+            "每售出一件，%(amount)s 归 %(households)s 户脱贫户",
+            households,
+        ) % {"amount": amount, "households": households}
+
+    return UnitShare(
+        rule_text=_rule_words(rule),
+        sentence=sentence(price_fen),
+        sentence_by_variant={str(variant.pk): sentence(variant.price_fen) for variant in variants},
+    )
+
+
+def _rule_words(rule: AidRule) -> str:
     return _("%(amount)s用于%(beneficiaries)s") % {
         "amount": _rule_amount(rule),
         "beneficiaries": _beneficiaries(rule.pool),

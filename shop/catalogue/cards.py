@@ -9,6 +9,7 @@ query with their renditions (made on first view, as ``{% image %}`` makes them).
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 from urllib.parse import quote
 
 from django.db.models import QuerySet
@@ -22,6 +23,11 @@ from core.money import format_yuan
 from shop.catalogue.models import ProductPage
 
 PHOTO_RENDITION = "fill-480x320"
+# The widths a card's photo is also offered in (``srcset``): a card is about 160 px
+# wide on a phone, up to about 330 px on a wide screen, at one to three pixels a point.
+SRCSET_RENDITIONS = ("fill-240x160", PHOTO_RENDITION, "fill-960x640")
+# How wide a card's photo is drawn (``sizes``), from the card grid in site.css.
+PHOTO_SIZES = "(min-width: 720px) 240px, 50vw"
 
 CARD_FIELDS = (
     "pk",
@@ -31,6 +37,7 @@ CARD_FIELDS = (
     "producer__village__name",
     "category__name",
     "image_id",
+    "sold_units",
 )
 
 # What reverse() leaves unquoted in a path (django.urls.resolvers).
@@ -42,6 +49,8 @@ class CardPhoto:
     url: str
     width: int
     height: int
+    srcset: str  # "… 240w, … 480w, … 960w"
+    sizes: ClassVar[str] = PHOTO_SIZES
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class ProductCard:
     village: str
     category: str
     photo: CardPhoto | None
+    sold_text: str  # "已售 12", or "" before the first paid sale
 
 
 def product_cards(products) -> list[ProductCard]:
@@ -73,6 +83,9 @@ def product_cards(products) -> list[ProductCard]:
             village=row["producer__village__name"],
             category=row["category__name"],
             photo=photos.get(row["image_id"]),
+            sold_text=(
+                _("已售 %(count)s") % {"count": row["sold_units"]} if row["sold_units"] else ""
+            ),
         )
         for row in rows
     ]
@@ -90,6 +103,7 @@ def _rows(products: QuerySet[ProductPage] | Iterable[ProductPage]) -> list[dict]
             "producer__village__name": product.producer.village.name,
             "category__name": product.category.name,
             "image_id": product.image_id,
+            "sold_units": getattr(product, "sold_units", 0),
         }
         for product in products
     ]
@@ -102,24 +116,38 @@ def _photos(image_ids: set[int]) -> dict[int, CardPhoto]:
     if not image_ids:
         return {}
     image_model = get_image_model()
-    spec = Filter(spec=PHOTO_RENDITION)
-    renditions = {}
+    specs = {spec: Filter(spec=spec) for spec in SRCSET_RENDITIONS}
+    renditions: dict[int, dict[str, object]] = {pk: {} for pk in image_ids}
     for rendition in (
         image_model.get_rendition_model()
-        .objects.filter(image_id__in=image_ids, filter_spec=spec.spec)
+        .objects.filter(image_id__in=image_ids, filter_spec__in=list(specs))
         .select_related("image")
     ):
         # A rendition made before the photo's focal point changed is not this one.
+        spec = specs[rendition.filter_spec]
         if rendition.focal_point_key == spec.get_cache_key(rendition.image):
-            renditions[rendition.image_id] = rendition
-    missing = image_ids - renditions.keys()
+            renditions[rendition.image_id][spec.spec] = rendition
+    missing = {pk for pk, made in renditions.items() if len(made) < len(specs)}
     if missing:
         for image in image_model.objects.filter(pk__in=missing):
-            renditions[image.pk] = image.get_rendition(spec)
-    return {
-        pk: CardPhoto(url=rendition.url, width=rendition.width, height=rendition.height)
-        for pk, rendition in renditions.items()
-    }
+            for name, spec in specs.items():
+                if name not in renditions[image.pk]:
+                    renditions[image.pk][name] = image.get_rendition(spec)
+    photos = {}
+    for pk, made in renditions.items():
+        if not made:
+            continue  # the image is gone
+        main = made[PHOTO_RENDITION]
+        # A small original is not enlarged, so two sizes can come out the same width;
+        # a srcset may name each width once.
+        by_width = {made[name].width: made[name].url for name in SRCSET_RENDITIONS}
+        photos[pk] = CardPhoto(
+            url=main.url,
+            width=main.width,
+            height=main.height,
+            srcset=", ".join(f"{url} {width}w" for width, url in by_width.items()),
+        )
+    return photos
 
 
 def _url_maker():

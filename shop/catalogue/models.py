@@ -1,10 +1,14 @@
+from dataclasses import dataclass
+
 from django.db import models
+from django.utils.html import strip_tags
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from simple_history.models import HistoricalRecords
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
+from wagtail.images.models import AbstractImage
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
@@ -189,8 +193,9 @@ class ProductPage(Page):
     parent_page_types = ["producers.ProducerPage"]
     subpage_types: list[str] = []
 
-    # What the product's page shows of its relations, read with it.
-    SHOWN_RELATIONS = ("producer__village", "category", "image")
+    # What the product's page shows of its relations, read with it: the producer's
+    # page gives the producer's story.
+    SHOWN_RELATIONS = ("producer__village", "producer__page", "category", "image")
 
     class Meta:
         verbose_name = _("商品")
@@ -203,23 +208,58 @@ class ProductPage(Page):
         # last part: no need to read it.
         url = self.get_url(request)
         context["producer_page_url"] = url[: url.rstrip("/").rfind("/") + 1]
-        context["variants"] = self.variants.filter(is_active=True)
-        context["photos"] = self.photos.select_related("image")
+        variants = list(self.variants.filter(is_active=True))
+        context["variants"] = variants
+        in_stock = [variant for variant in variants if variant.stock > 0]
+        # The chip chosen when the page opens: the cheapest that can be bought.
+        context["default_variant"] = min(in_stock, key=lambda v: v.price_fen, default=None)
+        prices = [variant.price_fen for variant in variants]
+        context["price_low"] = min(prices, default=None)
+        context["price_high"] = max(prices, default=None)
+        # The aid share is told of one unit at the price the page opens with.
+        context["share_price_fen"] = (
+            context["default_variant"].price_fen
+            if context["default_variant"]
+            else context["price_low"]
+        )
+        context["gallery"] = self.gallery()
+        # An editor often opens the description with the summary (the demo did):
+        # the summary is already under the title.
+        context["show_description"] = _plain(self.description) not in ("", _plain(self.summary))
         return context
 
+    def gallery(self) -> list["GalleryPhoto"]:
+        """The main image, then the more photos, each image once; a caption that
+        only repeats the summary is not shown again."""
+        shown: list[GalleryPhoto] = []
+        seen: set[int] = set()
+        if self.image_id is not None:
+            shown.append(GalleryPhoto(image=self.image, caption=""))
+            seen.add(self.image_id)
+        for photo in self.photos.select_related("image"):
+            if photo.image_id in seen:
+                continue
+            seen.add(photo.image_id)
+            caption = "" if _plain(photo.caption) == _plain(self.summary) else photo.caption
+            shown.append(GalleryPhoto(image=photo.image, caption=caption))
+        return shown
+
     def search_tokens(self) -> str:
-        """Chinese-aware tokens for search (see shop/catalogue/chinese_text.py)."""
+        """Chinese-aware tokens for search (see shop/catalogue/chinese_text.py): the
+        title and category are also found by their pinyin."""
         producer = self.producer if self.producer_id else None
+        category = self.category.name if self.category_id else ""
         return index_tokens(
             " ".join(
                 [
                     self.title,
                     self.summary,
-                    self.category.name if self.category_id else "",
+                    category,
                     producer.name if producer else "",
                     producer.village.name if producer else "",
                 ]
-            )
+            ),
+            pinyin_of=f"{self.title} {category}",
         )
 
     def save(self, *args, **kwargs):
@@ -229,6 +269,16 @@ class ProductPage(Page):
         if parent is not None:
             self.producer_id = parent.specific.producer_id
         super().save(*args, **kwargs)
+
+
+def _plain(text: str) -> str:
+    return " ".join(strip_tags(text or "").split())
+
+
+@dataclass(frozen=True)
+class GalleryPhoto:
+    image: AbstractImage
+    caption: str
 
 
 class ProductPhoto(Orderable):

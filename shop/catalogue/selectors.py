@@ -2,7 +2,8 @@
 whatever the number of products: related rows are joined, the lowest price is
 computed in SQL, and the cards' photos are read together (shop.catalogue.cards)."""
 
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from producers.models import Village
@@ -27,16 +28,34 @@ def _lowest_active_price() -> Subquery:
     )
 
 
+def _paid_units_sold() -> Coalesce:
+    """Units of the product on paid order lines, less those refunded: an order only
+    placed (awaiting payment, or cancelled unpaid) has sold nothing. Reached through
+    the variants' order lines, so the catalogue names no model of the orders below it."""
+    return Coalesce(
+        Subquery(
+            ProductVariant.objects.filter(
+                product=OuterRef("pk"), order_lines__order__paid_at__isnull=False
+            )
+            .order_by()
+            .values("product")
+            .annotate(sold=Sum(F("order_lines__quantity") - F("order_lines__refunded_quantity")))
+            .values("sold")
+        ),
+        0,
+    )
+
+
 def listed_products(*, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:
     """Live products ready for a product card (shop.catalogue.cards), ordered by ``sort``
-    (see SORTS): with their lowest active price, and their village and category
+    (see SORTS): with their lowest active price, the units sold, and their village and category
     joined for when they are read as pages (search results)."""
     return (
         ProductPage.objects.live()
         .select_related("producer__village", "category")
         # A subquery, not a join: joining the variants would group every row by all the
         # page's columns, which costs more to plan and compile than the page costs to read.
-        .annotate(min_price_fen=_lowest_active_price())
+        .annotate(min_price_fen=_lowest_active_price(), sold_units=_paid_units_sold())
         .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
     )
 

@@ -20,7 +20,11 @@ def search(request):
     query = request.GET.get("q", "").strip()
     results = search_products(query)
     page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "shop/search.html", {"query": query, "results": page})
+    context = {"query": query, "results": page}
+    if query and not page.paginator.count:
+        # Nothing found: the categories to browse instead, read only then.
+        context["suggested_categories"] = Category.objects.filter(parent=None)
+    return render(request, "shop/search.html", context)
 
 
 def category_list(request):

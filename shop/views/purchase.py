@@ -61,6 +61,9 @@ def cart_add(request):
         messages.error(request, str(error))
         return _back(request)
     messages.success(request, _("已将“%(item)s”加入购物车。") % {"item": line.variant})
+    # The product page's 立即购买 adds the item as 加入购物车 does, then goes straight on.
+    if request.POST.get("buy_now"):
+        return redirect("checkout")
     return redirect("cart")
 
 

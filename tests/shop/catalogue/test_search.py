@@ -1,7 +1,9 @@
+from importlib import import_module
+
 import pytest
 
-from shop.catalogue.chinese_text import index_tokens, query_tokens
-from tests.shop.factories import ProductPageFactory, ProductVariantFactory
+from shop.catalogue.chinese_text import index_tokens, pinyin_tokens, query_tokens
+from tests.shop.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +29,17 @@ def catalogue():
         ("大棚番茄", {"tomato"}),
         ("渔网", {"net"}),
         ("手工 渔网", {"net"}),
+        # Pinyin, with or without spaces, and initials, as typed on a phone.
+        ("fanqie", {"tomato"}),
+        ("FanQie", {"tomato"}),
+        ("fan qie", {"tomato"}),
+        ("fq", {"tomato"}),
+        ("dpfq", {"tomato"}),
+        ("huanggua", {"cucumber"}),
+        ("hg", {"cucumber"}),
+        ("yuwang", {"net"}),
+        ("shougong yuwang", {"net"}),
+        ("fanqie huanggua", set()),  # all tokens must match, as with characters
     ],
 )
 def test_two_character_words_variants_and_synonyms_find_products(
@@ -76,3 +89,61 @@ def test_a_result_card_links_the_product_and_shows_its_lowest_price(client, cata
 
     assert f'<a href="{tomato.url}">' in page
     assert "¥29.90 起" in page
+
+
+def test_pinyin_tokens_hold_each_word_and_the_whole_name():
+    assert pinyin_tokens("大棚番茄") == {
+        "dapengfanqie",
+        "dapeng",
+        "fanqie",
+        "dpfq",
+        "dp",
+        "fq",
+        "da",
+        "peng",
+        "fan",
+        "qie",
+    }
+
+
+def test_pinyin_reads_polyphones_by_the_word_and_writes_u_umlaut_as_v():
+    assert {"yinhang", "lvdou"} <= pinyin_tokens("银行 绿豆")
+    assert "yinxing" not in pinyin_tokens("银行")
+
+
+def test_the_summary_is_not_found_by_pinyin(client, catalogue):
+    # Only the name and category are spelt out: the summary's 沙瓤 would be noise.
+    assert "大棚番茄" not in client.get("/search/", {"q": "sharang"}).text
+
+
+def test_a_product_is_found_by_the_pinyin_of_its_category(client):
+    ProductPageFactory(title="礼盒装", category=CategoryFactory(name="手工艺品"))
+
+    assert "礼盒装" in client.get("/search/", {"q": "shougongyipin"}).text
+
+
+def test_migration_0018_indexes_the_pinyin_of_products_saved_before(client, catalogue):
+    from django.apps import apps
+    from wagtail.search.backends import get_search_backend
+
+    reindex = import_module("shop.migrations.0019_reindex_products_with_pinyin")
+    get_search_backend().reset_indexes()  # as indexed before pinyin: not at all by it
+    assert "大棚番茄" not in client.get("/search/", {"q": "fanqie"}).text
+
+    reindex.reindex_products(apps, None)
+
+    assert "大棚番茄" in client.get("/search/", {"q": "fanqie"}).text
+
+
+def test_no_results_suggest_the_top_categories(client, catalogue):
+    fruit = CategoryFactory(name="水果")
+    CategoryFactory(name="瓜果", parent=fruit)
+
+    page = client.get("/search/", {"q": "没有这种东西"}).text
+
+    assert f'href="/categories/{fruit.slug}/"' in page
+    assert "瓜果" not in page
+
+
+def test_found_results_suggest_no_categories(client, catalogue):
+    assert "或者按分类逛逛" not in client.get("/search/", {"q": "番茄"}).text

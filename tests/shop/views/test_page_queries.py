@@ -26,9 +26,10 @@ VILLAGE = 6
 PRODUCER = 12
 # Wagtail's share is 5: the site with its root page, that page's specific row, the
 # product by its address with its producer, village, category and image
-# (HomePage.route), ancestors and view restrictions. The page's own 6: the aid rule
-# with its pool, the pool's villages and households, certificates, variants, photos.
-PRODUCT = 11
+# (HomePage.route), ancestors and view restrictions. The page's own 7: the aid rule
+# with its pool, the pool's villages and households, the households its share of a
+# sale reaches (counted), certificates, variants, photos.
+PRODUCT = 12
 SEARCH = 3
 # A signed-in buyer's listing with the page cache on: never served from it, and
 # rendered as for anyone, with their session and user read, and whether the user is
