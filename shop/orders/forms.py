@@ -35,9 +35,10 @@ class SavedAddressField(forms.ModelChoiceField):
 class CheckoutForm(forms.Form):
     # A signed-in buyer's saved addresses; none chosen means the fields below.
     saved_address = SavedAddressField(
-        label=_("收货地址"),
+        label=_("已保存的地址"),
         queryset=Address.objects.none(),
         required=False,
+        blank=True,  # a radio button for the new address too
         empty_label=_("使用新地址"),
         widget=SavedAddressSelect,
     )

@@ -169,6 +169,7 @@ def test_the_default_address_is_chosen_and_filled_in(client, cart):
     html = response.content.decode()
     assert re.search(rf'value="{default.pk}"[^>]*checked', html)
     assert f'data-province="{other.province}"' in html
+    assert re.search(r'name="saved_address" value=""[^>]*>\s*使用新地址', html)
 
 
 def test_a_saved_address_is_the_order_address_without_typing_it(client, cart):
