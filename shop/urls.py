@@ -12,6 +12,7 @@ urlpatterns = [
     path("cart/add/", purchase.cart_add, name="cart_add"),
     path("cart/update/", purchase.cart_update, name="cart_update"),
     path("checkout/", purchase.checkout, name="checkout"),
+    path("checkout/shipping/", purchase.checkout_shipping, name="checkout_shipping"),
     # Order numbers are letters and digits: anything else (a NUL byte, which
     # PostgreSQL refuses in a query) is not found at the URL already.
     path("orders/<slug:number>/", purchase.order_detail, name="order_detail"),

@@ -142,7 +142,9 @@ def items(cart: Cart | None) -> list[CartItem]:
     if cart is None:
         return []
     lines = cart.lines.select_related(
-        "variant__product__producer__village", "variant__product__category"
+        "variant__product__producer__village",
+        "variant__product__producer__shipping_policy",  # for the shipping quote
+        "variant__product__category",
     )
     result = []
     for line in lines:

@@ -6,30 +6,68 @@ from django.utils.translation import gettext_lazy as _
 from core.mobile import normalize_mobile, validate_mobile
 from shop.orders.checkout import ShippingAddress
 from shop.orders.models import Address, BuyerProfile, NotifyBy
-from shop.orders.regions import PROVINCE_CHOICES
+from shop.orders.regions import PROVINCE_CHOICES, region_errors
+
+ADDRESS_FIELDS = ("recipient", "mobile", "province", "city", "district", "street")
+
+
+def _text(autocomplete: str, **attrs) -> forms.TextInput:
+    return forms.TextInput(attrs={"autocomplete": autocomplete, **attrs})
+
+
+class SavedAddressSelect(forms.RadioSelect):
+    """Each saved address's province on its radio button, for the shipping
+    preview to follow the choice (static/js/checkout.js)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-province"] = instance.province
+        return option
+
+
+class SavedAddressField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Address) -> str:
+        return f"{obj.recipient} {obj.mobile} {obj.address_text()}"
 
 
 class CheckoutForm(forms.Form):
-    # Optional: the mobile number below is always given, and finds the order again.
-    email = forms.EmailField(
-        label=_("电子邮箱"),
+    # A signed-in buyer's saved addresses; none chosen means the fields below.
+    saved_address = SavedAddressField(
+        label=_("已保存的地址"),
+        queryset=Address.objects.none(),
         required=False,
-        help_text=_("选填。订单确认和发货通知会发到这里；不填也能凭订单号和手机号查订单。"),
+        blank=True,  # a radio button for the new address too
+        empty_label=_("使用新地址"),
+        widget=SavedAddressSelect,
     )
-    recipient = forms.CharField(label=_("收货人"), max_length=32)
+    recipient = forms.CharField(label=_("收货人"), max_length=32, widget=_text("name"))
     mobile = forms.CharField(
         label=_("手机号码"),
         max_length=20,
         validators=[validate_mobile],
-        widget=forms.TextInput(
-            attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}
-        ),
+        widget=_text("tel", type="tel", inputmode="numeric"),
     )
-    province = forms.ChoiceField(label=_("省份"), choices=[("", "—"), *PROVINCE_CHOICES])
-    city = forms.CharField(label=_("城市"), max_length=32)
-    district = forms.CharField(label=_("区县"), max_length=32)
-    street = forms.CharField(label=_("详细地址"), max_length=128)
+    province = forms.ChoiceField(
+        label=_("省份"),
+        choices=[("", "—"), *PROVINCE_CHOICES],
+        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+    )
+    # Text inputs, so the form works without JavaScript; the region picker
+    # turns them into lists of the province's cities and the city's districts.
+    city = forms.CharField(label=_("城市"), max_length=32, widget=_text("address-level2"))
+    district = forms.CharField(label=_("区县"), max_length=32, widget=_text("address-level3"))
+    street = forms.CharField(label=_("详细地址"), max_length=128, widget=_text("street-address"))
     save_address = forms.BooleanField(label=_("保存为我的默认地址"), required=False)
+    # Optional: the mobile number above is always given (order messages go to
+    # it by SMS when there is no e-mail), and finds the order again.
+    email = forms.EmailField(
+        label=_("电子邮箱"),
+        required=False,
+        help_text=_("选填。订单确认和发货通知会发到这里；不填也能凭订单号和手机号查订单。"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     # Guests only (an account chooses on its profile page); none chosen means both.
     notify_by = forms.ChoiceField(
         label=_("订单消息发到"),
@@ -39,14 +77,38 @@ class CheckoutForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and user.is_authenticated:
+            self.fields["saved_address"].queryset = Address.objects.filter(user=user)
+        if self.data.get(self.add_prefix("saved_address")):
+            # The saved address is the address: the fields are not asked for.
+            for name in ADDRESS_FIELDS:
+                self.fields[name].required = False
+
     def clean_mobile(self) -> str:
         return normalize_mobile(self.cleaned_data["mobile"])
 
     def clean_recipient(self) -> str:
         return self.cleaned_data["recipient"].strip()
 
+    def clean(self):
+        data = super().clean()
+        if not data.get("saved_address") and not any(f in self.errors for f in ADDRESS_FIELDS):
+            errors = region_errors(
+                province=data["province"],
+                city=data["city"].strip(),
+                district=data["district"].strip(),
+            )
+            for field, message in errors.items():
+                self.add_error(field, message)
+        return data
+
     def shipping_address(self) -> ShippingAddress:
         data = self.cleaned_data
+        saved = data.get("saved_address")
+        if saved is not None:
+            return ShippingAddress(**{name: getattr(saved, name) for name in ADDRESS_FIELDS})
         return ShippingAddress(
             recipient=data["recipient"],
             mobile=data["mobile"],
@@ -78,14 +140,36 @@ class InstitutionCheckoutForm(CheckoutForm):
 
 
 class AddressForm(forms.ModelForm):
-    mobile = forms.CharField(label=_("手机号码"), max_length=20, validators=[validate_mobile])
+    mobile = forms.CharField(
+        label=_("手机号码"),
+        max_length=20,
+        validators=[validate_mobile],
+        widget=_text("tel", type="tel", inputmode="numeric"),
+    )
 
     class Meta:
         model = Address
-        fields = ["recipient", "mobile", "province", "city", "district", "street", "is_default"]
+        fields = [*ADDRESS_FIELDS, "is_default"]
+        widgets = {
+            "recipient": _text("name"),
+            "province": forms.Select(attrs={"autocomplete": "address-level1"}),
+            "city": _text("address-level2"),
+            "district": _text("address-level3"),
+            "street": _text("street-address"),
+        }
 
     def clean_mobile(self) -> str:
         return normalize_mobile(self.cleaned_data["mobile"])
+
+    def clean(self):
+        data = super().clean()
+        if not any(f in self.errors for f in ADDRESS_FIELDS):
+            errors = region_errors(
+                province=data["province"], city=data["city"], district=data["district"]
+            )
+            for field, message in errors.items():
+                self.add_error(field, message)
+        return data
 
 
 class ProfileForm(forms.ModelForm):

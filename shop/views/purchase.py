@@ -12,14 +12,17 @@ from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.money import format_yuan
 from shop.orders import cart as carts
 from shop.orders.checkout import CheckoutError, place_order
-from shop.orders.forms import CheckoutForm, InstitutionCheckoutForm
+from shop.orders.forms import ADDRESS_FIELDS, CheckoutForm, InstitutionCheckoutForm
 from shop.orders.links import order_from_token
 from shop.orders.models import Address, BuyerProfile, NotifyBy, Order
 from shop.orders.ownership import can_view_order, remember_guest_order
+from shop.orders.regions import REGIONS_STATIC_PATH, regions
+from shop.orders.shipping import shipping_quote
 from shop.payments.choices import payment_choices
 from shop.payments.gateway import PaymentError, enabled_gateways
 from shop.payments.payer import device_of, payer_from_request
@@ -35,15 +38,25 @@ def _back(request, fallback: str = "cart"):
     return redirect(fallback)
 
 
+def _default_province(request) -> str:
+    """The province of a signed-in buyer's default address, or "" (not known yet)."""
+    if not request.user.is_authenticated:
+        return ""
+    return (
+        Address.objects.filter(user=request.user).values_list("province", flat=True).first() or ""
+    )
+
+
 def cart_detail(request):
     cart = carts.get_cart(request)
     items = carts.items(cart)
+    quote = shipping_quote(items=items, province=_default_province(request) if items else "")
     return render(
         request,
         "shop/cart.html",
         {
             "items": items,
-            "subtotal_fen": sum(item.total_fen for item in items),
+            "quote": quote,
             "can_check_out": bool(items) and not any(item.problem for item in items),
         },
     )
@@ -92,21 +105,42 @@ def _institution(request) -> BuyerProfile | None:
     return BuyerProfile.objects.filter(user=request.user, is_institution=True).first()
 
 
-def _initial_checkout(request, institution: BuyerProfile | None) -> dict:
+def _initial_checkout(request, institution: BuyerProfile | None, addresses: list[Address]) -> dict:
     if not request.user.is_authenticated:
         return {}
     initial = {"email": request.user.email}
     if institution:
         initial.update(invoice_title=institution.invoice_title, tax_number=institution.tax_number)
-    address = Address.objects.filter(user=request.user).first()
-    if address:
-        initial.update(
-            {
-                field: getattr(address, field)
-                for field in ("recipient", "mobile", "province", "city", "district", "street")
-            }
-        )
+    if addresses:
+        # The default address, chosen and filled in: a buyer who has one only submits.
+        address = addresses[0]
+        initial["saved_address"] = address.pk
+        initial.update({field: getattr(address, field) for field in ADDRESS_FIELDS})
     return initial
+
+
+def _province_of(data, addresses: list[Address]) -> str:
+    """The province the buyer chose on the checkout form (``data``: its
+    submitted data or its initial values): a saved address's, or the
+    province field's; "" if none yet."""
+    saved = str(data.get("saved_address") or "")
+    for address in addresses:
+        if str(address.pk) == saved:
+            return address.province
+    province = data.get("province") or ""
+    return province if province in regions() else ""
+
+
+@never_cache
+@require_GET
+def checkout_shipping(request):
+    """The checkout page's summary for another province (the page's script
+    asks for it when the buyer changes the address): fees from the same rule
+    that placing the order charges."""
+    items = carts.items(carts.get_cart(request))
+    province = request.GET.get("province", "")
+    quote = shipping_quote(items=items, province=province if province in regions() else "")
+    return render(request, "shop/includes/checkout_summary.html", {"quote": quote})
 
 
 @never_cache
@@ -130,12 +164,31 @@ def checkout(request):
     if not items:
         return redirect("cart")
     institution = _institution(request)
+    addresses = (
+        list(Address.objects.filter(user=request.user)) if request.user.is_authenticated else []
+    )
     form_class = InstitutionCheckoutForm if institution else CheckoutForm
-    form = form_class(request.POST or None, initial=_initial_checkout(request, institution))
+    form = form_class(
+        request.POST or None,
+        initial=_initial_checkout(request, institution, addresses),
+        user=request.user,
+    )
+    quote = shipping_quote(
+        items=items, province=_province_of(form.data if form.is_bound else form.initial, addresses)
+    )
     problems = [item.problem for item in items if item.problem]
     if stale:
         problems.append(_("这个结算页面已经过期，请核对订单后重新提交。"))
-    if request.method == "POST" and form.is_valid() and not problems:
+    # What the page showed as the total when the buyer submitted it. Without
+    # JavaScript the summary cannot follow a change of address; then the
+    # order waits for the buyer to see the new total and submit again.
+    shown_total = request.POST.get("shown_total_fen")
+    recheck = ""
+    if request.method == "POST" and shown_total is not None and shown_total != str(quote.total_fen):
+        recheck = _("应付金额已按收货地址更新为 %(total)s，请核对后再次提交订单。") % {
+            "total": format_yuan(quote.total_fen)
+        }
+    if request.method == "POST" and form.is_valid() and not problems and not recheck:
         data = form.cleaned_data
         by_transfer = data.get("pay_by") == "bank_transfer"
         try:
@@ -154,7 +207,8 @@ def checkout(request):
         except CheckoutError as error:
             problems = error.messages
         else:
-            if request.user.is_authenticated and form.cleaned_data["save_address"]:
+            new_address = data["saved_address"] is None
+            if request.user.is_authenticated and new_address and data["save_address"]:
                 _save_address(request.user, form)
             remember_guest_order(request, order)
             return _after_checkout(request, order)
@@ -164,9 +218,11 @@ def checkout(request):
         {
             "form": form,
             "checkout_token": _checkout_token(request),
-            "items": items,
+            "quote": quote,
             "problems": problems,
-            "subtotal_fen": sum(item.total_fen for item in items),
+            "recheck": recheck,
+            "has_saved_addresses": bool(addresses),
+            "regions_path": REGIONS_STATIC_PATH,
         },
     )
 

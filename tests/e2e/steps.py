@@ -43,11 +43,20 @@ def check_out(page) -> None:
     page.get_by_label("电子邮箱").fill("buyer@example.com")
     page.get_by_label("收货人").fill("王示例")
     page.get_by_label("手机号码").fill("138 1234 5678")
-    page.get_by_label("省份").select_option("北京市")
-    page.get_by_label("城市").fill("北京市")
-    page.get_by_label("区县").fill("朝阳区")
+    choose_region(page)
     page.get_by_label("详细地址").fill("示例路1号")
     page.get_by_role("button", name="提交订单并付款").click()
+
+
+def choose_region(
+    page, province: str = "北京市", city: str = "北京市", district: str = "朝阳区"
+) -> None:
+    """The address's province, city and district, from the picker's lists
+    (static/js/region_picker.js turns the city and district fields into them)."""
+    page.locator("select[name=district]").wait_for()
+    page.get_by_label("省份").select_option(province)
+    page.get_by_label("城市").select_option(city)
+    page.get_by_label("区县").select_option(district)
 
 
 def blocking_violations(page) -> list[str]:

@@ -11,7 +11,7 @@ from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import AccountingPeriod
 from core.roles import SYSTEM
 from tests.e2e.conftest import PHONE
-from tests.e2e.steps import blocking_violations, log_in_to_portal
+from tests.e2e.steps import blocking_violations, choose_region, log_in_to_portal
 from tests.e2e.world import (
     PASSWORD,
     aid_officers,
@@ -74,9 +74,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(browser, live_s
     page.get_by_label("电子邮箱").fill("buyer@example.com")
     page.get_by_label("收货人").fill("王示例")
     page.get_by_label("手机号码").fill("138 1234 5678")
-    page.get_by_label("省份").select_option("北京市")
-    page.get_by_label("城市").fill("北京市")
-    page.get_by_label("区县").fill("朝阳区")
+    choose_region(page)
     page.get_by_label("详细地址").fill("示例路1号")
     page.get_by_role("button", name="提交订单并付款").click()
     page.get_by_role("button", name="支付成功").wait_for()

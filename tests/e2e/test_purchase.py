@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from shop.catalogue.models import ProductVariant
 from shop.orders.models import Order
-from tests.e2e.steps import check_out_and_pay
+from tests.e2e.steps import check_out_and_pay, choose_region
 from tests.e2e.world import aid_pool_for
 from tests.producers.factories import ProducerPageFactory
 from tests.shop.factories import ProductPageFactory, ProductVariantFactory
@@ -81,9 +81,7 @@ def test_an_invalid_mobile_number_is_explained_in_the_page(page, live_server, ca
     page.get_by_label("电子邮箱").fill("buyer@example.com")
     page.get_by_label("收货人").fill("王示例")
     page.get_by_label("手机号码").fill("12345")
-    page.get_by_label("省份").select_option("北京市")
-    page.get_by_label("城市").fill("北京市")
-    page.get_by_label("区县").fill("朝阳区")
+    choose_region(page)
     page.get_by_label("详细地址").fill("示例路1号")
     page.get_by_role("button", name="提交订单并付款").click()
 

@@ -104,6 +104,8 @@ cart/add/                            405    405    405    405    405    405    4
 cart/update/                         405    405    405    405    405    405    405    405
 # An empty cart sends everyone back to the cart.
 checkout/                            302    302    302    302    302    302    302    302
+# The checkout summary for a province: of the visitor's own cart only (none: nothing in it).
+checkout/shipping/                   ok     ok     ok     ok     ok     ok     ok     ok
 # A guest's order is theirs only in the session that placed it. A paid order has nothing to pay.
 orders/<slug:number>/                 404    ok     404    404    404    404    404    404
 orders/<slug:number>/pay/             404    302    404    404    404    404    404    404
