@@ -16,8 +16,12 @@
 
   function bar(id, datasets, stacked) {
     var canvas = document.getElementById(id);
-    if (!canvas || data.labels.length === 0 || datasets.length === 0) {
-      canvas && canvas.parentNode.setAttribute("hidden", "");
+    if (!canvas) {
+      return;
+    }
+    if (data.labels.length === 0 || datasets.length === 0) {
+      // Nothing to draw (no month paid out yet, or every cell suppressed).
+      canvas.closest("figure").hidden = true;
       return;
     }
     new window.Chart(canvas, {
@@ -57,6 +61,7 @@
     });
   }
 
+  document.querySelector(".open-data-charts").hidden = false;
   bar(
     "open-data-chart-sales",
     [
