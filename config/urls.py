@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from aid_accounting.portal import urls as aid_portal_urls
-from aid_accounting.transparency.views import open_data_view
+from aid_accounting.transparency.views import impact_view, open_data_html, open_data_view
 from config.favicon import favicon
 from config.health import healthz
 from config.i18n import set_language
@@ -61,6 +61,8 @@ urlpatterns += i18n_patterns(
     path("payments/", include(payment_page_patterns)),
     path("accounts/", include(account_patterns)),
     path("open-data/", open_data_view, name="open_data"),
+    path("impact/", impact_view, name="impact"),
+    path("impact/open-data/", open_data_html, name="open_data_html"),
     path("", include("shop.urls")),
     path("notices/", include("aid_accounting.transparency.urls")),
     path("", include(wagtail_urls)),

@@ -39,6 +39,10 @@ def _public_urls() -> list[str]:
     published = Notice.objects.filter(status=Notice.Status.PUBLISHED)
     urls += [f"/notices/{pk}/" for pk in published.values_list("pk", flat=True)]
     urls += ["/open-data/", "/open-data/?format=csv"]
+    urls += ["/impact/"] + [
+        f"/impact/open-data/?dimension={dimension}"
+        for dimension in ("village", "producer", "category")
+    ]
     return urls
 
 

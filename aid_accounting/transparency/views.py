@@ -2,7 +2,8 @@
 notice and its objection form, thin views over ``notices`` that show only what a
 notice stores, masked by construction; anyone may read them (DESIGN §8) — and
 the open-data endpoint, ``/open-data/`` (JSON with the periods' ledger seals,
-or ``?format=csv``)."""
+or ``?format=csv``) — and the buyers' way into them: the 帮扶成效 page,
+``/impact/``, and the open data as tables and charts, ``/impact/open-data/``."""
 
 import logging
 import re
@@ -18,8 +19,9 @@ from aid_accounting.exceptions import NoticeError, ObjectionLimitReached
 from aid_accounting.notices import publication as notices
 from aid_accounting.notices.models import Notice
 from aid_accounting.periods.models import PeriodSeal
-from aid_accounting.transparency import open_data
+from aid_accounting.transparency import impact, open_data
 from aid_accounting.transparency.forms import ObjectionForm
+from aid_accounting.transparency.open_data_page import open_data_page
 from shop.accounts.texts import client_ip
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,46 @@ def open_data_view(request):
             "seals": open_data.seals(year=year),
         },
         json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def impact_view(request):
+    return TemplateResponse(
+        request, "aid_accounting/impact/index.html", {"impact": impact.township_impact()}
+    )
+
+
+@require_GET
+def open_data_html(request):
+    """The open data for people: one year (the latest by default) and one
+    dimension; a year or dimension it does not know falls back to the default."""
+    year_text = request.GET.get("year", "")
+    dimension = request.GET.get("dimension", "")
+    page = open_data_page(
+        year=int(year_text) if _YEAR.fullmatch(year_text) else None,
+        dimension=dimension if dimension in open_data.DIMENSIONS else "village",
+    )
+    return TemplateResponse(
+        request,
+        "aid_accounting/impact/open_data.html",
+        {
+            "data": page,
+            "chart": {
+                **page.chart,
+                "names": {
+                    "sales": _("销售额"),
+                    "accrued": _("计入帮扶资金"),
+                    "distributed": _("分配到户"),
+                },
+            },
+            "min_households": open_data.MIN_HOUSEHOLDS,
+            "dimensions": [
+                ("village", _("按村")),
+                ("producer", _("按生产者")),
+                ("category", _("按品类")),
+            ],
+        },
     )
 
 

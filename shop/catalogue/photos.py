@@ -4,7 +4,8 @@ read with a message a villager can act on, and keep a modest JPEG.
 Every photo is re-encoded, not only large ones: that drops the EXIF block,
 which on a phone photo holds the GPS position of the producer's home. Every way
 into the shop's images passes here (the portal, and the Wagtail admin and API
-through `shop/catalogue/images.py`)."""
+through `shop/catalogue/images.py`). HEIC, the default of iPhones and many
+Android phones, is read with pillow-heif and stored as JPEG like the rest."""
 
 import io
 import secrets
@@ -16,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 
@@ -26,11 +28,10 @@ MAX_PIXELS = 50_000_000
 
 JPEG_QUALITY = 85
 
-READABLE_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+# Pillow opens HEIC (HEIF) files once pillow-heif registered its opener.
+register_heif_opener()
 
-# ISO media files (HEIC from iPhones and many Android phones) start with a
-# box of type "ftyp" whose brand names the format.
-HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+READABLE_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
 
 
 class PhotoError(Exception):
@@ -55,10 +56,6 @@ class PreparedPhoto:
         return StrippedPhoto(self.content, name=f"{secrets.token_hex(8)}-{PurePath(name).stem}.jpg")
 
 
-def _is_heif(head: bytes) -> bool:
-    return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
-
-
 def prepare_photo(upload: File) -> PreparedPhoto:
     """Check that ``upload`` is a photo and return it as a JPEG no larger than
     MAX_SIDE on its longest side, turned upright; raise PhotoError if not."""
@@ -68,17 +65,9 @@ def prepare_photo(upload: File) -> PreparedPhoto:
             % {"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_UPLOAD_BYTES)}
         )
     upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if _is_heif(head):
-        raise PhotoError(
-            _(
-                "这张照片是 HEIC 格式（苹果手机和部分安卓手机默认），网站读不了。"
-                "请在手机“设置 → 相机 → 格式”里选“兼容性最佳”后重拍，"
-                "或者截屏后上传截图。"
-            )
-        )
-    unreadable = PhotoError(_("这个文件不是能识别的照片。请上传手机拍的 JPG 或 PNG 照片。"))
+    unreadable = PhotoError(
+        _("这个文件不是能识别的照片。请上传手机拍的照片（JPG、PNG 或苹果手机的 HEIC）。")
+    )
     too_many_pixels = PhotoError(_("照片像素太多，请换一张普通大小的照片。"))
     try:
         image = Image.open(upload)

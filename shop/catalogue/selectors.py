@@ -2,11 +2,13 @@
 whatever the number of products: related rows are joined, the lowest price is
 computed in SQL, and the cards' photos are read together (shop.catalogue.cards)."""
 
-from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from producers.models import Village
+from producers.models import Producer, Village
 from shop.catalogue.models import Category, ProductCertificate, ProductPage, ProductVariant
 
 SORTS = {
@@ -71,3 +73,20 @@ def products_in_village(*, village: Village, sort: str = DEFAULT_SORT) -> QueryS
 
 def valid_certificates(*, product: ProductPage) -> QuerySet[ProductCertificate]:
     return product.certificates.valid_on(timezone.localdate())
+
+
+@dataclass(frozen=True)
+class ListingCounts:
+    on_sale: int  # live products a buyer can put in the cart now
+    sold_out: int  # variants on sale but out of stock, of live products
+
+
+def listing_counts(producer: Producer) -> ListingCounts:
+    """The portal home's counts of a producer's products, in one query."""
+    counts = ProductPage.objects.filter(producer=producer, live=True).aggregate(
+        on_sale=Count(
+            "pk", distinct=True, filter=Q(variants__is_active=True, variants__stock__gt=0)
+        ),
+        sold_out=Count("variants", filter=Q(variants__is_active=True, variants__stock=0)),
+    )
+    return ListingCounts(on_sale=counts["on_sale"], sold_out=counts["sold_out"])

@@ -24,7 +24,8 @@ NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
 
 
 def _photo_input(**attrs) -> forms.FileInput:
-    return forms.FileInput(attrs={"accept": "image/*", **attrs})
+    # HEIC named too: some Android pickers grey out files whose type they cannot name.
+    return forms.FileInput(attrs={"accept": "image/*,.heic,.heif", **attrs})
 
 
 class ProductForm(forms.Form):

@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+import jieba
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.db.models import Prefetch
 from django.utils.html import escape, strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from pypinyin import lazy_pinyin
 from wagtail.coreutils import find_available_slug
 from wagtail.images import get_image_model
 from wagtail.images.models import AbstractImage
@@ -33,6 +35,12 @@ from shop.catalogue.photos import PreparedPhoto
 logger = logging.getLogger(__name__)
 
 THUMBNAIL = "fill-160x160"
+
+# Long enough for a title's first few words; a slug is cut between words.
+MAX_SLUG_LENGTH = 50
+
+# A title with nothing to spell in Latin letters (only emoji, say).
+FALLBACK_SLUG = "product"
 
 
 class ListingError(Exception):
@@ -125,6 +133,17 @@ def description_text(rich_text: str) -> str:
 
 def _description_html(text: str) -> str:
     return "".join(f"<p>{escape(line.strip())}</p>" for line in text.splitlines() if line.strip())
+
+
+def pinyin_slug(title: str) -> str:
+    """A readable ASCII slug, as the seeded products have: the title's words
+    (jieba) in toneless pinyin, e.g. "姜庄大棚番茄" → "jiangzhuang-dapeng-fanqie";
+    Latin letters and digits kept, anything else dropped."""
+    words = ("".join(lazy_pinyin(word)) for word in jieba.lcut(title))
+    slug = slugify(" ".join(words))
+    if len(slug) > MAX_SLUG_LENGTH:
+        slug = slug[: MAX_SLUG_LENGTH + 1].rsplit("-", 1)[0][:MAX_SLUG_LENGTH]
+    return slug.strip("-") or FALLBACK_SLUG
 
 
 def _store_photo(
@@ -233,7 +252,7 @@ def save_product_draft(
         if parent is None:
             raise ListingError(_("还没有您的店铺页面，请联系镇电商服务站。"))
         draft = ProductPage(
-            slug=find_available_slug(parent, slugify(text.title, allow_unicode=True) or "product"),
+            slug=find_available_slug(parent, pinyin_slug(text.title)),
             owner=user,
             live=False,
             description="",

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_fsm import TransitionNotAllowed
 
 from producers.portal.base import portal_view, record_activity
@@ -186,9 +186,17 @@ def variant_stock(request, variant_id: int):
 
 
 @portal_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def variant_sold_out(request, variant_id: int):
+    """GET asks first (售罄 zeroes the stock, and the button sits next to －),
+    POST from that page does it: a confirmation that needs no JavaScript."""
     variant = _own_variant(request, variant_id)
+    if request.method == "GET":
+        return render(
+            request,
+            "shop/portal/sold_out_confirm.html",
+            {"variant": variant, "back": _back_to(variant)},
+        )
     inventory.mark_sold_out(variant_id=variant.pk, actor=request.user)
     _record(request, "stock_sold_out", _("“%(variant)s”标为售罄") % {"variant": variant})
     messages.success(

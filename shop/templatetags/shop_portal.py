@@ -2,6 +2,7 @@
 
 from django import template
 
+from shop.catalogue.selectors import ListingCounts, listing_counts
 from shop.orders.fulfilment import WorkCounts, work_counts
 
 register = template.Library()
@@ -12,6 +13,12 @@ def producer_work(producer) -> WorkCounts:
     """The portal home's counts (parcels to send, due soon, late): the home page
     is the producers app's, which cannot import the shop, so it asks this tag."""
     return work_counts(producer)
+
+
+@register.simple_tag
+def producer_listing(producer) -> ListingCounts:
+    """The portal home's counts of products on sale and variants sold out."""
+    return listing_counts(producer)
 
 
 def variant_tag(variant_id: int) -> str:

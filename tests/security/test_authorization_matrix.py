@@ -94,6 +94,8 @@ PROJECT_TABLE = """
 healthz                              ok     ok     ok     ok     ok     ok     ok     ok
 i18n/setlang/                        302    302    302    302    302    302    302    302
 open-data/                           ok     ok     ok     ok     ok     ok     ok     ok
+impact/                              ok     ok     ok     ok     ok     ok     ok     ok
+impact/open-data/                    ok     ok     ok     ok     ok     ok     ok     ok
 search/                              ok     ok     ok     ok     ok     ok     ok     ok
 categories/                          ok     ok     ok     ok     ok     ok     ok     ok
 categories/<slug:slug>/              ok     ok     ok     ok     ok     ok     ok     ok
@@ -167,7 +169,8 @@ products/new/                        login  login  login  ok     ok     login  l
 products/<int:page_id>/edit/         login  login  login  ok     404    login  login  login
 products/<int:page_id>/submit/       login  login  login  405    405    login  login  login
 variants/<int:variant_id>/stock/     login  login  login  405    405    login  login  login
-variants/<int:variant_id>/sold-out/  login  login  login  405    405    login  login  login
+# GET asks "售罄?" first; the POST rows below say who may do it.
+variants/<int:variant_id>/sold-out/  login  login  login  ok     404    login  login  login
 shipments/                           login  login  login  ok     ok     login  login  login
 # Each member chooses for themself: one message per order or a morning digest.
 notices/                             login  login  login  ok     ok     login  login  login

@@ -125,6 +125,29 @@ def test_the_home_page_names_the_producer_acted_for(client, villager):
     assert "姜庄合作社" in response.content.decode()
 
 
+def test_the_header_says_in_plain_words_whose_shop_is_run(client, villager):
+    client.force_login(villager)
+    text = client.get("/portal/").text
+    assert "您正在管理：<strong" in text and "姜庄合作社</strong>" in text
+    # One producer: nothing to switch.
+    assert "换一个生产者" not in text
+
+
+def test_a_cadre_switches_by_whole_names_without_javascript(client, cadre):
+    long_name = "刘垓子镇姜庄村蔬菜种植专业合作社第二生产车间"
+    ProducerMembership.objects.create(
+        producer=ProducerFactory(name=long_name), user=cadre, role=ProducerMembership.Role.CADRE
+    )
+    client.force_login(cadre)
+    text = client.get("/portal/").text
+    assert '<details class="switch-producer">' in text
+    assert "<select" not in text
+    for membership in cadre.producer_memberships.all():
+        assert f'value="{membership.producer_id}"' in text
+    assert f"> {long_name}</label>" in text
+    assert "选一个，就只看和改它的商品、订单和收入" in text
+
+
 def test_a_cadre_switches_between_the_producers_they_help(client, cadre):
     nets, bags = (m.producer for m in cadre.producer_memberships.order_by("producer__name"))
     client.force_login(cadre)

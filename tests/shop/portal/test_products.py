@@ -3,6 +3,7 @@ and submission to the township's moderation workflow."""
 
 import io
 
+import pillow_heif
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -23,7 +24,8 @@ from tests.township import add_staff
 pytestmark = pytest.mark.django_db
 
 Image = get_image_model()
-HEIC_BYTES = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
+# A HEIC file's first box and nothing after it: a HEIC, but not a photo.
+BROKEN_HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
 
 
 @pytest.fixture
@@ -215,6 +217,47 @@ def test_a_large_photo_is_resized_and_re_encoded(client_a, category):
         assert PILImage.open(stored).format == "JPEG"
 
 
+def heic_bytes() -> bytes:
+    """A HEIC as an iPhone writes one: taken turned (orientation 6), with its
+    maker and a GPS position in the EXIF block."""
+    exif = PILImage.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "Apple"
+    exif[0x8825] = {1: "N", 2: (36.0, 50.0, 12.0)}
+    heif = pillow_heif.from_pillow(PILImage.new("RGB", (400, 300), (200, 40, 40)))
+    buffer = io.BytesIO()
+    heif.save(buffer, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def test_an_iphone_heic_photo_is_stored_as_an_upright_jpeg_without_exif(client_a, category):
+    content = heic_bytes()
+    assert content[4:12] == b"ftypheic"
+    assert PILImage.open(io.BytesIO(content)).getexif()[0x010F] == "Apple"
+
+    response = client_a.post(
+        "/portal/products/new/",
+        {**form_data(category), "photo": photo(content, "IMG_0001.HEIC")},
+    )
+
+    assert response.status_code == 302
+    image = ProductPage.objects.get(title="大棚番茄").image
+    assert image.file.name.endswith(".jpg")
+    assert (image.width, image.height) == (300, 400)
+    with image.open_file() as stored:
+        jpeg = PILImage.open(stored)
+        assert jpeg.format == "JPEG"
+        assert not jpeg.getexif()
+        assert "exif" not in jpeg.info
+
+
+def test_the_photo_pickers_name_heic_and_the_hint_says_it_is_fine(client_a):
+    page = client_a.get("/portal/products/new/").text
+    assert page.count('accept="image/*,.heic,.heif"') == 2
+    assert "苹果手机拍的照片（HEIC 格式）也能直接传" in page
+    assert "兼容性最佳" not in page
+
+
 def test_a_photo_is_turned_upright_by_its_exif_orientation(client_a, category):
     sideways = io.BytesIO()
     exif = PILImage.Exif()
@@ -230,8 +273,8 @@ def test_a_photo_is_turned_upright_by_its_exif_orientation(client_a, category):
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        (HEIC_BYTES, "IMG_0001.HEIC", "HEIC 格式"),
-        (HEIC_BYTES, "IMG_0001.jpg", "HEIC 格式"),
+        (BROKEN_HEIC, "IMG_0001.HEIC", "不是能识别的照片"),
+        (BROKEN_HEIC, "IMG_0001.jpg", "不是能识别的照片"),
         (b"this is not a photo at all", "photo.jpg", "不是能识别的照片"),
         (jpeg_bytes()[:300], "cut-off.jpg", "不是能识别的照片"),
     ],
@@ -456,3 +499,31 @@ def test_a_submitted_product_cannot_be_submitted_twice(client_a, member_a):
     client_a.post(f"/portal/products/{product.pk}/submit/")
     client_a.post(f"/portal/products/{product.pk}/submit/")
     assert product.workflow_states.count() == 1
+
+
+def test_a_new_product_gets_a_pinyin_slug(client_a, member_a, category):
+    client_a.post("/portal/products/new/", form_data(category, title="姜庄大棚番茄"))
+    product = ProductPage.objects.get(title="姜庄大棚番茄")
+    assert product.slug == "jiangzhuang-dapeng-fanqie"
+    assert product.url_path.endswith("/jiangzhuang-dapeng-fanqie/")
+
+
+def test_pinyin_slugs_are_unique_among_the_producers_products(client_a, member_a, category):
+    for _ in range(3):
+        client_a.post("/portal/products/new/", form_data(category, title="大棚番茄"))
+    slugs = list(ProductPage.objects.order_by("pk").values_list("slug", flat=True))
+    assert slugs == ["dapeng-fanqie", "dapeng-fanqie-1", "dapeng-fanqie-2"]
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("有机Tomato 5斤装", "youji-tomato-5-jinzhuang"),
+        ("绿豆", "lvdou"),
+        ("🍅🍅", "product"),
+        ("番茄" * 40, "fanqie-" * 6 + "fanqie"),  # cut between words, at most 50
+    ],
+)
+def test_pinyin_slugs_keep_latin_letters_and_fall_back(client_a, category, title, slug):
+    client_a.post("/portal/products/new/", form_data(category, title=title))
+    assert ProductPage.objects.get().slug == slug

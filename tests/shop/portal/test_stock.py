@@ -99,8 +99,34 @@ def test_the_list_shows_stock_and_the_buttons(client_a, variant):
     text = client_a.get("/portal/products/").text
     assert f'id="variant-{variant.pk}"' in text
     assert f'action="/portal/variants/{variant.pk}/stock/"' in text
-    assert f'action="/portal/variants/{variant.pk}/sold-out/"' in text
+    # 售罄 asks first: a link to the confirmation, no form that zeroes the stock at once.
+    assert f'href="/portal/variants/{variant.pk}/sold-out/"' in text
+    assert f'action="/portal/variants/{variant.pk}/sold-out/"' not in text
     assert "<strong>3</strong>" in text
+
+
+def test_sold_out_asks_first_and_changes_nothing_until_confirmed(
+    client_a, variant, inventory_calls
+):
+    response = client_a.get(f"/portal/variants/{variant.pk}/sold-out/")
+
+    assert response.status_code == 200
+    text = response.text
+    assert "把“大棚番茄 · 5斤装”标为售罄？现在的库存 3 盒会清零" in text
+    # The confirming form posts back to this address (no action: the same URL).
+    assert '<form method="post" class="button-stack">' in text
+    assert "确认售罄，库存清零" in text
+    assert f'href="/portal/products/#variant-{variant.pk}"' in text
+    assert stock(variant) == 3
+    assert inventory_calls == []
+    assert not PortalActivity.objects.exists()
+
+    client_a.post(f"/portal/variants/{variant.pk}/sold-out/")
+    assert stock(variant) == 0
+
+
+def test_the_confirmation_of_another_producers_variant_is_404(client_a, foreign_variant):
+    assert client_a.get(f"/portal/variants/{foreign_variant.pk}/sold-out/").status_code == 404
 
 
 def test_another_producers_variant_is_404_and_unchanged(client_a, foreign_variant):
@@ -123,5 +149,5 @@ def test_anonymous_visitors_change_nothing(client, variant):
 def test_stock_changes_only_by_post(client_a, variant):
     url = f"/portal/variants/{variant.pk}/stock/"
     assert client_a.get(url, {"direction": "up", "amount": "5"}).status_code == 405
-    assert client_a.get(f"/portal/variants/{variant.pk}/sold-out/").status_code == 405
+    assert client_a.put(f"/portal/variants/{variant.pk}/sold-out/").status_code == 405
     assert stock(variant) == 3
