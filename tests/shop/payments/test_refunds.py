@@ -404,3 +404,28 @@ def test_every_pending_refund_due_is_sent_and_counted(
         unanswered.pk: Refund.Status.PENDING,
         refunds[2].pk: Refund.Status.SUCCEEDED,
     }
+
+
+def test_each_refund_of_an_order_is_told_to_the_buyer(
+    paid_order, staff, django_capture_on_commit_callbacks
+):
+    # A message is owed once per cause: two refunds are two causes, not a repeat of one.
+    first, second = paid_order.lines.all()[:2]
+    with django_capture_on_commit_callbacks(execute=True):
+        refund(paid_order, staff, line_id=first.pk, quantity=1)
+        refund(paid_order, staff, line_id=second.pk, quantity=1)
+    assert [m.subject for m in mail.outbox][1:] == [f"订单 {paid_order.number} 退款已处理"] * 2
+
+
+def test_sending_a_refund_reads_it_with_its_payment(paid_order, staff, django_assert_num_queries):
+    line = paid_order.lines.first()
+    pending = request_refund(
+        order_id=paid_order.pk, actor=staff, reason="x", line_id=line.pk, quantity=1
+    )
+    with django_assert_num_queries(QUERIES_TO_SEND_A_LINE_REFUND):
+        execute_refund(refund_id=pending.pk)
+
+
+# Everything a line refund does (stock back, the aid reversal, the order, its events and
+# message), pinned: the refund is read with its payment in one query before the gateway.
+QUERIES_TO_SEND_A_LINE_REFUND = 47

@@ -280,3 +280,19 @@ def test_a_failed_surplus_refund_gives_nothing_back(paid_twice, staff):
     again = request_surplus_refund(payment_id=second.pk, actor=staff, reason="再退一次")
 
     assert again.amount_fen == second.amount_fen
+
+
+def test_each_part_of_a_surplus_given_back_is_told_to_the_buyer(
+    paid_twice, staff, django_capture_on_commit_callbacks
+):
+    _first, second = paid_twice
+    told_before = sum("多付的款项已退回" in message.subject for message in mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        for reason, amount_fen in (("先退一部分", 100), ("余款", None)):
+            execute_refund(
+                refund_id=request_surplus_refund(
+                    payment_id=second.pk, actor=staff, reason=reason, amount_fen=amount_fen
+                ).pk
+            )
+    told = sum("多付的款项已退回" in message.subject for message in mail.outbox)
+    assert told - told_before == 2
