@@ -21,6 +21,7 @@ from aid_accounting.exceptions import AidAccountingError
 from aid_accounting.notices import publication as notices
 from aid_accounting.notices.models import Notice, NoticeObjection
 from aid_accounting.periods.models import AccountingPeriod
+from core.admin_money import YuanColumn
 from core.admin_policies import ReadOnlyPolicy
 
 for read_only_model in (Notice, NoticeObjection):
@@ -138,7 +139,13 @@ class NoticeViewSet(ReadOnlyViewSet):
     menu_label = gettext_lazy("分配公示")
     index_view_class = NoticeIndexView
     inspect_template_name = "aid_accounting/admin/notice_inspect.html"
-    list_display = ["__str__", "status", "household_count", "total_fen", "published_at"]
+    list_display = [
+        "__str__",
+        "status",
+        "household_count",
+        YuanColumn("total_fen", label=gettext_lazy("合计"), sort_key="total_fen"),
+        "published_at",
+    ]
     list_filter = ["status", "village", "period"]
 
 
