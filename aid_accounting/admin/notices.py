@@ -23,7 +23,7 @@ from aid_accounting.exceptions import AidAccountingError
 from aid_accounting.notices import publication as notices
 from aid_accounting.notices.models import Notice, NoticeObjection
 from aid_accounting.periods.models import AccountingPeriod
-from core.admin_money import YuanColumn
+from core.admin_columns import YuanColumn
 from core.admin_policies import ReadOnlyPolicy
 
 for read_only_model in (Notice, NoticeObjection):

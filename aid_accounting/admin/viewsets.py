@@ -35,7 +35,7 @@ from aid_accounting.payouts.models import (
 from aid_accounting.periods.attribution import household_attribution
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
-from core.admin_money import YuanColumn, YuanInspectMixin
+from core.admin_columns import YesNoColumn, YuanColumn, YuanInspectMixin
 from core.admin_policies import ReadOnlyPolicy
 
 for read_only_model in (
@@ -382,7 +382,16 @@ class TransactionViewSet(ReadOnlyViewSet):
     icon = "list-ul"
     menu_label = _("记账凭证")
     inspect_template_name = "aid_accounting/admin/transaction_inspect.html"
-    list_display = ["idempotency_key", "kind", "source", "memo", "created_at", "posted"]
+    list_display = [
+        "idempotency_key",
+        "kind",
+        "source",
+        "memo",
+        "created_at",
+        YesNoColumn(
+            "posted", label=Transaction._meta.get_field("posted").verbose_name, sort_key="posted"
+        ),
+    ]
     list_filter = ["kind"]
     search_fields = ["idempotency_key", "source"]
 

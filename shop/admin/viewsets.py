@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import ObjectList
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from core.admin_money import YuanColumn
+from core.admin_columns import YesNoColumn, YuanColumn
 from core.admin_policies import ListersOnlyChooserViewSet
 from shop.admin.forms import VariantForm
 from shop.catalogue.models import Category, ProductCertificate, ProductVariant
@@ -29,7 +29,11 @@ class ProductVariantViewSet(SnippetViewSet):
         "name",
         YuanColumn("price_fen", label=_("价格"), sort_key="price_fen"),
         "stock",
-        "is_active",
+        YesNoColumn(
+            "is_active",
+            label=ProductVariant._meta.get_field("is_active").verbose_name,
+            sort_key="is_active",
+        ),
     ]
     list_filter = ["is_active"]
     search_fields = ["name"]
@@ -69,7 +73,11 @@ class OrderViewSet(SnippetViewSet):
         "channel",
         YuanColumn("total_fen", label=_("应付金额"), sort_key="total_fen"),
         "created_at",
-        "needs_review",
+        YesNoColumn(
+            "needs_review",
+            label=Order._meta.get_field("needs_review").verbose_name,
+            sort_key="needs_review",
+        ),
     ]
     list_filter = ["status", "channel", "needs_review"]
     search_fields = ["number", "email"]

@@ -17,6 +17,7 @@ def test_the_variant_listing_shows_prices_in_yuan(client, staff, tomato):
     assert "¥39.80" in text
     assert "3980" not in text
     assert "（分）" not in text
+    assert "True" not in text  # on sale: 是
 
 
 def test_a_variants_price_is_edited_in_yuan_and_saved_in_fen(client, staff, tomato):

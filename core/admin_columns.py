@@ -1,8 +1,10 @@
-"""Amounts in the Wagtail admin, shown in yuan (DESIGN §4: fen are for the
-database, people read "¥1,234.56"). Every app's admin uses these for a listing
-column or an inspect page's field, so no screen shows fen (forms type yuan
-with ``core.money.YuanField``)."""
+"""Listing columns and inspect fields of the Wagtail admin shared by every app.
 
+Amounts are shown in yuan (DESIGN §4: fen are for the database, people read
+"¥1,234.56"), so no screen shows fen (forms type yuan with
+``core.money.YuanField``); yes/no fields say 是/否, not Python's True/False."""
+
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 
 from core.money import format_yuan
@@ -35,3 +37,15 @@ class YuanInspectMixin:
             fen = getattr(self.object, field_name)
             return format_yuan(fen) if fen is not None else "-"
         return super().get_field_display_value(field_name, field)
+
+
+class YesNoColumn(Column):
+    """A listing column of a boolean field, shown as 是/否 (empty for none)."""
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        value = context["raw_value"]
+        context["value"] = (
+            self.empty_value_display if value is None else _("是") if value else _("否")
+        )
+        return context
