@@ -188,6 +188,11 @@ class RuleInspectView(AuditLinkMixin, YuanInspectMixin, InspectView):
     audit_source = "aidrule"
     yuan_fields = {"fixed_fen_per_unit": _("每件固定金额")}
 
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        # No product (all the producer's) or no end date, not Python's "None".
+        return "—" if value is None else value
+
     @cached_property
     def header_more_buttons(self):
         buttons = super().header_more_buttons

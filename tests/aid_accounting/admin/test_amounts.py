@@ -53,6 +53,7 @@ def test_inspect_pages_show_yuan(client, auditor, closed_october):
 
     assert_in_yuan(rule_page, "¥0.00")
     assert "每件固定金额" in rule_page
+    assert ">None<" not in rule_page.replace(" ", "").replace("\n", "")
     assert_in_yuan(entry_page, "¥19.90")
     assert "+¥19.90" in entry_page  # its title
     assert "1990" not in entry_page

@@ -67,3 +67,13 @@ def test_the_order_listing_shows_totals_in_yuan(client, staff, tomato):
 
     assert "¥119.40" in text
     assert "11940" not in text
+
+
+def test_the_order_page_shows_its_history_in_words(client, staff, tomato):
+    order = sell([(tomato, 1)])
+    client.force_login(staff)
+
+    text = client.get(f"/admin/snippets/shop/order/inspect/{order.pk}/").text
+
+    assert "下单" in text and "付款 → 已付款" in text
+    assert "awaiting_payment" not in text and "paid → paid" not in text
