@@ -165,10 +165,14 @@ def seed_producer_payout_accounts() -> int:
 
 def close_demo_periods(*, until: str | None = None) -> list[str]:
     """Close every month of the demo year up to ``until`` ("YYYY-MM", by
-    default last month), each as if closed a few days after it ended; months
-    already closed are left alone. Returns the months closed now."""
+    default the month before last), each as if closed a few days after it
+    ended; months already closed are left alone. Returns the months closed now.
+
+    By default last month stays open: it has ended, so an aid officer trying
+    the demo can practise a close (and its notices) on it; the current month
+    could not be closed before it ends."""
     now = timezone.now()
-    last = calendar.parse(until) if until else calendar.month_of(now).previous()
+    last = calendar.parse(until) if until else calendar.month_of(now).previous().previous()
     first = close.first_month(default=last)
     closed = []
     for month in calendar.months_between(first, last):

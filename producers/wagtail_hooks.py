@@ -4,6 +4,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from core.admin_columns import YesNoColumn
 from core.admin_policies import ListersOnlyChooserViewSet, ReadOnlyPolicy
 from producers.access import provision_producer
 from producers.models import MemberProfile, PortalActivity, Producer, Village
@@ -13,7 +14,19 @@ class VillageViewSet(SnippetViewSet):
     model = Village
     icon = "home"
     menu_label = _("村")
-    list_display = ["name", "is_poor_village", "is_key_village"]
+    list_display = [
+        "name",
+        YesNoColumn(
+            "is_poor_village",
+            label=Village._meta.get_field("is_poor_village").verbose_name,
+            sort_key="is_poor_village",
+        ),
+        YesNoColumn(
+            "is_key_village",
+            label=Village._meta.get_field("is_key_village").verbose_name,
+            sort_key="is_key_village",
+        ),
+    ]
     list_filter = ["is_poor_village", "is_key_village"]
     search_fields = ["name"]
 
@@ -22,7 +35,16 @@ class ProducerViewSet(SnippetViewSet):
     model = Producer
     icon = "group"
     menu_label = _("生产者")
-    list_display = ["name", "kind", "village", "is_active"]
+    list_display = [
+        "name",
+        "kind",
+        "village",
+        YesNoColumn(
+            "is_active",
+            label=Producer._meta.get_field("is_active").verbose_name,
+            sort_key="is_active",
+        ),
+    ]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
 

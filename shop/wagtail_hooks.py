@@ -3,6 +3,7 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.action_menu import WorkflowMenuItem
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 
@@ -15,7 +16,7 @@ from shop.admin.views import (
     refund_surplus_payment,
 )
 from shop.admin.viewsets import CatalogueGroup, OrderViewSet
-from shop.catalogue.models import ProductVariant
+from shop.catalogue.models import ProductPage, ProductVariant
 
 register_snippet(CatalogueGroup)
 register_snippet(OrderViewSet)
@@ -60,3 +61,24 @@ def stock_button(snippet, user, next_url=None):
         yield ListingButton(
             _("调整库存"), reverse("shop_adjust_stock", args=[snippet.pk]), priority=20
         )
+
+
+@hooks.register("construct_page_action_menu")
+def approve_first_for_products(menu_items, request, context):
+    """A product waiting for approval: its editor's main button is "approve"
+    (批准), not an entry under "更多动作" behind "save draft"."""
+    if not isinstance(context.get("page"), ProductPage):
+        return
+    approve = next(
+        (
+            item
+            for item in menu_items
+            if isinstance(item, WorkflowMenuItem)
+            and item.name == "approve"
+            and not item.launch_modal
+        ),
+        None,
+    )
+    if approve is not None:
+        menu_items.remove(approve)
+        menu_items.insert(0, approve)

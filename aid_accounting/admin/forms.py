@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aid_accounting import calendar
@@ -16,6 +15,7 @@ from aid_accounting.payouts.models import (
     PayoutBatch,
     RemovedHouseholdDecision,
 )
+from aid_accounting.periods import close
 from aid_accounting.rules.models import AidPool
 from core.money import YuanField
 from producers.models import Producer
@@ -71,7 +71,7 @@ class ClosePeriodForm(forms.Form):
     period = forms.CharField(label=_("期间"), max_length=7, help_text=_("年-月，例如 2026-10"))
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"period": calendar.month_of(timezone.now()).previous().code})
+        kwargs.setdefault("initial", {"period": close.next_month_to_close().code})
         super().__init__(*args, **kwargs)
 
     def clean_period(self) -> str:

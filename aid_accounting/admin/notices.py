@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.admin.viewsets.model import ModelViewSetGroup
+from wagtail.admin.widgets import HeaderButton
 from wagtail.permissions import register_permission_policy
 
 from aid_accounting.admin.viewsets import ActionIndexView, ReadOnlyViewSet
@@ -21,6 +23,7 @@ from aid_accounting.exceptions import AidAccountingError
 from aid_accounting.notices import publication as notices
 from aid_accounting.notices.models import Notice, NoticeObjection
 from aid_accounting.periods.models import AccountingPeriod
+from core.admin_columns import YuanColumn
 from core.admin_policies import ReadOnlyPolicy
 
 for read_only_model in (Notice, NoticeObjection):
@@ -39,6 +42,24 @@ class GenerateNoticesForm(forms.Form):
 
 class PublishNoticeForm(forms.Form):
     window_days = forms.IntegerField(label=gettext_lazy("公示天数"), min_value=1, max_value=90)
+
+
+class PublishMonthForm(forms.Form):
+    period = forms.ModelChoiceField(
+        label=gettext_lazy("期间"),
+        # Only months with something to publish.
+        queryset=AccountingPeriod.objects.filter(notices__status=Notice.Status.REVIEWED)
+        .distinct()
+        .order_by("-start"),
+        empty_label=None,
+    )
+    window_days = forms.IntegerField(
+        label=gettext_lazy("公示天数"),
+        min_value=1,
+        max_value=90,
+        required=False,
+        help_text=gettext_lazy("留空则按每份公示自己的天数。"),
+    )
 
 
 class ResolveObjectionForm(forms.Form):
@@ -104,6 +125,45 @@ def publish(request, notice_id: int):
     return redirect("aid_notices:inspect", notice.pk)
 
 
+@permission_required(PERMISSION, raise_exception=True)
+def publish_month(request):
+    """Publish a month's reviewed notices at once, each by the service as if
+    published from its own page."""
+    form = PublishMonthForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = notices.publish_period_notices(
+                period=form.cleaned_data["period"],
+                actor=request.user,
+                window_days=form.cleaned_data["window_days"],
+            )
+        except AidAccountingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("已发布 %(count)d 份公示。") % {"count": len(result.published)},
+            )
+            for notice, reason in result.refused:
+                messages.warning(
+                    request,
+                    _("“%(notice)s”未发布：%(reason)s") % {"notice": notice, "reason": reason},
+                )
+            return redirect("aid_notices:index")
+    return TemplateResponse(
+        request,
+        "aid_accounting/admin/form.html",
+        {
+            "form": form,
+            "title": _("批量发布公示"),
+            "back_url": "aid_notices:index",
+            "intro": _(
+                "发布所选期间全部已审核的公示，逐份发布；由您生成的公示须由另一位帮扶专员发布。"
+            ),
+        },
+    )
+
+
 @require_POST
 @permission_required(PERMISSION, raise_exception=True)
 def resolve_objection(request, objection_id: int):
@@ -131,6 +191,19 @@ class NoticeIndexView(ActionIndexView):
     action_url_name = "aid_generate_notices"
     action_permission = PERMISSION
 
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if self.request.user.has_perm(PERMISSION):
+            buttons.append(
+                HeaderButton(
+                    gettext_lazy("批量发布公示"),
+                    url=reverse("aid_publish_month_notices"),
+                    icon_name="upload",
+                )
+            )
+        return buttons
+
 
 class NoticeViewSet(ReadOnlyViewSet):
     model = Notice
@@ -138,7 +211,13 @@ class NoticeViewSet(ReadOnlyViewSet):
     menu_label = gettext_lazy("分配公示")
     index_view_class = NoticeIndexView
     inspect_template_name = "aid_accounting/admin/notice_inspect.html"
-    list_display = ["__str__", "status", "household_count", "total_fen", "published_at"]
+    list_display = [
+        "__str__",
+        "status",
+        "household_count",
+        YuanColumn("total_fen", label=gettext_lazy("合计"), sort_key="total_fen"),
+        "published_at",
+    ]
     list_filter = ["status", "village", "period"]
 
 
@@ -161,6 +240,7 @@ class NoticeGroup(ModelViewSetGroup):
 def admin_urls() -> list:
     return [
         path("aid/notices/generate/", generate, name="aid_generate_notices"),
+        path("aid/notices/publish-month/", publish_month, name="aid_publish_month_notices"),
         path("aid/notices/<int:notice_id>/review/", review, name="aid_review_notice"),
         path("aid/notices/<int:notice_id>/publish/", publish, name="aid_publish_notice"),
         path(

@@ -35,6 +35,7 @@ from aid_accounting.payouts.models import (
 from aid_accounting.periods.attribution import household_attribution
 from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
+from core.admin_columns import YesNoColumn, YuanColumn, YuanInspectMixin
 from core.admin_policies import ReadOnlyPolicy
 
 for read_only_model in (
@@ -183,8 +184,14 @@ class RuleIndexView(ActionIndexView):
     action_permission = "aid_accounting.add_aidrule"
 
 
-class RuleInspectView(AuditLinkMixin, InspectView):
+class RuleInspectView(AuditLinkMixin, YuanInspectMixin, InspectView):
     audit_source = "aidrule"
+    yuan_fields = {"fixed_fen_per_unit": _("每件固定金额")}
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        # No product (all the producer's) or no end date, not Python's "None".
+        return "—" if value is None else value
 
     @cached_property
     def header_more_buttons(self):
@@ -209,7 +216,7 @@ class AidRuleViewSet(ReadOnlyViewSet):
         "product",
         "pool",
         Column("share_percent", label=_("比例")),
-        "fixed_fen_per_unit",
+        YuanColumn("fixed_fen_per_unit", label=_("每件固定金额")),
         "valid_from",
         "valid_to",
         "version",
@@ -361,7 +368,14 @@ class PayoutBatchViewSet(ReadOnlyViewSet):
     index_view_class = BatchIndexView
     inspect_view_class = BatchInspectView
     inspect_template_name = "aid_accounting/admin/batch_inspect.html"
-    list_display = ["__str__", "status", "total_fen", "created_by", "created_at", "approved_by"]
+    list_display = [
+        "__str__",
+        "status",
+        YuanColumn("total_fen", label=_("合计"), sort_key="total_fen"),
+        "created_by",
+        "created_at",
+        "approved_by",
+    ]
     list_filter = ["kind", "status"]
 
 
@@ -373,19 +387,38 @@ class TransactionViewSet(ReadOnlyViewSet):
     icon = "list-ul"
     menu_label = _("记账凭证")
     inspect_template_name = "aid_accounting/admin/transaction_inspect.html"
-    list_display = ["idempotency_key", "kind", "source", "memo", "created_at", "posted"]
+    list_display = [
+        "idempotency_key",
+        "kind",
+        "source",
+        "memo",
+        "created_at",
+        YesNoColumn(
+            "posted", label=Transaction._meta.get_field("posted").verbose_name, sort_key="posted"
+        ),
+    ]
     list_filter = ["kind"]
     search_fields = ["idempotency_key", "source"]
+
+
+class EntryInspectView(YuanInspectMixin, InspectView):
+    yuan_fields = {"amount_fen": _("金额")}
 
 
 class EntryViewSet(ReadOnlyViewSet):
     model = Entry
     icon = "list-ol"
     menu_label = _("分录")
-    list_display = ["transaction", "account", "amount_fen", "order_line"]
+    inspect_view_class = EntryInspectView
+    list_display = [
+        "transaction",
+        "account",
+        YuanColumn("amount_fen", label=_("金额"), sort_key="amount_fen"),
+        "order_line",
+    ]
 
 
-class BalanceColumn(Column):
+class BalanceColumn(YuanColumn):
     """The account's balance in its natural direction (see ledger.posting.balance)."""
 
     def get_value(self, instance):
@@ -396,7 +429,7 @@ class AccountViewSet(ReadOnlyViewSet):
     model = Account
     icon = "table"
     menu_label = _("账户")
-    list_display = ["code", "name", "kind", BalanceColumn("balance", label=_("余额（分）"))]
+    list_display = ["code", "name", "kind", BalanceColumn("balance", label=_("余额"))]
     list_filter = ["owner_type"]
     search_fields = ["code", "name"]
 

@@ -15,6 +15,7 @@ changed (see ``models``).
 """
 
 import datetime
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -46,6 +47,7 @@ from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool, AidRule
 from aid_accounting.rules.versions import RULE_SUPERSEDED
 from core.history_baseline import HISTORY_STARTED
+from core.money import format_yuan
 from core.roles import AID_OFFICER, AUDITOR, TOWNSHIP_EDITOR
 from shop.catalogue.models import ProductPage, ProductVariant
 from shop.orders import inventory
@@ -316,12 +318,17 @@ def _related_or_value(record, model_field: models.Field):
         return getattr(record, model_field.attname)
 
 
+# What a fen field's label says of its unit, dropped where it is shown in yuan.
+FEN_UNIT = re.compile(r"\s*[（(](?:分|fen)[）)]$")
+
+
 def _label(source: Source, name: str) -> str:
-    return str(source.model._meta.get_field(name).verbose_name)
+    label = str(source.model._meta.get_field(name).verbose_name)
+    return FEN_UNIT.sub("", label) if name.endswith("_fen") else label
 
 
 def _show(source: Source, name: str, value) -> str:
-    """A value as staff read it: labels for choices, 是/否, local times, masks."""
+    """A value as staff read it: labels for choices, 是/否, yuan, local times, masks."""
     model_field = source.model._meta.get_field(name)
     if isinstance(value, DeletedObject):  # what diff_against gives for a missing relation
         value = None if value.pk is None else f"{value.model._meta.verbose_name} #{value.pk}"
@@ -336,6 +343,8 @@ def _show(source: Source, name: str, value) -> str:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
+    if name.endswith("_fen") and isinstance(value, int):
+        return format_yuan(value)
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, datetime.date):

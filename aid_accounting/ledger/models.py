@@ -41,6 +41,7 @@ from aid_accounting.ledger.kinds import (
     AccountOwnerType,
     TransactionKind,
 )
+from core.money import format_yuan_signed
 
 
 class Account(models.Model):
@@ -164,4 +165,4 @@ class Entry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account.code} {self.amount_fen:+d}"
+        return f"{self.account.code} {format_yuan_signed(self.amount_fen)}"

@@ -3,7 +3,8 @@
 A closed period's distribution is published per village: ``generate_notices``
 makes a draft for every village whose households the period credited,
 ``review_notice`` and ``publish_notice`` take it through review to
-publication, by aid officers only. Publishing fixes the window, appends the
+publication, by aid officers only (``publish_period_notices``: every reviewed
+notice of a month, one by one). Publishing fixes the window, appends the
 notice to the single chain of published notices (ordered by ``sequence``)
 and stores the sha256 of its canonical serialisation, which includes the
 previous notice's hash; ``verify_chain`` recomputes all of it.
@@ -164,6 +165,33 @@ def publish_notice(
         notice.status = Notice.Status.PUBLISHED
         notice.save()
     return notice
+
+
+@dataclass(frozen=True)
+class BulkPublication:
+    """What ``publish_period_notices`` did: the notices published, and those
+    it could not publish with the reason."""
+
+    published: list[Notice]
+    refused: list[tuple[Notice, str]]
+
+
+def publish_period_notices(
+    *, period: AccountingPeriod, actor: AbstractUser, window_days: int | None = None
+) -> BulkPublication:
+    """Publish every reviewed notice of ``period``, one by one by
+    ``publish_notice`` (each in its own transaction, with its checks: a
+    notice the actor generated is refused, four eyes, and the others are
+    published all the same)."""
+    require_aid_officer(actor)
+    published, refused = [], []
+    reviewed = Notice.objects.filter(period=period, status=Notice.Status.REVIEWED)
+    for notice in reviewed.select_related("village").order_by("village__code", "pk"):
+        try:
+            published.append(publish_notice(notice=notice, actor=actor, window_days=window_days))
+        except NoticeError as error:
+            refused.append((notice, str(error)))
+    return BulkPublication(published=published, refused=refused)
 
 
 def canonical_content(notice: Notice, *, rows: list[NoticeRow]) -> bytes:

@@ -197,6 +197,21 @@ def first_month(*, default: calendar.Month) -> calendar.Month:
     return calendar.month_of(first) if first is not None else default
 
 
+def next_month_to_close(*, now: datetime.datetime | None = None) -> calendar.Month:
+    """The month an officer closes next: the one after the last closed, or
+    the first month with a sale (last month before any). Months close in
+    order, so it is the only one a close can take."""
+    last_closed = (
+        AccountingPeriod.objects.filter(status=AccountingPeriod.Status.CLOSED)
+        .order_by("-start")
+        .values_list("code", flat=True)
+        .first()
+    )
+    if last_closed is not None:
+        return calendar.parse(last_closed).next()
+    return first_month(default=calendar.month_of(now or timezone.now()).previous())
+
+
 def _require_earlier_months_closed(month: calendar.Month) -> None:
     earlier = calendar.months_between(first_month(default=month), month.previous())
     closed = set(

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 
-from core.money import YuanField
+from core.money import YuanField, yuan_amount
 from shop.orders.forms import CheckoutForm
 from shop.orders.models import Order, OrderLine
 
@@ -19,6 +20,17 @@ class StockAdjustmentForm(forms.Form):
         if delta == 0:
             raise forms.ValidationError(_("请输入非零的数量。"))
         return delta
+
+
+class VariantForm(WagtailAdminModelForm):
+    """A variant's admin form with the price typed in yuan, saved as fen."""
+
+    price_fen = YuanField(label=_("价格（元）"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.price_fen is not None:
+            self.initial["price_fen"] = yuan_amount(self.instance.price_fen)
 
 
 class RefundForm(forms.Form):

@@ -3,9 +3,12 @@ orders, which staff read here and change only through the actions in
 ``shop.admin.views``. Registered in ``shop/wagtail_hooks.py``."""
 
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import ObjectList
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from core.admin_columns import YesNoColumn, YuanColumn
 from core.admin_policies import ListersOnlyChooserViewSet
+from shop.admin.forms import VariantForm
 from shop.catalogue.models import Category, ProductCertificate, ProductVariant
 from shop.orders.models import Order
 
@@ -21,9 +24,21 @@ class ProductVariantViewSet(SnippetViewSet):
     model = ProductVariant
     icon = "list-ul"
     menu_label = _("规格与库存")
-    list_display = ["product", "name", "price_fen", "stock", "is_active"]
+    list_display = [
+        "product",
+        "name",
+        YuanColumn("price_fen", label=_("价格"), sort_key="price_fen"),
+        "stock",
+        YesNoColumn(
+            "is_active",
+            label=ProductVariant._meta.get_field("is_active").verbose_name,
+            sort_key="is_active",
+        ),
+    ]
     list_filter = ["is_active"]
     search_fields = ["name"]
+    # The model's panels, with the price typed in yuan (``VariantForm``).
+    edit_handler = ObjectList(ProductVariant.panels, base_form_class=VariantForm)
 
 
 class ProductCertificateViewSet(SnippetViewSet):
@@ -52,7 +67,18 @@ class OrderViewSet(SnippetViewSet):
     add_to_admin_menu = True
     inspect_view_enabled = True
     inspect_template_name = "shop/admin/order_inspect.html"
-    list_display = ["number", "status", "channel", "total_fen", "created_at", "needs_review"]
+    list_display = [
+        "number",
+        "status",
+        "channel",
+        YuanColumn("total_fen", label=_("应付金额"), sort_key="total_fen"),
+        "created_at",
+        YesNoColumn(
+            "needs_review",
+            label=Order._meta.get_field("needs_review").verbose_name,
+            sort_key="needs_review",
+        ),
+    ]
     list_filter = ["status", "channel", "needs_review"]
     search_fields = ["number", "email"]
     form_fields = ["needs_review", "review_reason"]

@@ -15,6 +15,7 @@ from wagtail.url_routing import RouteResult
 
 from producers.models import Certificate, Producer, ProducerPage, join_relations
 from shop.catalogue.chinese_text import index_tokens
+from shop.catalogue.panels import ProductOverviewPanel
 
 # A product's address below the home page: producers index, producer, product.
 PRODUCT_DEPTH = 3
@@ -174,6 +175,7 @@ class ProductPage(Page):
     storage_note = models.CharField(_("储存方法"), max_length=100, blank=True)
 
     content_panels = Page.content_panels + [
+        ProductOverviewPanel(heading=_("审核与规格")),
         FieldPanel("summary"),
         FieldPanel("category"),
         FieldPanel("image"),

@@ -397,5 +397,35 @@ class OrderEvent(models.Model):
         verbose_name = _("订单记录")
         verbose_name_plural = _("订单记录")
 
+    # What staff read for each kind the order services record (``kind`` stays a
+    # free code, so a kind missing here shows as its code).
+    KIND_LABELS = {
+        "placed": _("下单"),
+        "paid": _("付款"),
+        "cancelled": _("取消"),
+        "expired": _("超时取消"),
+        "shipped": _("发货"),
+        "delivered": _("签收"),
+        "completed": _("完成"),
+        "flagged_for_review": _("待人工核查"),
+        "payment_not_honoured": _("付款未到账"),
+        "refund_requested": _("申请退款"),
+        "refund_succeeded": _("退款成功"),
+        "refund_failed": _("退款失败"),
+        "refunded": _("已退款"),
+        "surplus_refund_requested": _("申请退还多收款项"),
+        "surplus_refund_succeeded": _("多收款项退还成功"),
+        "surplus_refunded": _("已退还多收款项"),
+    }
+
     def __str__(self) -> str:
         return f"{self.order.number}: {self.kind}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(self.KIND_LABELS.get(self.kind, self.kind))
+
+    @property
+    def to_status_label(self) -> str:
+        labels = dict(Order.Status.choices)
+        return str(labels.get(self.to_status, self.to_status))

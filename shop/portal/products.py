@@ -29,6 +29,7 @@ from wagtail.models import Page, WorkflowState
 from producers.access import ensure_collection
 from producers.models import Producer, ProducerPage
 from shop.catalogue import page_cache
+from shop.catalogue.approval import ProductStatus, product_status
 from shop.catalogue.models import Category, ProductPage, ProductVariant
 from shop.catalogue.photos import PreparedPhoto
 
@@ -67,13 +68,6 @@ class VariantRow:
     is_active: bool = True
 
 
-@dataclass(frozen=True)
-class ProductStatus:
-    code: str  # draft, review, live, rejected: for styling
-    label: str
-    comment: str = ""  # the editor's, when rejected
-
-
 def producer_products(producer: Producer) -> list[tuple[ProductPage, ProductStatus]]:
     """The producer's products with their status, recently edited first, in
     a fixed number of queries."""
@@ -100,24 +94,6 @@ def producer_products(producer: Producer) -> list[tuple[ProductPage, ProductStat
         .select_related("current_task_state")
     }
     return [(page, product_status(page, states.get(page.pk))) for page in pages]
-
-
-def product_status(page: ProductPage, state: WorkflowState | None) -> ProductStatus:
-    """``state``: the page's active workflow state, if any."""
-    if state is not None and state.status == WorkflowState.STATUS_NEEDS_CHANGES:
-        task_state = state.current_task_state
-        return ProductStatus(
-            "rejected",
-            _("已上架，修改被退回") if page.live else _("被退回"),
-            task_state.comment if task_state else "",
-        )
-    if state is not None:
-        return ProductStatus("review", _("已上架，修改待审核") if page.live else _("待审核"))
-    if page.live:
-        if page.has_unpublished_changes:
-            return ProductStatus("live", _("已上架，有修改未提交审核"))
-        return ProductStatus("live", _("已上架"))
-    return ProductStatus("draft", _("草稿"))
 
 
 def is_locked(page: ProductPage, user: AbstractBaseUser) -> bool:

@@ -240,6 +240,7 @@ accounts/household/<int:household_id>/request/ login login login portal portal d
 accounts/changes/<int:change_id>/approve/ login login login portal portal 405    405    405
 accounts/changes/<int:change_id>/reject/ login login login portal portal 405    405    405
 notices/generate/                    login  login  login  portal portal deny   ok     deny
+notices/publish-month/               login  login  login  portal portal deny   ok     deny
 notices/<int:notice_id>/review/      login  login  login  portal portal 405    405    405
 notices/<int:notice_id>/publish/     login  login  login  portal portal 405    405    405
 notices/objections/<int:objection_id>/resolve/ login login login portal portal 405    405    405
@@ -649,6 +650,7 @@ accounts/household/<int:household_id>/request/ login login login portal portal d
 accounts/changes/<int:change_id>/approve/ login login login portal portal deny   -      deny
 accounts/changes/<int:change_id>/reject/ login login login portal portal deny   -      deny
 notices/generate/                    login  login  login  portal portal deny   -      deny
+notices/publish-month/               login  login  login  portal portal deny   -      deny
 notices/<int:notice_id>/review/      login  login  login  portal portal deny   -      deny
 notices/<int:notice_id>/publish/     login  login  login  portal portal deny   -      deny
 notices/objections/<int:objection_id>/resolve/ login login login portal portal deny  -      deny
@@ -696,6 +698,7 @@ POST_DATA = {
     },
     "admin/aid/households/<int:household_id>/personal-data/": {"purpose": "户主申请查阅"},
     "admin/aid/notices/generate/": {"period": "{period}"},
+    "admin/aid/notices/publish-month/": {"period": "{period}", "window_days": "14"},
     "admin/aid/notices/<int:notice_id>/publish/": {"window_days": "14"},
     "admin/aid/notices/objections/<int:objection_id>/resolve/": {
         "status": "resolved",

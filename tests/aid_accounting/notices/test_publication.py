@@ -25,6 +25,7 @@ from aid_accounting.notices.publication import (
     GENESIS_HASH,
     generate_notices,
     publish_notice,
+    publish_period_notices,
     review_notice,
     submit_objection,
     verify_chain,
@@ -578,3 +579,59 @@ def test_demo_notices_are_published_once(october, aid_officer):
 def test_flush_empties_a_database_with_published_notices(published):
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
     assert not Notice.objects.exists()
+
+
+# Publishing a month's reviewed notices at once (issue #19) ---------------------------
+
+
+def statuses() -> dict[str, str]:
+    return dict(Notice.objects.values_list("village__name", "status"))
+
+
+def test_every_reviewed_notice_of_the_month_is_published_and_chained(october, drafts, aid_officer):
+    for notice in drafts:
+        review_notice(notice=notice, actor=aid_officer)
+
+    result = publish_period_notices(period=october, actor=aid_officer, window_days=10)
+
+    assert [notice.village.name for notice in result.published] == ["姜庄村", "王庄村"]
+    assert result.refused == []
+    assert [notice.sequence for notice in result.published] == [1, 2]
+    assert all(notice.window_days == 10 for notice in Notice.objects.all())
+    assert verify_chain() == []
+
+
+def test_drafts_are_left_alone(october, drafts, aid_officer):
+    jiang = next(notice for notice in drafts if notice.village.name == "姜庄村")
+    review_notice(notice=jiang, actor=aid_officer)
+
+    result = publish_period_notices(period=october, actor=aid_officer)
+
+    assert [notice.pk for notice in result.published] == [jiang.pk]
+    assert statuses() == {"姜庄村": "published", "王庄村": "draft"}
+
+
+def test_a_refused_notice_does_not_stop_the_others(october, drafts, aid_officer):
+    for notice in drafts:
+        review_notice(notice=notice, actor=aid_officer)
+    # Four eyes: the officer generated 姜庄村's notice, so cannot publish it.
+    Notice.objects.filter(village__name="姜庄村").update(generated_by=aid_officer)
+
+    result = publish_period_notices(period=october, actor=aid_officer)
+
+    assert [notice.village.name for notice in result.published] == ["王庄村"]
+    [(refused, reason)] = result.refused
+    assert refused.village.name == "姜庄村"
+    assert "另一位帮扶专员" in reason
+    assert statuses() == {"姜庄村": "reviewed", "王庄村": "published"}
+
+
+@pytest.mark.parametrize("role", ["auditor", "staff"])
+def test_only_aid_officers_publish_in_bulk(request, role, october, drafts, aid_officer):
+    for notice in drafts:
+        review_notice(notice=notice, actor=aid_officer)
+
+    with pytest.raises(PermissionDenied):
+        publish_period_notices(period=october, actor=request.getfixturevalue(role))
+
+    assert set(statuses().values()) == {"reviewed"}

@@ -4,6 +4,7 @@ take from stock is not (it is in the orders' own events)."""
 
 import pytest
 
+from core.money import yuan_amount
 from core.roles import TOWNSHIP_EDITOR
 from shop.orders import inventory
 from shop.orders.checkout import place_order
@@ -32,10 +33,11 @@ def latest(variant):
 
 
 def edit_in_admin(client, variant, **changes):
+    """The admin's variant form, its price typed in yuan ("45.80")."""
     data = {
         "product": variant.product_id,
         "name": variant.name,
-        "price_fen": variant.price_fen,
+        "price_fen": yuan_amount(variant.price_fen),
         "unit": variant.unit,
         "net_weight_grams": "",
         "is_active": "on",
@@ -48,7 +50,7 @@ def edit_in_admin(client, variant, **changes):
 def test_a_price_change_in_the_admin_is_recorded_with_the_editor(client, editor, variant):
     client.force_login(editor)
 
-    response = edit_in_admin(client, variant, price_fen=4580)
+    response = edit_in_admin(client, variant, price_fen="45.80")
 
     assert response.status_code == 302
     record = latest(variant)
@@ -59,13 +61,13 @@ def test_a_price_change_in_the_admin_is_recorded_with_the_editor(client, editor,
 
 def test_the_editor_sees_the_price_change_old_to_new_in_the_audit_trail(client, editor, variant):
     client.force_login(editor)
-    edit_in_admin(client, variant, price_fen=4580)
+    edit_in_admin(client, variant, price_fen="45.80")
 
     page = client.get("/admin/aid/audit/", {"model": "productvariant"}).text
 
     assert "编辑小王" in page
     assert "大棚番茄 · 5斤装" in page
-    assert "价格（分）：3980 → 4580" in page
+    assert "价格：¥39.80 → ¥45.80" in page
 
 
 def test_a_stock_correction_in_the_admin_is_recorded_with_the_editor(client, editor, variant):
