@@ -92,6 +92,7 @@ PROJECT_TABLE = """
 #                                           buyer         member        editor        auditor
 [/]
 healthz                              ok     ok     ok     ok     ok     ok     ok     ok
+favicon.ico                          302    302    302    302    302    302    302    302
 i18n/setlang/                        302    302    302    302    302    302    302    302
 open-data/                           ok     ok     ok     ok     ok     ok     ok     ok
 impact/                              ok     ok     ok     ok     ok     ok     ok     ok

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from shop.catalogue.models import ProductVariant
 from shop.orders import cart as carts
+from shop.orders import shipping
 from shop.orders.models import Cart, CartLine
 from tests.factories import UserFactory
 from tests.shop.factories import ProductVariantFactory
@@ -160,6 +161,45 @@ def test_changing_a_line_the_cart_does_not_hold_is_refused(two_producers, varian
     assert lines_of(cart) == {tomato.pk: 1}
 
 
+def test_a_line_of_a_large_id_is_changed(two_producers):
+    large = ProductVariantFactory(pk=2**40, stock=10)
+    cart = Cart.objects.create()
+    carts.add_item(cart=cart, variant_id=large.pk, quantity=1)
+    carts.set_quantity(cart=cart, variant_id=large.pk, quantity=3)
+    assert lines_of(cart) == {large.pk: 3}
+
+
+def test_the_most_of_a_line_can_be_added_or_set_at_once(two_producers):
+    tomato, bag = two_producers
+    ProductVariant.objects.filter(pk__in=[tomato.pk, bag.pk]).update(stock=99)
+    cart = Cart.objects.create()
+    carts.add_item(cart=cart, variant_id=tomato.pk, quantity=99)
+    carts.add_item(cart=cart, variant_id=bag.pk, quantity=1)
+    carts.set_quantity(cart=cart, variant_id=bag.pk, quantity=99)
+    assert lines_of(cart) == {tomato.pk: 99, bag.pk: 99}
+
+
+def test_all_that_is_left_in_stock_can_be_added_at_once(two_producers):
+    _tomato, bag = two_producers  # 5 left
+    cart = Cart.objects.create()
+    carts.add_item(cart=cart, variant_id=bag.pk, quantity=5)
+    assert lines_of(cart) == {bag.pk: 5}
+
+
+def test_adding_and_changing_a_line_read_the_variant_with_its_product(
+    two_producers, django_assert_num_queries
+):
+    _tomato, bag = two_producers
+    cart = Cart.objects.create()
+    # In a savepoint: the variant with its product (on sale?), the lock, the line, its insert.
+    with django_assert_num_queries(6):
+        added = carts.add_item(cart=cart, variant_id=bag.pk, quantity=1)
+        str(added.variant)  # the page's "已将…加入购物车" names the product
+    # In a savepoint: the lock, the line with its variant, the update.
+    with django_assert_num_queries(5):
+        carts.set_quantity(cart=cart, variant_id=bag.pk, quantity=2)
+
+
 def test_the_largest_id_is_still_looked_for(two_producers):
     cart = Cart.objects.create()
     assert refused(lambda: carts.set_quantity(cart=cart, variant_id=2**63 - 1, quantity=1)) == (
@@ -214,6 +254,7 @@ def test_items_say_what_each_line_costs_and_what_stands_in_its_way(
         for item in found.values():  # what the page shows of each, without another query
             str(item.variant.product.producer.village)
             str(item.variant.product.category)
+            shipping.policy_of(item.variant.product.producer)  # the cart's shipping quote
     withdrawn.refresh_from_db()
     assert shown == {
         tomato.pk: (2, 7960, "", tomato.pk),
@@ -335,3 +376,35 @@ def test_a_sign_in_without_a_guest_cart_creates_none():
     buyer = UserFactory()
     carts.merge_cart_on_login(sender=None, request=FakeRequest(buyer), user=buyer)
     assert not Cart.objects.exists()
+
+
+# The header's badge ------------------------------------------------------------
+
+
+def test_the_badge_counts_the_units_of_the_visitors_own_cart(two_producers):
+    tomato, bag = two_producers
+    guest = FakeRequest(AnonymousUser())
+    guest_cart = carts.get_cart(guest, create=True)
+    carts.add_item(cart=guest_cart, variant_id=tomato.pk, quantity=2)
+    carts.add_item(cart=guest_cart, variant_id=bag.pk, quantity=3)
+    buyer = UserFactory()
+    carts.add_item(
+        cart=carts.get_cart(FakeRequest(buyer), create=True), variant_id=bag.pk, quantity=1
+    )
+    Cart.objects.create()  # someone else's, empty
+    assert carts.item_count(guest) == 5
+    assert carts.item_count(FakeRequest(buyer)) == 1
+    assert carts.item_count(FakeRequest(UserFactory())) == 0
+
+
+def test_a_guest_without_a_cart_costs_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert carts.item_count(FakeRequest(AnonymousUser())) == 0
+
+
+def test_a_session_naming_an_accounts_cart_counts_nothing(two_producers):
+    tomato, _bag = two_producers
+    account_cart = Cart.objects.create(user=UserFactory())
+    carts.add_item(cart=account_cart, variant_id=tomato.pk, quantity=2)
+    guest = FakeRequest(AnonymousUser(), {carts.SESSION_KEY: account_cart.pk})
+    assert carts.item_count(guest) == 0
