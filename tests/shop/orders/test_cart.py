@@ -391,7 +391,7 @@ def test_the_badge_counts_the_units_of_the_visitors_own_cart(two_producers):
     carts.add_item(
         cart=carts.get_cart(FakeRequest(buyer), create=True), variant_id=bag.pk, quantity=1
     )
-    Cart.objects.create()  # someone else's, empty
+    carts.add_item(cart=Cart.objects.create(), variant_id=tomato.pk, quantity=4)  # another guest's
     assert carts.item_count(guest) == 5
     assert carts.item_count(FakeRequest(buyer)) == 1
     assert carts.item_count(FakeRequest(UserFactory())) == 0
