@@ -291,3 +291,9 @@ def test_a_household_without_an_account_and_nothing_to_pay_has_no_account_hold(t
     Household.objects.filter(registration_number="LGZ-J-1").update(bank_account_number="")
 
     assert figures(at("2026-12-20"))["LGZ-J-1"] == ({Reason.NOTICE_PENDING: 663 + 995}, 0)
+
+
+def test_a_removed_household_whose_money_is_all_held_already_has_no_removal_hold(two_months):
+    Household.objects.filter(registration_number="LGZ-J-3").update(status=Household.Status.REMOVED)
+
+    assert figures(at("2026-12-20"))["LGZ-J-3"] == ({Reason.NOTICE_PENDING: 664 + 995}, 0)
