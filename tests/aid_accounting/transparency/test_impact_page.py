@@ -17,22 +17,11 @@ from core.money import format_yuan
 from core.roles import SYSTEM
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.producers.factories import VillageFactory
-from tests.township import at, close_and_publish, deliver, refund, sell
+from tests.township import at, close_and_publish, deliver, sell
 
 pytestmark = pytest.mark.django_db
 
 OCT_SALE, OCT_DELIVERY, NOV_CLOSE = at("2026-10-10"), at("2026-10-12"), at("2026-11-02")
-
-
-@pytest.fixture
-def october(tomato, tomato_rule, beneficiaries, staff):
-    """Two tomato orders in October, one partly refunded, closed in November."""
-    first = sell([(tomato, 2)], paid_at=OCT_SALE)
-    second = sell([(tomato, 3)], paid_at=OCT_SALE)
-    refund(second, staff=staff, line=second.lines.get(), quantity=1)
-    for order in (first, second):
-        deliver(order, at=OCT_DELIVERY)
-    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
 
 
 @pytest.fixture

@@ -31,17 +31,6 @@ def rows_of(client, dimension: str, query: str = "") -> list[dict]:
 
 
 @pytest.fixture
-def october(tomato, tomato_rule, beneficiaries, staff):
-    """Two tomato orders in October, one partly refunded, closed in November."""
-    first = sell([(tomato, 2)], paid_at=OCT_SALE)
-    second = sell([(tomato, 3)], paid_at=OCT_SALE)
-    refund(second, staff=staff, line=second.lines.get(), quantity=1)
-    for order in (first, second):
-        deliver(order, at=OCT_DELIVERY)
-    close_period(actor=SYSTEM, period="2026-10", now=NOV_CLOSE)
-
-
-@pytest.fixture
 def small_pool(bag):
     """The bag producer's aid goes to a village with only two households."""
     village = VillageFactory(name="小王庄村", code="xiaowangzhuang")
