@@ -267,9 +267,9 @@ def _live_account(payee: Household | Producer) -> dict[str, str]:
             "payee_bank_name": payee.bank_name,
             "payee_account_number": payee.bank_account_number,
         }
-    account = getattr(payee, "payout_account", None)
-    if account is None:
-        return {}
+    # Every producer here has one: _payees leaves out those without, and a
+    # payout account is never deleted (PROTECT, a read-only admin view).
+    account = payee.payout_account
     return {
         "payee_name": account.holder_name,
         "payee_bank_name": account.bank_name,
