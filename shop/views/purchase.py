@@ -173,6 +173,9 @@ def checkout(request):
         initial=_initial_checkout(request, institution, addresses),
         user=request.user,
     )
+    if not form.is_bound and not addresses:
+        # A new address starts at its first field: the keyboard is up without a tap.
+        form.fields["recipient"].widget.attrs["autofocus"] = True
     quote = shipping_quote(
         items=items, province=_province_of(form.data if form.is_bound else form.initial, addresses)
     )

@@ -11,14 +11,13 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from playwright.sync_api import expect
 
 from shop.orders.models import Cart, CartLine, Order
-from tests.e2e.steps import blocking_violations, choose_region
+from tests.e2e.conftest import PHONE_360
+from tests.e2e.steps import Taps, blocking_violations, choose_region
 from tests.factories import UserFactory
 from tests.shop.factories import AddressFactory, ShippingPolicyFactory
 from tests.township import add_variant
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-PHONE_360 = {"width": 360, "height": 740}
 
 
 @pytest.fixture
@@ -34,18 +33,6 @@ def two_producers():
         excluded_provinces=["新疆维吾尔自治区"],
     )
     return tomato, bag
-
-
-class Taps:
-    """Counts what the buyer touches: links, buttons, fields, choices."""
-
-    def __init__(self, page):
-        self.page = page
-        self.count = 0
-
-    def click(self, locator) -> None:
-        self.count += 1
-        locator.click()
 
 
 def fits_the_screen(page) -> bool:
@@ -85,7 +72,7 @@ def test_a_signed_in_buyer_with_a_default_address_pays_in_few_taps(
     # Priced for the default address already: 79.60 + 9.90 + 10 + 8.
     expect(page.locator(".cart-summary .summary-total dd")).to_have_text("¥107.50")
 
-    taps = Taps(page)
+    taps = Taps()
     taps.click(page.get_by_role("link", name="去结算"))
     expect(page.get_by_label(re.compile("王示例"))).to_be_checked()
     total = shown_total(page)

@@ -7,37 +7,19 @@ import re
 
 import pytest
 
-from aid_accounting.periods.close import close_period
-from core.roles import SYSTEM
+from tests.e2e.conftest import PHONE_360
 from tests.e2e.steps import blocking_violations, log_in_to_portal
-from tests.e2e.world import PASSWORD, aid_pool_for, last_month, portal_member, sales_last_month
-from tests.producers.factories import ProducerPageFactory
-from tests.shop.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
+from tests.e2e.world import PASSWORD, last_month, township
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-PHONE_360 = {"width": 360, "height": 740}
 
 SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 @pytest.fixture
 def tomato():
-    """Last month's tomato sales, closed: one month of open data with a distribution."""
-    farm = ProducerPageFactory(producer__name="姜庄合作社")
-    tomato = ProductVariantFactory(
-        product=ProductPageFactory(
-            title="大棚番茄", parent=farm, category=CategoryFactory(slug="vegetables", name="蔬菜")
-        ),
-        name="5斤装",
-        price_fen=3980,
-        stock=50,
-    )
-    aid_pool_for(producer=farm.producer, village_name="姜庄村")
-    sales_last_month([(tomato, 2)])
-    close_period(actor=SYSTEM, period=last_month().code)
-    portal_member(farm.producer, mobile="13900001111")
-    return tomato
+    """The township (tests.e2e.world): a month of open data with a distribution."""
+    return township()
 
 
 def test_from_the_footer_to_the_open_data_charts_and_the_notices(browser, live_server, tomato):

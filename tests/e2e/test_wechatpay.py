@@ -22,15 +22,13 @@ from shop.orders.ownership import SESSION_KEY
 from shop.payments.gateway import Payer
 from shop.payments.models import Payment
 from shop.payments.services import start_payment
-from tests.e2e.conftest import DESKTOP
+from tests.e2e.conftest import DESKTOP, PHONE_360
 from tests.e2e.steps import blocking_violations
 from tests.shop.factories import ProductVariantFactory
 from tests.shop.payments.wechatpay.fake import FakeWeChatPay, Keys, configure, serve
 from tests.township import ADDRESS
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-PHONE_360 = {"width": 360, "height": 740}  # the narrowest phone the shop supports
 
 
 @pytest.fixture(scope="module")

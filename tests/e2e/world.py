@@ -6,13 +6,18 @@ from django.utils import timezone
 from wagtail.users.models import UserProfile
 
 from aid_accounting import calendar
+from aid_accounting.notices import publication as notices
+from aid_accounting.periods.close import close_period
+from aid_accounting.periods.models import AccountingPeriod
 from aid_accounting.rules.models import AidPool
-from core.roles import AID_OFFICER
+from core.roles import AID_OFFICER, SYSTEM
 from producers.models import MemberProfile
+from shop.catalogue.models import ProductVariant
 from tests.aid_accounting.factories import HouseholdFactory
 from tests.factories import UserFactory
 from tests.mfa import give_totp
-from tests.producers.factories import VillageFactory
+from tests.producers.factories import ProducerPageFactory, VillageFactory
+from tests.shop.factories import CategoryFactory, ProductPageFactory, ProductVariantFactory
 from tests.township import (
     add_member,
     add_pool,
@@ -79,3 +84,27 @@ def sales_last_month(variants) -> None:
     for variant, quantity in variants:
         order = sell([(variant, quantity)], paid_at=paid_at)
         deliver(order, at=paid_at + datetime.timedelta(days=2))
+
+
+def township() -> ProductVariant:
+    """A tomato (5斤装, ¥39.80, 50 in stock) of 姜庄合作社 under an aid rule;
+    two sold last month, the month closed and its notice published; a villager
+    who logs in to the portal as 13900001111. Returns the tomato."""
+    farm = ProducerPageFactory(producer__name="姜庄合作社")
+    tomato = ProductVariantFactory(
+        product=ProductPageFactory(
+            title="大棚番茄", parent=farm, category=CategoryFactory(slug="vegetables", name="蔬菜")
+        ),
+        name="5斤装",
+        price_fen=3980,
+        stock=50,
+    )
+    aid_pool_for(producer=farm.producer, village_name="姜庄村")
+    sales_last_month([(tomato, 2)])
+    officer, _second = aid_officers()
+    close_period(actor=SYSTEM, period=last_month().code)
+    for notice in notices.generate_notices(actor=SYSTEM, period=AccountingPeriod.objects.get()):
+        notices.review_notice(notice=notice, actor=officer)
+        notices.publish_notice(notice=notice, actor=officer)
+    portal_member(farm.producer, mobile="13900001111")
+    return tomato

@@ -170,6 +170,12 @@ def test_the_default_address_is_chosen_and_filled_in(client, cart):
     assert re.search(rf'value="{default.pk}"[^>]*checked', html)
     assert f'data-province="{other.province}"' in html
     assert re.search(r'name="saved_address" value=""[^>]*>\s*使用新地址', html)
+    assert "autofocus" not in html  # the address is there: no keyboard pops up
+
+
+def test_a_new_address_starts_at_the_recipient(client, cart):
+    html = client.get("/checkout/").content.decode()
+    assert re.search(r'<input[^>]*name="recipient"[^>]*autofocus', html)
 
 
 def test_a_saved_address_is_the_order_address_without_typing_it(client, cart):
