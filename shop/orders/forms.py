@@ -27,7 +27,18 @@ class SavedAddressSelect(forms.RadioSelect):
         return option
 
 
+class SavedAddressesFirst(forms.models.ModelChoiceIterator):
+    """The saved addresses (the default first), then "use a new address"."""
+
+    def __iter__(self):
+        new_address, *saved = super().__iter__()
+        yield from saved
+        yield new_address
+
+
 class SavedAddressField(forms.ModelChoiceField):
+    iterator = SavedAddressesFirst
+
     def label_from_instance(self, obj: Address) -> str:
         return f"{obj.recipient} {obj.mobile} {obj.address_text()}"
 

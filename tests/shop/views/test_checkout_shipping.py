@@ -183,6 +183,8 @@ def test_the_default_address_is_chosen_and_filled_in(client, cart):
     html = response.content.decode()
     assert re.search(rf'value="{default.pk}"[^>]*checked', html)
     assert f'data-province="{other.province}"' in html
+    choices = re.findall(r'name="saved_address" value="(\d*)"', html)
+    assert choices == [str(default.pk), str(other.pk), ""]  # the new address last
     assert re.search(r'name="saved_address" value=""[^>]*>\s*使用新地址', html)
 
 
