@@ -92,5 +92,12 @@ def test_the_main_pages_have_no_serious_accessibility_violations(browser, live_s
     audit("/portal/login/")
     log_in_to_portal(page, live_server, "13900001111", PASSWORD)
     audit()
+    # The portal's four tabs on the smallest phone, in English's longer words:
+    # none pushed off screen (the tab row would scroll on its own).
+    page.set_viewport_size({"width": 360, "height": 740})
+    audit("/en/portal/")
+    assert page.evaluate(
+        "(tabs => tabs.scrollWidth <= tabs.clientWidth)(document.querySelector('.portal-tabs'))"
+    )
 
     assert not found, "axe found serious or critical violations:\n" + "\n".join(found)
