@@ -1,4 +1,5 @@
-"""What the shop announces, for the aid accounting to act on (DESIGN §3).
+"""What the shop announces, for the aid accounting to act on (DESIGN §3), and
+for the page cache (a paid or refunded line changes the "已售 N" count shown).
 
 This is the one seam where flow is not a direct call: ``shop`` must not import
 ``aid_accounting``, so it sends these signals and ``aid_accounting`` connects

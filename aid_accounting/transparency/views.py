@@ -9,6 +9,7 @@ import logging
 import re
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -103,9 +104,13 @@ def _published():
     return Notice.objects.filter(status=Notice.Status.PUBLISHED).select_related("village", "period")
 
 
+NOTICES_PER_PAGE = 20
+
+
 def notice_index(request):
     published = _published().order_by("village__name", "village__pk", "-period__start")
-    return TemplateResponse(request, "aid_accounting/notices/index.html", {"notices": published})
+    page = Paginator(published, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "aid_accounting/notices/index.html", {"notices": page})
 
 
 def notice_detail(request, notice_id: int):

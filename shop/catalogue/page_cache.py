@@ -7,7 +7,7 @@ visitor without touching the database. Everyone else gets the page rendered for
 them.
 
 Invalidation is by generation: each stored page carries the generation current
-when it was rendered, and any change a page may show (a publish, a price, stock,
+when it was rendered, and any change a page may show (a publish, a price, stock, a sale,
 an aid rule) sets a new generation, so every older page stops matching at once.
 The generation is read before the page is rendered and set anew only once a change
 commits, so a page rendered from data that changed meanwhile is stored under the
@@ -65,6 +65,7 @@ from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from producers.models import Producer, Village
+from shop import events
 from shop.catalogue.models import (
     Category,
     PageCacheGeneration,
@@ -351,6 +352,10 @@ def connect_signals() -> None:
     page_published.connect(_on_change, dispatch_uid="page_cache.published")
     page_unpublished.connect(_on_change, dispatch_uid="page_cache.unpublished")
     post_page_move.connect(_on_change, dispatch_uid="page_cache.moved")
+    # Cards show "已售 N", paid units less refunded ones: a payment changes no stock
+    # (taken when the order was placed), nor does refunding goods already shipped.
+    events.order_paid.connect(_on_change, dispatch_uid="page_cache.order_paid")
+    events.line_refunded.connect(_on_change, dispatch_uid="page_cache.line_refunded")
     for model in (
         ProductVariant,
         ProductCertificate,

@@ -15,6 +15,14 @@ def _text(autocomplete: str, **attrs) -> forms.TextInput:
     return forms.TextInput(attrs={"autocomplete": autocomplete, **attrs})
 
 
+def _province_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("省份"),
+        choices=[("", "—"), *PROVINCE_CHOICES],
+        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+    )
+
+
 class SavedAddressSelect(forms.RadioSelect):
     """Each saved address's province on its radio button, for the shipping
     preview to follow the choice (static/js/checkout.js)."""
@@ -27,7 +35,18 @@ class SavedAddressSelect(forms.RadioSelect):
         return option
 
 
+class SavedAddressesFirst(forms.models.ModelChoiceIterator):
+    """The saved addresses (the default first), then "use a new address"."""
+
+    def __iter__(self):
+        new_address, *saved = super().__iter__()
+        yield from saved
+        yield new_address
+
+
 class SavedAddressField(forms.ModelChoiceField):
+    iterator = SavedAddressesFirst
+
     def label_from_instance(self, obj: Address) -> str:
         return f"{obj.recipient} {obj.mobile} {obj.address_text()}"
 
@@ -49,11 +68,7 @@ class CheckoutForm(forms.Form):
         validators=[validate_mobile],
         widget=_text("tel", type="tel", inputmode="numeric"),
     )
-    province = forms.ChoiceField(
-        label=_("省份"),
-        choices=[("", "—"), *PROVINCE_CHOICES],
-        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
-    )
+    province = _province_field()
     # Text inputs, so the form works without JavaScript; the region picker
     # turns them into lists of the province's cities and the city's districts.
     city = forms.CharField(label=_("城市"), max_length=32, widget=_text("address-level2"))
@@ -146,13 +161,13 @@ class AddressForm(forms.ModelForm):
         validators=[validate_mobile],
         widget=_text("tel", type="tel", inputmode="numeric"),
     )
+    province = _province_field()  # the checkout's list, with the picker's blank "—"
 
     class Meta:
         model = Address
         fields = [*ADDRESS_FIELDS, "is_default"]
         widgets = {
             "recipient": _text("name"),
-            "province": forms.Select(attrs={"autocomplete": "address-level1"}),
             "city": _text("address-level2"),
             "district": _text("address-level3"),
             "street": _text("street-address"),

@@ -1,7 +1,7 @@
 """Chinese addresses: province → city → district, from the national division
 data vendored by scripts/vendor_regions.py (mobile numbers: ``core.mobile``).
 
-The same JSON file fills the checkout page's picker (static/js/region_picker.js),
+The same JSON file fills the address forms' picker (static/js/region_picker.js),
 so what the page offers and what the server accepts are one list."""
 
 import json

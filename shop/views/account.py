@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from shop.orders.forms import AddressForm, ProfileForm
 from shop.orders.models import Address, BuyerProfile
+from shop.orders.regions import REGIONS_STATIC_PATH
 
 
 @never_cache
@@ -48,7 +49,11 @@ def address_edit(request, address_id: int | None = None):
         saved.save()
         messages.success(request, _("地址已保存。"))
         return redirect("account_addresses")
-    return render(request, "shop/account/address_form.html", {"form": form, "address": address})
+    return render(
+        request,
+        "shop/account/address_form.html",
+        {"form": form, "address": address, "regions_path": REGIONS_STATIC_PATH},
+    )
 
 
 @never_cache

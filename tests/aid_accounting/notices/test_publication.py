@@ -2,6 +2,7 @@
 chain, the public pages with their objection form, and the admin."""
 
 import datetime
+import re
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aid_accounting.demo import publish_demo_notices
@@ -35,7 +37,8 @@ from aid_accounting.periods.models import AccountingPeriod, PoolDistribution
 from aid_accounting.tasks import send_objection_digests
 from core.roles import SYSTEM
 from messaging.models import OutboundMessage
-from tests.aid_accounting.factories import HouseholdFactory, household_account
+from tests.aid_accounting.factories import HouseholdFactory, NoticeFactory, household_account
+from tests.factories import UserFactory
 from tests.producers.factories import VillageFactory
 from tests.township import at, deliver, sell
 
@@ -263,6 +266,47 @@ def test_index_lists_published_notices_only(client, drafts, aid_officer):
     assert f"/notices/{shown.pk}/" in page
     assert f"/notices/{drafts[1].pk}/" not in page
     assert client.get(f"/notices/{drafts[1].pk}/").status_code == 404
+
+
+def add_published_notices(count: int) -> list[Notice]:
+    """``count`` published notices of one new village, one a month, without the
+    workflow (which takes a closed period each)."""
+    village, officer, now = VillageFactory(), UserFactory(), timezone.now()
+    start = Notice.objects.count()
+    return [
+        NoticeFactory(
+            village=village,
+            status=Notice.Status.PUBLISHED,
+            reviewed_by=officer,
+            published_at=now,
+            window_ends=now,
+            sequence=start + n + 1,
+            content_hash="c" * 64,
+            previous_hash="p" * 64,
+        )
+        for n in range(count)
+    ]
+
+
+# The count of the published notices and one page of them with their villages and
+# periods (an anonymous visitor has no session to read).
+NOTICE_INDEX_QUERIES = 2
+
+
+def test_the_index_shows_twenty_notices_a_page_in_fixed_queries(client):
+    add_published_notices(21)
+
+    first = client.get("/notices/").content.decode()
+    with CaptureQueriesContext(connection) as few:
+        second = client.get("/notices/?page=2").content.decode()
+    add_published_notices(30)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/notices/?page=2")
+
+    assert len(re.findall(r'href="/notices/\d+/"', first)) == 20
+    assert len(re.findall(r'href="/notices/\d+/"', second)) == 1
+    assert 'href="?page=2"' in first and 'href="?page=1"' in second
+    assert len(few) == len(many) == NOTICE_INDEX_QUERIES, [q["sql"] for q in many]
 
 
 def test_notice_page_shows_rows_totals_window_and_hashes(client, published):

@@ -16,10 +16,11 @@ from django.utils import timezone, translation
 
 from shop.catalogue import page_cache
 from shop.orders import inventory
+from shop.payments.services import payment_succeeded, start_payment
 from tests.factories import ImageFactory, UserFactory
 from tests.producers.factories import ProducerPageFactory
 from tests.shop.factories import ProductPageFactory, ProductVariantFactory
-from tests.township import add_pool, add_rule
+from tests.township import add_pool, add_rule, deliver, place, refund
 
 pytestmark = [
     pytest.mark.django_db,
@@ -88,6 +89,30 @@ def test_a_stock_change_shows_on_the_next_request(client, tomato, staff, committ
         inventory.mark_sold_out(variant_id=tomato.pk, actor=staff)
 
     assert "已售罄" in client.get(tomato.product.url).text
+
+
+def test_the_sold_count_follows_a_payment_and_a_refund_after_shipping(
+    client, tomato, staff, committed
+):
+    """The "已售 N" count is of paid units less refunded ones. Paying changes no stock (it was
+    taken when the order was placed), nor does refunding goods already shipped, so
+    neither retires the cached pages as a stock change would."""
+    listing = f"/categories/{tomato.product.category.slug}/"
+    with committed(execute=True):
+        order = place([(tomato, 2)], gateway="dummy")
+        payment, _start = start_payment(order=order)
+    assert "已售" not in client.get(listing).text  # placed, not paid; now cached
+
+    with committed(execute=True):
+        payment_succeeded(payment_id=payment.pk, amount_fen=order.total_fen)
+    assert "已售 2" in client.get(listing).text
+
+    with committed(execute=True):
+        deliver(order, at=timezone.now())
+    assert "已售 2" in client.get(listing).text  # cached again
+    with committed(execute=True):
+        refund(order, staff=staff, line=order.lines.get(), quantity=1)
+    assert "已售 1" in client.get(listing).text
 
 
 def test_a_price_change_in_the_admin_shows_on_the_listing(client, tomato, committed):

