@@ -335,7 +335,7 @@ def _locked(batch: PayoutBatch) -> PayoutBatch:
 def _locked_row(row: PayoutRow) -> PayoutRow:
     return (
         PayoutRow.objects.select_for_update(of=("self",))
-        .select_related("account", "batch", "household", "producer")
+        .select_related("account", "batch")
         .get(pk=row.pk)
     )
 
@@ -359,9 +359,7 @@ def _require_settleable(row: PayoutRow) -> None:
 
 def _require_covered(batch: PayoutBatch) -> None:
     """Every unsettled row is still within its payee's payable."""
-    rows = list(
-        batch.rows.filter(status=PayoutRow.Status.PENDING).select_related("household", "producer")
-    )
+    rows = list(batch.rows.filter(status=PayoutRow.Status.PENDING))
     totals = posted_totals(account_ids={row.account_id for row in rows})
     short = [row for row in rows if -totals[row.account_id] < row.amount_fen]
     if short:
@@ -380,8 +378,11 @@ def _settle(row: PayoutRow, status: PayoutRow.Status, actor: AbstractUser) -> No
         actor,
         update_fields=["status", "failure_reason", "settled_by", "settled_at", "transaction"],
     )
-    if not row.batch.rows.filter(status=PayoutRow.Status.PENDING).exists():
-        batch = row.batch
+    # Locked before looking: two officers settling the last two rows at once
+    # would otherwise each see the other's row still pending, and neither
+    # complete the batch.
+    batch = _locked(row.batch)
+    if not batch.rows.filter(status=PayoutRow.Status.PENDING).exists():
         batch.status = PayoutBatch.Status.COMPLETED
         _save(batch, actor, reason=BATCH_COMPLETED, update_fields=["status"])
 

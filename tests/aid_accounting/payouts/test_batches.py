@@ -401,7 +401,7 @@ def test_a_producer_batch_reads_its_rows_with_their_payees(
     with django_assert_num_queries(21):
         export_bank_csv(batch=batch, actor=aid_officer)
     paid, failed = batch.rows.order_by("pk")
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(21):
         mark_row_paid(row=paid, actor=aid_officer)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         mark_row_failed(row=failed, actor=aid_officer)
