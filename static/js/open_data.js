@@ -35,6 +35,8 @@
       options: {
         responsive: true,
         maintainAspectRatio: false,
+        // Chart.js animates the bars growing unless told not to.
+        animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
         plugins: {
           legend: { position: "bottom" },
           tooltip: {

@@ -95,3 +95,7 @@ def test_a_villager_lists_a_product_the_editor_approves_a_buyer_buys_and_the_vil
     shipment = Shipment.objects.get(order__number=order_number)
     assert shipment.status == Shipment.Status.SHIPPED
     assert (shipment.carrier, shipment.tracking_number) == ("顺丰速运", "SF12345678901")
+
+    # The header's 退出 is there on a phone too (the portal has no tab bar).
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile(r"/portal/login/$"))

@@ -217,3 +217,10 @@ def test_a_parcel_shows_its_ship_by_date(client_a, member_a, order):
     assert (
         f"请在 {ship_by.month}月{ship_by.day}日 前发出" in client_a.get("/portal/shipments/").text
     )
+
+
+def test_a_shipped_parcel_names_its_carrier_in_the_visitors_language(client_a, member_a, order):
+    lifecycle.ship(
+        shipment_id=shipment_of(order, member_a).pk, carrier="中通快递", tracking_number="ZT123456"
+    )
+    assert "ZTO Express ZT123456" in client_a.get("/en/portal/shipments/").text
