@@ -229,10 +229,13 @@ def seed_users() -> int:
     """One log-in per role (see README), all with DEMO_PASSWORD. Returns how many were new."""
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
 
     user_model = get_user_model()
     created = 0
+    # Hashed once for all (a hash costs about half a second): the password is public anyway.
+    password_hash = None
     for username, display_name, role, producer_codes, membership_role in DEMO_USERS:
         user, is_new = user_model.objects.get_or_create(
             username=username,
@@ -244,7 +247,8 @@ def seed_users() -> int:
             },
         )
         if is_new:
-            user.set_password(DEMO_PASSWORD)
+            password_hash = password_hash or make_password(DEMO_PASSWORD)
+            user.password = password_hash
             user.save(update_fields=["password"])
             created += 1
         EmailAddress.objects.get_or_create(

@@ -48,7 +48,9 @@ import hashlib
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -121,7 +123,24 @@ def invalidate() -> None:
     even where the cache is off here, since a process (a worker, a command) may
     change data that web processes with the cache on are serving.
     """
+    if _invalidating_once.get():
+        return
     transaction.on_commit(_new_generation, robust=True)
+
+
+_invalidating_once: ContextVar[bool] = ContextVar("invalidating_once", default=False)
+
+
+@contextmanager
+def invalidating_once() -> Iterator[None]:
+    """Changes made inside retire the cached pages once, at the end, not once each:
+    for a bulk load (the demo year changes stock thousands of times)."""
+    token = _invalidating_once.set(True)
+    try:
+        yield
+    finally:
+        _invalidating_once.reset(token)
+        invalidate()
 
 
 def _new_generation() -> str:

@@ -168,7 +168,7 @@ def expire_order(*, order_id: int, now: datetime) -> bool:
 
 @transaction.atomic
 def ship(*, shipment_id: int, carrier: str, tracking_number: str, actor=None) -> Shipment:
-    shipment = Shipment.objects.select_related("order").get(pk=shipment_id)
+    shipment = Shipment.objects.select_related("order", "producer").get(pk=shipment_id)
     order = _locked(shipment.order_id)
     if order.status not in (Order.Status.PAID, Order.Status.SHIPPED):
         raise ValueError(_("订单未付款或已结束，不能发货。"))
@@ -201,7 +201,7 @@ def deliver(*, shipment_id: int, actor=None, note: str = "") -> Shipment:
     order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment_id)
     order = _locked(order_id)
     # Read under the order's lock, so two confirmations cannot both deliver it.
-    shipment = Shipment.objects.get(pk=shipment_id)
+    shipment = Shipment.objects.select_related("producer").get(pk=shipment_id)
     shipment.deliver()
     shipment.delivered_at = timezone.now()
     shipment.save()

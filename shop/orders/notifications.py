@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from core.money import yuan_amount
-from messaging.outbox import owe_email, owe_sms
+from messaging.outbox import is_loading_history, owe_email, owe_sms
 from messaging.sms.templates import SmsTemplate
 from shop.orders.fulfilment import tracking_url
 from shop.orders.links import order_link
@@ -114,6 +114,8 @@ def _tell(
 ) -> None:
     """Owe the buyer one message of ``kind`` per channel they chose; ``ref`` tells
     apart messages of one kind (one per shipment, per refund)."""
+    if is_loading_history():
+        return
     why = f"order:{order.number}:{kind}" + (f":{ref}" if ref else "")
     channels = notify_by(order)
     by_email = bool(order.email) and channels != NotifyBy.SMS

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from messaging.outbox import owe_email, owe_sms
+from messaging.outbox import is_loading_history, owe_email, owe_sms
 from messaging.sms.templates import SmsTemplate
 from producers.models import ProducerMembership
 from shop.orders.fulfilment import DUE_SOON
@@ -43,6 +43,8 @@ def order_paid(order: Order) -> None:
     """A just-paid order: each of its parcels' members told now, unless they
     chose the morning digest. Call in the payment's transaction, after
     ``fulfilment.set_ship_by``."""
+    if is_loading_history():
+        return
     for shipment in order.shipments.select_related("producer").prefetch_related("lines"):
         for recipient in recipients(producer_ids=[shipment.producer_id]):
             if not recipient.daily_digest:

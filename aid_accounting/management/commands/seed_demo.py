@@ -22,6 +22,7 @@ from producers.demo import (
     seed_users,
     seed_villages,
 )
+from shop.catalogue import page_cache
 from shop.catalogue.models import HomePage
 from shop.demo.catalogue import seed_products
 from shop.demo.orders import seed_orders
@@ -53,10 +54,13 @@ class Command(BaseCommand):
             raise CommandError("No HomePage found: run `manage.py migrate` first.")
         # The demo's fictional people are told nothing: the year it loads is past
         # (no messages owed), and e-mail outside the outbox (moderation notices) is dropped.
+        # Cached pages are retired once, when the whole township is in. DEBUG off: it
+        # logs every query (on SQLite, quoting its parameters with one more query).
         with (
-            override_settings(MAILERS=SILENT_MAILERS),
+            override_settings(MAILERS=SILENT_MAILERS, DEBUG=False),
             outbox.loading_history(),
             transaction.atomic(),
+            page_cache.invalidating_once(),
         ):
             villages = seed_villages()
             producer_pages = seed_producers(home_page=home_page, villages=villages)
