@@ -66,6 +66,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if sqlite_only:
             config.hook.pytest_deselected(items=sqlite_only)
             items[:] = [item for item in items if not item.get_closest_marker("sqlite")]
+    # The longest tests start first: last in collection order, the demo year (two
+    # minutes on PostgreSQL) kept one xdist worker busy alone at the end of the run.
+    # pytest-django's stable sort keeps them among the tests of their own kind.
+    items.sort(key=lambda item: item.get_closest_marker("longest") is None)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

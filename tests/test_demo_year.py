@@ -25,7 +25,7 @@ from tests.aid_accounting.transparency.test_dashboard import (
 from tests.personal_data_exposure import assert_no_personal_data_is_public_or_exported
 from tests.producers.test_demo import row_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.longest]
 
 
 def test_seed_demo_twice_creates_nothing_twice_and_a_year_of_the_reports_size():
