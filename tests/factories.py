@@ -3,14 +3,20 @@ and the base for page factories. Each app's models have their factories in
 ``tests/<app>/factories.py``."""
 
 import io
+from contextlib import contextmanager
 
 import factory
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
+from django.db.models.signals import post_save
+from modelsearch import index
+from modelsearch.signal_handlers import post_save_signal_handler
 from PIL import Image as PILImage
 from wagtail.images.models import Image
+from wagtail.models import ReferenceIndex
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -59,11 +65,29 @@ class PageFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, parent=None, **kwargs):
         live = kwargs.pop("live", True)
         page = model_class(*args, live=live, **kwargs)
-        parent.add_child(instance=page)
-        revision = page.save_revision()
-        if live:
-            revision.publish()
+        with _indexed_once(page):
+            parent.add_child(instance=page)
+            revision = page.save_revision()
+            if live:
+                revision.publish()
         return page
+
+
+@contextmanager
+def _indexed_once(page):
+    """Adding, revising and publishing save a page three times, and each save
+    re-indexes it for search and for references: more than half of a page's cost
+    in tests. Here it is indexed once, as it ends up."""
+    model = type(page)
+    post_save.disconnect(post_save_signal_handler, sender=model)
+    try:
+        with disable_reference_index_auto_update():
+            yield
+    finally:
+        post_save.connect(post_save_signal_handler, sender=model)
+    saved = model.objects.get(pk=page.pk)  # publishing saved a copy made from the revision
+    index.insert_or_update_object(saved)
+    ReferenceIndex.create_or_update_for_object(saved)
 
 
 # Checks of the factories themselves, for each app's test_factories.py ----------
