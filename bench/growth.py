@@ -1,0 +1,349 @@
+"""Growth: the uncached category listing and product page at 200 and at 10,000
+live products, against the bare Django page, all served by gunicorn in the same run.
+
+On its own PostgreSQL database, ``aid_shop_growth``, rebuilt each run: the demo
+township (``bench.common.seed_township``: villages, producers, the demo products,
+households and aid rules, no orders), then copies of the demo's live products under
+the same producers (as bench/pages.py makes its 200) until 200 are live; the two
+pages are measured; copies are added until 10,000 are live, and they are measured
+again. The shop runs in production mode with the anonymous-page cache off
+(``PAGE_CACHE_SECONDS=0``), as bench/pages.py's uncached rows; wrk loads the bare
+Django page (bench/bare/) and the page alternately, a second at a time.
+
+    .venv/bin/python bench/growth.py [--seconds 10] [--large 10000]
+
+Prints the figures and writes them into docs/benchmarks.md (its bench:growth section).
+"""
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import common, pages, serving  # noqa: E402
+
+DATABASE = "aid_shop_growth"
+SMALL = 200
+LARGE = 10_000
+# Cold targets (issue #20), as a share of the bare Django page's requests per second,
+# and how much dearer a page may get from the small catalogue to the large one.
+TARGETS = {"category listing": 0.08, "product page": 0.06}
+GROWTH_LIMIT = 0.20
+IN_PROCESS_REQUESTS = 100
+PROFILES = ROOT / "docs" / "profiles"
+
+
+@dataclass(frozen=True)
+class Row:
+    page: str
+    products: int
+    load: serving.Load
+    bare: serving.Load
+    queries: int
+    in_process_ms: float  # median per request through Django's test client
+
+    @property
+    def ratio(self) -> float:
+        return self.load.requests_per_second / self.bare.requests_per_second
+
+
+def environment() -> dict[str, str]:
+    env = pages.production_env()
+    env.update(
+        {
+            "DATABASE_URL": f"{common.POSTGRES_SERVER}/{DATABASE}",
+            "MEDIA_ROOT": f"/tmp/{DATABASE}-media",
+            "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/8"),
+            "PAGE_CACHE_SECONDS": "0",
+        }
+    )
+    return env
+
+
+def add_products(*, total: int) -> int:
+    """Copies of the demo's live products, under the same producers, until ``total``
+    are live; returns how many were added. Published as live pages without a
+    revision each (neither page reads revisions): a revision and its publication
+    per copy would make the 10,000 take most of an hour. Nor are they added to the
+    search index (search is not measured here): indexing is three quarters of
+    the time a copy takes, for Chinese word segmentation and pinyin."""
+    from django.db.models.signals import post_save
+    from modelsearch.signal_handlers import post_save_signal_handler
+
+    from producers.models import ProducerPage
+    from shop.catalogue.models import Category, ProductPage, ProductVariant
+    from shop.demo.catalogue import PRODUCTS as DEMO_PRODUCTS
+
+    specs = [spec for spec in DEMO_PRODUCTS if spec.live]
+    producer_pages = {
+        page.producer.code: page for page in ProducerPage.objects.select_related("producer")
+    }
+    categories = {category.slug: category for category in Category.objects.all()}
+    originals = {
+        product.slug: product
+        for product in ProductPage.objects.filter(slug__in=[spec.slug for spec in specs])
+    }
+    live = ProductPage.objects.live().count()
+    post_save.disconnect(post_save_signal_handler, sender=ProductPage)
+    try:
+        _add_copies(
+            specs=specs,
+            producer_pages=producer_pages,
+            categories=categories,
+            originals=originals,
+            numbers=range(live, total),
+        )
+    finally:
+        post_save.connect(post_save_signal_handler, sender=ProductPage)
+    return max(0, total - live)
+
+
+def _add_copies(*, specs, producer_pages, categories, originals, numbers: range) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from producers.models import ProducerPage
+    from shop.catalogue.models import ProductPage, ProductVariant
+
+    total = numbers.stop
+    for start in range(numbers.start, total, 500):
+        with transaction.atomic():
+            variants = []
+            for number in range(start, min(start + 500, total)):
+                spec = specs[number % len(specs)]
+                now = timezone.now()
+                product = ProductPage(
+                    title=f"{spec.title}（{number}号）",
+                    slug=f"growth-{number}",
+                    summary=spec.summary,
+                    category=categories[spec.category_slug],
+                    origin=spec.origin,
+                    image=originals[spec.slug].image,
+                    description=f"<p>{spec.summary}</p>",
+                    live=True,
+                    first_published_at=now,
+                    last_published_at=now,
+                )
+                # Re-read: add_child works on the parent's tree fields as they are now.
+                parent = ProducerPage.objects.get(pk=producer_pages[spec.producer_code].pk)
+                parent.add_child(instance=product)
+                variants += [
+                    ProductVariant(
+                        product=product,
+                        name=name,
+                        price_fen=price_fen,
+                        unit=unit,
+                        net_weight_grams=grams,
+                        stock=stock,
+                        sort_order=order,
+                    )
+                    for order, (name, price_fen, unit, grams, stock) in enumerate(spec.variants)
+                ]
+            ProductVariant.objects.bulk_create(variants)
+        print(f"  {min(start + 500, total)} live products", flush=True)
+
+
+def measured_pages() -> dict[str, str]:
+    from shop.catalogue.models import ProductPage
+
+    return {
+        "category listing": "/categories/vegetables/",
+        "product page": ProductPage.objects.live().get(slug="greenhouse-tomato").url,
+    }
+
+
+def in_process(path: str) -> tuple[int, float]:
+    """Queries of one request after a warm-up, and the median milliseconds of
+    ``IN_PROCESS_REQUESTS`` requests, through Django's test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    times = []
+    for _ in range(IN_PROCESS_REQUESTS):
+        start = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+    return len(captured), statistics.median(times)
+
+
+def measure(*, products: int, env: dict[str, str], bare_url: str, args) -> list[Row]:
+    rows = []
+    with serving.gunicorn(app="config.wsgi:application", env=env) as base:
+        for name, path in measured_pages().items():
+            url = base + quote(path, safe="/?=&")
+            serving.wrk(url, seconds=1, connections=1, threads=1)  # warm up
+            bare, load = pages.alternately(
+                [(bare_url, None), (url, None)],
+                seconds=args.seconds,
+                connections=args.connections,
+            )
+            if load.bad_responses or bare.bad_responses:
+                sys.exit(f"{name}: bad responses at {products} products")
+            queries, ms = in_process(path)
+            row = Row(name, products, load, bare, queries, ms)
+            print(
+                f"{name:18} {products:6d} {load.requests_per_second:8.1f} {load.p50_ms:7.1f} "
+                f"{load.p99_ms:7.1f} {row.ratio:7.3f} {queries:4d} {ms:7.2f}   "
+                f"(bare {bare.requests_per_second:.0f})",
+                flush=True,
+            )
+            rows.append(row)
+    return rows
+
+
+def growth(rows: list[Row], page: str) -> float:
+    """How much dearer the page is at the large size: its share of the bare page
+    at the small size over its share at the large one, less one."""
+    small, large = (row for row in rows if row.page == page)
+    return small.ratio / large.ratio - 1
+
+
+def report(rows: list[Row], *, args, machine: str, load_before: str, load_after: str) -> str:
+    table = []
+    for row in rows:
+        target = TARGETS[row.page]
+        met = "✓" if row.ratio >= target else f"✗ ({row.ratio / target:.0%} of it)"
+        table.append(
+            [
+                row.page,
+                f"{row.products:,}",
+                f"{row.load.requests_per_second:.0f}",
+                f"{row.load.p50_ms:.1f}",
+                f"{row.load.p99_ms:.1f}",
+                f"{row.bare.requests_per_second:.0f}",
+                f"{row.ratio:.3f}",
+                f"≥ {target:.2f} {met}",
+                str(row.queries),
+                f"{row.in_process_ms:.1f}",
+            ]
+        )
+    markdown = common.markdown_table(
+        [
+            "page (uncached)",
+            "live products",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "bare Django req/s",
+            "× Django bare",
+            "target",
+            "queries",
+            "in process ms",
+        ],
+        table,
+        align="lrrrrrrlrr",
+    )
+    growth_lines = []
+    for page in TARGETS:
+        change = growth(rows, page)
+        verdict = "met" if change <= GROWTH_LIMIT else "**missed**"
+        growth_lines.append(
+            f"- {page}: {change:+.0%} from {args.small:,} to {args.large:,} live products "
+            f"(within {GROWTH_LIMIT:.0%}: {verdict})"
+        )
+    growth_text = "\n".join(growth_lines)
+    return f"""## Growth: listing and product page from {args.small:,} to {args.large:,} products (`bench/growth.py`)
+
+```sh
+.venv/bin/python bench/growth.py --seconds 10
+```
+
+On its own PostgreSQL database (`{DATABASE}`, rebuilt each run): the demo township
+without orders, then copies of the demo's live products under the same producers until
+{args.small:,} are live; the category listing (`/categories/vegetables/`, its first page,
+newest first) and a product page (the demo's tomato) are measured; copies are added until
+{args.large:,} are live and both are measured again. Served as bench/pages.py serves its
+uncached rows: production mode, gunicorn with 2 sync workers, the anonymous-page cache
+off (`PAGE_CACHE_SECONDS=0`); wrk loads the bare Django page (`bench/bare/`) and the page
+alternately, one second each, {args.seconds} rounds with {args.connections} connections.
+Queries are a second request's and "in process" the median of {IN_PROCESS_REQUESTS}
+requests through Django's test client, in the bench's process. Cost is compared as the
+share of the bare page in the same rounds, so that the shared machine's load, which
+changes between the two sizes, cancels out. Targets (issue #20): cold listing ≥ 0.08 and
+product page ≥ 0.06 of the bare Django page; each within {GROWTH_LIMIT:.0%} from
+{SMALL:,} to {LARGE:,} products. Profiles of the uncached pages: `docs/profiles/`.
+
+{datetime.date.today():%Y-%m-%d}, {machine}, shared with other work: load average
+{load_before} before the run, {load_after} after it (1, 5, 15 min).
+
+{markdown}
+
+{growth_text}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="rounds of one second, per page")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--small", type=int, default=SMALL)
+    parser.add_argument("--large", type=int, default=LARGE)
+    parser.add_argument(
+        "--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone"
+    )
+    args = parser.parse_args()
+    serving.check_wrk()
+
+    env = environment()
+    common.use_fresh_database(name=DATABASE)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    started = time.monotonic()
+    common.migrate()
+    common.seed_township()
+    add_products(total=args.small)
+    common.analyze()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    cache.clear()
+    print(f"{args.small} live products in {time.monotonic() - started:.0f} s; {common.machine()}")
+    load_before = pages.load_average()
+    print(
+        f"{'page':18} {'live':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'× bare':>7} "
+        f"{'q':>4} {'in-proc ms':>7}"
+    )
+    bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.bare.settings"}
+    with serving.gunicorn(app="bench.bare.wsgi:application", env=bare_env) as bare_url:
+        rows = measure(products=args.small, env=env, bare_url=bare_url + "/", args=args)
+        started = time.monotonic()
+        add_products(total=args.large)
+        common.analyze()
+        cache.clear()
+        print(f"{args.large} live products in {time.monotonic() - started:.0f} s")
+        rows += measure(products=args.large, env=env, bare_url=bare_url + "/", args=args)
+    load_after = pages.load_average()
+    for page in TARGETS:
+        print(f"{page}: {growth(rows, page):+.0%} from {args.small} to {args.large} products")
+    print(f"load average {load_after}")
+    if not args.no_write:
+        body = report(
+            rows,
+            args=args,
+            machine=common.machine(),
+            load_before=load_before,
+            load_after=load_after,
+        )
+        common.write_section(name="growth", body=body)
+        print(f"Written to {common.BENCHMARKS_MD.relative_to(ROOT)}.")
+
+
+if __name__ == "__main__":
+    main()
