@@ -33,6 +33,7 @@ def production_env(*, database: str, cache_url: str) -> dict[str, str]:
         "CACHE_URL": cache_url,
         "MEDIA_ROOT": f"/tmp/{database}-media",
         "PAGE_CACHE_SECONDS": "0",
+        "PAYMENT_GATEWAYS": os.environ.get("PAYMENT_GATEWAYS") or "dummy",
     }
 
 
