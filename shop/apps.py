@@ -10,13 +10,17 @@ class ShopConfig(AppConfig):
         from allauth.account.signals import login_code_rejected
         from django.contrib.auth.signals import user_logged_in
 
-        from shop import checks  # noqa: F401  (registers the payment checks)
+        from shop import (
+            checks,  # noqa: F401  (registers the payment checks)
+            source_strings,
+        )
         from shop.accounts.lockout import on_login_code_rejected
         from shop.catalogue import images, page_cache
         from shop.orders.cart import merge_cart_on_login
 
         user_logged_in.connect(merge_cart_on_login, dispatch_uid="shop.merge_cart_on_login")
         page_cache.connect_signals()
+        source_strings.install()
         images.connect_signals()
         login_code_rejected.connect(
             on_login_code_rejected, dispatch_uid="shop.accounts.on_login_code_rejected"

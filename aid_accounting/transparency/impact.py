@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Func, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -42,7 +42,7 @@ def rule_text(*, product: ProductPage, on: datetime.date | None = None) -> str:
     )
     if rule is None or not (rule.share_bp or rule.fixed_fen_per_unit):
         return ""
-    return _rule_words(rule)
+    return _rule_words(rule, reach=_pool_reach(rule.pool))
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,8 @@ def unit_share(
     )
     if rule is None or not (rule.share_bp or rule.fixed_fen_per_unit) or not price_fen:
         return None
-    households = rule.pool.beneficiaries().count()
+    reach = _pool_reach(rule.pool)
+    households = reach.households
 
     def sentence(price: int) -> str:
         amount = format_yuan(aid_for(net_fen=price, quantity=1, rule=rule))
@@ -86,16 +87,44 @@ def unit_share(
         ) % {"amount": amount, "households": households}
 
     return UnitShare(
-        rule_text=_rule_words(rule),
+        rule_text=_rule_words(rule, reach=reach),
         sentence=sentence(price_fen),
         sentence_by_variant={str(variant.pk): sentence(variant.price_fen) for variant in variants},
     )
 
 
-def _rule_words(rule: AidRule) -> str:
+@dataclass(frozen=True)
+class _PoolReach:
+    households: int  # the households a close made now would pay from the pool
+    named: int  # the households the pool names
+
+
+def _pool_reach(pool: AidPool) -> _PoolReach:
+    """Both counts in one query, as two subqueries (no table scanned for them)."""
+    counts = (
+        AidPool.objects.filter(pk=pool.pk)
+        .annotate(
+            reached=_count(pool.beneficiaries()),
+            named=_count(Household.objects.filter(pk__in=pool.households.values("pk"))),
+        )
+        .values("reached", "named")
+        .get()
+    )
+    return _PoolReach(households=counts["reached"], named=counts["named"])
+
+
+def _count(queryset) -> Subquery:
+    """``SELECT COUNT(*)`` of ``queryset``, as a subquery."""
+    return Subquery(
+        queryset.order_by().values(count=Func(F("pk"), function="COUNT")),
+        output_field=IntegerField(),
+    )
+
+
+def _rule_words(rule: AidRule, *, reach: _PoolReach) -> str:
     return _("%(amount)s用于%(beneficiaries)s") % {
         "amount": _rule_amount(rule),
-        "beneficiaries": _beneficiaries(rule.pool),
+        "beneficiaries": _beneficiaries(rule.pool, named=reach.named),
     }
 
 
@@ -110,11 +139,10 @@ def _rule_amount(rule: AidRule) -> str:
     return _("每件%(fixed)s") % {"fixed": format_yuan(rule.fixed_fen_per_unit)}
 
 
-def _beneficiaries(pool: AidPool) -> str:
+def _beneficiaries(pool: AidPool, *, named: int) -> str:
     villages = list(
         pool.villages.filter(is_key_village=True).order_by("name").values_list("name", flat=True)
     )
-    named = pool.households.count()
     parts = []
     if villages:
         parts.append(_village_phrase(villages))

@@ -195,9 +195,11 @@ class ProductPage(Page):
     parent_page_types = ["producers.ProducerPage"]
     subpage_types: list[str] = []
 
-    # What the product's page shows of its relations, read with it: the producer's
-    # page gives the producer's story.
-    SHOWN_RELATIONS = ("producer__village", "producer__page", "category", "image")
+    # What the product's page shows of its relations, read with it. Not the producer's
+    # page (its story), read on its own when the template reaches it: joined here too
+    # (eight tables), the query took PostgreSQL about 10 ms to plan, against 1.5 ms
+    # without it and 0.1 ms for the producer's page alone.
+    SHOWN_RELATIONS = ("producer__village", "category", "image")
 
     class Meta:
         verbose_name = _("商品")

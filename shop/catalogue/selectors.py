@@ -62,9 +62,29 @@ def listed_products(*, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:
     )
 
 
-def products_in_category(*, category: Category, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:
-    """Products of the category and of its sub-categories."""
-    return listed_products(sort=sort).filter(Q(category=category) | Q(category__parent=category))
+def category_with_children(*, slug: str) -> tuple[Category | None, list[Category]]:
+    """The category of ``slug`` with its parent, and its sub-categories in their
+    order; (None, []) when there is none. One query: the categories are a handful
+    of rows, all read at once."""
+    categories = list(Category.objects.all())
+    by_pk = {category.pk: category for category in categories}
+    category = next((category for category in categories if category.slug == slug), None)
+    if category is None:
+        return None, []
+    if category.parent_id is not None:
+        category.parent = by_pk[category.parent_id]
+    children = [other for other in categories if other.parent_id == category.pk]
+    for child in children:
+        child.parent = category
+    return category, children
+
+
+def products_in_categories(
+    *, categories: list[Category], sort: str = DEFAULT_SORT
+) -> QuerySet[ProductPage]:
+    """Products of these categories (a category and its sub-categories): by their
+    keys, without joining the categories to filter."""
+    return listed_products(sort=sort).filter(category_id__in=[c.pk for c in categories])
 
 
 def products_in_village(*, village: Village, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:

@@ -1,5 +1,6 @@
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from producers.models import Village
@@ -33,15 +34,17 @@ def category_list(request):
 
 
 def category_detail(request, slug: str):
-    category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    category, subcategories = selectors.category_with_children(slug=slug)
+    if category is None:
+        raise Http404
     sort = _sort_from(request)
-    products = selectors.products_in_category(category=category, sort=sort)
+    products = selectors.products_in_categories(categories=[category, *subcategories], sort=sort)
     return render(
         request,
         "shop/category_detail.html",
         {
             "category": category,
-            "subcategories": category.children.all(),
+            "subcategories": subcategories,
             "products": Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page")),
             "sort": sort,
         },

@@ -19,16 +19,19 @@ from tests.township import add_pool, add_rule
 pytestmark = pytest.mark.django_db
 
 HOME = 9
-# The category, the count of its products, their cards' rows, the cards' photos
-# with their images, and its sub-categories.
-CATEGORY = 5
+# The categories (all of them, a handful: the page's, its parent and its
+# sub-categories), the count of its products, their cards' rows, the cards' photos
+# with their images.
+CATEGORY = 4
 VILLAGE = 6
 PRODUCER = 12
 # Wagtail's share is 5: the site with its root page, that page's specific row, the
 # product by its address with its producer, village, category and image
-# (HomePage.route), ancestors and view restrictions. The page's own 7: the aid rule
-# with its pool, the pool's villages and households, the households its share of a
-# sale reaches (counted), certificates, variants, photos.
+# (HomePage.route), ancestors and view restrictions. The page's own 7: the producer's
+# page (its story: read alone, as joined to the product's query it cost more to plan
+# than it saved), the aid rule with its pool, the pool's villages, the households
+# its share of a sale reaches and those it names (counted together), certificates,
+# variants, photos.
 PRODUCT = 12
 SEARCH = 3
 # A signed-in buyer's listing with the page cache on: never served from it, and
