@@ -151,3 +151,26 @@ def kept_notes(*, name: str) -> str:
         re.escape(NOTES_START) + r".*?" + re.escape(NOTES_END), section[0], re.DOTALL
     )
     return found[0] if found else f"{NOTES_START}\n{NOTES_END}"
+
+
+def shrink_profile_html(path: Path, *, share: float = 0.002) -> None:
+    """Drop the frames of a pyinstrument HTML profile that took less than
+    ``share`` of the whole (their time stays in their parents'), so that a
+    profile of minutes through Django's deep stacks stays small enough to keep
+    beside the figures (tens of megabytes otherwise)."""
+    import json
+
+    text = path.read_text(encoding="utf-8")
+    found = re.search(r"const sessionData = (\{.*?\});\s*\n", text, re.DOTALL)
+    data = json.loads(found[1])
+    least = data["frame_tree"]["time"] * share
+
+    def prune(frame: dict) -> None:
+        frame["children"] = [child for child in frame["children"] if child["time"] >= least]
+        for child in frame["children"]:
+            prune(child)
+
+    prune(data["frame_tree"])
+    path.write_text(
+        text[: found.start(1)] + json.dumps(data) + text[found.end(1) :], encoding="utf-8"
+    )

@@ -132,6 +132,7 @@ def profile(*, backend: str) -> Path:
         cwd=common.ROOT,
         check=True,
     )
+    common.shrink_profile_html(output)
     return output
 
 
