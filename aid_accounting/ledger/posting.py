@@ -22,11 +22,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from aid_accounting.exceptions import IdempotencyConflict, UnbalancedTransaction
 from aid_accounting.households.models import Household
@@ -85,6 +87,9 @@ def account_for(
     return account
 
 
+_OWNER_TYPES = {owner_type.value: owner_type for owner_type in Account.OwnerType}
+
+
 def accounts_for(
     *, owners: Iterable[tuple[Account.OwnerType | str, int | None, str]]
 ) -> dict[tuple[str, int | None], Account]:
@@ -98,7 +103,8 @@ def accounts_for(
     """
     wanted = {}
     for owner_type, owner_id, name in owners:
-        owner_type = Account.OwnerType(owner_type)
+        # A lookup, not the enum's call: a close passes an owner per household.
+        owner_type = _OWNER_TYPES.get(owner_type) or Account.OwnerType(owner_type)
         if (owner_type in SINGLETON_OWNER_TYPES) != (owner_id is None):
             raise ValueError(f"{owner_type} account with owner_id {owner_id!r}")
         wanted[owner_type.value, owner_id] = name
@@ -192,8 +198,16 @@ def household_owner(household: Household) -> tuple[Account.OwnerType, int, str]:
     return (
         Account.OwnerType.HOUSEHOLD,
         household.pk,
-        f"{Account.OwnerType.HOUSEHOLD.label} {household}",
+        f"{_label(Account.OwnerType.HOUSEHOLD, get_language())} {household}",
     )
+
+
+@cache
+def _label(owner_type: Account.OwnerType, language: str | None) -> str:
+    """The owner type's label in ``language`` (the active one), translated once: a
+    close names an account per household, and each lookup of a Chinese label
+    walks every fallback catalogue."""
+    return str(owner_type.label)
 
 
 @dataclass(frozen=True)
@@ -319,9 +333,11 @@ def _write(postings: Sequence[Posting], *, head: ChainHead) -> dict[str, Transac
         drafts.append(draft)
     drafts = Transaction.objects.bulk_create(drafts)
     Entry.objects.bulk_create(
+        # By ids: a close writes an entry per household, and setting related
+        # objects costs Django several times more per row.
         Entry(
-            transaction=draft,
-            account=spec.account,
+            transaction_id=draft.pk,
+            account_id=spec.account.pk,
             amount_fen=spec.amount_fen,
             order_line_id=spec.order_line_id,
         )
