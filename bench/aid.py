@@ -711,6 +711,20 @@ payment's call stack. 0.15 asks the whole accrual to cost at most a third more t
 the floor's three statements: that needs the hot path as a few prepared statements or
 pipelined ones (psycopg's pipeline mode), not fewer ORM calls alone.
 
+**A county's close** (`--households 70000`) has not been measured on a quiet machine.
+Profiled on 2026-12-07 at 20,000 households (load average 7–9: four helpers' tests and
+benches on two cores), a month with 250 lines: the first close, which also creates the
+20,000 household accounts, took 42 s wall and 8.6 s of CPU; the next 33 s and 6.0 s
+(`docs/profiles/close-20000-households-before.html`). Wall time is mostly waiting on
+PostgreSQL; Python's part was writing the 20,000 entries (Django building the rows
+from related objects), reading the accounts back, and naming every household's
+account with a Chinese label looked up through each fallback catalogue, even for
+accounts that exist. Now the entries are built from ids and a household account's name
+is made only when the account is new: the same month then took 16.6 s wall and 4.5 s of
+CPU in the same load (`docs/profiles/close-20000-households.html`; naming the accounts
+went from 4.8 s to 0.2 s). Each part grows with the households
+and none with their square, so 70,000 should take about 3.5 times as long as 20,000.
+
 The dashboard reads the year from the ledger itself: its figures come from two
 aggregates over the year's entries, joined to their transactions and accounts (and, for
 the breakdown by producer, category and channel, to their order lines and orders). At

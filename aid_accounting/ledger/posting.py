@@ -22,13 +22,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.text import format_lazy
 
 from aid_accounting.exceptions import IdempotencyConflict, UnbalancedTransaction
 from aid_accounting.households.models import Household
@@ -195,19 +194,13 @@ def pool_owner(pool: AidPool) -> tuple[Account.OwnerType, int, str]:
 
 def household_owner(household: Household) -> tuple[Account.OwnerType, int, str]:
     # The masked name: the ledger is read by auditors, who see personal data masked.
+    # Lazy: only a new account is named, and a close passes every household, each
+    # of whose Chinese labels would otherwise be looked up through every catalogue.
     return (
         Account.OwnerType.HOUSEHOLD,
         household.pk,
-        f"{_label(Account.OwnerType.HOUSEHOLD, get_language())} {household}",
+        format_lazy("{} {}", Account.OwnerType.HOUSEHOLD.label, household),
     )
-
-
-@cache
-def _label(owner_type: Account.OwnerType, language: str | None) -> str:
-    """The owner type's label in ``language`` (the active one), translated once: a
-    close names an account per household, and each lookup of a Chinese label
-    walks every fallback catalogue."""
-    return str(owner_type.label)
 
 
 @dataclass(frozen=True)
