@@ -5,9 +5,13 @@
     database transaction), then, undone, in batches of orders as
     ``aid_accrue_paid`` does it; each against a plain bulk insert of the same
     number of ledger entries in transactions of the same shapes
-    (bulk_create, ledger triggers on); target: accrual rate ≥ 0.3 ×
-    bulk-insert rate;
-(b) closing each month of that year for the 722 demo households; target < 2 s;
+    (bulk_create, ledger triggers on); targets: order by order ≥ 0.15 ×
+    bulk-insert rate (issue #20), in batches ≥ 0.3 ×; and the batches'
+    rate over the last tenth of the lines within 25 % of their rate over
+    the first tenth (linear growth: run with ``--lines 1000000``);
+(b) closing each month of that year for the demo's 530 beneficiary
+    households, or ``--households`` (copies of them in the same key villages:
+    70000 for a county); target < 2 s for the demo's, < 20 s for a county;
 (c) the township dashboard for that year, the selector and the admin page
     through the test client; target < 0.5 s per request.
 
@@ -16,11 +20,16 @@ dropped and rebuilt each run; ``--sqlite`` for a file in /tmp) with the demo
 township of ``seed_demo``, then writes its section of docs/benchmarks.md.
 
     .venv/bin/python bench/aid.py [--lines 100000] [--per-payment-lines 20000]
-                                  [--sqlite] [--no-write]
+                                  [--households 530] [--sqlite] [--no-write]
+
+Small, for a developer (a minute or two): ``--lines 5000 --per-payment-lines 1000
+--households 2000 --no-write``. The issue's growth sizes (hours on a 2-core
+machine): ``--lines 1000000 --households 70000``.
 """
 
 import argparse
 import datetime
+import itertools
 import random
 import statistics
 import sys
@@ -33,8 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
 
+PER_PAYMENT_TARGET = 0.15
 ACCRUAL_TARGET = 0.3
+# The batches' rate over the last tenth of the lines against the first tenth.
+LINEAR_MARGIN = 0.25
 CLOSE_TARGET_S = 2.0
+# A county's households, and the close's target for them.
+COUNTY_HOUSEHOLDS = 70_000
+COUNTY_CLOSE_TARGET_S = 20.0
 DASHBOARD_TARGET_S = 0.5
 # Lines per order as the demo year draws them (shop.demo.orders.seed_orders).
 LINES_PER_ORDER = (1, 1, 2, 3)
@@ -52,17 +67,29 @@ def main() -> None:
         default=20_000,
         help="of which, accrued order by order as payment does it (the first orders)",
     )
+    parser.add_argument(
+        "--households",
+        type=int,
+        default=0,
+        help="beneficiary households of the close (default: the demo's 530)",
+    )
     parser.add_argument("--requests", type=int, default=5, help="dashboard requests to time")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    parser.add_argument(
+        "--database", default="aid_shop_bench_aid", help="the name of the bench's own database"
+    )
     parser.add_argument("--no-write", action="store_true", help="leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
-    common.use_fresh_database(name="aid_shop_bench_aid", sqlite=args.sqlite)
+    load_before = common.load_average()
+    common.use_fresh_database(name=args.database, sqlite=args.sqlite)
     import django
 
     django.setup()
     common.migrate()
     common.seed_township()
+    if args.households:
+        add_households(total=args.households)
     year = datetime.date.today().year - 1
     orders = make_paid_orders(lines=args.lines, year=year)
     common.analyze()
@@ -81,7 +108,7 @@ def main() -> None:
     accrual_s = accrue(orders[:sample])
     check_accrual(Counter(sample_sizes), lines=sample_lines)
     undo_accrual()
-    batch_s = accrue_in_batches(orders)
+    batch_s, growth = accrue_in_batches(orders)
     check_accrual(Counter(sizes), lines=args.lines)
     per_payment = Accrual(sample_lines, sample, sum(sample_sizes), per_order_s, accrual_s)
     print(f"(a) bulk insert of {entries} entries: {bulk_s:.1f} s")
@@ -92,12 +119,14 @@ def main() -> None:
     print(
         f"(a) accrual of their {sample_lines} lines, order by order: {accrual_s:.1f} s "
         f"({sample_lines / accrual_s:.0f} lines/s); ratio "
-        f"{per_payment.entries / accrual_s / bulk_rate:.2f} (target ≥ {ACCRUAL_TARGET})"
+        f"{per_payment.entries / accrual_s / bulk_rate:.2f} (target ≥ {PER_PAYMENT_TARGET})"
     )
     print(
         f"(a) accrual of all {args.lines} lines in batches of {ACCRUAL_BATCH} orders: "
         f"{batch_s:.1f} s ({args.lines / batch_s:.0f} lines/s); ratio {bulk_s / batch_s:.2f} "
-        f"(target ≥ {ACCRUAL_TARGET})"
+        f"(target ≥ {ACCRUAL_TARGET}); first tenth {growth.first:.0f} lines/s, last tenth "
+        f"{growth.last:.0f} lines/s: {growth.last / growth.first:.2f} "
+        f"(target ≥ {1 - LINEAR_MARGIN:.2f})"
     )
 
     common.analyze()
@@ -118,12 +147,14 @@ def main() -> None:
             name="aid",
             body=report(
                 args=args,
+                load=(load_before, common.load_average()),
                 year=year,
                 orders=len(orders),
                 entries=entries,
                 bulk_s=bulk_s,
                 per_payment=per_payment,
                 batch_s=batch_s,
+                growth=growth,
                 households=households,
                 closes=closes,
                 dashboard=(selector, selector_queries, page, page_queries),
@@ -233,6 +264,48 @@ def make_paid_orders(*, lines: int, year: int) -> list:
             batch_size=BULK_BATCH,
         )
     return orders
+
+
+def add_households(*, total: int) -> None:
+    """Copies of the demo pool's beneficiaries, in the same key villages, until
+    the pool pays ``total`` households: what a county's close would pay
+    (the demo's own numbering and phone numbers stop at 9,999 households)."""
+    from simple_history.utils import bulk_create_with_history
+
+    from aid_accounting.households.models import Household
+    from aid_accounting.rules.models import AidPool
+
+    demo = list(AidPool.objects.get().beneficiaries().order_by("pk"))
+    if total < len(demo):
+        sys.exit(f"--households {total}: the demo pool pays {len(demo)} already")
+    copies = []
+    for serial in range(total - len(demo)):
+        model = demo[serial % len(demo)]
+        copies.append(
+            Household(
+                registration_number=f"{model.registration_number}-B{serial:06d}",
+                head_name=model.head_name,
+                member_count=model.member_count,
+                village_id=model.village_id,
+                kind=model.kind,
+                status=model.status,
+                helper_cadre=model.helper_cadre,
+                id_number=model.id_number,
+                phone=f"1991{serial:07d}",
+                bank_name=model.bank_name,
+                bank_account_number=f"6210000000000{serial:06d}",
+            )
+        )
+    bulk_create_with_history(copies, Household, batch_size=BULK_BATCH)
+
+
+@dataclass(frozen=True)
+class Growth:
+    """The batched accrual's rate, lines a second, over the first and the last
+    tenth of the lines: the same if it grows linearly with the ledger."""
+
+    first: float
+    last: float
 
 
 @dataclass(frozen=True)
@@ -372,16 +445,46 @@ def remove_transactions(where: str, *, also: str = "") -> None:
         ledger_triggers.install(connection)
 
 
-def accrue_in_batches(orders) -> float:
-    """Seconds to accrue every order as ``aid_accrue_paid`` does."""
-    from aid_accounting.accrual.accrue import accrue_paid_orders
+def accrue_in_batches(orders) -> tuple[float, Growth]:
+    """Seconds to accrue every order as ``aid_accrue_paid`` does, and its
+    rate over the first and last tenth of the lines. Each batch's lines are
+    counted as its ``accrue_orders`` call returns, so a batch's time includes
+    finding its orders, as the ledger and the accruals grow."""
+    from aid_accounting.accrual import accrue as accrual
 
-    started = time.perf_counter()
-    accrued, _lines = accrue_paid_orders(batch_size=ACCRUAL_BATCH)
-    seconds = time.perf_counter() - started
+    marks = [(time.perf_counter(), 0)]
+    service = accrual.accrue_orders
+
+    def counted(*, orders):
+        accrued = service(orders=orders)
+        lines = sum(len(accruals) for accruals in accrued.values())
+        marks.append((time.perf_counter(), marks[-1][1] + lines))
+        return accrued
+
+    # The command's own loop, timed batch by batch: it calls the module's service.
+    accrual.accrue_orders = counted
+    try:
+        accrued, _lines = accrual.accrue_paid_orders(batch_size=ACCRUAL_BATCH)
+    finally:
+        accrual.accrue_orders = service
+    seconds = time.perf_counter() - marks[0][0]
     if accrued != len(orders):
         sys.exit(f"the batches accrued {accrued} orders of {len(orders)}")
-    return seconds
+    return seconds, Growth(first=_rate(marks, last=False), last=_rate(marks, last=True))
+
+
+def _rate(marks: list[tuple[float, int]], *, last: bool) -> float:
+    """Lines a second over the first (or the last) batches that hold a tenth
+    of the lines: at least one batch."""
+    total = marks[-1][1]
+    steps = list(itertools.pairwise(marks))
+    chosen = []
+    for before, after in reversed(steps) if last else steps:
+        chosen.append((before, after))
+        if 10 * sum(after[1] - before[1] for before, after in chosen) >= total:
+            break
+    seconds = sum(after[0] - before[0] for before, after in chosen)
+    return sum(after[1] - before[1] for before, after in chosen) / seconds
 
 
 def check_accrual(shapes: Counter, *, lines: int) -> None:
@@ -451,8 +554,13 @@ def time_dashboard(year: int, *, requests: int) -> tuple[float, int, float, int]
         return statistics.median(timings), len(queries)
 
     selector = median_of(lambda: dashboard(period=Year(year)))
+    from tests.mfa import mark_mfa_verified
+
     client = Client()
-    client.force_login(get_user_model().objects.get(username="admin"))
+    admin = get_user_model().objects.get(username="admin")
+    client.force_login(admin)
+    # Staff pages ask for the second factor: the session records it passed, as the tests do.
+    mark_mfa_verified(client, admin)
 
     def get_page() -> None:
         response = client.get(f"/admin/aid/dashboard/?period={year}")
@@ -465,22 +573,28 @@ def time_dashboard(year: int, *, requests: int) -> tuple[float, int, float, int]
 def report(
     *,
     args,
+    load,
     year,
     orders,
     entries,
     bulk_s,
     per_payment,
     batch_s,
+    growth,
     households,
     closes,
     dashboard,
 ) -> str:
     selector, selector_queries, page, page_queries = dashboard
+    load_before, load_after = load
     bulk_rate = entries / bulk_s
     per_payment_ratio = per_payment.entries / per_payment.accrual_s / bulk_rate
 
     def verdict(met: bool) -> str:
         return "met" if met else "**missed**"
+
+    linear = growth.last >= (1 - LINEAR_MARGIN) * growth.first
+    close_target = COUNTY_CLOSE_TARGET_S if households >= COUNTY_HOUSEHOLDS else CLOSE_TARGET_S
 
     rows = [
         [
@@ -503,7 +617,8 @@ def report(
             f"{per_payment.accrual_s:.1f} s",
             f"{per_payment.lines / per_payment.accrual_s:,.0f} lines/s, "
             f"{per_payment_ratio:.2f} × baseline",
-            f"≥ {ACCRUAL_TARGET} × baseline: {verdict(per_payment_ratio >= ACCRUAL_TARGET)}",
+            f"≥ {PER_PAYMENT_TARGET} × baseline: "
+            f"{verdict(per_payment_ratio >= PER_PAYMENT_TARGET)}",
         ],
         [
             f"accrual of all {args.lines:,} lines in {orders:,} orders, {ACCRUAL_BATCH} orders "
@@ -513,10 +628,16 @@ def report(
             f"≥ {ACCRUAL_TARGET} × baseline: {verdict(bulk_s / batch_s >= ACCRUAL_TARGET)}",
         ],
         [
-            f"closing a month, {households} households (12 closes)",
+            "the same batches: over the last tenth of the lines against the first",
+            f"{growth.last:,.0f} against {growth.first:,.0f} lines/s",
+            f"{growth.last / growth.first:.2f}",
+            f"≥ {1 - LINEAR_MARGIN:.2f} (linear): {verdict(linear)}",
+        ],
+        [
+            f"closing a month, {households:,} households (12 closes)",
             f"median {statistics.median(closes):.2f} s, max {max(closes):.2f} s",
             f"{args.lines // 12:,} lines a month",
-            f"< {CLOSE_TARGET_S:g} s: {verdict(max(closes) < CLOSE_TARGET_S)}",
+            f"< {close_target:g} s: {verdict(max(closes) < close_target)}",
         ],
         [
             f"dashboard {year}, `dashboard()` selector",
@@ -536,6 +657,8 @@ def report(
         command += f" --lines {args.lines}"
     if args.per_payment_lines != 20_000:
         command += f" --per-payment-lines {args.per_payment_lines}"
+    if args.households:
+        command += f" --households {args.households}"
     return f"""
 ## Aid accounting: accrual, close, dashboard (`bench/aid.py`)
 
@@ -553,10 +676,15 @@ accruals removed, all {args.lines:,} lines as `manage.py aid_accrue_paid` does i
 orders paid outside the shop, {ACCRUAL_BATCH} orders per transaction. Rates are compared
 in entries per second. The baseline bulk-inserts the same number of entries, in
 transactions of the same shapes, a thousand transactions per commit, ledger triggers
-on. The twelve months are then closed in order, and the year's dashboard
-requested (median of {args.requests}).
+on. The batches' rate is also compared over the first and the last tenth of the lines
+(each batch timed as `accrue_orders` returns, finding its orders included): a ledger
+that grows linearly keeps it. The twelve months are then closed in order for
+{households:,} beneficiary households (the demo's 530, or with `--households` copies of
+them in the same key villages), and the year's dashboard requested (median of
+{args.requests}).
 
-{datetime.date.today().isoformat()}, {common.machine()}:
+{datetime.date.today().isoformat()}, {common.machine()}; load average {load_before}
+before the run, {load_after} after it (1, 5, 15 min):
 
 {common.markdown_table(["what", "time", "rate", "target"], rows, align="lrrl")}
 
@@ -565,10 +693,37 @@ order pays for its own commit and round trips, which a bulk insert shares among 
 thousand transactions: the row "one order's transactions per commit" is that floor
 with nothing else done, and no accrual done order by order can beat it. A call of
 `accrue_orders` takes ten statements whatever its number of orders and lines (their
-lines with any accruals, the rules, the accounts, the idempotency keys, a savepoint, the
-transactions, their entries, marking them posted, the release, the accruals);
+lines with any accruals, the chain head it books under, the last closed month, the
+rules, the accounts, the idempotency keys, the transactions, their entries, marking them
+posted, moving the chain head, the accruals: no savepoint and no second lock of the head);
 `tests/aid_accounting/accrual/test_accrue.py` and `test_accrue_paid.py` check it does not grow.
 Database statistics are refreshed (`VACUUM ANALYZE`) after loading, as autovacuum would.
+
+**Why accrual order by order stays under 0.15 × baseline.** The floor row does three
+statements and a commit per order; an accrual does eleven and the commit, and the
+payment's `order_paid` also bumps the page cache's generation after the commit (a
+second commit, `shop.catalogue.page_cache`). Its Python work weighs more still: cProfile
+on 2026-12-07 gave 18 ms of CPU per one-order call against 3.3 ms for the floor's
+inserts, most of it Django compiling six SELECTs (the lines with four joined tables,
+the rules with their producer and product pages, the accounts, the keys, the head, the
+last close) and three INSERTs; `docs/profiles/accrual-per-payment.html` is one
+payment's call stack. 0.15 asks the whole accrual to cost at most a third more than
+the floor's three statements: that needs the hot path as a few prepared statements or
+pipelined ones (psycopg's pipeline mode), not fewer ORM calls alone.
+
+**A county's close** (`--households 70000`) has not been measured on a quiet machine.
+Profiled on 2026-12-07 at 20,000 households (load average 7–9: four helpers' tests and
+benches on two cores), a month with 250 lines: the first close, which also creates the
+20,000 household accounts, took 42 s wall and 8.6 s of CPU; the next 33 s and 6.0 s
+(`docs/profiles/close-20000-households-before.html`). Wall time is mostly waiting on
+PostgreSQL; Python's part was writing the 20,000 entries (Django building the rows
+from related objects), reading the accounts back, and naming every household's
+account with a Chinese label looked up through each fallback catalogue, even for
+accounts that exist. Now the entries are built from ids and a household account's name
+is made only when the account is new: the same month then took 16.6 s wall and 4.5 s of
+CPU in the same load (`docs/profiles/close-20000-households.html`; naming the accounts
+went from 4.8 s to 0.2 s). Each part grows with the households
+and none with their square, so 70,000 should take about 3.5 times as long as 20,000.
 
 The dashboard reads the year from the ledger itself: its figures come from two
 aggregates over the year's entries, joined to their transactions and accounts (and, for

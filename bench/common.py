@@ -114,3 +114,63 @@ def markdown_table(header: list[str], rows: list[list[str]], *, align: str) -> s
     rule = ["---" if a == "l" else "---:" for a in align]
     lines = [header, rule, *rows]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+
+
+def machine_without_database() -> str:
+    """``machine()`` for a bench that runs Django in child processes only: both
+    databases' versions, read without Django."""
+    import sqlite3
+
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres") as server:
+        postgres = server.execute("SHOW server_version").fetchone()[0].split()[0]
+    return (
+        f"SQLite {sqlite3.sqlite_version}, postgresql {postgres}, "
+        f"Python {platform.python_version()}, {os.cpu_count()} cores"
+    )
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+NOTES_START, NOTES_END = "<!-- notes -->", "<!-- /notes -->"
+
+
+def kept_notes(*, name: str) -> str:
+    """The hand-written notes in section ``name`` as it stands, to write back unchanged."""
+    text = BENCHMARKS_MD.read_text(encoding="utf-8")
+    section = re.search(
+        re.escape(f"<!-- bench:{name} -->") + r".*?" + re.escape(f"<!-- /bench:{name} -->"),
+        text,
+        re.DOTALL,
+    )
+    found = section and re.search(
+        re.escape(NOTES_START) + r".*?" + re.escape(NOTES_END), section[0], re.DOTALL
+    )
+    return found[0] if found else f"{NOTES_START}\n{NOTES_END}"
+
+
+def shrink_profile_html(path: Path, *, share: float = 0.002) -> None:
+    """Drop the frames of a pyinstrument HTML profile that took less than
+    ``share`` of the whole (their time stays in their parents'), so that a
+    profile of minutes through Django's deep stacks stays small enough to keep
+    beside the figures (tens of megabytes otherwise)."""
+    import json
+
+    text = path.read_text(encoding="utf-8")
+    found = re.search(r"const sessionData = (\{.*?\});\s*\n", text, re.DOTALL)
+    data = json.loads(found[1])
+    least = data["frame_tree"]["time"] * share
+
+    def prune(frame: dict) -> None:
+        frame["children"] = [child for child in frame["children"] if child["time"] >= least]
+        for child in frame["children"]:
+            prune(child)
+
+    prune(data["frame_tree"])
+    path.write_text(
+        text[: found.start(1)] + json.dumps(data) + text[found.end(1) :], encoding="utf-8"
+    )

@@ -96,7 +96,7 @@ def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
         )
         # hasattr: a line without an accrual raises on the reverse one-to-one.
         new_lines = [line for line in lines if not hasattr(line, "aid_accrual")]
-        opens_at = booking.first_open_moment()
+        head, opens_at = booking.open_for_booking()
         booked = {
             pk: booking.booking_time(order.paid_at, opens_at=opens_at)
             for pk, order in by_pk.items()
@@ -146,7 +146,7 @@ def _accrue(by_pk: dict[int, Order]) -> dict[int, list[LineAccrual]]:
             )
             if posting:
                 shipping.append(posting)
-        posted = post_transactions(postings=[*postings.values(), *shipping])
+        posted = post_transactions(postings=[*postings.values(), *shipping], head=head)
         transactions = dict(zip(postings, posted[: len(postings)], strict=True))
         LineAccrual.objects.bulk_create(
             LineAccrual(

@@ -12,12 +12,16 @@ the booking time; the rule a sale used is the one valid on its real day.
 """
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from aid_accounting import calendar
 from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.ledger.posting import lock_chain_head
+
+if TYPE_CHECKING:  # type hints only
+    from aid_accounting.ledger.models import ChainHead
 
 # Periods sit above accrual in the layers, so the model is reached through the
 # accrual's own foreign key to it rather than imported.
@@ -32,11 +36,19 @@ def first_open_moment() -> datetime.datetime | None:
     close can run between this answer and the posting that relies on it, and
     a payment seen during a close waits and is booked after it.
     """
-    lock_chain_head()
+    return open_for_booking()[1]
+
+
+def open_for_booking() -> tuple["ChainHead", datetime.datetime | None]:
+    """``first_open_moment``, with the chain head it locked, for the posting
+    that relies on the answer (``post_transactions(head=...)``)."""
+    head = lock_chain_head()
     last = (
         _Period.objects.filter(status="closed").order_by("-start").values_list("end", flat=True)
     ).first()
-    return None if last is None else calendar.start_of_day(last + datetime.timedelta(days=1))
+    return head, (
+        None if last is None else calendar.start_of_day(last + datetime.timedelta(days=1))
+    )
 
 
 def booking_time(

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from aid_accounting.accrual import accrue
 from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.ledger.chain import verify_chain
 from aid_accounting.ledger.models import Entry, Transaction
 from aid_accounting.ledger.posting import balance, clearing_account, pool_account, producer_account
 from shop import events
@@ -129,3 +130,23 @@ def test_accruing_an_order_takes_as_many_queries_for_six_lines_as_for_two(
 
     assert queries_to_accrue(six_lines) == queries_to_accrue(two_lines)
     assert LineAccrual.objects.filter(line__order=six_lines).count() == 6
+
+
+def test_a_payment_posts_its_accrual_under_the_chain_head_it_booked_with(
+    tomato, bag, tomato_rule, monkeypatch
+):
+    """Eleven statements, the head locked once and no savepoint: each is a round
+    trip inside the payment's transaction."""
+    sell([(tomato, 1), (bag, 1)], paid_at=PAID_AT)  # the accounts exist from now on
+    monkeypatch.setattr(accrue, "accrue_order", lambda **kwargs: [])
+    order = sell([(tomato, 1), (bag, 1)], paid_at=PAID_AT)
+    monkeypatch.undo()
+
+    with CaptureQueriesContext(connection) as captured:
+        accrue.accrue_order(order=order)
+
+    statements = [query["sql"] for query in captured]
+    assert len(statements) == 11
+    assert [sql.startswith("SELECT") for sql in statements if "chainhead" in sql] == [True, False]
+    assert not any("SAVEPOINT" in sql for sql in statements)
+    assert verify_chain() == []
