@@ -22,19 +22,22 @@ installed (on SQLite through the function Django registers on its
 connections for ``TruncDate``: a posting from a bare sqlite3 shell is refused).
 ``fill`` computes the totals of a ledger posted before the triggers existed
 (migration 0019). The flush command drops and reinstalls the SQLite guards
-as it does the ledger's.
+as it does the ledger's; ``migrate`` too (see ``off_while_migrating``).
 """
 
 import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from aid_accounting.ledger.models import Account, DailyTotal, Entry
 from core.db_guards import GuardTriggers
+
+TABLE = DailyTotal._meta.db_table
 
 KEY = ("account_id", "day", "kind", "producer_id", "category_id", "channel")
 
@@ -66,11 +69,14 @@ def _sqlite_day(column: str) -> str:
     return f"django_datetime_cast_date({column}, '{settings.TIME_ZONE}', 'UTC')"
 
 
-_UPSERT = f"""
-    ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET
-        amount_fen = total.amount_fen + excluded.amount_fen,
-        entry_count = total.entry_count + excluded.entry_count
-"""
+def _upsert(existing: str) -> str:
+    """Adds to the day's row when it exists (``existing``: how the row is named,
+    the table's alias on PostgreSQL, bare column names in an SQLite trigger)."""
+    return f"""
+        ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET
+            amount_fen = {existing}amount_fen + excluded.amount_fen,
+            entry_count = {existing}entry_count + excluded.entry_count
+    """
 
 
 def _postgres_install() -> list[str]:
@@ -89,7 +95,7 @@ def _postgres_install() -> list[str]:
                 where="posted.posted AND NOT was.posted",
             )
         }
-            {_UPSERT};
+            {_upsert("total.")};
             RETURN NULL;
         END;
         $$
@@ -131,11 +137,11 @@ POSTGRES_UNINSTALL = [
 def _sqlite_install() -> list[str]:
     return [
         f"""
-        CREATE TRIGGER aid_ledger_add_daily_totals
+        CREATE TRIGGER IF NOT EXISTS aid_ledger_add_daily_totals
         AFTER UPDATE OF posted ON aid_accounting_transaction
         WHEN NEW.posted AND NOT OLD.posted
         BEGIN
-            INSERT INTO aid_accounting_dailytotal AS total ({_COLUMNS})
+            INSERT INTO aid_accounting_dailytotal ({_COLUMNS})
             {
             _select(
                 day=_sqlite_day("posted.created_at"),
@@ -143,18 +149,18 @@ def _sqlite_install() -> list[str]:
                 where="posted.id = NEW.id",
             )
         }
-            {_UPSERT};
+            {_upsert("")};
         END
         """,
         """
-        CREATE TRIGGER aid_ledger_daily_total_delete_guard
+        CREATE TRIGGER IF NOT EXISTS aid_ledger_daily_total_delete_guard
         BEFORE DELETE ON aid_accounting_dailytotal
         BEGIN
             SELECT RAISE(ABORT, 'ledger: daily totals cannot be deleted');
         END
         """,
         """
-        CREATE TRIGGER aid_ledger_daily_total_update_guard
+        CREATE TRIGGER IF NOT EXISTS aid_ledger_daily_total_update_guard
         BEFORE UPDATE ON aid_accounting_dailytotal
         WHEN NEW.account_id IS NOT OLD.account_id OR NEW.day IS NOT OLD.day
             OR NEW.kind IS NOT OLD.kind OR NEW.producer_id IS NOT OLD.producer_id
@@ -186,6 +192,30 @@ GUARDS = GuardTriggers(
 install = GUARDS.install
 
 uninstall = GUARDS.uninstall
+
+
+def _migrated_sqlite(using: str) -> BaseDatabaseWrapper | None:
+    connection = connections[using]
+    if connection.vendor == "sqlite" and TABLE in connection.introspection.table_names():
+        return connection
+    return None
+
+
+def off_while_migrating(*, using: str, **_signal) -> None:
+    """SQLite checks every trigger when a migration rebuilds a table (as most
+    of its AlterFields do), and the posting trigger names the shop's order
+    tables: a shop migration rebuilding one of them would fail. So on SQLite
+    the triggers are off while ``migrate`` runs (``pre_migrate``), and put
+    back when it ends (``on_after_migrating``); nothing posts meanwhile."""
+    connection = _migrated_sqlite(using)
+    if connection is not None:
+        uninstall(connection)
+
+
+def on_after_migrating(*, using: str, **_signal) -> None:
+    connection = _migrated_sqlite(using)
+    if connection is not None:
+        install(connection)
 
 
 def fill(connection: BaseDatabaseWrapper) -> None:

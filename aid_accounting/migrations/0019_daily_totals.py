@@ -20,6 +20,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('aid_accounting', '0018_encrypt_mfa_secrets'),
+        # The posting trigger reads the order tables: after their last rebuild.
+        ('shop', '0019_reindex_products_with_pinyin'),
     ]
 
     operations = [
