@@ -193,7 +193,9 @@ def report(*, args, year, sizes, built, dashboard, home, verify_s, loads) -> str
     home_s, home_queries = home
 
     def verdict(met: bool) -> str:
-        return "met" if met else "**missed**"
+        # The issue sets the target at 1,000,000 lines: a smaller run only indicates.
+        at = "" if args.lines >= 1_000_000 else f" at {args.lines:,} lines (target at 1,000,000)"
+        return ("met" if met else "**missed**") + at
 
     rows = [
         [
@@ -212,7 +214,7 @@ def report(*, args, year, sizes, built, dashboard, home, verify_s, loads) -> str
             "home page's aid figures (`township_impact`)",
             f"{home_s * 1000:.1f} ms",
             f"{home_queries} queries",
-            "fixed queries (pinned in tests/aid_accounting/transparency/test_impact.py)",
+            "fixed queries (pinned in tests/aid_accounting/ledger/test_daily_totals.py)",
         ],
         [
             "`aid_verify_ledger`'s check of the totals against every entry",
@@ -251,7 +253,12 @@ average {loads[0]} before, {loads[1]} after), so they are noisy.
 The dashboard, the reports and the home figures sum the ledger's daily totals (per
 account, local day, kind and order line's producer, category and channel), which a
 trigger adds to in the statement that marks transactions posted, rather than every
-entry; `aid_verify_ledger` checks them against the entries.
+entry; `aid_verify_ledger` checks them against the entries. Their number is bounded by the
+days times the accounts and line dimensions in use, not by the sales: a year of the demo
+catalogue's producers fills most of its keys long before 1,000,000 lines, so the
+dashboard's aggregates read about as many rows at that size as at 100,000 (where reading
+the entries took 0.70 s, `bench/aid.py` before the totals). The admin page adds the
+template's rendering and the charts' data to the selector.
 """
 
 
