@@ -20,6 +20,8 @@ The totals' rows are guarded like the ledger:
 The local day is ``TIME_ZONE``'s, named in the triggers when they are
 installed (on SQLite through the function Django registers on its
 connections for ``TruncDate``: a posting from a bare sqlite3 shell is refused).
+Changing ``TIME_ZONE`` needs the triggers reinstalled and the totals filled
+again; until then ``verify_totals``, which reads the setting, names the days.
 ``fill`` computes the totals of a ledger posted before the triggers existed
 (migration 0019). The flush command drops and reinstalls the SQLite guards
 as it does the ledger's; ``migrate`` too (see ``off_while_migrating``).
