@@ -103,8 +103,9 @@ def test_line_postings_carry_the_lines_producer_category_and_channel(
     assert verify_totals() == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_rolled_back_posting_leaves_no_totals(clearing, pool):
+    # Rolled back to a savepoint: the posting's totals go with its entries.
     with pytest.raises(RuntimeError), transaction.atomic():
         post_transaction(
             kind=Transaction.Kind.ACCRUAL,
