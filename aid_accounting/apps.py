@@ -8,7 +8,10 @@ class AidAccountingConfig(AppConfig):
 
     def ready(self) -> None:
         # The one place the shop's announcements reach the aid ledger (DESIGN §3).
+        from django.db.models.signals import post_migrate, pre_migrate
+
         from aid_accounting.accrual import accrue
+        from aid_accounting.ledger import daily_totals
         from aid_accounting.rules.models import AidPool, AidRule
         from shop import events
         from shop.catalogue import page_cache
@@ -25,3 +28,14 @@ class AidAccountingConfig(AppConfig):
         page_cache.watch_model(AidPool)
         page_cache.watch_relation(AidPool.villages.through)
         page_cache.watch_relation(AidPool.households.through)
+        # Sent once per migrate run for this app (sender), before and after it.
+        pre_migrate.connect(
+            daily_totals.off_while_migrating,
+            sender=self,
+            dispatch_uid="aid_accounting.ledger.daily_totals.off_while_migrating",
+        )
+        post_migrate.connect(
+            daily_totals.on_after_migrating,
+            sender=self,
+            dispatch_uid="aid_accounting.ledger.daily_totals.on_after_migrating",
+        )

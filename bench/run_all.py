@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["pages.py", "growth.py", "checkout.py", "aid.py", "seed.py"]
+SCRIPTS = ["pages.py", "growth.py", "checkout.py", "aid.py", "dashboard.py", "seed.py"]
 
 
 def main() -> None:

@@ -12,15 +12,21 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db.models import Sum
+from django.db.models import Max, Min, Sum
+from django.utils import timezone
 
 from aid_accounting.accrual.models import LineAccrual
+from aid_accounting.calendar import Month, Year, months_between
+from aid_accounting.ledger.models import Transaction
 from aid_accounting.transparency.impact import township_impact
 from aid_accounting.transparency.open_data import monthly_aggregates
 from core.money import format_yuan
 from shop.orders.models import Order
 from tests.aid_accounting.transparency.test_dashboard import (
     assert_the_dashboards_years_add_up_to_aid_reconcile,
+)
+from tests.aid_accounting.transparency.test_dashboard_totals import (
+    assert_the_dashboard_is_what_the_entries_sum,
 )
 from tests.personal_data_exposure import assert_no_personal_data_is_public_or_exported
 from tests.producers.test_demo import row_counts
@@ -47,9 +53,21 @@ def test_seed_demo_twice_creates_nothing_twice_and_a_year_of_the_reports_size():
     }
     assert Order.objects.filter(channel="offline").exists()
     assert_the_dashboards_years_add_up_to_aid_reconcile()
+    assert_the_dashboard_reads_the_entries_sums()
     assert_the_docs_figures_are_the_demos()
     assert_open_data_months_total_the_same_in_every_dimension()
     assert_no_personal_data_is_public_or_exported()
+
+
+def assert_the_dashboard_reads_the_entries_sums() -> None:
+    """The dashboard, read from the daily totals, shows for each year and month of
+    the demo what aggregating the posted entries themselves gives."""
+    span = Transaction.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    first, last = (timezone.localtime(span[end]).date() for end in ("first", "last"))
+    for year in range(first.year, last.year + 1):
+        assert_the_dashboard_is_what_the_entries_sum(Year(year))
+    for month in months_between(Month(first.year, first.month), Month(last.year, last.month)):
+        assert_the_dashboard_is_what_the_entries_sum(month)
 
 
 def assert_the_docs_figures_are_the_demos() -> None:

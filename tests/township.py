@@ -19,6 +19,7 @@ from django.utils import timezone
 from aid_accounting.audit.reconcile import reconcile
 from aid_accounting.households.models import Household
 from aid_accounting.ledger import chain as ledger_chain
+from aid_accounting.ledger import daily_totals
 from aid_accounting.notices.models import Notice
 from aid_accounting.notices.publication import generate_notices, publish_notice, review_notice
 from aid_accounting.notices.publication import verify_chain as notice_chain
@@ -352,5 +353,6 @@ def assert_books_check_out() -> None:
     report = reconcile()
     assert report.ok, [(check.name, check.failures) for check in report.checks if not check.ok]
     assert ledger_chain.verify_chain() == []
+    assert daily_totals.verify_totals() == []
     assert seals.verify_seals() == []
     assert notice_chain() == []

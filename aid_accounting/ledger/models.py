@@ -166,3 +166,44 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account.code} {format_yuan_signed(self.amount_fen)}"
+
+
+class DailyTotal(models.Model):
+    """The posted entries of one account summed per local day (``TIME_ZONE``,
+    as periods are), transaction kind and, for the entries of an order line,
+    its producer, category and channel: what the dashboard, the reports and the
+    home page's figures sum, rather than every entry.
+
+    Written only by the database, in the statement that marks transactions
+    posted (``ledger.daily_totals``), so no posting can leave them behind;
+    ``manage.py aid_verify_ledger`` checks them against the entries.
+    """
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="daily_totals"
+    )
+    day = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=16, choices=TransactionKind.choices)
+    # The order line's snapshot of producer and category and its order's
+    # channel; 0 and "" for entries without a line (plain values rather than
+    # foreign keys or NULLs, so they can be part of the unique key an UPSERT meets).
+    producer_id = models.PositiveBigIntegerField(_("生产者编号"), default=0)
+    category_id = models.PositiveBigIntegerField(_("品类编号"), default=0)
+    channel = models.CharField(_("渠道"), max_length=8, blank=True)
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    entry_count = models.PositiveBigIntegerField(_("分录数"))
+
+    class Meta:
+        ordering = ["day", "account_id"]
+        verbose_name = _("每日合计")
+        verbose_name_plural = _("每日合计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "day", "kind", "producer_id", "category_id", "channel"],
+                name="ledger_one_daily_total_per_key",
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="ledger_daily_total_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.account_id} {self.kind} {format_yuan_signed(self.amount_fen)}"

@@ -2,8 +2,11 @@
 year (``calendar.Span``), sales and where their aid share stands, by village, producer, category
 and channel, next to the period before.
 
-Everything is read from the ledger, as in ``payouts.statements``: a posting counts in
-the period it is booked (local time), by the kind of its transaction.
+Everything is read from the ledger's daily totals (``ledger.daily_totals``: the
+posted entries summed per account, local day, kind and order-line dimensions,
+kept by the database as it posts), so a year sums a few thousand days' rows
+rather than every entry: a posting counts in the period it is booked (local
+time), by the kind of its transaction.
 
 - sales: what buyers paid for order lines (processor clearing debits of
   accruals that carry a line); refunded: what refunds gave back of them;
@@ -15,20 +18,20 @@ the period it is booked (local time), by the kind of its transaction.
   ``undistributed_fen`` the pools' balance then.
 
 Over every period that has postings, the totals are ``aid_reconcile``'s
-figures. Line-level postings are joined to the order line for producer,
-category and channel (and the producer's village); household postings to the
-household for its village. Each figure is a database aggregate, so the number
+figures. Line-level totals carry the order line's producer, category and
+channel (the producer's village is looked up); household totals are summed per
+household, then per village. Each figure is a database aggregate, so the number
 of queries is fixed, whatever the number of sales or households.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from aid_accounting.calendar import Span
 from aid_accounting.households.models import Household
-from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.ledger.models import Account, DailyTotal, Entry, Transaction
 from producers.models import Producer
 from shop.catalogue.models import Category
 from shop.orders.models import Order
@@ -85,7 +88,9 @@ class Dashboard:
 
 FIGURE_NAMES = [field.name for field in fields(Figures)]
 
-_LINE = Q(order_line__isnull=False)
+# Read from the ledger's daily totals (``ledger.daily_totals``), whose rows carry
+# each order line's producer, category and channel (0 and "" without a line).
+_LINE = ~Q(producer_id=0)
 
 _CLEARING = Q(account__owner_type=OwnerType.PROCESSOR_CLEARING)
 
@@ -93,37 +98,38 @@ _POOL = Q(account__owner_type=OwnerType.POOL)
 
 _HOUSEHOLD = Q(account__owner_type=OwnerType.HOUSEHOLD)
 
-# Each figure: the filter of its entries and the sign that makes it positive.
+# Each figure: the filter of its totals and the sign that makes it positive.
 _LINE_FIGURES = {
-    "sales_fen": (_LINE & _CLEARING & Q(transaction__kind=Kind.ACCRUAL), 1),
-    "refunded_fen": (_LINE & _CLEARING & Q(transaction__kind=Kind.REVERSAL), -1),
-    "aid_accrued_fen": (_POOL & Q(transaction__kind=Kind.ACCRUAL), -1),
-    "aid_reversed_fen": (_POOL & Q(transaction__kind=Kind.REVERSAL), 1),
+    "sales_fen": (_LINE & _CLEARING & Q(kind=Kind.ACCRUAL), 1),
+    "refunded_fen": (_LINE & _CLEARING & Q(kind=Kind.REVERSAL), -1),
+    "aid_accrued_fen": (_POOL & Q(kind=Kind.ACCRUAL), -1),
+    "aid_reversed_fen": (_POOL & Q(kind=Kind.REVERSAL), 1),
 }
 
 _HOUSEHOLD_FIGURES = {
-    "distributed_fen": (_HOUSEHOLD & Q(transaction__kind=Kind.DISTRIBUTION), -1),
-    "paid_out_fen": (_HOUSEHOLD & Q(transaction__kind=Kind.PAYOUT), 1),
+    "distributed_fen": (_HOUSEHOLD & Q(kind=Kind.DISTRIBUTION), -1),
+    "paid_out_fen": (_HOUSEHOLD & Q(kind=Kind.PAYOUT), 1),
 }
 
 _TOTAL_FIGURES = {
     **_LINE_FIGURES,
     # The pools' side of distributions: the same amount as the households' side.
-    "distributed_fen": (_POOL & Q(transaction__kind=Kind.DISTRIBUTION), 1),
+    "distributed_fen": (_POOL & Q(kind=Kind.DISTRIBUTION), 1),
     "paid_out_fen": _HOUSEHOLD_FIGURES["paid_out_fen"],
     "producer_paid_out_fen": (
-        Q(account__owner_type=OwnerType.PRODUCER, transaction__kind=Kind.PAYOUT),
+        Q(account__owner_type=OwnerType.PRODUCER, kind=Kind.PAYOUT),
         1,
     ),
 }
 
 
-def _posted() -> QuerySet[Entry]:
-    return Entry.objects.filter(transaction__posted=True)
-
-
 def _in(period: Span) -> Q:
-    return period.contains("transaction__created_at")
+    return Q(day__gte=period.start, day__lte=period.end)
+
+
+def _until(period: Span) -> Q:
+    """Up to the end of the period: what balances at its end sum."""
+    return Q(day__lte=period.end)
 
 
 def _sums(figures: dict[str, tuple[Q, int]], *, within: Q | None = None) -> dict[str, Sum]:
@@ -139,24 +145,18 @@ def _signed(row: dict, figures: dict[str, tuple[Q, int]]) -> dict[str, int]:
 
 def totals(*, periods: Sequence[Span]) -> list[Totals]:
     """Each period's figures and the balances at its end, in one query (one
-    pass over the entries, however many periods)."""
-    rows = (
-        _posted()
-        .filter(transaction__created_at__lt=max(period.ends_at for period in periods))
-        .aggregate(
-            **{
-                f"{name}_{index}": aggregate
-                for index, period in enumerate(periods)
-                for name, aggregate in _sums(_TOTAL_FIGURES, within=_in(period)).items()
-            },
-            **{
-                f"{balance}_{index}": Sum(
-                    "amount_fen", filter=owner & Q(transaction__created_at__lt=period.ends_at)
-                )
-                for index, period in enumerate(periods)
-                for balance, owner in (("payable", _HOUSEHOLD), ("undistributed", _POOL))
-            },
-        )
+    pass over the daily totals, however many periods)."""
+    rows = DailyTotal.objects.filter(day__lte=max(period.end for period in periods)).aggregate(
+        **{
+            f"{name}_{index}": aggregate
+            for index, period in enumerate(periods)
+            for name, aggregate in _sums(_TOTAL_FIGURES, within=_in(period)).items()
+        },
+        **{
+            f"{balance}_{index}": Sum("amount_fen", filter=owner & _until(period))
+            for index, period in enumerate(periods)
+            for balance, owner in (("payable", _HOUSEHOLD), ("undistributed", _POOL))
+        },
     )
     result = []
     for index in range(len(periods)):
@@ -178,36 +178,14 @@ def totals(*, periods: Sequence[Span]) -> list[Totals]:
 def line_breakdown(
     *,
     period: Span,
-    group_by: str,
-    label: str,
+    by: str,
     village_id: int | None = None,
     producer_id: int | None = None,
 ) -> list[Row]:
-    """Sales and aid of the period's line postings grouped by an order-line
-    field (``group_by``, e.g. "order_line__producer_id"), largest sales first."""
-    rows = (
-        _posted()
-        .filter(_in(period), _LINE, _line_scope(village_id=village_id, producer_id=producer_id))
-        .values(key=F(group_by), name=F(label))
-        .annotate(**_sums(_LINE_FIGURES))
-        .order_by()
-    )
-    return sorted(
-        (
-            Row(key=str(row["key"]), label=str(row["name"]), **_signed(row, _LINE_FIGURES))
-            for row in rows
-        ),
-        key=lambda row: (-row.sales_fen, row.label),
-    )
-
-
-def _line_scope(*, village_id: int | None, producer_id: int | None) -> Q:
-    scope = Q()
-    if village_id is not None:
-        scope &= Q(order_line__producer__village_id=village_id)
-    if producer_id is not None:
-        scope &= Q(order_line__producer_id=producer_id)
-    return scope
+    """Sales and aid of the period's line postings per producer or village
+    (``by``), largest sales first."""
+    groups = _line_groups(period=period, village_id=village_id, producer_id=producer_id)
+    return _rollup(groups, key=f"{by}_id", label=f"{by}_name")
 
 
 def village_breakdown(
@@ -217,12 +195,7 @@ def village_breakdown(
     households received, were paid and are still owed at the end of the period.
     ``line_rows``: the villages' line figures, if the caller has them already."""
     if line_rows is None:
-        line_rows = line_breakdown(
-            period=period,
-            group_by="order_line__producer__village_id",
-            label="order_line__producer__village__name",
-            village_id=village_id,
-        )
+        line_rows = line_breakdown(period=period, by="village", village_id=village_id)
     line_rows = {row.key: row for row in line_rows}
     # Households' postings summed per household, then per village here: a
     # few hundred rows, rather than a lookup of the village for every entry.
@@ -265,8 +238,7 @@ def household_figures(*, period: Span) -> dict[int, HouseholdFigures]:
     """Household id → its figures, for the households with postings up to the
     end of the period; one query."""
     rows = (
-        _posted()
-        .filter(_HOUSEHOLD, transaction__created_at__lt=period.ends_at)
+        DailyTotal.objects.filter(_HOUSEHOLD, _until(period))
         .values("account__owner_id")
         .annotate(**_sums(_HOUSEHOLD_FIGURES, within=_in(period)), payable=Sum("amount_fen"))
         .order_by()
@@ -281,7 +253,9 @@ def household_figures(*, period: Span) -> dict[int, HouseholdFigures]:
 
 def journal(*, period: Span) -> QuerySet[Entry]:
     """The period's posted entries, oldest first."""
-    return _posted().filter(_in(period)).order_by("transaction__created_at", "transaction_id", "pk")
+    return Entry.objects.filter(
+        period.contains("transaction__created_at"), transaction__posted=True
+    ).order_by("transaction__created_at", "transaction_id", "pk")
 
 
 def dashboard(*, period: Span) -> Dashboard:
@@ -304,30 +278,21 @@ def dashboard(*, period: Span) -> Dashboard:
     )
 
 
-def _line_groups(*, period: Span) -> list[dict]:
+def _line_groups(
+    *, period: Span, village_id: int | None = None, producer_id: int | None = None
+) -> list[dict]:
     """The period's line postings summed per producer, category and channel:
-    one pass over the entries gives every breakdown of the dashboard (a
-    producer's village is the producer's), a few dozen rows to roll up.
-    Grouped by ids only, so the database hashes small keys rather than
-    sorting every entry by names; the names are looked up after."""
-    # The accounts by id, not by a join on their type: with ids the planner
-    # knows from its statistics that they hold most entries, and hashes.
-    accounts = Account.objects.filter(
-        owner_type__in=[OwnerType.PROCESSOR_CLEARING, OwnerType.POOL]
-    ).values_list("pk", flat=True)
+    one pass over the daily totals gives every breakdown of the dashboard (a
+    producer's village is the producer's, as it is today), a few dozen rows
+    to roll up; the names are looked up after."""
+    scope = _LINE & (_CLEARING | _POOL) & Q(kind__in=[Kind.ACCRUAL, Kind.REVERSAL])
+    if village_id is not None:
+        scope &= Q(producer_id__in=Producer.objects.filter(village_id=village_id).values("pk"))
+    if producer_id is not None:
+        scope &= Q(producer_id=producer_id)
     groups = list(
-        _posted()
-        .filter(
-            _in(period),
-            _LINE,
-            account_id__in=list(accounts),
-            transaction__kind__in=[Kind.ACCRUAL, Kind.REVERSAL],
-        )
-        .values(
-            producer_id=F("order_line__producer_id"),
-            category_id=F("order_line__category_id"),
-            channel=F("order_line__order__channel"),
-        )
+        DailyTotal.objects.filter(_in(period), scope)
+        .values("producer_id", "category_id", "channel")
         .annotate(**_sums(_LINE_FIGURES))
         .order_by()
     )

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext, pgettext
 
 from aid_accounting.accrual.models import LineAccrual
 from aid_accounting.households.models import Household
-from aid_accounting.ledger.models import Account, Entry, Transaction
+from aid_accounting.ledger.models import Account, DailyTotal, Entry, Transaction
 from aid_accounting.payouts.models import PayoutRow
 from aid_accounting.periods.models import PoolDistribution
 from aid_accounting.rules.allocation import aid_for, rule_for
@@ -311,21 +311,22 @@ class TownshipImpact:
 
 
 def township_impact() -> TownshipImpact:
-    """Aid accrued (net of reversals) and distributed so far, from the ledger,
-    and how many key villages and households the distributions reached."""
-    pool_entries = Entry.objects.filter(account__owner_type=Account.OwnerType.POOL)
+    """Aid accrued (net of reversals) and distributed so far, from the ledger's
+    daily totals, and how many key villages and households the distributions
+    reached: two queries, over days rather than entries, however long the ledger."""
+    pool_days = DailyTotal.objects.filter(account__owner_type=Account.OwnerType.POOL)
     # Pool accounts are liabilities: accruals credit them (negative amounts),
     # reversals and distributions debit them.
-    totals = pool_entries.aggregate(
+    totals = pool_days.aggregate(
         accrued=Sum(
             "amount_fen",
-            filter=Q(transaction__kind__in=[Transaction.Kind.ACCRUAL, Transaction.Kind.REVERSAL]),
+            filter=Q(kind__in=[Transaction.Kind.ACCRUAL, Transaction.Kind.REVERSAL]),
         ),
-        distributed=Sum("amount_fen", filter=Q(transaction__kind=Transaction.Kind.DISTRIBUTION)),
+        distributed=Sum("amount_fen", filter=Q(kind=Transaction.Kind.DISTRIBUTION)),
     )
     reached = Household.objects.filter(
-        pk__in=Entry.objects.filter(
-            transaction__kind=Transaction.Kind.DISTRIBUTION,
+        pk__in=DailyTotal.objects.filter(
+            kind=Transaction.Kind.DISTRIBUTION,
             account__owner_type=Account.OwnerType.HOUSEHOLD,
         ).values("account__owner_id")
     ).aggregate(

@@ -81,8 +81,7 @@ def _money(*labels) -> list[Column]:
 def sales_by_producer(*, filters: Filters) -> Report:
     rows = line_breakdown(
         period=filters.period,
-        group_by="order_line__producer_id",
-        label="order_line__producer__name",
+        by="producer",
         village_id=filters.village_id,
         producer_id=filters.producer_id,
     )

@@ -1,9 +1,9 @@
 """Django's ``flush``, made to work on SQLite once the ledger has posted transactions.
 
 PostgreSQL empties tables with TRUNCATE, which row triggers do not see. SQLite
-deletes row by row, and the ledger's guards refuse to delete posted entries (as
-the notices' guards refuse published notices), so ``flush`` (and the teardown of
-every ``transaction=True`` test) would fail. Emptying the whole database is not
+deletes row by row, and the ledger's guards refuse to delete posted entries and
+daily totals (as the notices' guards refuse published notices), so ``flush`` (and
+the teardown of every ``transaction=True`` test) would fail. Emptying the whole database is not
 editing the ledger: on SQLite the guards are dropped for the flush and put back,
 all in one database transaction, so a failed or cancelled flush leaves them in place.
 
@@ -17,11 +17,12 @@ project-wide override of a Django command; it changes nothing on PostgreSQL.
 from django.core.management.commands import flush
 from django.db import connections, transaction
 
+from aid_accounting.ledger import daily_totals
 from aid_accounting.ledger import triggers as ledger_triggers
 from aid_accounting.notices import triggers as notice_triggers
 from aid_accounting.periods import triggers as seal_triggers
 
-GUARDS = (ledger_triggers, seal_triggers, notice_triggers)
+GUARDS = (ledger_triggers, daily_totals, seal_triggers, notice_triggers)
 
 
 class Command(flush.Command):
