@@ -62,6 +62,16 @@ def listed_products(*, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:
     )
 
 
+def units_sold(*, product_ids: list[int]) -> dict[int, int]:
+    """Paid units less refunded ones, by product, for these products (those with none left out)."""
+    return dict(
+        ProductPage.objects.filter(pk__in=product_ids)
+        .annotate(sold=_paid_units_sold())
+        .filter(sold__gt=0)
+        .values_list("pk", "sold")
+    )
+
+
 def products_in_category(*, category: Category, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:
     """Products of the category and of its sub-categories."""
     return listed_products(sort=sort).filter(Q(category=category) | Q(category__parent=category))

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -207,7 +206,7 @@ def test_the_stored_page_holds_no_token_and_no_cookie(tomato):
     request = RequestFactory().get(tomato.product.url)
     request.LANGUAGE_CODE = "zh-hans"
 
-    _generation, headers, content = cache.get(page_cache.page_key(request=request))
+    headers, content = page_cache.stored_page(page_cache.page_key(request=request))
 
     assert "csrftoken" in response.cookies  # the visitor got a CSRF cookie...
     assert page_cache.CSRF_PLACEHOLDER.encode() in content  # ...the stored page a placeholder
