@@ -131,7 +131,9 @@ SHARED_SESSION_KEYS = frozenset(
         SESSION_KEY,
         BACKEND_SESSION_KEY,
         HASH_SESSION_KEY,
-        "account_authentication_methods",  # allauth's record of how they signed in
+        # allauth's record of how they signed in, and of whom.
+        "account_authentication_methods",
+        "account_authentication_methods_user",
         cart.SESSION_KEY,
     }
 )
