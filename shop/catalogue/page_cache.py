@@ -134,6 +134,10 @@ SHARED_SESSION_KEYS = frozenset(
         # allauth's record of how they signed in, and of whom.
         "account_authentication_methods",
         "account_authentication_methods_user",
+        # When the session started and was last seen (config/staff_auth.py: set at
+        # every log-in, kept up only for staff, whose pages are never cached).
+        "staff_logged_in_at",
+        "staff_seen_at",
         cart.SESSION_KEY,
     }
 )
