@@ -140,7 +140,7 @@ def production_env() -> dict[str, str]:
 
 @contextmanager
 def orders_flowing(env: dict[str, str]) -> Iterator[None]:
-    """Orders placed and paid at ORDERS_PER_SECOND (10) meanwhile (bench/order_flow.py),
+    """Orders placed and paid at ORDERS_PER_SECOND meanwhile (bench/order_flow.py),
     on the bench's database and cache, in development mode (its dummy gateway pays)."""
     flow = subprocess.Popen(
         [
