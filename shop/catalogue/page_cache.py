@@ -99,7 +99,6 @@ from shop.catalogue.models import (
     ProductVariant,
 )
 from shop.catalogue.selectors import units_sold
-from shop.orders import cart
 
 logger = logging.getLogger(__name__)
 
@@ -124,23 +123,38 @@ CACHED_URL_NAMES = frozenset(
 )
 
 # What a session may hold for its pages to be cached: who is signed in and their
-# cart, both shown only in the personal parts. Anything else (messages, a page
-# password, a staff session's keys) may show on the page.
-SHARED_SESSION_KEYS = frozenset(
-    {
-        SESSION_KEY,
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        # allauth's record of how they signed in, and of whom.
-        "account_authentication_methods",
-        "account_authentication_methods_user",
-        # When the session started and was last seen (config/staff_auth.py: set at
-        # every log-in, kept up only for staff, whose pages are never cached).
-        "staff_logged_in_at",
-        "staff_seen_at",
-        cart.SESSION_KEY,
-    }
-)
+# cart (``show_cart``), both shown only in the personal parts. Anything else
+# (messages, a page password) may show on the page.
+SHARED_SESSION_KEYS = {
+    SESSION_KEY,
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    # allauth's record of how they signed in, and of whom.
+    "account_authentication_methods",
+    "account_authentication_methods_user",
+    # When the session started and was last seen (config/staff_auth.py: set at
+    # every log-in, kept up only for staff, whose pages are never cached).
+    "staff_logged_in_at",
+    "staff_seen_at",
+}
+
+
+def _no_cart(request: HttpRequest) -> int:
+    return 0
+
+
+# The cart badge's count of a request's cart (``show_cart``).
+_cart_count: Callable[[HttpRequest], int] = _no_cart
+
+
+def show_cart(*, count: Callable[[HttpRequest], int], session_key: str) -> None:
+    """The cart badges count with ``count``, and a session holding the cart under
+    ``session_key`` has its pages cached (the orders, above the catalogue, hand them
+    in: shop/apps.py)."""
+    global _cart_count
+    _cart_count = count
+    SHARED_SESSION_KEYS.add(session_key)
+
 
 # The templates of the parts of a page that are the visitor's own (base.html
 # includes them with ``{% personal %}``): rendered per request, never stored.
@@ -475,7 +489,7 @@ def _for_visitor(content: bytes, *, request: HttpRequest, language: str, anonymo
             content,
             language=language,
             signed_in=request.user.is_authenticated,
-            cart_count=lambda: cart.item_count(request),
+            cart_count=lambda: _cart_count(request),
         )
     return _with_visitor_token(request=request, content=content)
 
