@@ -51,7 +51,11 @@ one lets through, with the response's headers as the rest of the stack set them.
 ``PageCacheViewMiddleware`` sits after the session, CSRF, authentication and message
 middleware: it knows which view answers and what is in the session, so it alone
 decides what may be stored, and it serves a hit to a visitor with a session (a
-signed-in buyer, a cart) with their own personal parts.
+signed-in buyer, a cart) with their own personal parts: their session comes from the
+cache (``SESSION_ENGINE`` ``cached_db`` with Redis), and what the hit reads from the
+database is their user, whether they are staff, and their cart's count (three
+queries; the personal parts themselves are rendered once per process for each kind
+of visitor and count, ``_personal_part``).
 
 The cache must be Redis (the scripts); with another cache (development's local
 memory) nothing is cached. ``PAGE_CACHE_SECONDS`` (0 turns it off) bounds how long a
