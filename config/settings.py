@@ -161,7 +161,7 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
 }
-# Anonymous storefront pages are cached this long (shop.catalogue.page_cache); 0 turns it off.
+# Storefront pages are cached this long (shop.catalogue.page_cache); 0 turns it off.
 # On by default only in production with a shared cache (Redis): a local-memory cache
 # is per process, so one process could not retire the pages another has stored.
 PAGE_CACHE_SECONDS = env_int(
@@ -173,6 +173,12 @@ PAGE_CACHE_SECONDS = env_int(
 # (which catches a retirement the cache missed while Redis was down): a page changed
 # while Redis was unreachable may be served this long after Redis is back.
 PAGE_CACHE_GENERATION_CHECK_SECONDS = 1
+
+# With a shared cache, sessions are read from it (and written through to the
+# database, so none is lost with the cache): a signed-in buyer's page from the page
+# cache then reads only their user and cart count from the database.
+if CACHES["default"]["BACKEND"] == "config.cache.FailOpenRedisCache":
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Aid accounting ------------------------------------------------------------
 

@@ -16,11 +16,14 @@ class ShopConfig(AppConfig):
         )
         from shop.accounts.lockout import on_login_code_rejected
         from shop.catalogue import images, page_cache
+        from shop.orders import cart
         from shop.orders.cart import merge_cart_on_login
 
         user_logged_in.connect(merge_cart_on_login, dispatch_uid="shop.merge_cart_on_login")
         page_cache.connect_signals()
         source_strings.install()
+        # The catalogue does not import the orders: the cart is handed to the page cache.
+        page_cache.show_cart(count=cart.item_count, session_key=cart.SESSION_KEY)
         images.connect_signals()
         login_code_rejected.connect(
             on_login_code_rejected, dispatch_uid="shop.accounts.on_login_code_rejected"

@@ -43,7 +43,7 @@ def active_tab(request: HttpRequest) -> str:
 
 
 def chrome(request: HttpRequest) -> dict:
-    """Template context processor. A page rendered for the page cache is rendered
-    for a visitor with an empty session, whose cart is empty: its badge counts 0
-    without a query, as it must for everyone it is served to."""
+    """Template context processor. A page rendered for the page cache shows no cart
+    badge of its own: its badges are personal parts (shop.catalogue.page_cache),
+    counted per visitor, and only if the page shows one."""
     return {"cart_badge": CartBadge(request), "active_tab": active_tab(request)}

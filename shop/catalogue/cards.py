@@ -20,6 +20,7 @@ from wagtail.images.models import Filter
 from wagtail.models import Site
 
 from core.money import format_yuan
+from shop.catalogue import shown
 from shop.catalogue.models import ProductPage
 
 PHOTO_RENDITION = "fill-480x320"
@@ -61,7 +62,7 @@ class ProductCard:
     village: str
     category: str
     photo: CardPhoto | None
-    sold_text: str  # "已售 12", or "" before the first paid sale
+    sold_text: str  # "已售 7", "已售 10+" (shop.catalogue.shown), or "" before the first paid sale
 
 
 def product_cards(products) -> list[ProductCard]:
@@ -69,6 +70,7 @@ def product_cards(products) -> list[ProductCard]:
     ``selectors.listed_products`` makes them), a paginator's page of one, or
     product pages already read (search results)."""
     rows = _rows(getattr(products, "object_list", products))
+    shown.shows_products(row["pk"] for row in rows)
     photos = _photos({row["image_id"] for row in rows if row["image_id"]})
     to_url = _url_maker()
     return [
@@ -83,9 +85,7 @@ def product_cards(products) -> list[ProductCard]:
             village=row["producer__village__name"],
             category=row["category__name"],
             photo=photos.get(row["image_id"]),
-            sold_text=(
-                _("已售 %(count)s") % {"count": row["sold_units"]} if row["sold_units"] else ""
-            ),
+            sold_text=shown.sold_text(row["sold_units"]),
         )
         for row in rows
     ]

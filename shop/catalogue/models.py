@@ -14,6 +14,7 @@ from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
 from producers.models import Certificate, Producer, ProducerPage, join_relations
+from shop.catalogue import shown
 from shop.catalogue.chinese_text import index_tokens
 from shop.catalogue.panels import ProductOverviewPanel
 
@@ -214,6 +215,8 @@ class ProductPage(Page):
         context["producer_page_url"] = url[: url.rstrip("/").rfind("/") + 1]
         variants = list(self.variants.filter(is_active=True))
         context["variants"] = variants
+        shown.shows_products([self.pk])
+        context["low_stock"] = shown.LOW_STOCK
         in_stock = [variant for variant in variants if variant.stock > 0]
         # The chip chosen when the page opens: the cheapest that can be bought.
         context["default_variant"] = min(in_stock, key=lambda v: v.price_fen, default=None)

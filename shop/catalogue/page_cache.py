@@ -1,83 +1,117 @@
-"""Whole-page cache for anonymous visitors of the storefront (DESIGN §14).
+"""Whole-page cache of the storefront (DESIGN §14), for anonymous visitors and
+signed-in buyers alike.
 
 A storefront page (home, producers, categories, villages, products, search) asked
-for with GET by a visitor whose session is empty (so not signed in, no cart, no
-pending messages) is stored once per language and URL and served to the next such
-visitor without touching the database. Everyone else gets the page rendered for
-them.
+for with GET is stored once per language and URL and served to the next visitor
+from the cache. What differs from one visitor to the next is not in the stored
+page: the header's account links, the cart badge (header and tab bar) and the
+CSRF token are placeholders there, filled in per request (``personal`` parts,
+below). A visitor with anything else in their session (messages, a page password,
+a staff session's keys) gets the page rendered for them, and it is not stored.
 
-Invalidation is by generation: each stored page carries the generation current
-when it was rendered, and any change a page may show (a publish, a price, stock, a sale,
-an aid rule) sets a new generation, so every older page stops matching at once.
-The generation is read before the page is rendered and set anew only once a change
-commits, so a page rendered from data that changed meanwhile is stored under the
-old generation and never served.
+Invalidation is by dependency. A page records the keys of what it shows: the
+catalogue-wide key (``CATALOGUE``: every page depends on it) and one key per product
+it shows (its card on a listing, or its own page; ``shown.shows_products``). Each key
+holds the time (Redis's clock, in microseconds) of the last change to what it
+stands for. A change retires only its keys, once it commits (``invalidate``):
 
-Pages carry forms ("加入购物车", the language switcher) that need a CSRF token, which
-is per visitor. A page rendered for the cache gets a placeholder instead of a token,
-and each response, fresh or cached, gets the visitor's own token in its place (and
-its cookie, set by CsrfViewMiddleware). The stored page never holds a token or a
-cookie.
+- orders (stock taken and given back, a payment, a refund) retire the product's
+  key, and only when what its pages show moves across a band (shop.catalogue.shown:
+  "仅剩 3 件", "已售 100+"), so pages of the other products stay cached while
+  orders flow;
+- anything that may change which products a page lists or in which order, or what
+  every page shows (a publish, a price, a category, a producer, a village, a
+  photo, an aid rule), retires the catalogue-wide key.
+
+A page is served only if every key it recorded still holds the time it held when
+stored. The lookup reads the page and its keys' times in one round trip (a Lua
+script: the page's keys are stored with it, so they need not be known before).
+A page rendered from data that changed meanwhile is never stored: the lookup also
+returns Redis's time before the page is rendered, and the store (another script)
+refuses the page if any of its keys changed at or after that time.
+
+Sales counts on cards are read after the payment or refund commits, so two
+payments of the same product at the same moment may both miss the band they
+crossed together; the page then lags by at most ``PAGE_CACHE_SECONDS``. Stock is
+exact: the change's own UPDATE returns the stock it left.
+
+Redis failing when a change commits (down, or hung past the socket timeout): the
+change cannot retire its keys there, so it counts a generation in the database
+instead (``PageCacheGeneration``), which every stored page carries and each process
+reads at most every ``PAGE_CACHE_GENERATION_CHECK_SECONDS``: once Redis is back, every
+page stored before is retired. The database is written only then, not per change.
 
 Two middlewares share the work. ``PageCacheMiddleware`` sits early in the stack,
 after the security, static-file and CSP middlewares and before the session: a GET
-from a visitor with no session cookie and no message cookie is looked up there, in
-one round trip to the cache (the generation and the page with one MGET), and a hit
-is answered at once with the visitor's CSRF token and cookie, without the session,
-locale, authentication, message and later middleware or the URL resolver running for
-it. It also stores what the view-level one lets through, with the response's headers
-as the rest of the stack set them. ``PageCacheViewMiddleware`` sits after the session,
-CSRF, authentication and message middleware: it knows which view answers and what is
-in the session, so it alone decides what may be stored, and it serves a hit to a
-visitor whose session cookie names an empty session.
+from a visitor with no session cookie and no message cookie is looked up there, and
+a hit is answered at once with the anonymous visitor's personal parts and the CSRF
+token and cookie, without the session, locale, authentication, message and later
+middleware or the URL resolver running for it. It also stores what the view-level
+one lets through, with the response's headers as the rest of the stack set them.
+``PageCacheViewMiddleware`` sits after the session, CSRF, authentication and message
+middleware: it knows which view answers and what is in the session, so it alone
+decides what may be stored, and it serves a hit to a visitor with a session (a
+signed-in buyer, a cart) with their own personal parts: their session comes from the
+cache (``SESSION_ENGINE`` ``cached_db`` with Redis), and what the hit reads from the
+database is their user, whether they are staff, and their cart's count (three
+queries; the personal parts themselves are rendered once per process for each kind
+of visitor and count, ``_personal_part``).
 
-The generation has two parts. The cache holds one (random), set anew when a change
-commits, which every process sees at once. The database counts the other
-(``PageCacheGeneration``), bumped in the same step, which each process reads at most
-every ``PAGE_CACHE_GENERATION_CHECK_SECONDS``. The cache's part alone would be lost
-if the cache failed at that moment (Redis down or hung; the change is committed, the
-cache write dropped): once Redis is back it would serve the pages stored before the
-change. The database's part retires them then.
-
-``PAGE_CACHE_SECONDS`` (0 turns it off) bounds how long a page may lag behind what
-is not tracked: the township's aid totals on the home page, a certificate or rule
-that starts or ends at midnight.
+The cache must be Redis (the scripts); with another cache (development's local
+memory) nothing is cached. ``PAGE_CACHE_SECONDS`` (0 turns it off) bounds how long a
+page may lag behind what is not tracked: the township's aid totals on the home page,
+a certificate or rule that starts or ends at midnight.
 """
 
 import hashlib
+import logging
+import pickle
 import re
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.template.loader import get_template
+from django.utils import translation
 from django.utils.translation import get_language_from_path
+from redis.commands.core import Script
+from redis.exceptions import ConnectionError, TimeoutError
 from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from producers.models import Producer, Village
 from shop import events
+from shop.catalogue import shown
 from shop.catalogue.models import (
     Category,
     PageCacheGeneration,
     ProductCertificate,
     ProductVariant,
 )
+from shop.catalogue.selectors import units_sold
 
-GENERATION_KEY = "page_cache:generation"
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "page_cache:page"
+
+DEPENDENCY_PREFIX = "page_cache:dep"
+
+# What every page depends on.
+CATALOGUE = "catalogue"
 
 # The storefront's URL names; "wagtail_serve" is every Wagtail page, and all of
 # them (home, producers, products) are storefront pages.
@@ -90,6 +124,48 @@ CACHED_URL_NAMES = frozenset(
         "village_list",
         "village_detail",
     }
+)
+
+# What a session may hold for its pages to be cached: who is signed in and their
+# cart (``show_cart``), both shown only in the personal parts. Anything else
+# (messages, a page password) may show on the page.
+SHARED_SESSION_KEYS = {
+    SESSION_KEY,
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    # allauth's record of how they signed in, and of whom.
+    "account_authentication_methods",
+    "account_authentication_methods_user",
+    # When the session started and was last seen (config/staff_auth.py: set at
+    # every log-in, kept up only for staff, whose pages are never cached).
+    "staff_logged_in_at",
+    "staff_seen_at",
+}
+
+
+def _no_cart(request: HttpRequest) -> int:
+    return 0
+
+
+# The cart badge's count of a request's cart (``show_cart``).
+_cart_count: Callable[[HttpRequest], int] = _no_cart
+
+
+def show_cart(*, count: Callable[[HttpRequest], int], session_key: str) -> None:
+    """The cart badges count with ``count``, and a session holding the cart under
+    ``session_key`` has its pages cached (the orders, above the catalogue, hand them
+    in: shop/apps.py)."""
+    global _cart_count
+    _cart_count = count
+    SHARED_SESSION_KEYS.add(session_key)
+
+
+# The templates of the parts of a page that are the visitor's own (base.html
+# includes them with ``{% personal %}``): rendered per request, never stored.
+PERSONAL_TEMPLATES = (
+    "includes/account_nav.html",
+    "includes/account_tab.html",
+    "includes/cart_badge.html",
 )
 
 CSRF_PLACEHOLDER = "page-cache-csrf-placeholder"
@@ -107,25 +183,111 @@ UNCACHED_PATHS_MAX = 10_000
 
 UNCACHEABLE_CACHE_CONTROL = re.compile(r"\b(private|no-cache|no-store)\b", re.IGNORECASE)
 
+REDIS_DOWN = (ConnectionError, TimeoutError)
+
+# KEYS[1]: the page. ARGV[1]: the database's generation. Returns Redis's time (µs)
+# and the page's body if it is current: of that generation, and each key it depends
+# on holding the time it held when the page was stored.
+LOOKUP = """
+local now = redis.call('TIME')
+local clock = now[1] .. string.format('%06d', now[2])
+local page = redis.call('HMGET', KEYS[1], 'deps', 'times', 'generation', 'body')
+if not page[4] or page[3] ~= ARGV[1] then return {clock, false} end
+local deps = {}
+for dep in string.gmatch(page[1], '%S+') do deps[#deps + 1] = dep end
+local current = redis.call('MGET', unpack(deps))
+local i = 1
+for stored in string.gmatch(page[2], '%S+') do
+  if (current[i] or '0') ~= stored then return {clock, false} end
+  i = i + 1
+end
+return {clock, page[4]}
+"""
+
+# KEYS[1]: the page, KEYS[2..]: what it depends on. ARGV: the time the lookup
+# returned, the generation, the body, the seconds to keep it. Stores the page unless
+# one of its keys changed since that time (the page may show the data before it).
+STORE = """
+local times = {}
+for i = 2, #KEYS do
+  local changed = redis.call('GET', KEYS[i]) or '0'
+  if tonumber(changed) >= tonumber(ARGV[1]) then return 0 end
+  times[#times + 1] = changed
+end
+local deps = {}
+for i = 2, #KEYS do deps[#deps + 1] = KEYS[i] end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'deps', table.concat(deps, ' '), 'times', table.concat(times, ' '),
+  'generation', ARGV[2], 'body', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+# KEYS: what changed. Each is set to Redis's time (µs).
+RETIRE = """
+local now = redis.call('TIME')
+local clock = now[1] .. string.format('%06d', now[2])
+for i = 1, #KEYS do redis.call('SET', KEYS[i], clock) end
+return clock
+"""
+
+_scripts: dict[str, Script] = {}
+
 
 def enabled() -> bool:
-    return settings.PAGE_CACHE_SECONDS > 0
+    return settings.PAGE_CACHE_SECONDS > 0 and isinstance(caches["default"], RedisCache)
 
 
-def invalidate() -> None:
-    """Retire every cached page. Call it after any change a storefront page shows.
+def _redis(call: Callable, *, fallback=None):
+    """``call(client)`` on the cache's Redis; ``fallback`` if it fails, as the cache
+    itself fails open (config/cache.py): the failure is logged and Redis left alone
+    for a moment. Raises nothing."""
+    backend = caches["default"]
+    if time.monotonic() < getattr(backend, "resting_until", 0.0):
+        return fallback
+    try:
+        return call(backend._cache.get_client(write=True))
+    except REDIS_DOWN as error:
+        backend.resting_until = time.monotonic() + getattr(backend, "RESTING_SECONDS", 2.0)
+        logger.warning("Page cache: Redis unavailable (%s: %s)", type(error).__name__, error)
+        return fallback
 
-    The new generation is set when the surrounding transaction commits (at once
-    outside one), never before: a page rendered meanwhile from the data as it was
-    is stored under the generation it read first, which this retires. Nothing
-    waits on the cache while the transaction holds its locks, and a cache that
-    fails is logged, not raised, since the change is committed by then. It runs
-    even where the cache is off here, since a process (a worker, a command) may
+
+def _run(name: str, source: str, client, *, keys: list[str], args: list) -> object:
+    script = _scripts.get(name)
+    if script is None:
+        script = _scripts[name] = client.register_script(source)
+    return script(keys=keys, args=args, client=client)
+
+
+def _key(name: str) -> str:
+    return caches["default"].make_key(name)
+
+
+def dependency_key(name: str) -> str:
+    return _key(f"{DEPENDENCY_PREFIX}:{name}")
+
+
+def product_dependency(product_id: int) -> str:
+    return f"product:{product_id}"
+
+
+def invalidate(*, products: Iterable[int] | None = None) -> None:
+    """Retire the cached pages that show ``products``, or every cached page (the
+    catalogue-wide key) without them. Call it after any change a storefront page shows.
+
+    The keys are retired when the surrounding transaction commits (at once outside
+    one), never before: a page rendered meanwhile from the data as it was is refused
+    by the store. Nothing waits on the cache while the transaction holds its locks,
+    and a cache that fails counts the database's generation instead of raising. It
+    runs even where the cache is off here, since a process (a worker, a command) may
     change data that web processes with the cache on are serving.
     """
     if _invalidating_once.get():
         return
-    transaction.on_commit(_new_generation, robust=True)
+    names = [CATALOGUE] if products is None else [product_dependency(pk) for pk in products]
+    if names:
+        transaction.on_commit(lambda: _retire(names), robust=True)
 
 
 _invalidating_once: ContextVar[bool] = ContextVar("invalidating_once", default=False)
@@ -143,21 +305,22 @@ def invalidating_once() -> Iterator[None]:
         invalidate()
 
 
-def _new_generation() -> str:
-    # Random, not a counter: an evicted or reset counter could come back to a
-    # number that old pages were stored under.
-    generation = uuid.uuid4().hex
-    cache.set(GENERATION_KEY, generation, timeout=None)
-    # After the commit, not in the change's transaction: one row every change locks
-    # would make checkouts wait on each other (and deadlock with their stock rows).
+def _retire(names: list[str]) -> None:
+    if isinstance(caches["default"], RedisCache):
+        keys = [dependency_key(name) for name in names]
+        if _redis(lambda client: _run("retire", RETIRE, client, keys=keys, args=[])) is not None:
+            return
+    # Not retired in Redis (down, hung, or not the cache here): every page stored
+    # before is retired through the database once Redis serves again. After the commit,
+    # not in the change's transaction: one row every change locks would make checkouts
+    # wait on each other.
     if not PageCacheGeneration.objects.filter(pk=1).update(value=F("value") + 1):
         PageCacheGeneration.objects.get_or_create(pk=1, defaults={"value": 1})
     _database_generation.forget()  # read it anew at the next lookup
-    return generation
 
 
 class _DatabaseGeneration:
-    """The database's part of the generation, read at most once every
+    """The database's generation, read at most once every
     PAGE_CACHE_GENERATION_CHECK_SECONDS in this process."""
 
     def __init__(self) -> None:
@@ -182,13 +345,6 @@ class _DatabaseGeneration:
 _database_generation = _DatabaseGeneration()
 
 
-def _current_generation(stored: str | None) -> str:
-    if stored is not None:
-        return stored
-    cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    return cache.get(GENERATION_KEY)
-
-
 def page_language(request: HttpRequest) -> str:
     """The language of a storefront page, known from its path alone, before the
     locale middleware runs: every storefront URL is under ``i18n_patterns`` without
@@ -203,32 +359,61 @@ def page_key(*, request: HttpRequest, language: str | None = None) -> str:
     but the key does not rely on it)."""
     url = f"{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(url.encode()).hexdigest()
-    return f"{KEY_PREFIX}:{language or request.LANGUAGE_CODE}:{digest}"
+    return _key(f"{KEY_PREFIX}:{language or request.LANGUAGE_CODE}:{digest}")
 
 
-def _lookup(key: str) -> tuple[str, tuple | None]:
-    """The current generation and the page stored under ``key`` if it is of that
-    generation, in one round trip to the cache."""
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = f"{_current_generation(found.get(GENERATION_KEY))}:{_database_generation()}"
-    stored = found.get(key)
-    return generation, stored if stored is not None and stored[0] == generation else None
+def _lookup(key: str) -> tuple[tuple[str, int] | None, tuple | None]:
+    """Redis's time and the database's generation, to store the page under if it
+    is to be rendered, and the page stored under ``key`` if it is current, in one
+    round trip. No time if Redis failed (then nothing is stored either)."""
+    generation = _database_generation()
+    found = _redis(lambda client: _run("lookup", LOOKUP, client, keys=[key], args=[generation]))
+    if found is None:
+        return None, None
+    clock, body = found
+    return (clock.decode(), generation), pickle.loads(body) if body is not None else None
 
 
-def _response_from(stored: tuple, *, request: HttpRequest) -> HttpResponse:
-    _, headers, content = stored
-    return HttpResponse(_with_visitor_token(request=request, content=content), headers=headers)
+def store(*, key: str, version: tuple[str, int], dependencies: set[str], page: tuple) -> bool:
+    """Store ``page`` (its headers and content) under ``key``, depending on
+    ``dependencies`` and the catalogue-wide key, unless one of them changed since
+    ``version``'s time. Whether it was stored."""
+    clock, generation = version
+    names = [CATALOGUE, *sorted(dependencies)]
+    keys = [key, *(dependency_key(name) for name in names)]
+    args = [clock, generation, pickle.dumps(page), settings.PAGE_CACHE_SECONDS]
+    return bool(_redis(lambda client: _run("store", STORE, client, keys=keys, args=args)))
+
+
+def stored_page(key: str) -> tuple | None:
+    """The headers and content stored under ``key``, current or not (for checks)."""
+    body = _redis(lambda client: client.hget(key, "body"))
+    return pickle.loads(body) if body is not None else None
+
+
+def stored_dependencies(key: str) -> list[str]:
+    """The keys the page stored under ``key`` depends on, without their prefix."""
+    deps = _redis(lambda client: client.hget(key, "deps")) or b""
+    prefix = dependency_key("")
+    return [name.removeprefix(prefix) for name in deps.decode().split()]
+
+
+def changed_at(name: str) -> int | None:
+    """When what ``name`` stands for last retired its pages (Redis's time, µs), if ever."""
+    value = _redis(lambda client: client.get(dependency_key(name)))
+    return int(value) if value is not None else None
 
 
 def may_use_cache(*, request: HttpRequest) -> bool:
     """Whether this request may be served from, and stored in, the cache."""
     if request.method not in ("GET", "HEAD"):
         return False
-    # Anything in the session may show on the page: the signed-in user, a cart,
-    # messages, a page password already given.
-    if request.session.keys():
+    # Anything else in the session may show on the page: messages, a page password.
+    if not SHARED_SESSION_KEYS.issuperset(request.session.keys()):
         return False
-    if request.user.is_authenticated:
+    # Staff see the storefront as buyers do, but their sessions carry more (MFA,
+    # time limits): rendered for them, as before.
+    if request.user.is_staff:
         return False
     # Messages kept in their cookie rather than the session; len() does not consume them.
     return not len(get_messages(request))
@@ -247,6 +432,72 @@ def _may_store(*, request: HttpRequest, response: HttpResponse) -> bool:
     return not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
 
 
+def personal_placeholder(name: str) -> str:
+    return f"<!--page-cache-personal:{name}-->"
+
+
+@lru_cache(maxsize=512)
+def _personal_part(name: str, *, language: str, signed_in: bool, cart_count: int) -> bytes:
+    """A personal part as a visitor of this kind sees it, with the CSRF placeholder:
+    the same for every such visitor, so rendered once per process."""
+    with translation.override(language):
+        context = {
+            "user": _Visitor(signed_in),
+            "cart_badge": _Badge(cart_count),
+            # Pages of the account and cart tabs are never cached.
+            "active_tab": "",
+            "csrf_token": CSRF_PLACEHOLDER,
+        }
+        return get_template(name).render(context).encode()
+
+
+class _Visitor:
+    """What the personal parts ask of the user."""
+
+    def __init__(self, signed_in: bool):
+        self.is_authenticated = signed_in
+
+
+class _Badge:
+    def __init__(self, count: int):
+        self.count = count
+
+
+def _with_personal_parts(
+    content: bytes, *, language: str, signed_in: bool, cart_count: Callable[[], int]
+) -> bytes:
+    count = None
+    for name in PERSONAL_TEMPLATES:
+        placeholder = personal_placeholder(name).encode()
+        if placeholder not in content:
+            continue
+        if name == "includes/cart_badge.html" and count is None:
+            count = cart_count()
+        part = _personal_part(
+            name,
+            language=language,
+            signed_in=signed_in,
+            cart_count=count if name == "includes/cart_badge.html" else 0,
+        )
+        content = content.replace(placeholder, part)
+    return content
+
+
+def _for_visitor(content: bytes, *, request: HttpRequest, language: str, anonymous: bool) -> bytes:
+    if anonymous:
+        content = _with_personal_parts(
+            content, language=language, signed_in=False, cart_count=lambda: 0
+        )
+    else:
+        content = _with_personal_parts(
+            content,
+            language=language,
+            signed_in=request.user.is_authenticated,
+            cart_count=lambda: _cart_count(request),
+        )
+    return _with_visitor_token(request=request, content=content)
+
+
 def _with_visitor_token(*, request: HttpRequest, content: bytes) -> bytes:
     placeholder = CSRF_PLACEHOLDER.encode()
     if placeholder not in content:
@@ -254,10 +505,14 @@ def _with_visitor_token(*, request: HttpRequest, content: bytes) -> bytes:
     return content.replace(placeholder, get_token(request).encode())
 
 
+def rendering_for_cache(request: HttpRequest | None) -> bool:
+    return getattr(request, "page_cache_entry", None) is not None
+
+
 def csrf_placeholder(request: HttpRequest) -> dict:
     """Template context processor: a page rendered for the cache gets the
     placeholder as its CSRF token (it overrides Django's built-in ``csrf_token``)."""
-    if getattr(request, "page_cache_entry", None) is None:
+    if not rendering_for_cache(request):
         return {}
     return {"csrf_token": CSRF_PLACEHOLDER}
 
@@ -274,22 +529,23 @@ class PageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if enabled() and self._may_serve_early(request):
-            key = page_key(request=request, language=page_language(request))
-            generation, stored = _lookup(key)
+            language = page_language(request)
+            key = page_key(request=request, language=language)
+            version, stored = _lookup(key)
             if stored is not None:
-                return self._serve(request, stored)
+                return self._serve(request, stored, language=language)
             # For the view-level middleware: no second lookup if the page is to be rendered.
-            request.page_cache_lookup = (key, generation)
+            request.page_cache_lookup = (key, version)
         response = self.get_response(request)
-        store = getattr(request, "page_cache_store", None)
-        if store is not None:
-            key, generation, content = store
+        to_store = getattr(request, "page_cache_store", None)
+        if to_store is not None:
+            key, version, dependencies, content = to_store
             headers = {
                 name: value
                 for name, value in response.headers.items()
                 if name.lower() not in UNSTORED_HEADERS
             }
-            cache.set(key, (generation, headers, content), timeout=settings.PAGE_CACHE_SECONDS)
+            store(key=key, version=version, dependencies=dependencies, page=(headers, content))
         return response
 
     @staticmethod
@@ -306,33 +562,42 @@ class PageCacheMiddleware:
             and request.path_info not in _UNCACHED_PATHS
         )
 
-    def _serve(self, request: HttpRequest, stored: tuple) -> HttpResponse:
+    def _serve(self, request: HttpRequest, stored: tuple, *, language: str) -> HttpResponse:
         # As CsrfViewMiddleware would: the visitor's secret from their cookie (or a
         # new one), a token from it in the page, the cookie (re)set on the response.
         self.csrf.process_request(request)
-        response = _response_from(stored, request=request)
-        return self.csrf.process_response(request, response)
+        headers, content = stored
+        content = _for_visitor(content, request=request, language=language, anonymous=True)
+        return self.csrf.process_response(request, HttpResponse(content, headers=headers))
 
 
 class PageCacheViewMiddleware:
-    """Decides which pages are stored, and serves visitors whose session cookie
-    names an empty session; place it after the session, CSRF, authentication and
+    """Decides which pages are stored, and serves visitors with a session (signed
+    in, or with a cart); place it after the session, CSRF, authentication and
     message middleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        with shown.collecting() as products:
+            response = self.get_response(request)
         entry = getattr(request, "page_cache_entry", None)
         if entry is None or response.streaming:
             return response
-        key, generation = entry
+        key, version = entry
         content = response.content
-        if request.method == "GET" and _may_store(request=request, response=response):
+        if (
+            request.method == "GET"
+            and version is not None
+            and _may_store(request=request, response=response)
+        ):
             # PageCacheMiddleware stores it, with the headers of the whole stack.
-            request.page_cache_store = (key, generation, content)
-        response.content = _with_visitor_token(request=request, content=content)
+            dependencies = {product_dependency(product) for product in products}
+            request.page_cache_store = (key, version, dependencies, content)
+        response.content = _for_visitor(
+            content, request=request, language=request.LANGUAGE_CODE, anonymous=False
+        )
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
@@ -351,17 +616,64 @@ class PageCacheViewMiddleware:
         lookup = getattr(request, "page_cache_lookup", None)
         if lookup is None:  # not looked up early: a session cookie, or HEAD
             key = page_key(request=request, language=language)
-            generation, stored = _lookup(key)
+            version, stored = _lookup(key)
             if stored is not None:
-                return _response_from(stored, request=request)
+                headers, content = stored
+                content = _for_visitor(content, request=request, language=language, anonymous=False)
+                return HttpResponse(content, headers=headers)
         else:
-            key, generation = lookup
-        request.page_cache_entry = (key, generation)
+            key, version = lookup
+        request.page_cache_entry = (key, version)
         return None
 
 
 def _on_change(**kwargs) -> None:
     invalidate()
+
+
+def _on_order_paid(*, order, **kwargs) -> None:
+    order_id = order.pk
+    _retire_sales_bands(
+        lambda: ProductVariant.objects.filter(order_lines__order_id=order_id).values_list(
+            "product_id", "order_lines__quantity"
+        )
+    )
+
+
+def _on_line_refunded(*, line, quantity: int, **kwargs) -> None:
+    variant_id = line.variant_id
+    _retire_sales_bands(
+        lambda: [
+            (product, -quantity)
+            for product in ProductVariant.objects.filter(pk=variant_id).values_list(
+                "product_id", flat=True
+            )
+        ]
+    )
+
+
+def _retire_sales_bands(changes: Callable[[], Iterable[tuple[int, int]]]) -> None:
+    """Cards show "已售 N" in bands (shop.catalogue.shown): a payment (units sold up)
+    or refund (down) retires a product's pages when it moves the count across one.
+    ``changes`` gives (product, units sold more); read, with the counts, once the
+    change commits, outside its transaction (the payment waits for none of it)."""
+    if _invalidating_once.get():
+        return
+
+    def retire() -> None:
+        delta: dict[int, int] = {}
+        for product, quantity in changes():
+            delta[product] = delta.get(product, 0) + quantity
+        now = units_sold(product_ids=list(delta))
+        moved = [
+            product
+            for product, change in delta.items()
+            if shown.sold_band(now.get(product, 0) - change) != shown.sold_band(now.get(product, 0))
+        ]
+        if moved:
+            _retire([product_dependency(product) for product in moved])
+
+    transaction.on_commit(retire, robust=True)
 
 
 def connect_signals() -> None:
@@ -373,8 +685,8 @@ def connect_signals() -> None:
     post_page_move.connect(_on_change, dispatch_uid="page_cache.moved")
     # Cards show "已售 N", paid units less refunded ones: a payment changes no stock
     # (taken when the order was placed), nor does refunding goods already shipped.
-    events.order_paid.connect(_on_change, dispatch_uid="page_cache.order_paid")
-    events.line_refunded.connect(_on_change, dispatch_uid="page_cache.line_refunded")
+    events.order_paid.connect(_on_order_paid, dispatch_uid="page_cache.order_paid")
+    events.line_refunded.connect(_on_line_refunded, dispatch_uid="page_cache.line_refunded")
     for model in (
         ProductVariant,
         ProductCertificate,

@@ -62,6 +62,16 @@ def listed_products(*, sort: str = DEFAULT_SORT) -> QuerySet[ProductPage]:
     )
 
 
+def units_sold(*, product_ids: list[int]) -> dict[int, int]:
+    """Paid units less refunded ones, by product, for these products (those with none left out)."""
+    return dict(
+        ProductPage.objects.filter(pk__in=product_ids)
+        .annotate(sold=_paid_units_sold())
+        .filter(sold__gt=0)
+        .values_list("pk", "sold")
+    )
+
+
 def category_with_children(*, slug: str) -> tuple[Category | None, list[Category]]:
     """The category of ``slug`` with its parent, and its sub-categories in their
     order; (None, []) when there is none. One query: the categories are a handful

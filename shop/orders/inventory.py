@@ -15,11 +15,10 @@ check who is asking themselves (``ownership.require_stock_keeper``).
 """
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from core.roles import Actor, SystemActor, acting_user
-from shop.catalogue import page_cache
+from shop.catalogue import page_cache, shown
 from shop.catalogue.models import ProductVariant
 from shop.orders.ownership import require_stock_keeper
 
@@ -40,20 +39,36 @@ def reserve(*, variant_id: int, quantity: int) -> None:
     """Take ``quantity`` units, or raise OutOfStock and take nothing."""
     if quantity <= 0:
         raise ValueError("quantity must be positive")
-    taken = ProductVariant.objects.filter(pk=variant_id, stock__gte=quantity).update(
-        stock=F("stock") - quantity
-    )
-    if not taken:
+    if not _add(variant_id=variant_id, delta=-quantity):
         raise OutOfStock(variant_id, quantity)
-    page_cache.invalidate()  # pages show "有货"/"已售罄"
 
 
 def release(*, variant_id: int, quantity: int) -> None:
     """Give back reserved units (an expired or cancelled order, a refund before shipping)."""
     if quantity <= 0:
         raise ValueError("quantity must be positive")
-    ProductVariant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
-    page_cache.invalidate()
+    _add(variant_id=variant_id, delta=quantity)
+
+
+def _add(*, variant_id: int, delta: int) -> bool:
+    """Add ``delta`` (negative: take) to the stock unless it would go below zero;
+    whether it did. The product's cached pages are retired only if the stock they
+    show ("仅剩 3 件", "已售罄": shop.catalogue.shown) moves: the UPDATE returns the
+    stock it left, so no second query and no other change in between."""
+    table = connection.ops.quote_name(ProductVariant._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET stock = stock + %s WHERE id = %s AND stock >= %s"
+            " RETURNING product_id, stock",
+            [delta, variant_id, -delta],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    product_id, stock = row
+    if shown.stock_band(stock - delta) != shown.stock_band(stock):
+        page_cache.invalidate(products=[product_id])
+    return True
 
 
 def adjust(*, variant_id: int, delta: int, actor: Actor) -> int:
@@ -72,8 +87,8 @@ def mark_sold_out(*, variant_id: int, actor: Actor) -> None:
     require_stock_keeper(actor, variant_id=variant_id)
     with transaction.atomic():
         ProductVariant.objects.filter(pk=variant_id).update(stock=0)
-        _record(variant_id, actor=actor, reason=STOCK_SOLD_OUT)
-    page_cache.invalidate()
+        variant = _record(variant_id, actor=actor, reason=STOCK_SOLD_OUT)
+        page_cache.invalidate(products=[variant.product_id])
 
 
 def _record(

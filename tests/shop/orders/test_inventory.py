@@ -9,6 +9,12 @@ from tests.shop.factories import ProductVariantFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test reads what its change retired in Redis, and only that."""
+    cache.clear()
+
+
 def stock_of(variant) -> int:
     variant.refresh_from_db()
     return variant.stock
@@ -86,24 +92,43 @@ def test_non_positive_quantities_are_refused(change, quantity):
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("stock", "change", "retired"),
     [
-        lambda pk: inventory.reserve(variant_id=pk, quantity=1),
-        lambda pk: inventory.release(variant_id=pk, quantity=1),
-        lambda pk: inventory.adjust(variant_id=pk, delta=1, actor=SYSTEM),
-        lambda pk: inventory.mark_sold_out(variant_id=pk, actor=SYSTEM),
+        (20, lambda pk: inventory.reserve(variant_id=pk, quantity=1), False),  # 有货 stays
+        (7, lambda pk: inventory.reserve(variant_id=pk, quantity=1), False),  # 7 -> 6: 有货
+        (7, lambda pk: inventory.reserve(variant_id=pk, quantity=2), True),  # -> 仅剩 5 件
+        (5, lambda pk: inventory.reserve(variant_id=pk, quantity=1), True),  # 仅剩 4 件
+        (1, lambda pk: inventory.reserve(variant_id=pk, quantity=1), True),  # 已售罄
+        (10, lambda pk: inventory.release(variant_id=pk, quantity=1), False),
+        (5, lambda pk: inventory.release(variant_id=pk, quantity=1), True),  # 有货 again
+        (0, lambda pk: inventory.release(variant_id=pk, quantity=1), True),
+        (3, lambda pk: inventory.adjust(variant_id=pk, delta=1, actor=SYSTEM), True),
+        (30, lambda pk: inventory.adjust(variant_id=pk, delta=-1, actor=SYSTEM), False),
+        (30, lambda pk: inventory.mark_sold_out(variant_id=pk, actor=SYSTEM), True),
     ],
-    ids=["reserve", "release", "adjust", "mark_sold_out"],
 )
-def test_every_stock_change_retires_the_cached_pages(change, django_capture_on_commit_callbacks):
-    variant = ProductVariantFactory(stock=5)
+def test_a_stock_change_retires_its_products_pages_when_what_they_show_moves(
+    stock, change, retired, django_capture_on_commit_callbacks
+):
+    """Pages show 已售罄, 仅剩 N 件 up to five, and nothing above (shop.catalogue.shown):
+    only a change across those retires the product's cached pages, and never another's."""
+    variant = ProductVariantFactory(stock=stock)
+    other = ProductVariantFactory(stock=stock)
+    product = page_cache.product_dependency(variant.product_id)
+
     with django_capture_on_commit_callbacks(execute=True):
         change(variant.pk)
-    first = cache.get(page_cache.GENERATION_KEY)
-    with django_capture_on_commit_callbacks(execute=True):
-        change(variant.pk)
-    assert first is not None
-    assert cache.get(page_cache.GENERATION_KEY) not in (None, first)
+
+    assert (page_cache.changed_at(product) is not None) is retired
+    assert page_cache.changed_at(page_cache.product_dependency(other.product_id)) is None
+    assert page_cache.changed_at(page_cache.CATALOGUE) is None
+
+
+def test_a_refused_reservation_retires_nothing(django_capture_on_commit_callbacks):
+    variant = ProductVariantFactory(stock=1)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(inventory.OutOfStock):
+        inventory.reserve(variant_id=variant.pk, quantity=2)
+    assert page_cache.changed_at(page_cache.product_dependency(variant.product_id)) is None
 
 
 def test_mark_sold_out(staff):
