@@ -47,7 +47,7 @@ ALSO_COPY = [
 PYTEST_ARGS = [
     *("-p", "no:cacheprovider", "-p", "no:xdist", "-p", "mutation.db_copy"),
     *("-q", "-x", "--reuse-db"),
-    *("-m", "not sqlite and not postgres and not worker and not e2e"),
+    *("-m", "not sqlite and not postgres and not redis and not worker and not e2e"),
 ]
 
 

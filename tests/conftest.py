@@ -1,7 +1,8 @@
 """Fixtures for the whole suite, and the CI rule for services.
 
 Tests that need a service carry a marker: ``postgres`` (DATABASE_URL is PostgreSQL),
-``worker`` (CELERY_BROKER_URL names a real broker) or ``e2e`` (Chromium is installed).
+``redis`` (CACHE_URL is Redis), ``worker`` (CELERY_BROKER_URL names a real broker) or
+``e2e`` (Chromium is installed).
 Without the service such a test skips, except with ``CI=true``, where it fails: CI must
 never go green by silently skipping what it was meant to run.
 """
@@ -21,6 +22,7 @@ from celery.result import _set_task_join_will_block
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.management.color import no_style
 from django.db import connection
 from django.test.utils import override_settings
@@ -37,7 +39,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # max_examples (the ledger's, whose every example builds a township) keeps it.
 hypothesis_settings.register_profile("ci", derandomize=True, max_examples=500, deadline=None)
 hypothesis_settings.load_profile("ci" if IN_CI else "default")
-SERVICE_MARKERS = ("postgres", "worker", "e2e")
+SERVICE_MARKERS = ("postgres", "redis", "worker", "e2e")
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
@@ -75,6 +77,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         needs_service("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("redis") and not isinstance(caches["default"], RedisCache):
+        needs_service("needs a Redis cache: set CACHE_URL=redis://...")
     if item.get_closest_marker("worker") and settings.CELERY_TASK_ALWAYS_EAGER:
         needs_service("needs a Celery broker: set CELERY_BROKER_URL=redis://...")
     if item.get_closest_marker("e2e") and not os.access(CHROMIUM_PATH, os.X_OK):
@@ -221,6 +225,8 @@ def sequences_after_restored_rows(request: pytest.FixtureRequest) -> None:
 def require_postgres() -> None:
     if connection.vendor != "postgresql":
         needs_service("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("redis") and not isinstance(caches["default"], RedisCache):
+        needs_service("needs a Redis cache: set CACHE_URL=redis://...")
 
 
 @pytest.fixture(scope="session")

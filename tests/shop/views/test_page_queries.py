@@ -105,6 +105,7 @@ def test_product_page_queries_are_fixed_whatever_its_variants_photos_or_certific
     assert (few, many) == (PRODUCT, PRODUCT)
 
 
+@pytest.mark.redis
 @override_settings(PAGE_CACHE_SECONDS=300, PAGE_CACHE_GENERATION_CHECK_SECONDS=60)
 def test_a_signed_in_listing_runs_fixed_queries(client):
     category = CategoryFactory()
