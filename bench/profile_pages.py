@@ -115,7 +115,7 @@ def main() -> None:
         if args.profile:
             from pyinstrument import Profiler
 
-            # A millisecond's sampling of 30 requests: a few MB of HTML a page.
+            # A millisecond's sampling of 30 requests, frames under 0.2 % dropped.
             profiler = Profiler(interval=0.001)
             with profiler:
                 for _ in range(PROFILED_REQUESTS):
@@ -123,6 +123,7 @@ def main() -> None:
             PROFILES.mkdir(parents=True, exist_ok=True)
             target = PROFILES / f"uncached-{name.replace(' ', '-')}.html"
             target.write_text(profiler.output_html(), encoding="utf-8")
+            common.shrink_profile_html(target)
             print(f"  profile: {target.relative_to(ROOT)}")
 
 
