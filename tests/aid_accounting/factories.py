@@ -21,7 +21,7 @@ from aid_accounting import calendar
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from aid_accounting.households import masking
 from aid_accounting.households.models import Household, PersonalDataAccess
-from aid_accounting.ledger.models import Account, ChainHead, Entry, Transaction
+from aid_accounting.ledger.models import Account, ChainHead, DailyTotal, Entry, Transaction
 from aid_accounting.ledger.posting import (
     EntrySpec,
     account_for,
@@ -182,6 +182,22 @@ class ChainHeadFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         TransactionFactory()
         return lock_chain_head()
+
+
+class DailyTotalFactory(factory.django.DjangoModelFactory):
+    """The day's total of ``account`` after a posting by ``ledger.posting`` (the
+    database writes totals as it marks transactions posted, and only then)."""
+
+    class Meta:
+        model = DailyTotal
+
+    account = factory.SubFactory(AccountFactory)
+    amount_fen = -995
+
+    @classmethod
+    def _create(cls, model_class, *args, account, amount_fen, **kwargs):
+        _posted(kind=Transaction.Kind.ACCRUAL, account=account, amount_fen=amount_fen, **kwargs)
+        return DailyTotal.objects.get(account=account)
 
 
 def _month_code(n: int) -> str:

@@ -91,6 +91,7 @@ def test_non_positive_quantities_are_refused(change, quantity):
     assert stock_of(variant) == 5
 
 
+@pytest.mark.redis  # the pages' dependency keys are in Redis (shop.catalogue.page_cache)
 @pytest.mark.parametrize(
     ("stock", "change", "retired"),
     [
@@ -124,6 +125,7 @@ def test_a_stock_change_retires_its_products_pages_when_what_they_show_moves(
     assert page_cache.changed_at(page_cache.CATALOGUE) is None
 
 
+@pytest.mark.redis  # the pages' dependency keys are in Redis (shop.catalogue.page_cache)
 def test_a_refused_reservation_retires_nothing(django_capture_on_commit_callbacks):
     variant = ProductVariantFactory(stock=1)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(inventory.OutOfStock):
