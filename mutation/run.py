@@ -43,18 +43,23 @@ ALSO_COPY = [
     "pyproject.toml",
 ]
 # Thread races (the ``sqlite`` marker) do not run under mutmut's forked processes;
-# the service markers have no service here.
+# the service markers have no service here, but Redis for a module that asks for it.
 PYTEST_ARGS = [
     *("-p", "no:cacheprovider", "-p", "no:xdist", "-p", "mutation.db_copy"),
     *("-q", "-x", "--reuse-db"),
-    *("-m", "not sqlite and not postgres and not redis and not worker and not e2e"),
 ]
+DESELECTED = ["sqlite", "postgres", "redis", "worker", "e2e"]
+# A module whose tests need a Redis cache gets this one (MUTATION_CACHE_URL to change it).
+CACHE_URL = os.environ.get("MUTATION_CACHE_URL", "redis://127.0.0.1:6379/12")
 
 
 @dataclass(frozen=True)
 class Module:
     path: str
     tests: tuple[str, ...]
+    # Its tests read Redis (the page cache's dependency keys): they run, one mutant
+    # at a time, since each test empties the cache.
+    redis: bool = False
 
 
 MODULES = {
@@ -83,6 +88,7 @@ MODULES = {
     "inventory": Module(
         "shop/orders/inventory.py",
         ("tests/shop/orders/test_inventory.py", "tests/shop/test_service_roles.py"),
+        redis=True,
     ),
     "cart": Module("shop/orders/cart.py", ("tests/shop/orders/test_cart.py",)),
     "money": Module("core/money.py", ("tests/core/test_money.py",)),
@@ -126,12 +132,15 @@ def prepare_database(work: Path) -> Path:
 
 
 def mutmut_config(module: Module) -> str:
+    deselected = [marker for marker in DESELECTED if not (module.redis and marker == "redis")]
     lines = [
         "[mutmut]",
         "source_paths = .",
         f"only_mutate = {module.path}",
         "pytest_add_cli_args =",
         *(f"    {arg}" for arg in PYTEST_ARGS),
+        "    -m",
+        f"    {' and '.join(f'not {marker}' for marker in deselected)}",
         "pytest_add_cli_args_test_selection =",
         *(f"    {path}" for path in module.tests),
         "also_copy =",
@@ -171,6 +180,11 @@ def run_module(name: str, work: Path, prepared: Path, max_children: int, justifi
         "PYTHONPATH": str(tree / "mutants"),
     }
     env.pop("CI", None)  # a skipped service test must not fail here
+    if module.redis:
+        env["CACHE_URL"] = CACHE_URL
+        max_children = 1
+    else:
+        env.pop("CACHE_URL", None)
     (tree / "mutants").mkdir()  # on sys.path from the start: Python skips a missing folder
     print(f"== {name}: {module.path} (progress in {tree}/mutmut.log)", flush=True)
     mutmut(tree, "run", "--max-children", str(max_children), env=env)
