@@ -134,7 +134,7 @@ def test_totals_cannot_be_deleted_or_edited(sale):
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.postgres
 def test_on_postgresql_only_posting_writes_totals(sale, clearing):
     row = DailyTotal.objects.order_by("pk").first()
 
