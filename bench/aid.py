@@ -538,7 +538,6 @@ def time_dashboard(year: int, *, requests: int) -> tuple[float, int, float, int]
     the admin page requested by the superuser through the test client."""
     from allauth.mfa.models import Authenticator
     from django.contrib.auth import get_user_model
-    from django.db import connection
     from django.test import Client
 
     from aid_accounting.calendar import Year
@@ -546,21 +545,7 @@ def time_dashboard(year: int, *, requests: int) -> tuple[float, int, float, int]
     from tests.mfa import give_totp, mark_mfa_verified
 
     def median_of(call) -> tuple[float, int]:
-        call()  # warm imports and templates
-        queries = []
-
-        def count(execute, sql, *args):
-            queries.append(sql)
-            return execute(sql, *args)
-
-        with connection.execute_wrapper(count):
-            call()
-        timings = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            call()
-            timings.append(time.perf_counter() - started)
-        return statistics.median(timings), len(queries)
+        return common.median_and_queries(call, requests=requests)
 
     selector = median_of(lambda: dashboard(period=Year(year)))
 

@@ -10,7 +10,10 @@ the settings read ``DATABASE_URL`` when they load.
 import os
 import platform
 import re
+import statistics
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,3 +177,25 @@ def shrink_profile_html(path: Path, *, share: float = 0.002) -> None:
     path.write_text(
         text[: found.start(1)] + json.dumps(data) + text[found.end(1) :], encoding="utf-8"
     )
+
+
+def median_and_queries(call: Callable[[], object], *, requests: int) -> tuple[float, int]:
+    """Median seconds of ``requests`` calls, and the queries of one: after a first
+    call that warms imports and templates."""
+    from django.db import connection
+
+    call()
+    queries = []
+
+    def count(execute, sql, *args):
+        queries.append(sql)
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(count):
+        call()
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings), len(queries)

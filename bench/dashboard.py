@@ -19,7 +19,6 @@ ledger's schema or services). Measuring only reads it.
 import argparse
 import datetime
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -150,25 +149,9 @@ def ledger_sizes() -> str:
 
 def time_home(*, requests: int) -> tuple[float, int]:
     """Median seconds and queries of the home page's aid figures."""
-    from django.db import connection
-
     from aid_accounting.transparency.impact import township_impact
 
-    township_impact()
-    queries = []
-
-    def count(execute, sql, *args):
-        queries.append(sql)
-        return execute(sql, *args)
-
-    with connection.execute_wrapper(count):
-        township_impact()
-    timings = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        township_impact()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings), len(queries)
+    return common.median_and_queries(township_impact, requests=requests)
 
 
 def time_verification() -> float:
