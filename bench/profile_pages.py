@@ -1,13 +1,18 @@
-"""In-process cost of the storefront pages with every cache off, and their profiles.
+"""In-process cost of the storefront pages, and their profiles.
 
 Requests each page many times through Django's test client, in production mode
-(DEBUG off, the anonymous-page cache off: ``PAGE_CACHE_SECONDS=0``) on a PostgreSQL
-database holding the demo data (``--database``, seeded by ``manage.py seed_demo``,
-as bench/pages.py's is), and prints the median milliseconds per request of each.
-With ``--profile`` it also saves a pyinstrument profile of each page's requests
-as HTML under docs/profiles/ (linked from docs/benchmarks.md).
+(DEBUG off) on a PostgreSQL database holding the demo data (``--database``, seeded
+by ``manage.py seed_demo``, as bench/pages.py's is), and prints the median
+milliseconds per request of each, by ``--mode``: ``uncached`` (the default), every
+cache off, the page cache too (``PAGE_CACHE_SECONDS=0``); ``signed-in``, as
+bench/pages.py's signed-in buyer with two items in their cart, the page cache on
+(their pages come from it, the personal parts filled in for them); ``cached``, an
+anonymous visitor served from the page cache. With ``--profile`` it also saves a
+pyinstrument profile of each page's requests as HTML under docs/profiles/ (linked
+from docs/benchmarks.md).
 
-    .venv/bin/python bench/profile_pages.py --database aid_shop_bench [--requests 200] [--profile]
+    .venv/bin/python bench/profile_pages.py --database aid_shop_bench [--requests 200]
+                                            [--mode uncached|signed-in|cached] [--profile]
 """
 
 import argparse
@@ -23,17 +28,21 @@ sys.path.insert(0, str(ROOT))
 from bench import common, pages  # noqa: E402
 
 PROFILES = ROOT / "docs" / "profiles"
-PROFILED_REQUESTS = 30
+MODES = ("uncached", "signed-in", "cached")
+
+# Requests profiled per page, by mode: enough of a millisecond's samples each.
+PROFILED_REQUESTS = {"uncached": 30, "signed-in": 300, "cached": 1000}
 
 
-def production_env(*, database: str, cache_url: str) -> dict[str, str]:
-    """bench/pages.py's production mode, on ``database``, every cache of the shop's off."""
+def production_env(*, database: str, cache_url: str, mode: str) -> dict[str, str]:
+    """bench/pages.py's production mode, on ``database``: every cache of the shop's
+    off (``uncached``), or the page cache on, as in production."""
     return {
         **pages.production_env(),
         "DATABASE_URL": f"{common.POSTGRES_SERVER}/{database}",
         "CACHE_URL": cache_url,
         "MEDIA_ROOT": f"/tmp/{database}-media",
-        "PAGE_CACHE_SECONDS": "0",
+        "PAGE_CACHE_SECONDS": "0" if mode == "uncached" else pages.CACHE_SECONDS,
         "PAYMENT_GATEWAYS": os.environ.get("PAYMENT_GATEWAYS") or "dummy",
     }
 
@@ -87,9 +96,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="save pyinstrument HTML profiles")
     parser.add_argument("--pages", nargs="*", help="only these pages (by name)")
+    parser.add_argument("--mode", choices=MODES, default=MODES[0], help="who asks, and the cache")
     args = parser.parse_args()
 
-    os.environ.update(production_env(database=args.database, cache_url=args.cache_url))
+    os.environ.update(
+        production_env(database=args.database, cache_url=args.cache_url, mode=args.mode)
+    )
     import django
 
     django.setup()
@@ -99,9 +111,10 @@ def main() -> None:
 
     call_command("collectstatic", interactive=False, verbosity=0)  # the manifest's names
     cache.clear()
-    client = Client()
-    pages = storefront_pages()
-    for name, path in pages.items():
+    headers = {"cookie": pages.buyer_session()} if args.mode == "signed-in" else {}
+    client = Client(headers=headers)
+    paths = storefront_pages()
+    for name, path in paths.items():
         if args.pages and name not in args.pages:
             continue
         for _ in range(3):  # warm up: renditions, Wagtail's site roots, compiled templates
@@ -115,13 +128,13 @@ def main() -> None:
         if args.profile:
             from pyinstrument import Profiler
 
-            # A millisecond's sampling of 30 requests, frames under 0.2 % dropped.
+            # A millisecond's sampling, frames under 0.2 % dropped.
             profiler = Profiler(interval=0.001)
             with profiler:
-                for _ in range(PROFILED_REQUESTS):
+                for _ in range(PROFILED_REQUESTS[args.mode]):
                     client.get(path)
             PROFILES.mkdir(parents=True, exist_ok=True)
-            target = PROFILES / f"uncached-{name.replace(' ', '-')}.html"
+            target = PROFILES / f"{args.mode}-{name.replace(' ', '-')}.html"
             target.write_text(profiler.output_html(), encoding="utf-8")
             common.shrink_profile_html(target)
             print(f"  profile: {target.relative_to(ROOT)}")

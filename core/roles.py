@@ -2,8 +2,9 @@
 checks the services make themselves, so a task, a command and an admin view are
 held to the same rule."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,6 +38,12 @@ def is_staff_member(user: AbstractBaseUser | AnonymousUser | None) -> bool:
         and user.is_authenticated
         and (user.is_superuser or user.groups.filter(name__in=STAFF_ROLES).exists())
     )
+
+
+def holds_staff_role(user: OuterRef) -> Exists:
+    """Whether the user ``user`` refers to holds one of ``STAFF_ROLES``, as an
+    expression, for a query that reads it with the user."""
+    return Exists(Group.objects.filter(user=user, name__in=STAFF_ROLES))
 
 
 class SystemActor:

@@ -23,7 +23,11 @@ class ShopConfig(AppConfig):
         page_cache.connect_signals()
         source_strings.install()
         # The catalogue does not import the orders: the cart is handed to the page cache.
-        page_cache.show_cart(count=cart.item_count, session_key=cart.SESSION_KEY)
+        page_cache.show_cart(
+            count=cart.item_count,
+            count_of_user=cart.item_count_of_user,
+            session_key=cart.SESSION_KEY,
+        )
         images.connect_signals()
         login_code_rejected.connect(
             on_login_code_rejected, dispatch_uid="shop.accounts.on_login_code_rejected"

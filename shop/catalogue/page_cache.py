@@ -43,19 +43,24 @@ page stored before is retired. The database is written only then, not per change
 
 Two middlewares share the work. ``PageCacheMiddleware`` sits early in the stack,
 after the security, static-file and CSP middlewares and before the session: a GET
-from a visitor with no session cookie and no message cookie is looked up there, and
-a hit is answered at once with the anonymous visitor's personal parts and the CSRF
-token and cookie, without the session, locale, authentication, message and later
-middleware or the URL resolver running for it. It also stores what the view-level
-one lets through, with the response's headers as the rest of the stack set them.
-``PageCacheViewMiddleware`` sits after the session, CSRF, authentication and message
-middleware: it knows which view answers and what is in the session, so it alone
-decides what may be stored, and it serves a hit to a visitor with a session (a
-signed-in buyer, a cart) with their own personal parts: their session comes from the
-cache (``SESSION_ENGINE`` ``cached_db`` with Redis), and what the hit reads from the
-database is their user, whether they are staff, and their cart's count (three
-queries; the personal parts themselves are rendered once per process for each kind
-of visitor and count, ``_personal_part``).
+without a message cookie is looked up there, and a hit is answered at once with the
+visitor's personal parts and the CSRF token and cookie, without the session,
+locale, authentication, message and later middleware or the URL resolver running
+for it. A visitor with no session cookie is anonymous; one with a session cookie is
+read from it as the session and authentication middleware would
+(``_visitor_from_session``): the session from the cache (``SESSION_ENGINE``
+``cached_db`` with Redis), then, for a signed-in buyer, one query for their user,
+whether they hold a staff role and their cart's count, the user confirmed by the
+session's hash as Django's ``auth.get_user`` confirms it. Anyone that reading cannot
+settle (a staff member, a session holding more, a hash that does not match) goes
+through the whole stack. The personal parts are rendered once per process for each
+kind of visitor and count (``_personal_part``). ``PageCacheMiddleware`` also stores
+what the view-level one lets through, with the response's headers as the rest of the
+stack set them. ``PageCacheViewMiddleware`` sits after the session, CSRF,
+authentication and message middleware: it knows which view answers and what is in
+the session, so it alone decides what may be stored, and it serves a hit to a
+visitor with a session who went through the stack (a staff member's page is
+rendered for them).
 
 The cache must be Redis (the scripts); with another cache (development's local
 memory) nothing is cached. ``PAGE_CACHE_SECONDS`` (0 turns it off) bounds how long a
@@ -72,20 +77,24 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
+from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Expression, F, OuterRef, Value
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.template.loader import get_template
 from django.utils import translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import get_language_from_path
 from redis.commands.core import Script
 from redis.exceptions import ConnectionError, TimeoutError
@@ -93,6 +102,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from core.roles import holds_staff_role
 from producers.models import Producer, Village
 from shop import events
 from shop.catalogue import shown
@@ -136,6 +146,9 @@ SHARED_SESSION_KEYS = {
     # allauth's record of how they signed in, and of whom.
     "account_authentication_methods",
     "account_authentication_methods_user",
+    # When the session ends: allauth's log-in without "remember me" sets it to the
+    # browser's closing (SessionBase.set_expiry).
+    "_session_expiry",
     # When the session started and was last seen (config/staff_auth.py: set at
     # every log-in, kept up only for staff, whose pages are never cached).
     "staff_logged_in_at",
@@ -147,16 +160,27 @@ def _no_cart(request: HttpRequest) -> int:
     return 0
 
 
-# The cart badge's count of a request's cart (``show_cart``).
+def _no_cart_of_user(user: OuterRef) -> Expression:
+    return Value(0)
+
+
+# The cart badge's count of a request's cart, and of an account's as an expression
+# over the user (``show_cart``).
 _cart_count: Callable[[HttpRequest], int] = _no_cart
+_cart_count_of_user: Callable[[OuterRef], Expression] = _no_cart_of_user
 
 
-def show_cart(*, count: Callable[[HttpRequest], int], session_key: str) -> None:
-    """The cart badges count with ``count``, and a session holding the cart under
-    ``session_key`` has its pages cached (the orders, above the catalogue, hand them
-    in: shop/apps.py)."""
-    global _cart_count
-    _cart_count = count
+def show_cart(
+    *,
+    count: Callable[[HttpRequest], int],
+    count_of_user: Callable[[OuterRef], Expression],
+    session_key: str,
+) -> None:
+    """The cart badges count with ``count`` (or, read with the signed-in buyer,
+    ``count_of_user``), and a session holding the cart under ``session_key`` has
+    its pages cached (the orders, above the catalogue, hand them in: shop/apps.py)."""
+    global _cart_count, _cart_count_of_user
+    _cart_count, _cart_count_of_user = count, count_of_user
     SHARED_SESSION_KEYS.add(session_key)
 
 
@@ -483,19 +507,77 @@ def _with_personal_parts(
     return content
 
 
-def _for_visitor(content: bytes, *, request: HttpRequest, language: str, anonymous: bool) -> bytes:
-    if anonymous:
-        content = _with_personal_parts(
-            content, language=language, signed_in=False, cart_count=lambda: 0
-        )
-    else:
-        content = _with_personal_parts(
-            content,
-            language=language,
-            signed_in=request.user.is_authenticated,
-            cart_count=lambda: _cart_count(request),
-        )
+def _for_visitor(
+    content: bytes,
+    *,
+    request: HttpRequest,
+    language: str,
+    signed_in: bool,
+    cart_count: Callable[[], int],
+) -> bytes:
+    content = _with_personal_parts(
+        content, language=language, signed_in=signed_in, cart_count=cart_count
+    )
     return _with_visitor_token(request=request, content=content)
+
+
+def _for_own_visitor(content: bytes, request: HttpRequest) -> bytes:
+    """The page for a visitor the whole stack has read: their user and session."""
+    return _for_visitor(
+        content,
+        request=request,
+        language=request.LANGUAGE_CODE,
+        signed_in=request.user.is_authenticated,
+        cart_count=lambda: _cart_count(request),
+    )
+
+
+# An early visitor: whether signed in, and their cart's count.
+EarlyVisitor = tuple[bool, int]
+
+ANONYMOUS: EarlyVisitor = (False, 0)
+
+
+def _visitor_from_session(request: HttpRequest) -> EarlyVisitor | None:
+    """The visitor holding a session cookie, read before the session and
+    authentication middleware run, as they would read them; None for one the whole
+    stack must see: a session holding more than ``SHARED_SESSION_KEYS``, a staff
+    member (their session's MFA and time limits: config/staff_auth.py), or a user
+    the session's hash does not confirm, checked as ``django.contrib.auth.get_user``
+    checks it (the stack then logs them out, or moves a hash made with an older
+    secret to the current one)."""
+    engine = import_module(settings.SESSION_ENGINE)
+    session = engine.SessionStore(request.COOKIES[settings.SESSION_COOKIE_NAME])
+    if not SHARED_SESSION_KEYS.issuperset(session.keys()):
+        return None
+    if SESSION_KEY not in session:
+        # A guest: the cart, if any, is the one whose id the session holds.
+        request.session, request.user = session, AnonymousUser()
+        return False, _cart_count(request)
+    # Every backend that signs users in here reads them as ModelBackend does.
+    if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user_model = get_user_model()
+    try:
+        user_id = user_model._meta.pk.to_python(session[SESSION_KEY])
+    except ValidationError:
+        return None
+    user = (
+        user_model._default_manager.filter(pk=user_id)
+        .annotate(
+            staff_role=holds_staff_role(OuterRef("pk")),
+            cart_units=_cart_count_of_user(OuterRef("pk")),
+        )
+        .first()
+    )
+    if user is None or not user.is_active:
+        return None
+    if user.is_staff or user.is_superuser or user.staff_role:
+        return None
+    session_hash = session.get(HASH_SESSION_KEY)
+    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return None
+    return True, user.cart_units
 
 
 def _with_visitor_token(*, request: HttpRequest, content: bytes) -> bytes:
@@ -528,12 +610,13 @@ class PageCacheMiddleware:
         self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if enabled() and self._may_serve_early(request):
+        visitor = self._early_visitor(request)
+        if visitor is not None:
             language = page_language(request)
             key = page_key(request=request, language=language)
             version, stored = _lookup(key)
             if stored is not None:
-                return self._serve(request, stored, language=language)
+                return self._serve(request, stored, language=language, visitor=visitor)
             # For the view-level middleware: no second lookup if the page is to be rendered.
             request.page_cache_lookup = (key, version)
         response = self.get_response(request)
@@ -549,25 +632,41 @@ class PageCacheMiddleware:
         return response
 
     @staticmethod
-    def _may_serve_early(request: HttpRequest) -> bool:
-        # No session cookie: no user, no cart, no session messages, no page password.
-        # No message cookie: no messages kept there either. Anyone else goes through
-        # the whole stack, where the view-level middleware looks at the session itself.
+    def _early_visitor(request: HttpRequest) -> EarlyVisitor | None:
+        """Who asks, if they may be served here: no session cookie is an anonymous
+        visitor (no user, no cart, no session messages, no page password), a
+        session cookie is read (``_visitor_from_session``). With a message cookie,
+        messages are kept there. Anyone else goes through the whole stack, where the
+        view-level middleware looks at the session itself."""
+        # A cookie deleted by the last response may still be sent, empty.
         cookies = request.COOKIES
-        return (
-            request.method == "GET"
+        if not (
+            enabled()
+            and request.method == "GET"
             and not settings.CSRF_USE_SESSIONS
-            and settings.SESSION_COOKIE_NAME not in cookies
-            and CookieStorage.cookie_name not in cookies
+            and not cookies.get(CookieStorage.cookie_name)
             and request.path_info not in _UNCACHED_PATHS
-        )
+        ):
+            return None
+        if not cookies.get(settings.SESSION_COOKIE_NAME):
+            return ANONYMOUS
+        return _visitor_from_session(request)
 
-    def _serve(self, request: HttpRequest, stored: tuple, *, language: str) -> HttpResponse:
+    def _serve(
+        self, request: HttpRequest, stored: tuple, *, language: str, visitor: EarlyVisitor
+    ) -> HttpResponse:
         # As CsrfViewMiddleware would: the visitor's secret from their cookie (or a
         # new one), a token from it in the page, the cookie (re)set on the response.
         self.csrf.process_request(request)
         headers, content = stored
-        content = _for_visitor(content, request=request, language=language, anonymous=True)
+        signed_in, count = visitor
+        content = _for_visitor(
+            content,
+            request=request,
+            language=language,
+            signed_in=signed_in,
+            cart_count=lambda: count,
+        )
         return self.csrf.process_response(request, HttpResponse(content, headers=headers))
 
 
@@ -595,9 +694,7 @@ class PageCacheViewMiddleware:
             # PageCacheMiddleware stores it, with the headers of the whole stack.
             dependencies = {product_dependency(product) for product in products}
             request.page_cache_store = (key, version, dependencies, content)
-        response.content = _for_visitor(
-            content, request=request, language=request.LANGUAGE_CODE, anonymous=False
-        )
+        response.content = _for_own_visitor(content, request)
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
@@ -619,8 +716,7 @@ class PageCacheViewMiddleware:
             version, stored = _lookup(key)
             if stored is not None:
                 headers, content = stored
-                content = _for_visitor(content, request=request, language=language, anonymous=False)
-                return HttpResponse(content, headers=headers)
+                return HttpResponse(_for_own_visitor(content, request), headers=headers)
         else:
             key, version = lookup
         request.page_cache_entry = (key, version)
