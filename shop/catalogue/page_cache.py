@@ -209,28 +209,32 @@ UNCACHEABLE_CACHE_CONTROL = re.compile(r"\b(private|no-cache|no-store)\b", re.IG
 
 REDIS_DOWN = (ConnectionError, TimeoutError)
 
-# KEYS[1]: the page. ARGV[1]: the database's generation. Returns Redis's time (µs)
-# and the page's body if it is current: of that generation, and each key it depends
-# on holding the time it held when the page was stored.
+# KEYS[1]: the page. ARGV[1]: the database's generation, ARGV[2]: the digest of the
+# body this process holds for the page ('' for none). Returns Redis's time (µs), then,
+# if the page is current (of that generation, and each key it depends on holding the
+# time it held when the page was stored), its body's digest, and the body itself
+# unless the process holds it already.
 LOOKUP = """
 local now = redis.call('TIME')
 local clock = now[1] .. string.format('%06d', now[2])
-local page = redis.call('HMGET', KEYS[1], 'deps', 'times', 'generation', 'body')
-if not page[4] or page[3] ~= ARGV[1] then return {clock, false} end
+local page = redis.call('HMGET', KEYS[1], 'deps', 'times', 'generation', 'digest')
+if not page[4] or page[3] ~= ARGV[1] then return {clock} end
 local deps = {}
 for dep in string.gmatch(page[1], '%S+') do deps[#deps + 1] = dep end
 local current = redis.call('MGET', unpack(deps))
 local i = 1
 for stored in string.gmatch(page[2], '%S+') do
-  if (current[i] or '0') ~= stored then return {clock, false} end
+  if (current[i] or '0') ~= stored then return {clock} end
   i = i + 1
 end
-return {clock, page[4]}
+if page[4] == ARGV[2] then return {clock, page[4]} end
+return {clock, page[4], redis.call('HGET', KEYS[1], 'body')}
 """
 
 # KEYS[1]: the page, KEYS[2..]: what it depends on. ARGV: the time the lookup
-# returned, the generation, the body, the seconds to keep it. Stores the page unless
-# one of its keys changed since that time (the page may show the data before it).
+# returned, the generation, the body, the seconds to keep it, the body's digest.
+# Stores the page unless one of its keys changed since that time (the page may show
+# the data before it).
 STORE = """
 local times = {}
 for i = 2, #KEYS do
@@ -242,7 +246,7 @@ local deps = {}
 for i = 2, #KEYS do deps[#deps + 1] = KEYS[i] end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'deps', table.concat(deps, ' '), 'times', table.concat(times, ' '),
-  'generation', ARGV[2], 'body', ARGV[3])
+  'generation', ARGV[2], 'body', ARGV[3], 'digest', ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 """
@@ -386,16 +390,39 @@ def page_key(*, request: HttpRequest, language: str | None = None) -> str:
     return _key(f"{KEY_PREFIX}:{language or request.LANGUAGE_CODE}:{digest}")
 
 
+# Pages this process stored or was sent, by key: (their body's digest, the page).
+# A lookup names the digest held, and Redis sends the body only if the page stored
+# under the key is another: a hit then moves a few bytes, not the page. Whether the
+# page held is current is still Redis's to say, at every lookup.
+_held: dict[str, tuple[bytes, tuple]] = {}
+
+HELD_PAGES_MAX = 256
+
+
+def _hold(key: str, digest: bytes, page: tuple) -> None:
+    if len(_held) >= HELD_PAGES_MAX:
+        _held.pop(next(iter(_held), None), None)  # the one held longest
+    _held[key] = (digest, page)
+
+
 def _lookup(key: str) -> tuple[tuple[str, int] | None, tuple | None]:
     """Redis's time and the database's generation, to store the page under if it
     is to be rendered, and the page stored under ``key`` if it is current, in one
     round trip. No time if Redis failed (then nothing is stored either)."""
     generation = _database_generation()
-    found = _redis(lambda client: _run("lookup", LOOKUP, client, keys=[key], args=[generation]))
+    held = _held.get(key)
+    args = [generation, held[0] if held else ""]
+    found = _redis(lambda client: _run("lookup", LOOKUP, client, keys=[key], args=args))
     if found is None:
         return None, None
-    clock, body = found
-    return (clock.decode(), generation), pickle.loads(body) if body is not None else None
+    version = (found[0].decode(), generation)
+    if len(found) == 1:
+        return version, None
+    if len(found) == 2:
+        return version, held[1]
+    page = pickle.loads(found[2])
+    _hold(key, found[1], page)
+    return version, page
 
 
 def store(*, key: str, version: tuple[str, int], dependencies: set[str], page: tuple) -> bool:
@@ -405,8 +432,13 @@ def store(*, key: str, version: tuple[str, int], dependencies: set[str], page: t
     clock, generation = version
     names = [CATALOGUE, *sorted(dependencies)]
     keys = [key, *(dependency_key(name) for name in names)]
-    args = [clock, generation, pickle.dumps(page), settings.PAGE_CACHE_SECONDS]
-    return bool(_redis(lambda client: _run("store", STORE, client, keys=keys, args=args)))
+    body = pickle.dumps(page)
+    digest = hashlib.blake2b(body, digest_size=16).hexdigest().encode()
+    args = [clock, generation, body, settings.PAGE_CACHE_SECONDS, digest]
+    stored = bool(_redis(lambda client: _run("store", STORE, client, keys=keys, args=args)))
+    if stored:
+        _hold(key, digest, page)
+    return stored
 
 
 def stored_page(key: str) -> tuple | None:

@@ -1,6 +1,7 @@
 """The anonymous-page cache (shop.catalogue.page_cache): what it serves, to whom, and when a
 change retires what it stored."""
 
+import pickle
 import re
 
 import pytest
@@ -531,6 +532,29 @@ def test_a_page_rendered_while_what_it_shows_changed_is_not_stored(tomato):
     version, _stored = page_cache._lookup(key)
     assert page_cache.store(key=key, version=version, dependencies={product}, page=({}, b""))
     assert page_cache._lookup(key)[1] == ({}, b"")
+
+
+def test_a_process_is_sent_a_page_only_when_it_does_not_hold_the_one_stored(tomato):
+    """A hit names the digest of the page the process holds, and Redis sends the
+    body only when the page stored is another."""
+    key = page_cache.page_key(request=RequestFactory().get("/x/"), language="zh-hans")
+    version, _stored = page_cache._lookup(key)
+    assert page_cache.store(key=key, version=version, dependencies=set(), page=({}, b"A"))
+    # The body in Redis changed under the same digest: a process holding the page is
+    # not sent it, one that holds nothing is.
+    client = page_cache._redis(lambda client: client)
+    client.hset(key, "body", pickle.dumps(({}, b"unsent")))
+    assert page_cache._lookup(key)[1] == ({}, b"A")
+    page_cache._held.clear()
+    assert page_cache._lookup(key)[1] == ({}, b"unsent")
+
+    # Another process stores another page: this one is sent it, and holds it.
+    held = page_cache._held[key]
+    version, _stored = page_cache._lookup(key)
+    assert page_cache.store(key=key, version=version, dependencies=set(), page=({}, b"B"))
+    page_cache._held[key] = held
+    assert page_cache._lookup(key)[1] == ({}, b"B")
+    assert page_cache._held[key][1] == ({}, b"B")
 
 
 def test_the_sales_count_is_shown_in_bands():

@@ -34,11 +34,12 @@ PRODUCER = 12
 # variants, photos.
 PRODUCT = 12
 SEARCH = 3
-# A signed-in buyer's listing with the page cache on, once stored: served from it,
-# with their user read (the session is in the cache), whether the user is staff (who
-# must have passed their second factor: config/staff_auth.py), and the count of their
-# cart's items for the header's badge.
-CATEGORY_SIGNED_IN = 3
+# A signed-in buyer's listing with the page cache on, once stored: served from it
+# before the stack (shop.catalogue.page_cache), with one query for their user,
+# whether they hold a staff role (who must pass their second factor first:
+# config/staff_auth.py) and the count of their cart's items for the header's badge;
+# the session is in the cache.
+CATEGORY_SIGNED_IN = 1
 
 
 def add_products(count: int, **kwargs):
