@@ -526,7 +526,15 @@ def main() -> None:
     parser.add_argument(
         "--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone"
     )
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=[mode.name for mode in MODES],
+        help="only these ways of serving (with --no-write: the section shows them all)",
+    )
     args = parser.parse_args()
+    if args.modes and not args.no_write:
+        parser.error("--modes needs --no-write")
     serving.check_wrk()
 
     env = with_sms_template_ids(production_env())
@@ -555,6 +563,8 @@ def main() -> None:
     cookie = buyer_session()
     with serving.gunicorn(app="bench.bare.wsgi:application", env=bare_env) as bare_url:
         for mode in MODES:
+            if args.modes and mode.name not in args.modes:
+                continue
             rows += load_pages(
                 pages=pages, env=env, mode=mode, bare_url=bare_url + "/", cookie=cookie, args=args
             )

@@ -302,7 +302,10 @@ class ProductPhoto(Orderable):
 
 class ProductVariant(models.Model):
     """A sellable unit of a product ("5斤装礼盒"). Stock changes only through
-    ``shop.orders.inventory``; the check constraint makes overselling impossible."""
+    ``shop.orders.inventory``; the check constraint makes overselling impossible.
+    So does ``units_sold``, the units of paid order lines less those refunded, kept
+    as payments and refunds are recorded so that the cards' "已售 N" reads a few
+    variants, not every line ever sold."""
 
     product = models.ForeignKey(
         ProductPage, verbose_name=_("商品"), on_delete=models.PROTECT, related_name="variants"
@@ -312,14 +315,17 @@ class ProductVariant(models.Model):
     unit = models.CharField(_("单位"), max_length=16, default="份")
     net_weight_grams = models.PositiveIntegerField(_("净重（克）"), null=True, blank=True)
     stock = models.PositiveIntegerField(_("库存"), default=0)
+    units_sold = models.PositiveIntegerField(_("已售数量"), default=0, editable=False)
     is_active = models.BooleanField(_("在售"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     # Price, name and "on sale" as edited in the admin and the portal, and
     # stock as staff and producers correct it; not what orders take (see
-    # shop.orders.inventory).
+    # shop.orders.inventory), nor the sales they count.
     history = HistoricalRecords(
-        verbose_name=_("规格变更记录"), verbose_name_plural=_("规格变更记录")
+        verbose_name=_("规格变更记录"),
+        verbose_name_plural=_("规格变更记录"),
+        excluded_fields=["units_sold"],
     )
 
     # Stock is not a form field: it changes only through shop.orders.inventory.

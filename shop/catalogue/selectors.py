@@ -4,7 +4,7 @@ computed in SQL, and the cards' photos are read together (shop.catalogue.cards).
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -32,16 +32,15 @@ def _lowest_active_price() -> Subquery:
 
 def _paid_units_sold() -> Coalesce:
     """Units of the product on paid order lines, less those refunded: an order only
-    placed (awaiting payment, or cancelled unpaid) has sold nothing. Reached through
-    the variants' order lines, so the catalogue names no model of the orders below it."""
+    placed (awaiting payment, or cancelled unpaid) has sold nothing. The sum of its
+    variants' counts (``ProductVariant.units_sold``), kept as payments and refunds
+    are recorded."""
     return Coalesce(
         Subquery(
-            ProductVariant.objects.filter(
-                product=OuterRef("pk"), order_lines__order__paid_at__isnull=False
-            )
+            ProductVariant.objects.filter(product=OuterRef("pk"))
             .order_by()
             .values("product")
-            .annotate(sold=Sum(F("order_lines__quantity") - F("order_lines__refunded_quantity")))
+            .annotate(sold=Sum("units_sold"))
             .values("sold")
         ),
         0,

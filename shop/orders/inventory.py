@@ -1,4 +1,5 @@
-"""Stock: the only code that changes ``ProductVariant.stock``.
+"""Stock: the only code that changes ``ProductVariant.stock``, and the units sold
+(``ProductVariant.units_sold``) that payments and refunds count.
 
 Every change is one conditional UPDATE, so concurrent buyers and a producer
 pressing "+" at the same moment never lose an update or oversell, on SQLite
@@ -16,10 +17,13 @@ check who is asking themselves (``ownership.require_stock_keeper``).
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Greatest
 
 from core.roles import Actor, SystemActor, acting_user
 from shop.catalogue import page_cache, shown
 from shop.catalogue.models import ProductVariant
+from shop.orders.models import Order, OrderLine
 from shop.orders.ownership import require_stock_keeper
 
 # Change reasons of the history records written here (labelled by the audit trail).
@@ -69,6 +73,32 @@ def _add(*, variant_id: int, delta: int) -> bool:
     if shown.stock_band(stock - delta) != shown.stock_band(stock):
         page_cache.invalidate(products=[product_id])
     return True
+
+
+def count_sold(*, order: Order) -> None:
+    """Count the units of ``order``'s lines as sold, in the transaction that marks it
+    paid: one UPDATE of its variants, with their units from its lines."""
+    units = (
+        OrderLine.objects.filter(order=order, variant=OuterRef("pk"))
+        .order_by()
+        .values("variant")
+        .annotate(units=Sum("quantity"))
+        .values("units")
+    )
+    ProductVariant.objects.filter(order_lines__order=order).update(
+        units_sold=F("units_sold") + Subquery(units)
+    )
+
+
+def count_refunded(*, variant_id: int, quantity: int) -> None:
+    """Count ``quantity`` refunded units of a paid line as no longer sold. Never
+    below zero: a refund must not fail on a count (orders paid before it was kept
+    are counted by migration shop 0020)."""
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    ProductVariant.objects.filter(pk=variant_id).update(
+        units_sold=Greatest(F("units_sold") - quantity, 0)
+    )
 
 
 def adjust(*, variant_id: int, delta: int, actor: Actor) -> int:

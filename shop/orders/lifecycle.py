@@ -103,6 +103,7 @@ def _pay(order: Order, transition, *, actor, paid_at: datetime | None) -> Order:
     transition()
     order.paid_at = paid_at or timezone.now()
     order.save(update_fields=["status", "paid_at"])
+    inventory.count_sold(order=order)
     _record(order, "paid", before=before, actor=actor)
     events.order_paid.send(sender=Order, order=order)
     fulfilment.set_ship_by(order)

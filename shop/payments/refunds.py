@@ -212,6 +212,7 @@ def _apply(order: Order, refund: Refund) -> None:
         line.refunded_quantity += quantity
         line.refunded_fen += amount
         line.save(update_fields=["refunded_quantity", "refunded_fen"])
+        inventory.count_refunded(variant_id=line.variant_id, quantity=quantity)
         if line.shipment.status == Shipment.Status.PENDING:
             inventory.release(variant_id=line.variant_id, quantity=quantity)
         events.line_refunded.send(

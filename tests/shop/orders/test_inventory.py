@@ -1,10 +1,15 @@
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 
 from core.roles import SYSTEM
 from shop.catalogue import page_cache
+from shop.catalogue.models import ProductVariant
 from shop.orders import inventory
 from tests.shop.factories import ProductVariantFactory
+from tests.township import place, refund, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +166,63 @@ def test_publishing_an_old_revision_leaves_stock_and_price_alone():
     product.refresh_from_db()
     assert product.title != "改过的标题"
     assert (variant.stock, variant.price_fen) == (6, 4280)
+
+
+def units_sold_by_lines(variant) -> int:
+    """The count as the migration makes it: paid lines' units less refunded ones."""
+    return sum(
+        line.quantity - line.refunded_quantity
+        for line in variant.order_lines.filter(order__paid_at__isnull=False)
+    )
+
+
+def units_sold(variant) -> int:
+    variant.refresh_from_db()
+    return variant.units_sold
+
+
+def test_payments_and_refunds_keep_the_units_sold(staff):
+    tomato = ProductVariantFactory(stock=50)
+    honey = ProductVariantFactory(stock=50)
+    two_lines = sell([(tomato, 3), (honey, 2)])
+    sell([(tomato, 4)])
+    place([(tomato, 5)], gateway="dummy")  # placed, never paid: nothing sold
+    assert (units_sold(tomato), units_sold(honey)) == (7, 2)
+
+    line = two_lines.lines.get(variant=tomato)
+    refund(two_lines, staff=staff, line=line, quantity=2)
+    assert (units_sold(tomato), units_sold(honey)) == (5, 2)
+    refund(two_lines, staff=staff)  # the rest of the order: 1 tomato, 2 honey
+    assert (units_sold(tomato), units_sold(honey)) == (4, 0)
+    assert [units_sold(tomato), units_sold(honey)] == [
+        units_sold_by_lines(tomato),
+        units_sold_by_lines(honey),
+    ]
+
+
+def test_a_refund_never_takes_the_count_below_zero():
+    variant = ProductVariantFactory(stock=5, units_sold=1)
+    inventory.count_refunded(variant_id=variant.pk, quantity=3)
+    assert units_sold(variant) == 0
+
+
+@pytest.mark.parametrize("quantity", [0, -1])
+def test_a_refund_of_no_units_is_refused(quantity):
+    variant = ProductVariantFactory(stock=5, units_sold=4)
+    with pytest.raises(ValueError, match=r"^quantity must be positive$"):
+        inventory.count_refunded(variant_id=variant.pk, quantity=quantity)
+    assert units_sold(variant) == 4
+
+
+def test_the_migration_counts_the_units_already_sold(staff):
+    migration = importlib.import_module("shop.migrations.0020_variant_units_sold")
+    tomato = ProductVariantFactory(stock=50)
+    order = sell([(tomato, 6)])
+    refund(order, staff=staff, line=order.lines.get(), quantity=1)
+    place([(tomato, 5)], gateway="dummy")
+    untouched = ProductVariantFactory(stock=5)
+    ProductVariant.objects.update(units_sold=9)
+
+    migration.count_sold_units(django_apps, None)
+
+    assert (units_sold(tomato), units_sold(untouched)) == (5, 0)

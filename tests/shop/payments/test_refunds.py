@@ -426,6 +426,7 @@ def test_sending_a_refund_reads_it_with_its_payment(paid_order, staff, django_as
         execute_refund(refund_id=pending.pk)
 
 
-# Everything a line refund does (stock back, the aid reversal, the order, its events and
-# message), pinned: the refund is read with its payment in one query before the gateway.
-QUERIES_TO_SEND_A_LINE_REFUND = 47
+# Everything a line refund does (stock back, the units sold, the aid reversal, the order,
+# its events and message), pinned: the refund is read with its payment in one query
+# before the gateway.
+QUERIES_TO_SEND_A_LINE_REFUND = 48
