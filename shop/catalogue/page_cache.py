@@ -87,7 +87,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Expression, F, OuterRef, Value
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
@@ -594,22 +594,47 @@ def _visitor_from_session(request: HttpRequest) -> EarlyVisitor | None:
         user_id = user_model._meta.pk.to_python(session[SESSION_KEY])
     except ValidationError:
         return None
-    user = (
-        user_model._default_manager.filter(pk=user_id)
+    sql, params, at = _buyer_query()
+    params = [*params[:at], user_id, *params[at + 1 :]]
+    with connections[router.db_for_read(user_model)].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    password, is_active, is_staff, is_superuser, staff_role, cart_units = row
+    if not is_active or is_staff or is_superuser or staff_role:
+        return None
+    # The user's hash is an HMAC of their password alone (AbstractBaseUser).
+    session_hash = session.get(HASH_SESSION_KEY)
+    expected = user_model(password=password).get_session_auth_hash()
+    if not session_hash or not constant_time_compare(session_hash, expected):
+        return None
+    return True, cart_units
+
+
+# Never a user's id: marks where the id goes in the query's parameters.
+_USER_ID_MARK = -1_000_001
+
+
+@lru_cache(maxsize=1)
+def _buyer_query() -> tuple[str, tuple, int]:
+    """The query of a signed-in visitor's user, whether they hold a staff role, and
+    their cart's count, compiled once per process (building and compiling a queryset
+    with two subqueries cost more than running it): its SQL, its parameters, and
+    where the user's id goes among them."""
+    query = (
+        get_user_model()
+        ._default_manager.filter(pk=_USER_ID_MARK)
         .annotate(
             staff_role=holds_staff_role(OuterRef("pk")),
             cart_units=_cart_count_of_user(OuterRef("pk")),
         )
-        .first()
+        .values_list(
+            "password", "is_active", "is_staff", "is_superuser", "staff_role", "cart_units"
+        )
     )
-    if user is None or not user.is_active:
-        return None
-    if user.is_staff or user.is_superuser or user.staff_role:
-        return None
-    session_hash = session.get(HASH_SESSION_KEY)
-    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
-        return None
-    return True, user.cart_units
+    sql, params = query.query.sql_with_params()
+    return sql, params, params.index(_USER_ID_MARK)
 
 
 def _with_visitor_token(*, request: HttpRequest, content: bytes) -> bytes:
