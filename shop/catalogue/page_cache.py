@@ -273,8 +273,13 @@ def _redis(call: Callable, *, fallback=None):
     backend = caches["default"]
     if time.monotonic() < getattr(backend, "resting_until", 0.0):
         return fallback
+    # Django's Redis cache makes a new client (over its pool) at each call, which
+    # costs as much as a lookup's own work: the page cache keeps one per backend.
+    client = getattr(backend, "page_cache_client", None)
+    if client is None:
+        client = backend.page_cache_client = backend._cache.get_client(write=True)
     try:
-        return call(backend._cache.get_client(write=True))
+        return call(client)
     except REDIS_DOWN as error:
         backend.resting_until = time.monotonic() + getattr(backend, "RESTING_SECONDS", 2.0)
         logger.warning("Page cache: Redis unavailable (%s: %s)", type(error).__name__, error)
