@@ -76,15 +76,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a cached storefront page is served from here (shop.catalogue.page_cache)
+    # with the headers the whole stack gave it when it was stored (security, CSP), so
+    # none of the middleware below runs for it. It leaves static files, and a request
+    # the HTTPS redirect must answer, to the stack.
+    "shop.catalogue.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A database that refuses connections gives a 503 page, not a 500 (config/unavailable.py).
     "config.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.security.AdminContentSecurityPolicyMiddleware",
-    # Before the session and everything after it: a cached page for a visitor with no
-    # session cookie is served from here (shop.catalogue.page_cache), after the HTTPS redirect,
-    # static files and the CSP header, which every response needs.
-    "shop.catalogue.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,7 +109,10 @@ MIDDLEWARE = [
 if PRODUCTION:
     # Serves collected static files from the app server; in development
     # runserver serves them straight from static/.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -41,17 +41,18 @@ instead (``PageCacheGeneration``), which every stored page carries and each proc
 reads at most every ``PAGE_CACHE_GENERATION_CHECK_SECONDS``: once Redis is back, every
 page stored before is retired. The database is written only then, not per change.
 
-Two middlewares share the work. ``PageCacheMiddleware`` sits early in the stack,
-after the security, static-file and CSP middlewares and before the session: a GET
-without a message cookie is looked up there, and a hit is answered at once with the
-visitor's personal parts and the CSRF token and cookie, without the session,
-locale, authentication, message and later middleware or the URL resolver running
-for it. A visitor with no session cookie is anonymous; one with a session cookie is
-read from it as the session and authentication middleware would
-(``_visitor_from_session``): the session from the cache (``SESSION_ENGINE``
-``cached_db`` with Redis), then, for a signed-in buyer, one query for their user,
-whether they hold a staff role and their cart's count, the user confirmed by the
-session's hash as Django's ``auth.get_user`` confirms it. Anyone that reading cannot
+Two middlewares share the work. ``PageCacheMiddleware`` is the first of the stack:
+a GET without a message cookie is looked up there (but for static files, and a
+request the HTTPS redirect must answer), and a hit is answered at once with the
+headers the whole stack gave the page when it was stored (security, CSP) and the
+visitor's personal parts and CSRF token and cookie, without any other middleware or
+the URL resolver running for it. A visitor with no session cookie is anonymous;
+one with a session cookie is read from it as the session and authentication
+middleware would (``_visitor_from_session``): the session from the cache
+(``SESSION_ENGINE`` ``cached_db`` with Redis), then, for a signed-in buyer, one
+query for their user, whether they hold a staff role and their cart's count, the
+user confirmed by the session's hash as Django's ``auth.get_user`` confirms it.
+Anyone that reading cannot
 settle (a staff member, a session holding more, a hash that does not match) goes
 through the whole stack. The personal parts are rendered once per process for each
 kind of visitor and count (``_personal_part``). ``PageCacheMiddleware`` also stores
@@ -388,9 +389,10 @@ def page_language(request: HttpRequest) -> str:
 
 
 def page_key(*, request: HttpRequest, language: str | None = None) -> str:
-    """One entry per language and URL (the language is in the path for English,
-    but the key does not rely on it)."""
-    url = f"{request.get_host()}{request.get_full_path()}"
+    """One entry per language and URL, scheme included (the security headers
+    stored with a page differ: HSTS over HTTPS only); the language is in the path
+    for English, but the key does not rely on it."""
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(url.encode()).hexdigest()
     return _key(f"{KEY_PREFIX}:{language or request.LANGUAGE_CODE}:{digest}")
 
@@ -662,9 +664,8 @@ def csrf_placeholder(request: HttpRequest) -> dict:
 
 
 class PageCacheMiddleware:
-    """Serves anonymous visitors' cached pages early and stores new ones; place it
-    after the security, static-file and CSP middlewares and before the session
-    middleware, with ``PageCacheViewMiddleware`` after the message middleware."""
+    """Serves cached pages early and stores new ones; place it first, with
+    ``PageCacheViewMiddleware`` after the message middleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -702,12 +703,16 @@ class PageCacheMiddleware:
         view-level middleware looks at the session itself."""
         # A cookie deleted by the last response may still be sent, empty.
         cookies = request.COOKIES
+        path = request.path_info
         if not (
             enabled()
             and request.method == "GET"
             and not settings.CSRF_USE_SESSIONS
             and not cookies.get(CookieStorage.cookie_name)
-            and request.path_info not in _UNCACHED_PATHS
+            and path not in _UNCACHED_PATHS
+            and not path.startswith((settings.STATIC_URL, settings.MEDIA_URL))
+            # SecurityMiddleware, below, redirects it to HTTPS.
+            and (request.is_secure() or not settings.SECURE_SSL_REDIRECT)
         ):
             return None
         if not cookies.get(settings.SESSION_COOKIE_NAME):

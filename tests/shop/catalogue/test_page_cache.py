@@ -245,6 +245,27 @@ def test_a_page_served_early_has_the_headers_of_a_page_rendered(tomato):
     assert served.cookies["csrftoken"]["samesite"] == rendered.cookies["csrftoken"]["samesite"]
 
 
+def test_a_page_served_early_over_https_has_the_security_headers_of_one_rendered(tomato):
+    url = tomato.product.url
+    Client().get(url)  # stored over plain HTTP, before the redirect was turned on
+    with override_settings(SECURE_HSTS_SECONDS=3600, SECURE_SSL_REDIRECT=True):
+        rendered = Client().get(url, secure=True)
+        served = Client().get(url, secure=True)
+        assert "Strict-Transport-Security" in rendered
+        for header in ("Strict-Transport-Security", "Cross-Origin-Opener-Policy"):
+            assert served.get(header) == rendered.get(header), header
+        # Over plain HTTP no cached page is served: the stack redirects.
+        plain = Client().get(url)
+    assert plain.status_code == 301 and plain["Location"] == f"https://testserver{url}"
+
+
+def test_static_files_are_left_to_the_stack():
+    middleware = page_cache.PageCacheMiddleware(lambda request: None)
+    for path in ("/static/css/site.css", "/media/images/a.jpg"):
+        assert middleware._early_visitor(RequestFactory().get(path)) is None
+    assert middleware._early_visitor(RequestFactory().get("/")) == page_cache.ANONYMOUS
+
+
 def test_a_visitor_keeps_their_csrf_cookie_on_a_page_served_early(tomato):
     url = tomato.product.url
     Client().get(url)  # stored
