@@ -139,6 +139,14 @@ def load_average() -> str:
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
+def machine_state(load_before: str) -> str:
+    """How the machine stood before a run, from its load average then (as
+    ``load_average`` gives it): below one process running on average over the last
+    minute, nothing else was running."""
+    one_minute = float(load_before.replace(",", " ").split()[0])
+    return "idle" if one_minute < 1.0 else "shared with other work, so noisy"
+
+
 NOTES_START, NOTES_END = "<!-- notes -->", "<!-- /notes -->"
 
 

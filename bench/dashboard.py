@@ -242,8 +242,8 @@ On PostgreSQL database `aid_shop_bench_dashboard_{args.lines}`, kept between run
 (`--rebuild` builds it again; {build}): the demo township, {args.lines:,} order lines of
 the demo catalogue paid through {year}, accrued through `accrue_paid_orders` (as
 `manage.py aid_accrue_paid`) and the twelve months closed: {sizes}. Times are the median
-of {args.requests} calls after a warm-up; the machine is shared with other work (load
-average {loads[0]} before, {loads[1]} after), so they are noisy.
+of {args.requests} calls after a warm-up; the machine was {common.machine_state(loads[0])}
+(load average {loads[0]} before, {loads[1]} after).
 
 {datetime.date.today().isoformat()}, {common.machine()}:
 

@@ -348,7 +348,7 @@ changes between the two sizes, cancels out. Targets (issue #20): cold listing â‰
 product page â‰¥ 0.06 of the bare Django page; each within {GROWTH_LIMIT:.0%} from
 {SMALL:,} to {LARGE:,} products. Profiles of the uncached pages: `docs/profiles/`.
 
-{datetime.date.today():%Y-%m-%d}, {machine}, shared with other work: load average
+{datetime.date.today():%Y-%m-%d}, {machine}, {common.machine_state(load_before)}: load average
 {load_before} before the run, {load_after} after it (1, 5, 15 min).
 
 {markdown}

@@ -490,10 +490,12 @@ ways of serving each page:
   renditions exist (made on a warm-up request) and Wagtail's site roots are in Redis.
 - **signed in**: the cache on, as in production, for a signed-in buyer with two items
   in their cart (wrk sends their session cookie): the page body from the page cache,
-  their header's account links and cart badge rendered for them
-  (`shop.catalogue.page_cache.PageCacheViewMiddleware`), with their user and cart count read.
+  their header's account links and cart badge filled in for them by
+  `shop.catalogue.page_cache.PageCacheMiddleware`, first in the stack, which reads their
+  session from Redis and, in one query, their user, whether they hold a staff role and
+  their cart's count.
 - **cached**: the page cache serving a visitor with no session, as wrk is
-  (`shop.catalogue.page_cache.PageCacheMiddleware`, before the session middleware).
+  (`shop.catalogue.page_cache.PageCacheMiddleware`, first in the stack).
 - **cached, orders flowing**: the same while `bench/order_flow.py` places and pays
   {ORDERS_PER_SECOND} orders a second (one unit of a random live variant each, through
   the checkout and payment services, in another process on the same database and Redis):
@@ -505,9 +507,9 @@ Targets (issue #20), as shares of the bare Django page: cached pages ≥ {CACHED
 ≥ {FLOWING_TARGET} while orders flow; signed in: home, listing and product page ≥ 0.20,
 search ≥ 0.10; uncached (cold): home ≥ 0.05, listing ≥ 0.08, product page ≥ 0.06.
 
-{datetime.date.today():%Y-%m-%d}, {machine}, shared with other work: load
-average {load_before} before the run, {load_after} after it (1, 5, 15 min): figures
-taken on a machine others were using, so noisy. Across the pages, the project's bare
+{datetime.date.today():%Y-%m-%d}, {machine}, {common.machine_state(load_before)}: load
+average {load_before} before the run, {load_after} after it (1, 5, 15 min; the run's
+own servers and wrk load the machine). Across the pages, the project's bare
 page ran at {min(project_rates):.0f} to {max(project_rates):.0f} requests/s, the Django
 page at {min(django_rates):.0f} to {max(django_rates):.0f}:
 
