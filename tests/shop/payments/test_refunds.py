@@ -133,8 +133,9 @@ def test_an_unpaid_order_cannot_be_refunded(two_producers, address, staff):
     order = place_order(
         items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
     )
-    with pytest.raises(RefundError):
+    with pytest.raises(RefundError, match=r"^该订单当前状态不能退款。$"):
         request_refund(order_id=order.pk, actor=staff, reason="x")
+    assert not Refund.objects.exists()
 
 
 def test_executing_a_refund_twice_applies_it_once(paid_order, staff, refunded_lines):
@@ -248,7 +249,7 @@ def test_a_refund_records_who_asked_why_and_what_came_back(paid_order, staff):
 
 def test_a_second_refund_waits_for_the_pending_one(paid_order, staff):
     request_refund(order_id=paid_order.pk, actor=staff, reason="x")
-    with pytest.raises(RefundError, match="正在处理"):
+    with pytest.raises(RefundError, match=r"^该订单有一笔退款正在处理，请稍后再试。$"):
         request_refund(order_id=paid_order.pk, actor=staff, reason="x")
     assert Refund.objects.count() == 1
 
@@ -430,3 +431,23 @@ def test_sending_a_refund_reads_it_with_its_payment(paid_order, staff, django_as
 # its events and message), pinned: the refund is read with its payment in one query
 # before the gateway.
 QUERIES_TO_SEND_A_LINE_REFUND = 48
+
+
+def test_refunded_units_are_no_longer_counted_as_sold(paid_order, staff):
+    """The cards' "已售 N" counts paid units less refunded ones (ProductVariant.units_sold)."""
+    tomato_line, bag_line = paid_order.lines.order_by("pk")
+
+    def sold() -> tuple[int, int]:
+        for line in (tomato_line, bag_line):
+            line.variant.refresh_from_db()
+        return tomato_line.variant.units_sold, bag_line.variant.units_sold
+
+    assert sold() == (3, 2)
+    execute_refund(
+        refund_id=request_refund(
+            order_id=paid_order.pk, actor=staff, reason="x", line_id=tomato_line.pk, quantity=2
+        ).pk
+    )
+    assert sold() == (1, 2)
+    execute_refund(refund_id=request_refund(order_id=paid_order.pk, actor=staff, reason="x").pk)
+    assert sold() == (0, 0)
