@@ -2,7 +2,9 @@
 refusal says why and changes nothing; a guest's cart joins the account's."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import OuterRef
 
 from shop.catalogue.models import ProductVariant
 from shop.orders import cart as carts
@@ -395,6 +397,29 @@ def test_the_badge_counts_the_units_of_the_visitors_own_cart(two_producers):
     assert carts.item_count(guest) == 5
     assert carts.item_count(FakeRequest(buyer)) == 1
     assert carts.item_count(FakeRequest(UserFactory())) == 0
+
+
+def test_the_badge_of_each_account_is_read_with_its_user(two_producers):
+    """``item_count_of_user``: the count of ``item_count``, as an expression over the
+    user, so the page cache reads it with them in one query."""
+    tomato, bag = two_producers
+    alice, bob, carol = UserFactory(), UserFactory(), UserFactory()
+    alices = carts.get_cart(FakeRequest(alice), create=True)
+    carts.add_item(cart=alices, variant_id=tomato.pk, quantity=2)
+    carts.add_item(cart=alices, variant_id=bag.pk, quantity=3)
+    carts.add_item(
+        cart=carts.get_cart(FakeRequest(bob), create=True), variant_id=bag.pk, quantity=1
+    )
+    carts.add_item(cart=Cart.objects.create(), variant_id=tomato.pk, quantity=4)  # a guest's
+
+    counts = dict(
+        get_user_model()
+        .objects.annotate(units=carts.item_count_of_user(OuterRef("pk")))
+        .values_list("pk", "units")
+    )
+
+    assert counts == {alice.pk: 5, bob.pk: 1, carol.pk: 0}
+    assert counts[alice.pk] == carts.item_count(FakeRequest(alice))
 
 
 def test_a_guest_without_a_cart_costs_no_query(django_assert_num_queries):
