@@ -696,9 +696,10 @@ posted, moving the chain head, the accruals: no savepoint and no second lock of 
 Database statistics are refreshed (`VACUUM ANALYZE`) after loading, as autovacuum would.
 
 **Why accrual order by order stays under 0.15 × baseline.** The floor row does three
-statements and a commit per order; an accrual does eleven and the commit, and the
-payment's `order_paid` also bumps the page cache's generation after the commit (a
-second commit, `shop.catalogue.page_cache`). Its Python work weighs more still: cProfile
+statements and a commit per order; an accrual does eleven and the commit, and after
+the commit the page cache asks whether the product's sales band moved
+(`shop.catalogue.page_cache`: one query of its variants' units sold, and a retirement
+only when it moved). Its Python work weighs more still: cProfile
 on 2026-12-07 gave 18 ms of CPU per one-order call against 3.3 ms for the floor's
 inserts, most of it Django compiling six SELECTs (the lines with four joined tables,
 the rules with their producer and product pages, the accounts, the keys, the head, the
