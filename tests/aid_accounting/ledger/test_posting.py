@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from aid_accounting.exceptions import IdempotencyConflict, UnbalancedTransaction
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.ledger.posting import (
+    REPLAN_AFTER_NEW_ACCOUNTS,
     EntrySpec,
     Posting,
     account_for,
@@ -399,6 +400,33 @@ def test_accounts_for_returns_the_wanted_accounts_and_creates_the_missing(
 def test_accounts_for_refuses_an_owner_id_that_does_not_fit():
     with pytest.raises(ValueError, match=r"^pool account with owner_id None$"):
         accounts_for(owners=[(Account.OwnerType.POOL, None, "")])
+
+
+def account_table_rows_planned_for() -> float:
+    """The rows PostgreSQL's statistics give the account table (-1: never analyzed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = %s", [Account._meta.db_table]
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("new", [REPLAN_AFTER_NEW_ACCOUNTS - 1, REPLAN_AFTER_NEW_ACCOUNTS])
+def test_opening_many_accounts_at_once_refreshes_the_tables_statistics(new):
+    """A county's first close opens tens of thousands of household accounts: the
+    checks of the entries' foreign keys must then be planned for that many, not for
+    the handful the table held (a close went quadratic)."""
+    before = account_table_rows_planned_for()
+    assert before < REPLAN_AFTER_NEW_ACCOUNTS - 1
+
+    accounts_for(owners=[(Account.OwnerType.HOUSEHOLD, pk, "") for pk in range(1, new + 1)])
+
+    planned_for = account_table_rows_planned_for()
+    if new >= REPLAN_AFTER_NEW_ACCOUNTS:
+        assert planned_for >= new
+    else:
+        assert planned_for == before
 
 
 @pytest.mark.postgres
