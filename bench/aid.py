@@ -708,23 +708,22 @@ payment's call stack. 0.15 asks the whole accrual to cost at most a third more t
 the floor's three statements: that needs the hot path as a few prepared statements or
 pipelined ones (psycopg's pipeline mode), not fewer ORM calls alone.
 
-**A county's close** (`--households 70000`) has not been measured on a quiet machine.
-Profiled on 2026-12-07 at 20,000 households (load average 7–9: four helpers' tests and
-benches on two cores), a month with 250 lines: the first close, which also creates the
-20,000 household accounts, took 42 s wall and 8.6 s of CPU; the next 33 s and 6.0 s
-(`docs/profiles/close-20000-households-before.html`). Wall time is mostly waiting on
-PostgreSQL; Python's part was writing the 20,000 entries (Django building the rows
-from related objects), reading the accounts back, and naming every household's
-account with a Chinese label looked up through each fallback catalogue, even for
-accounts that exist. Now the entries are built from ids and a household account's name
-is made only when the account is new: the same month then took 16.6 s wall and 4.5 s of
-CPU in the same load (`docs/profiles/close-20000-households.html`; naming the accounts
-went from 4.8 s to 0.2 s). Each part grows with the households
-and none with their square, so 70,000 should take about 3.5 times as long as 20,000.
+**A county's close** (`--households 70000`; target < 20 s). The first close opens a
+household account for each household. Opening 1,000 accounts or more at once runs
+ANALYZE on the account table in the transaction (`aid_accounting.ledger.posting.
+accounts_for`): without it, the entries' foreign-key checks, deferred to the commit,
+ran with a plan the connection had kept since the table held a handful of accounts, a
+sequential scan once per entry, and a county's close took minutes (2026-12-08: 1.57
+million scans of the account table, 19.6 billion rows read; this machine's PostgreSQL
+runs without autovacuum). Profiles at 20,000 households, on a loaded machine:
+`docs/profiles/close-20000-households-before.html` and `close-20000-households.html`.
 
-The dashboard reads the year from the ledger's daily totals (kept by a trigger as
-transactions are posted, `aid_accounting.ledger.daily_totals`), not from its entries;
-`bench/dashboard.py` measures it at 1,000,000 lines.
+**The dashboard** reads the ledger's daily totals (kept by a trigger as transactions are
+posted, `aid_accounting.ledger.daily_totals`), one per account and day: a county's
+monthly distributions add one per household account each month (840,000 a year at
+70,000 households), which the dashboard sums; at the demo's 530 households
+`bench/dashboard.py` measures it on 1,000,000 order lines. Totals for households rolled
+up by pool or village would keep it small at a county's size; not done.
 """
 
 
