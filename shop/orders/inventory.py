@@ -17,7 +17,7 @@ check who is asking themselves (``ownership.require_stock_keeper``).
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F
 from django.db.models.functions import Greatest
 
 from core.roles import Actor, SystemActor, acting_user
@@ -77,17 +77,17 @@ def _add(*, variant_id: int, delta: int) -> bool:
 
 def count_sold(*, order: Order) -> None:
     """Count the units of ``order``'s lines as sold, in the transaction that marks it
-    paid: one UPDATE of its variants, with their units from its lines."""
-    units = (
-        OrderLine.objects.filter(order=order, variant=OuterRef("pk"))
-        .order_by()
-        .values("variant")
-        .annotate(units=Sum("quantity"))
-        .values("units")
-    )
-    ProductVariant.objects.filter(order_lines__order=order).update(
-        units_sold=F("units_sold") + Subquery(units)
-    )
+    paid: an UPDATE per variant, in the variants' order, as checkout takes their
+    stock, so a payment and a checkout never wait on each other's rows."""
+    units: dict[int, int] = {}
+    for variant_id, quantity in OrderLine.objects.filter(order=order).values_list(
+        "variant_id", "quantity"
+    ):
+        units[variant_id] = units.get(variant_id, 0) + quantity
+    for variant_id in sorted(units):
+        ProductVariant.objects.filter(pk=variant_id).update(
+            units_sold=F("units_sold") + units[variant_id]
+        )
 
 
 def count_refunded(*, variant_id: int, quantity: int) -> None:

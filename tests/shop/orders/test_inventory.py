@@ -1,14 +1,17 @@
 import importlib
+import re
 
 import pytest
 from django.apps import apps as django_apps
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.roles import SYSTEM
 from shop.catalogue import page_cache
 from shop.catalogue.models import ProductVariant
 from shop.orders import inventory
-from tests.shop.factories import ProductVariantFactory
+from tests.shop.factories import OrderLineFactory, ProductVariantFactory
 from tests.township import place, refund, sell
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +229,26 @@ def test_the_migration_counts_the_units_already_sold(staff):
     migration.count_sold_units(django_apps, None)
 
     assert (units_sold(tomato), units_sold(untouched)) == (5, 0)
+
+
+def test_a_payment_counts_its_variants_in_their_order_as_checkout_takes_their_stock():
+    """Both lock the variants' rows in the order of their ids, so a payment and a
+    checkout of the same variants never wait on each other's rows (a deadlock)."""
+    first, second = ProductVariantFactory(stock=9), ProductVariantFactory(stock=9)
+    order = place([(second, 1)], gateway="dummy")
+    # A line of the first variant written after the second's: the lines are read
+    # the other way round from the variants' order.
+    OrderLineFactory(order=order, shipment=order.shipments.get(), variant=first, quantity=2)
+    read_first = order.lines.values_list("variant_id", flat=True).first()
+
+    with CaptureQueriesContext(connection) as captured:
+        inventory.count_sold(order=order)
+
+    updated = [
+        int(re.search(r'WHERE "shop_productvariant"."id" = (\d+)', query["sql"])[1])
+        for query in captured
+        if query["sql"].startswith("UPDATE")
+    ]
+    assert updated == [first.pk, second.pk]
+    assert read_first == second.pk  # the lines come the other way round
+    assert (units_sold(first), units_sold(second)) == (2, 1)
