@@ -252,3 +252,13 @@ def test_a_payment_counts_its_variants_in_their_order_as_checkout_takes_their_st
     assert updated == [first.pk, second.pk]
     assert read_first == second.pk  # the lines come the other way round
     assert (units_sold(first), units_sold(second)) == (2, 1)
+
+
+def test_a_payment_counts_every_line_of_a_variant():
+    variant = ProductVariantFactory(stock=9)
+    order = place([(variant, 1)], gateway="dummy")
+    OrderLineFactory(order=order, shipment=order.shipments.get(), variant=variant, quantity=3)
+
+    inventory.count_sold(order=order)
+
+    assert units_sold(variant) == 4
