@@ -119,7 +119,9 @@ def record_statement(*, download: Download) -> GatewayStatement:
 @transaction.atomic(durable=True)
 def _record(download: Download) -> GatewayStatement:
     runs = GatewayStatement.objects.filter(gateway=download.gateway, day=download.day)
-    list(runs.select_for_update().values_list("pk", flat=True))
+    # In the order of their ids: runs that lock the same rows in different orders
+    # deadlock (seen in CI, the first runs of a day retrying at once).
+    list(runs.select_for_update().order_by("pk").values_list("pk", flat=True))
     # A fresh query, after the wait: it sees the current run a turn before ours made.
     runs.filter(current=True).update(current=False)
     if download.error:
