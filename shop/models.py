@@ -13,6 +13,7 @@ from shop.catalogue.models import (
     ProductVariant,
 )
 from shop.documents.models import PrivateDocument
+from shop.institutions.models import BuyingUnit, UnitMembership
 from shop.orders.models import (
     Address,
     BuyerProfile,
@@ -37,6 +38,7 @@ __all__ = [
     "Address",
     "BuyerPhone",
     "BuyerProfile",
+    "BuyingUnit",
     "Cart",
     "CartLine",
     "Category",
@@ -58,5 +60,6 @@ __all__ = [
     "Shipment",
     "ShippingPolicy",
     "StatementDifference",
+    "UnitMembership",
     "WebhookEvent",
 ]

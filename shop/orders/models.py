@@ -8,6 +8,7 @@ from wagtail.admin.panels import FieldPanel
 from core.mobile import validate_mobile
 from producers.models import Producer
 from shop.catalogue.models import Category, ProductVariant
+from shop.institutions.models import BuyingUnit
 from shop.orders.regions import PROVINCE_CHOICES
 
 
@@ -193,6 +194,17 @@ class Order(AddressFields):
         on_delete=models.SET_NULL,
         related_name="orders",
     )
+    # An order placed in a unit's name by one of its members, charged to the
+    # unit's budget year (its invoices and yearly certificate read both).
+    buying_unit = models.ForeignKey(
+        BuyingUnit,
+        verbose_name=_("采购单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    budget_year = models.PositiveSmallIntegerField(_("预算年度"), null=True, blank=True)
     # Empty for a guest who gave only a mobile number (the order's, below).
     email = models.EmailField(_("电子邮箱"), blank=True)
     # The language the buyer ordered in: their e-mails are written in it.
@@ -242,6 +254,11 @@ class Order(AddressFields):
             models.CheckConstraint(
                 condition=models.Q(refunded_fen__lte=models.F("total_fen")),
                 name="order_refund_within_total",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(buying_unit__isnull=True, budget_year__isnull=True)
+                | models.Q(buying_unit__isnull=False, budget_year__isnull=False),
+                name="unit_order_has_budget_year",
             ),
         ]
 

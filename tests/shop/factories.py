@@ -23,6 +23,7 @@ from shop.catalogue.models import (
     ProductVariant,
 )
 from shop.documents.models import PrivateDocument
+from shop.institutions.models import BuyingUnit, UnitMembership
 from shop.orders.models import (
     Address,
     BuyerProfile,
@@ -155,6 +156,24 @@ class BuyerProfileFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     mobile = "13812345678"
+
+
+class BuyingUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BuyingUnit
+
+    name = factory.Sequence(lambda n: f"临清市第{n}中学食堂")
+    kind = BuyingUnit.Kind.CANTEEN
+    invoice_title = factory.SelfAttribute("name")
+    tax_number = "12371581MB0000000X"
+
+
+class UnitMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UnitMembership
+
+    unit = factory.SubFactory(BuyingUnitFactory)
+    user = factory.SubFactory(UserFactory)
 
 
 class BuyerPhoneFactory(factory.django.DjangoModelFactory):
