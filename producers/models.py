@@ -58,6 +58,19 @@ class Producer(ClusterableModel):
     contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     is_active = models.BooleanField(_("营业中"), default=True)
+
+    class InvoiceIssuer(models.TextChoices):
+        TOWNSHIP = "township", _("镇里代开")
+        PRODUCER = "producer", _("生产者自行开具")
+
+    # Who records this producer's 发票: most villagers' cooperatives have no
+    # tax-control device, so the township issues for them unless told otherwise.
+    invoice_issuer = models.CharField(
+        _("发票开具方"),
+        max_length=16,
+        choices=InvoiceIssuer.choices,
+        default=InvoiceIssuer.TOWNSHIP,
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="ProducerMembership",
@@ -71,7 +84,12 @@ class Producer(ClusterableModel):
             heading=_("基本信息"),
         ),
         MultiFieldPanel(
-            [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("is_active")],
+            [
+                FieldPanel("contact_name"),
+                FieldPanel("contact_phone"),
+                FieldPanel("is_active"),
+                FieldPanel("invoice_issuer"),
+            ],
             heading=_("联系方式"),
         ),
         InlinePanel("memberships", heading=_("可代表该生产者操作的人"), label=_("成员")),

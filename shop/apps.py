@@ -12,10 +12,12 @@ class ShopConfig(AppConfig):
 
         from shop import (
             checks,  # noqa: F401  (registers the payment checks)
+            events,
             source_strings,
         )
         from shop.accounts.lockout import on_login_code_rejected
         from shop.catalogue import images, page_cache
+        from shop.invoicing.services import on_line_refunded
         from shop.orders import cart
         from shop.orders.cart import merge_cart_on_login
 
@@ -32,3 +34,6 @@ class ShopConfig(AppConfig):
         login_code_rejected.connect(
             on_login_code_rejected, dispatch_uid="shop.accounts.on_login_code_rejected"
         )
+        # In the refund's transaction: an invoice that now says more than was
+        # paid is flagged for a red-letter correction with the refund itself.
+        events.line_refunded.connect(on_line_refunded, dispatch_uid="shop.invoicing.red_letters")

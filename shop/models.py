@@ -14,6 +14,7 @@ from shop.catalogue.models import (
 )
 from shop.documents.models import PrivateDocument
 from shop.institutions.models import BuyingUnit, UnitMembership
+from shop.invoicing.models import InvoiceRequest, InvoiceRequestOrder
 from shop.orders.models import (
     Address,
     BuyerProfile,
@@ -45,6 +46,8 @@ __all__ = [
     "GatewayStatement",
     "GatewayStatementLine",
     "HomePage",
+    "InvoiceRequest",
+    "InvoiceRequestOrder",
     "Order",
     "OrderEvent",
     "OrderLine",

@@ -67,3 +67,13 @@ REMINDER_SMS = register(
     name="producer_ship_by_reminder",
     text="订单${number}（${items}）须在${ship_by}前发出，还未发货，请尽快处理。详情：${link}",
 )
+
+# Producers that issue their own 发票 (shop/invoicing/notifications.py).
+INVOICE_REQUESTED_SMS = register(
+    name="producer_invoice_requested",
+    text="您有一份新的发票申请，抬头${title}，金额${amount}元，请在生产者平台开票：${link}",
+)
+RED_LETTER_SMS = register(
+    name="producer_invoice_red_letter",
+    text="您开具的发票${number}所含订单已退款，请开具红字发票并在生产者平台登记：${link}",
+)

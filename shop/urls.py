@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.views import account, catalogue, lookup, purchase
+from shop.views import account, catalogue, invoices, lookup, purchase
 
 urlpatterns = [
     path("search/", catalogue.search, name="search"),
@@ -30,4 +30,13 @@ urlpatterns = [
         name="account_address_delete",
     ),
     path("account/profile/", account.profile, name="account_profile"),
+    path("account/units/", account.unit_list, name="account_units"),
+    path("account/invoices/", invoices.invoice_list, name="account_invoices"),
+    path("account/invoices/new/", invoices.invoice_new, name="account_invoice_new"),
+    path(
+        "account/invoices/<uuid:key>/invoice.pdf",
+        invoices.invoice_download,
+        name="account_invoice_download",
+    ),
+    path("account/units/<int:unit_id>/", account.unit_detail, name="account_unit"),
 ]

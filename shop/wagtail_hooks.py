@@ -15,11 +15,12 @@ from shop.admin.views import (
     refund_order,
     refund_surplus_payment,
 )
-from shop.admin.viewsets import CatalogueGroup, OrderViewSet
+from shop.admin.viewsets import BuyingUnitViewSet, CatalogueGroup, OrderViewSet
 from shop.catalogue.models import ProductPage, ProductVariant
 
 register_snippet(CatalogueGroup)
 register_snippet(OrderViewSet)
+register_snippet(BuyingUnitViewSet)
 
 
 @hooks.register("register_admin_urls")

@@ -10,6 +10,7 @@ from core.admin_columns import YesNoColumn, YuanColumn
 from core.admin_policies import ListersOnlyChooserViewSet
 from shop.admin.forms import VariantForm
 from shop.catalogue.models import Category, ProductCertificate, ProductVariant
+from shop.institutions.models import BuyingUnit
 from shop.orders.models import Order
 
 
@@ -82,4 +83,29 @@ class OrderViewSet(SnippetViewSet):
     list_filter = ["status", "channel", "needs_review"]
     search_fields = ["number", "email"]
     form_fields = ["needs_review", "review_reason"]
+    copy_view_enabled = False
+
+
+class BuyingUnitViewSet(SnippetViewSet):
+    """Staff register buying units and their members; a unit's manager adds
+    and removes members on the account pages too."""
+
+    model = BuyingUnit
+    icon = "group"
+    chooser_viewset_class = ListersOnlyChooserViewSet  # members are buyers
+    menu_label = _("采购单位")
+    menu_order = 160
+    add_to_admin_menu = True
+    list_display = [
+        "name",
+        "kind",
+        "tax_number",
+        YesNoColumn(
+            "is_active",
+            label=BuyingUnit._meta.get_field("is_active").verbose_name,
+            sort_key="is_active",
+        ),
+    ]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "tax_number"]
     copy_view_enabled = False

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shop.catalogue.models import ProductVariant
+from shop.institutions.models import BuyingUnit, UnitMembership
 from shop.orders import cart as carts
 from shop.orders import inventory
 from shop.orders.models import Cart, CartLine, NotifyBy, Order, OrderEvent, OrderLine, Shipment
@@ -72,6 +73,8 @@ def place_order(
     invoice_title: str = "",
     tax_number: str = "",
     notify_by: str = NotifyBy.BOTH,
+    buying_unit_id: int | None = None,
+    budget_year: int | None = None,
 ) -> Order:
     """Create an order awaiting payment and reserve its stock, or raise
     CheckoutError and change nothing.
@@ -79,7 +82,11 @@ def place_order(
     What is ordered is ``items`` ((variant id, quantity) pairs) or, with
     ``cart``, the cart's lines as they are under its row lock; the cart is
     emptied in the order's transaction. An order already placed with
-    ``checkout_token`` is returned as it is, and nothing else is done."""
+    ``checkout_token`` is returned as it is, and nothing else is done.
+
+    With ``buying_unit_id`` the order is in that unit's name, charged to
+    ``budget_year`` (this year when not given): ``user`` must be a member of
+    the unit, and the unit active, when the order is written."""
     if cart is not None and items:
         raise ValueError("order items or a cart, not both")
     with transaction.atomic():
@@ -91,6 +98,19 @@ def place_order(
             placed = Order.objects.filter(checkout_token=checkout_token).first()
             if placed is not None:
                 return placed
+        order_fields = {
+            "invoice_title": invoice_title,
+            "tax_number": tax_number,
+            "notify_by": notify_by,
+        }
+        if buying_unit_id is not None:
+            unit = _unit_for(unit_id=buying_unit_id, user=user)
+            order_fields |= {
+                "buying_unit": unit,
+                "budget_year": budget_year or timezone.localdate().year,
+                "invoice_title": unit.invoice_title,
+                "tax_number": unit.tax_number,
+            }
         if cart is None:
             quantities = _quantities(items)
         else:
@@ -123,9 +143,7 @@ def place_order(
                     user=user,
                     channel=channel,
                     checkout_token=checkout_token,
-                    invoice_title=invoice_title,
-                    tax_number=tax_number,
-                    notify_by=notify_by,
+                    **order_fields,
                 )
             except NotDeliverable as error:
                 messages.append(str(error))
@@ -136,6 +154,19 @@ def place_order(
         # Undo the reservations made above along with everything else.
         transaction.set_rollback(True)
     raise CheckoutError(messages)
+
+
+def _unit_for(*, unit_id: int, user) -> BuyingUnit:
+    """The unit, locked until the order commits (a unit stopped or a member
+    removed meanwhile waits for it), if ``user`` may order in its name."""
+    unit = BuyingUnit.objects.select_for_update().filter(pk=unit_id).first()
+    if unit is None or user is None or not user.is_authenticated:
+        raise CheckoutError([_("您不是该采购单位的成员，不能以单位名义下单。")])
+    if not UnitMembership.objects.filter(unit=unit, user=user).exists():
+        raise CheckoutError([_("您不是该采购单位的成员，不能以单位名义下单。")])
+    if not unit.is_active:
+        raise CheckoutError([_("采购单位“%(unit)s”已停用，不能以单位名义下单。") % {"unit": unit}])
+    return unit
 
 
 def _quantities(items: Iterable[tuple[int, int]]) -> dict[int, int]:

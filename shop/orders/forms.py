@@ -1,4 +1,4 @@
-"""The buyer's forms: checkout (retail and institutional), saved addresses, profile."""
+"""The buyer's forms: checkout (for oneself or a buying unit), saved addresses, profile."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -134,23 +134,32 @@ class CheckoutForm(forms.Form):
         )
 
 
-class InstitutionCheckoutForm(CheckoutForm):
-    """Checkout for an institutional buyer: pay online, or by bank transfer
-    with an invoice (the order then waits for staff to record the transfer)."""
+class UnitCheckoutForm(CheckoutForm):
+    """Checkout for a member of an active buying unit: for themselves or in a
+    unit's name, charged to the current budget year; a unit may pay online
+    or by bank transfer (the order then waits for staff to record it)."""
 
+    buy_for = forms.ChoiceField(label=_("购买方式"), widget=forms.RadioSelect, required=False)
     pay_by = forms.ChoiceField(
         label=_("付款方式"),
         choices=[("online", _("在线支付")), ("bank_transfer", _("对公银行转账"))],
         widget=forms.RadioSelect,
         initial="online",
     )
-    invoice_title = forms.CharField(label=_("发票抬头"), max_length=128, required=False)
-    tax_number = forms.CharField(label=_("纳税人识别号"), max_length=20, required=False)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = {str(unit.pk): unit for unit in units}
+        self.fields["buy_for"].choices = [
+            ("", _("个人购买")),
+            *((key, _("为「%(unit)s」采购") % {"unit": unit}) for key, unit in self.units.items()),
+        ]
 
     def clean(self):
         data = super().clean()
-        if data.get("pay_by") == "bank_transfer" and not data.get("invoice_title"):
-            self.add_error("invoice_title", _("对公转账请填写发票抬头。"))
+        data["buying_unit"] = self.units.get(data.get("buy_for") or "")
+        if data.get("pay_by") == "bank_transfer" and data["buying_unit"] is None:
+            self.add_error("pay_by", _("对公银行转账仅用于单位采购，请选择采购单位。"))
         return data
 
 

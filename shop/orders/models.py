@@ -60,8 +60,9 @@ class NotifyBy(models.TextChoices):
 
 
 class BuyerProfile(models.Model):
-    """What a buyer account holds beyond log-in: a mobile number and, for
-    institutional buyers (unions, canteens), the invoice details."""
+    """What a buyer account holds beyond log-in: a mobile number and the
+    invoice details an individual's 发票 requests start from (a unit's are the
+    unit's own: shop.institutions)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="buyer_profile"
@@ -69,7 +70,6 @@ class BuyerProfile(models.Model):
     mobile = models.CharField(
         _("手机号码"), max_length=11, blank=True, validators=[validate_mobile]
     )
-    is_institution = models.BooleanField(_("单位采购"), default=False)
     invoice_title = models.CharField(_("发票抬头"), max_length=128, blank=True)
     tax_number = models.CharField(_("纳税人识别号"), max_length=20, blank=True)
     notify_by = models.CharField(

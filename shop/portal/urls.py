@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shop.portal import views
+from shop.portal import invoices, views
 
 urlpatterns = [
     path("products/", views.product_list, name="products"),
@@ -14,4 +14,12 @@ urlpatterns = [
     path("shipments/", views.shipment_list, name="shipments"),
     path("shipments/<int:shipment_id>/ship/", views.shipment_ship, name="shipment_ship"),
     path("shipments/<int:shipment_id>/deliver/", views.shipment_deliver, name="shipment_deliver"),
+    path("invoices/", invoices.invoice_list, name="invoices"),
+    path("invoices/<int:request_id>/issue/", invoices.invoice_issue, name="invoice_issue"),
+    path("invoices/<int:request_id>/reject/", invoices.invoice_reject, name="invoice_reject"),
+    path(
+        "invoices/<int:request_id>/red-letter/",
+        invoices.invoice_red_letter,
+        name="invoice_red_letter",
+    ),
 ]

@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -15,11 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.money import format_yuan
+from shop.institutions.models import BuyingUnit
 from shop.orders import cart as carts
 from shop.orders.checkout import CheckoutError, place_order
-from shop.orders.forms import ADDRESS_FIELDS, CheckoutForm, InstitutionCheckoutForm
+from shop.orders.forms import ADDRESS_FIELDS, CheckoutForm, UnitCheckoutForm
 from shop.orders.links import order_from_token
-from shop.orders.models import Address, BuyerProfile, NotifyBy, Order
+from shop.orders.models import Address, NotifyBy, Order
 from shop.orders.ownership import can_view_order, remember_guest_order
 from shop.orders.regions import REGIONS_STATIC_PATH, regions
 from shop.orders.shipping import shipping_quote
@@ -99,18 +101,17 @@ def cart_update(request):
 CHECKOUT_TOKEN_KEY = "checkout_token"
 
 
-def _institution(request) -> BuyerProfile | None:
+def _buying_units(request) -> list[BuyingUnit]:
+    """The active units the signed-in buyer may order for."""
     if not request.user.is_authenticated:
-        return None
-    return BuyerProfile.objects.filter(user=request.user, is_institution=True).first()
+        return []
+    return list(BuyingUnit.objects.filter(is_active=True, memberships__user=request.user))
 
 
-def _initial_checkout(request, institution: BuyerProfile | None, addresses: list[Address]) -> dict:
+def _initial_checkout(request, addresses: list[Address]) -> dict:
     if not request.user.is_authenticated:
         return {}
     initial = {"email": request.user.email}
-    if institution:
-        initial.update(invoice_title=institution.invoice_title, tax_number=institution.tax_number)
     if addresses:
         # The default address, chosen and filled in: a buyer who has one only submits.
         address = addresses[0]
@@ -163,15 +164,16 @@ def checkout(request):
             return _pay(request, placed)
     if not items:
         return redirect("cart")
-    institution = _institution(request)
+    units = _buying_units(request)
     addresses = (
         list(Address.objects.filter(user=request.user)) if request.user.is_authenticated else []
     )
-    form_class = InstitutionCheckoutForm if institution else CheckoutForm
-    form = form_class(
+    unit_form = {"units": units} if units else {}
+    form = (UnitCheckoutForm if units else CheckoutForm)(
         request.POST or None,
-        initial=_initial_checkout(request, institution, addresses),
+        initial=_initial_checkout(request, addresses),
         user=request.user,
+        **unit_form,
     )
     if not form.is_bound and not addresses:
         # A new address starts at its first field: the keyboard is up without a tap.
@@ -194,6 +196,7 @@ def checkout(request):
     if request.method == "POST" and form.is_valid() and not problems and not recheck:
         data = form.cleaned_data
         by_transfer = data.get("pay_by") == "bank_transfer"
+        unit = data.get("buying_unit")
         try:
             order = place_order(
                 cart=cart,
@@ -203,9 +206,11 @@ def checkout(request):
                 gateway="offline" if by_transfer else enabled_gateways()[0],
                 channel=Order.Channel.OFFLINE if by_transfer else Order.Channel.ONLINE,
                 user=request.user,
-                invoice_title=data.get("invoice_title", ""),
-                tax_number=data.get("tax_number", ""),
                 notify_by=data["notify_by"] or NotifyBy.BOTH,
+                buying_unit_id=unit.pk if unit else None,
+                # A unit's purchase is charged to the year it is made in (预算年度
+                # is the calendar year); place_order checks the membership again.
+                budget_year=timezone.localdate().year if unit else None,
             )
         except CheckoutError as error:
             problems = error.messages
@@ -226,6 +231,7 @@ def checkout(request):
             "recheck": recheck,
             "has_saved_addresses": bool(addresses),
             "regions_path": REGIONS_STATIC_PATH,
+            "budget_year": timezone.localdate().year,
         },
     )
 
