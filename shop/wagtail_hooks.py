@@ -5,9 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.action_menu import WorkflowMenuItem
 from wagtail.admin.widgets import ListingButton
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from shop.admin import api, statements
+from core.admin_policies import ReadOnlyPolicy
+from shop.admin import api, invoices, statements
 from shop.admin.views import (
     adjust_stock,
     offline_sale,
@@ -17,10 +19,14 @@ from shop.admin.views import (
 )
 from shop.admin.viewsets import BuyingUnitViewSet, CatalogueGroup, OrderViewSet
 from shop.catalogue.models import ProductPage, ProductVariant
+from shop.invoicing.models import InvoiceRequest
 
+# Before the viewset is registered, which would create a default policy.
+register_permission_policy(InvoiceRequest, ReadOnlyPolicy(InvoiceRequest))
 register_snippet(CatalogueGroup)
 register_snippet(OrderViewSet)
 register_snippet(BuyingUnitViewSet)
+register_snippet(invoices.InvoiceRequestViewSet)
 
 
 @hooks.register("register_admin_urls")
@@ -36,6 +42,7 @@ def register_shop_admin_urls():
         path("orders/<int:order_id>/payment/", record_payment, name="shop_record_payment"),
         path("orders/offline-sale/", offline_sale, name="shop_offline_sale"),
         *statements.urls(),
+        *invoices.urls(),
     ]
 
 
@@ -54,6 +61,11 @@ def no_document_links(features):
 @hooks.register("register_admin_menu_item")
 def register_statements_menu_item():
     return statements.menu_item()
+
+
+@hooks.register("register_admin_menu_item")
+def register_invoice_export_menu_item():
+    return invoices.menu_item()
 
 
 @hooks.register("register_snippet_listing_buttons")
