@@ -17,11 +17,14 @@ from shop.invoicing.models import InvoiceRequest, InvoiceRequestOrder
 from shop.orders.models import Order
 from shop.payments.models import Refund
 
+# Orders that were paid. A refunded one may keep its shipping fee (its lines
+# refunded one by one), which stays invoiceable.
 INVOICEABLE = (
     Order.Status.PAID,
     Order.Status.SHIPPED,
     Order.Status.DELIVERED,
     Order.Status.COMPLETED,
+    Order.Status.REFUNDED,
 )
 
 VIEW_PERMISSION = "shop.view_invoicerequest"

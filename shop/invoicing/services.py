@@ -99,12 +99,12 @@ def request_invoice(
         for order in orders:
             if order.status not in selectors.INVOICEABLE:
                 raise InvoiceError(
-                    _("订单 %(number)s 未付款或已全额退款，不能开发票。") % {"number": order.number}
+                    _("订单 %(number)s 未付款，不能开发票。") % {"number": order.number}
                 )
             left = {p: fen for p, fen in selectors.left_to_invoice(order).items() if fen > 0}
             if not left:
                 raise InvoiceError(
-                    _("订单 %(number)s 的实付金额（扣除退款）已全部申请过发票。")
+                    _("订单 %(number)s 的实付金额（扣除退款）已全部申请过发票或已退款。")
                     % {"number": order.number}
                 )
             for producer_id, fen in left.items():

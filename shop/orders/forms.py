@@ -139,7 +139,14 @@ class UnitCheckoutForm(CheckoutForm):
     unit's name, charged to the current budget year; a unit may pay online
     or by bank transfer (the order then waits for staff to record it)."""
 
-    buy_for = forms.ChoiceField(label=_("购买方式"), widget=forms.RadioSelect, required=False)
+    buy_for = forms.ChoiceField(
+        label=_("购买方式"),
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={
+            "invalid_choice": _("您不能以这个单位的名义下单：不是它的成员，或单位已停用。")
+        },
+    )
     pay_by = forms.ChoiceField(
         label=_("付款方式"),
         choices=[("online", _("在线支付")), ("bank_transfer", _("对公银行转账"))],

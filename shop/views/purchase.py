@@ -168,8 +168,11 @@ def checkout(request):
     addresses = (
         list(Address.objects.filter(user=request.user)) if request.user.is_authenticated else []
     )
-    unit_form = {"units": units} if units else {}
-    form = (UnitCheckoutForm if units else CheckoutForm)(
+    # A submit for a unit the buyer can no longer order for (removed, unit
+    # stopped since the page was shown) is refused, not placed as their own.
+    for_unit = bool(units) or bool(request.POST.get("buy_for"))
+    unit_form = {"units": units} if for_unit else {}
+    form = (UnitCheckoutForm if for_unit else CheckoutForm)(
         request.POST or None,
         initial=_initial_checkout(request, addresses),
         user=request.user,

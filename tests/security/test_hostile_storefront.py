@@ -11,6 +11,7 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from shop.institutions.models import BuyingUnit, UnitMembership
 from shop.orders.models import Address, BuyerProfile, CartLine, Order
 from shop.payments.models import Payment
 from tests.producers.factories import ProducerPageFactory
@@ -352,21 +353,24 @@ def test_the_language_switch_never_redirects_off_site(language, back):
     assert not response.get("Location", "/").startswith(("//", "http", "\\"))
 
 
-# An institution's checkout: payment by transfer, with an invoice -----------------------------
+# A buying unit's checkout: payment by transfer, in the unit's name --------------------------
 
 
 @PROPERTY
 @given(
-    field=st.sampled_from(["pay_by", "invoice_title", "tax_number"]),
+    field=st.sampled_from(["pay_by", "buy_for"]),
     value=hostile_text,
 )
-@example(field="invoice_title", value=SCRIPT)
+@example(field="buy_for", value=SCRIPT)
 @example(field="pay_by", value="bank_transfer\x00")
-def test_an_institution_checkout_stores_its_invoice_whole_or_changes_nothing(
+def test_a_unit_checkout_is_in_the_units_name_or_changes_nothing(
     buyer_client, variant, field, value
 ):
-    BuyerProfile.objects.update_or_create(user=buyer_client.user, defaults={"is_institution": True})
-    data = ADDRESS | {"pay_by": "bank_transfer", "invoice_title": "示例单位工会"} | {field: value}
+    unit, _ = BuyingUnit.objects.get_or_create(
+        name="示例单位工会", defaults={"kind": "union", "invoice_title": "示例单位工会"}
+    )
+    UnitMembership.objects.get_or_create(unit=unit, user=buyer_client.user)
+    data = ADDRESS | {"pay_by": "bank_transfer", "buy_for": str(unit.pk)} | {field: value}
     with rolled_back():
         buyer_client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
         before = snapshot()
@@ -377,8 +381,7 @@ def test_an_institution_checkout_stores_its_invoice_whole_or_changes_nothing(
             assert_escaped(response)
             return
         order = Order.objects.get()
-        if field != "pay_by":
-            assert getattr(order, field) == value.strip()
+        assert order.buying_unit == unit and order.invoice_title == "示例单位工会"
         assert order.channel == (
             Order.Channel.OFFLINE if data["pay_by"] == "bank_transfer" else Order.Channel.ONLINE
         )

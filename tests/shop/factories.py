@@ -165,7 +165,7 @@ class BuyingUnitFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"临清市第{n}中学食堂")
     kind = BuyingUnit.Kind.CANTEEN
     invoice_title = factory.SelfAttribute("name")
-    tax_number = "12371581MB0000000X"
+    tax_number = "91371581MA3C00000R"  # a valid 统一社会信用代码
 
 
 class UnitMembershipFactory(factory.django.DjangoModelFactory):

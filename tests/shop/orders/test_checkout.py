@@ -2,15 +2,22 @@ from datetime import timedelta
 
 import pytest
 from django.dispatch import receiver
+from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from shop import events
+from shop.institutions.models import BuyingUnit
 from shop.orders import lifecycle, returns
 from shop.orders.checkout import CheckoutError, place_order
 from shop.orders.models import CartLine, Order, OrderEvent, ShippingPolicy
 from tests.factories import UserFactory
 from tests.shop.conftest import ADDRESS
-from tests.shop.factories import CartFactory, CartLineFactory, ProductVariantFactory
+from tests.shop.factories import (
+    CartFactory,
+    CartLineFactory,
+    ProductVariantFactory,
+    UnitMembershipFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -513,3 +520,53 @@ def test_placing_an_order_loads_only_its_variants_each_once(
     ]
     assert len(loads) == 1
     assert '"shop_productvariant"."id" IN (' in loads[0]
+
+
+# Orders in a buying unit's name ----------------------------------------------------------
+
+
+def test_a_member_orders_in_the_units_name_charged_to_this_year(two_producers, address):
+    tomato, _ = two_producers
+    membership = UnitMembershipFactory(unit__invoice_title="临清市总工会", unit__tax_number="X")
+
+    order = place_order(
+        items=[(tomato.pk, 2)],
+        email="",
+        address=address,
+        gateway="dummy",
+        user=membership.user,
+        buying_unit_id=membership.unit.pk,
+    )
+
+    assert (order.buying_unit, order.budget_year) == (membership.unit, timezone.localdate().year)
+    assert (order.invoice_title, order.tax_number) == ("临清市总工会", "X")
+
+
+@pytest.mark.parametrize("who", ["stranger", "anonymous", "inactive_unit", "no_such_unit"])
+def test_ordering_for_a_unit_one_may_not_writes_nothing(two_producers, address, who):
+    tomato, _ = two_producers
+    membership = UnitMembershipFactory()
+    user, unit_id = membership.user, membership.unit.pk
+    if who == "stranger":
+        user = UserFactory()
+    elif who == "anonymous":
+        user = None
+    elif who == "inactive_unit":
+        BuyingUnit.objects.filter(pk=unit_id).update(is_active=False)
+    else:
+        unit_id = 999_999
+    before = stock(tomato)
+
+    with pytest.raises(CheckoutError) as refused:
+        place_order(
+            items=[(tomato.pk, 1)],
+            email="",
+            address=address,
+            gateway="dummy",
+            user=user,
+            buying_unit_id=unit_id,
+        )
+
+    assert "单位" in refused.value.messages[0]
+    assert not Order.objects.exists()
+    assert stock(tomato) == before

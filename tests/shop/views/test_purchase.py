@@ -1,6 +1,7 @@
 """Bad input on the purchase pages: a clear message or 404, and nothing changes."""
 
 import pytest
+from django.utils import timezone
 
 from shop.catalogue.models import ProductVariant
 from shop.orders.models import Cart, CartLine, Order
@@ -166,19 +167,19 @@ def test_another_buyers_address_is_404(client):
     assert Address.objects.filter(pk=address.pk).exists()
 
 
-def test_an_institution_can_order_in_bulk_and_pay_by_bank_transfer(client, two_producers):
-    from shop.orders.models import BuyerProfile
+def test_a_unit_member_orders_in_the_units_name_and_pays_by_bank_transfer(client, two_producers):
+    from shop.institutions.models import UnitMembership
+    from tests.shop.factories import UnitMembershipFactory
 
     tomato, _ = two_producers
-    union = UserFactory()
-    BuyerProfile.objects.create(
-        user=union, is_institution=True, invoice_title="临清市总工会", tax_number="12371581MB0"
-    )
-    client.force_login(union)
+    membership = UnitMembershipFactory(unit__name="临清市总工会", role=UnitMembership.Role.MEMBER)
+    client.force_login(membership.user)
     client.post("/cart/add/", {"variant": tomato.pk, "quantity": 10})
+    page = client.get("/checkout/")
+    assert "为「临清市总工会」采购" in page.content.decode()
 
     response = client.post(
-        "/checkout/", {**ADDRESS, "pay_by": "bank_transfer", "invoice_title": "临清市总工会"}
+        "/checkout/", {**ADDRESS, "buy_for": str(membership.unit.pk), "pay_by": "bank_transfer"}
     )
 
     order = Order.objects.get()
@@ -188,7 +189,62 @@ def test_an_institution_can_order_in_bulk_and_pay_by_bank_transfer(client, two_p
         "offline",
         "临清市总工会",
     )
+    assert (order.buying_unit, order.budget_year) == (
+        membership.unit,
+        timezone.localdate().year,
+    )
     assert (order.expires_at - order.created_at).days >= 6
+
+
+def test_a_unit_member_may_still_buy_for_themselves_online(client, two_producers):
+    from tests.shop.factories import UnitMembershipFactory
+
+    tomato, _ = two_producers
+    membership = UnitMembershipFactory()
+    client.force_login(membership.user)
+    client.post("/cart/add/", {"variant": tomato.pk, "quantity": 1})
+
+    client.post("/checkout/", {**ADDRESS, "buy_for": "", "pay_by": "online"})
+
+    order = Order.objects.get()
+    assert (order.buying_unit, order.budget_year, order.channel) == (None, None, "online")
+
+
+def test_bank_transfer_for_oneself_is_refused(client, two_producers):
+    from tests.shop.factories import UnitMembershipFactory
+
+    tomato, _ = two_producers
+    membership = UnitMembershipFactory()
+    client.force_login(membership.user)
+    client.post("/cart/add/", {"variant": tomato.pk, "quantity": 1})
+
+    response = client.post("/checkout/", {**ADDRESS, "buy_for": "", "pay_by": "bank_transfer"})
+
+    assert "对公银行转账仅用于单位采购" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("which", ["other_unit", "inactive"])
+def test_ordering_for_a_unit_one_may_not_is_refused(client, two_producers, which):
+    from tests.shop.factories import BuyingUnitFactory, UnitMembershipFactory
+
+    tomato, _ = two_producers
+    membership = UnitMembershipFactory()
+    client.force_login(membership.user)
+    client.post("/cart/add/", {"variant": tomato.pk, "quantity": 1})
+    if which == "other_unit":
+        target = BuyingUnitFactory()
+    else:
+        target = membership.unit
+        target.is_active = False
+        target.save()
+    stock = ProductVariant.objects.get(pk=tomato.pk).stock
+
+    response = client.post("/checkout/", {**ADDRESS, "buy_for": str(target.pk)})
+
+    assert response.status_code == 200
+    assert not Order.objects.exists()
+    assert ProductVariant.objects.get(pk=tomato.pk).stock == stock
 
 
 def test_a_guest_checks_out_with_a_mobile_number_and_no_e_mail(client, two_producers):
