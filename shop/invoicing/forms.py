@@ -25,7 +25,11 @@ class InvoiceRequestForm(forms.Form):
         label=_("开票订单"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("请选择要开发票的订单。")},
+        error_messages={
+            "required": _("请选择要开发票的订单。"),
+            "invalid_choice": _("找不到所选的订单，或它已开过发票。"),
+            "invalid_pk_value": _("找不到所选的订单，或它已开过发票。"),
+        },
     )
     kind = forms.ChoiceField(
         label=_("发票类型"),
