@@ -18,6 +18,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_columns import YesNoColumn, YuanColumn
 from core.admin_policies import ListersOnlyChooserViewSet
+from core.money import yuan_amount
 from producers.models import Producer
 from shop.invoicing import export, services
 from shop.invoicing.forms import IssueForm, RedLetterForm, RejectForm
@@ -72,7 +73,7 @@ def decide(request, request_id: int, action: str):
     invoice = get_object_or_404(InvoiceRequest, pk=request_id)
     form = form_class(request.POST or None, request.FILES or None)
     if action == "issue" and not form.is_bound:
-        form.initial["amount"] = f"{invoice.amount_fen / 100:.2f}"
+        form.initial["amount"] = yuan_amount(invoice.amount_fen)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -83,13 +83,14 @@ def request_invoice(
         orders = _lock_orders(order_ids)
         if len(orders) != len(set(order_ids)):
             raise InvoiceError(_("找不到所选的订单。"))
+        # Someone else's order is "not found", before anything else is said of it.
+        for order in orders:
+            if not _may_request(actor, order):
+                raise InvoiceError(_("找不到所选的订单。"))
         units = {order.buying_unit_id for order in orders}
         if len(units) > 1:
             raise InvoiceError(_("个人订单和各单位的订单请分开申请发票。"))
         (unit_id,) = units
-        for order in orders:
-            if not _may_request(actor, order):
-                raise InvoiceError(_("找不到所选的订单。"))
         tax_number = _tax_number(
             tax_number,
             required=special or unit_id is not None,
@@ -292,7 +293,7 @@ def flag_red_letters(*, line: OrderLine) -> int:
     if issued <= paid:
         return 0
     flagged = list(
-        InvoiceRequest.objects.select_for_update().filter(
+        InvoiceRequest.objects.select_for_update(of=("self",)).filter(
             producer_id=line.producer_id,
             parts__order=order,
             status=InvoiceRequest.Status.ISSUED,

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.money import format_yuan
+from core.money import format_yuan, yuan_amount
 from producers.portal.base import portal_view, record_activity
 from shop.invoicing import selectors, services
 from shop.invoicing.forms import IssueForm, RedLetterForm, RejectForm
@@ -29,7 +29,7 @@ def _page(request, *, failed=None, failed_id: int | None = None):
             failed_here
             if isinstance(failed_here, IssueForm)
             else IssueForm(
-                prefix=f"i{invoice.pk}", initial={"amount": f"{invoice.amount_fen / 100:.2f}"}
+                prefix=f"i{invoice.pk}", initial={"amount": yuan_amount(invoice.amount_fen)}
             )
         )
         invoice.reject_form = (

@@ -36,6 +36,7 @@ def test_creating_a_producer_in_the_admin_sets_up_its_page_and_members(editor_cl
         "kind": Producer.Kind.WORKSHOP,
         "village": str(village.pk),
         "is_active": "on",
+        "invoice_issuer": Producer.InvoiceIssuer.TOWNSHIP,
         **empty_formset("certificates"),
         **empty_formset("memberships"),
         "memberships-TOTAL_FORMS": "1",

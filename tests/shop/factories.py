@@ -24,6 +24,7 @@ from shop.catalogue.models import (
 )
 from shop.documents.models import PrivateDocument
 from shop.institutions.models import BuyingUnit, UnitMembership
+from shop.invoicing.models import InvoiceRequest, InvoiceRequestOrder
 from shop.orders.models import (
     Address,
     BuyerProfile,
@@ -365,3 +366,28 @@ class StatementDifferenceFactory(factory.django.DjangoModelFactory):
     merchant_reference = factory.Sequence(lambda n: f"LG261010ABCDEFP{n}")
     external_id = factory.Sequence(lambda n: f"dummy_{n}")
     gateway_amount_fen = 3980
+
+
+class InvoiceRequestFactory(factory.django.DjangoModelFactory):
+    """A request for an ordinary invoice, as the buyer's form leaves it (no parts)."""
+
+    class Meta:
+        model = InvoiceRequest
+
+    requested_by = factory.SubFactory(UserFactory)
+    producer = factory.SubFactory(ProducerFactory)
+    issuer = "township"
+    kind = InvoiceRequest.Kind.NORMAL
+    title = "临清市总工会"
+    tax_number = "91371581MA3C00000R"
+    email = "caiwu@example.com"
+    amount_fen = 5000
+
+
+class InvoiceRequestOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceRequestOrder
+
+    request = factory.SubFactory(InvoiceRequestFactory)
+    order = factory.SubFactory(OrderFactory)
+    amount_fen = 5000
