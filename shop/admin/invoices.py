@@ -127,10 +127,12 @@ class ExportForm(forms.Form):
     since = forms.DateField(
         label=gettext_lazy("申请日期从"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=gettext_lazy("到"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("到"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     file_format = forms.ChoiceField(
         label=gettext_lazy("格式"), choices=[("xlsx", "XLSX"), ("csv", "CSV")], initial="xlsx"

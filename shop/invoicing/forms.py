@@ -64,7 +64,7 @@ class IssueForm(forms.Form):
     invoice_date = forms.DateField(
         label=_("开票日期"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     amount = YuanField(label=_("开票金额（元）"))
     file = forms.FileField(
@@ -81,5 +81,5 @@ class RedLetterForm(forms.Form):
     red_letter_date = forms.DateField(
         label=_("开票日期"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
