@@ -21,6 +21,7 @@ from aid_accounting.ledger.models import Transaction
 from aid_accounting.transparency.impact import township_impact
 from aid_accounting.transparency.open_data import monthly_aggregates
 from core.money import format_yuan
+from shop.institutions.models import BuyingUnit
 from shop.orders.models import Order
 from tests.aid_accounting.transparency.test_dashboard import (
     assert_the_dashboards_years_add_up_to_aid_reconcile,
@@ -52,11 +53,27 @@ def test_seed_demo_twice_creates_nothing_twice_and_a_year_of_the_reports_size():
         "refunded",
     }
     assert Order.objects.filter(channel="offline").exists()
+    assert_the_union_buys_in_its_name_and_has_its_invoices()
     assert_the_dashboards_years_add_up_to_aid_reconcile()
     assert_the_dashboard_reads_the_entries_sums()
     assert_the_docs_figures_are_the_demos()
     assert_open_data_months_total_the_same_in_every_dimension()
     assert_no_personal_data_is_public_or_exported()
+
+
+def assert_the_union_buys_in_its_name_and_has_its_invoices():
+    from shop.invoicing.models import InvoiceRequest
+
+    union = BuyingUnit.objects.get(name="临清市总工会（示例）")
+    assert union.memberships.get(role="manager").user.username == "buyer"
+    orders = union.orders.all()
+    assert orders.exists() and not orders.filter(budget_year__isnull=True).exists()
+    invoices = InvoiceRequest.objects.filter(buying_unit=union, status="issued")
+    assert invoices.exists() and all(invoice.file for invoice in invoices)
+    invoiced = {part.order_id for invoice in invoices for part in invoice.parts.all()}
+    assert sum(invoice.invoice_amount_fen for invoice in invoices) == sum(
+        order.total_fen for order in Order.objects.filter(pk__in=invoiced)
+    )
 
 
 def assert_the_dashboard_reads_the_entries_sums() -> None:

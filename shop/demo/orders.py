@@ -1,16 +1,22 @@
 """A demo year of orders through the real services: retail buyers and
-institutions, every state an order can reach, paid online and by bank transfer.
+buying units, every state an order can reach, paid online and by bank transfer.
 The seeding records bank transfers and refunds as the system (``SYSTEM``), not
-as a member of staff."""
+as a member of staff. The demo buyer manages the county trade union and may
+order for the two canteens; the union has 发票 the township issued."""
 
 import random
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core.roles import SYSTEM
 from shop.catalogue.models import ProductVariant
+from shop.institutions.models import BuyingUnit, UnitMembership
+from shop.invoicing import selectors as invoice_selectors
+from shop.invoicing import services as invoicing
+from shop.invoicing.models import InvoiceRequest
 from shop.orders import inventory, lifecycle
 from shop.orders.checkout import ShippingAddress, place_order
 from shop.orders.models import Order, Shipment
@@ -18,12 +24,17 @@ from shop.payments import expiry
 from shop.payments.refunds import execute_refund, request_refund
 from shop.payments.services import payment_succeeded, record_offline_payment, start_payment
 
-# Institutional buyers of the report's kind: unions and canteens buying in bulk.
+# Buying units of the report's kind: unions and canteens buying in bulk
+# (fictional, with tax numbers whose check digit is right).
 INSTITUTIONS = [
-    ("临清市总工会（示例）", "12371581MB0000001X"),
-    ("聊城市某机关食堂（示例）", "12371500MB0000002X"),
-    ("临清市某中学食堂（示例）", "12371581MB0000003X"),
+    ("临清市总工会（示例）", BuyingUnit.Kind.UNION, "91371581MA3C00000R"),
+    ("聊城市某机关食堂（示例）", BuyingUnit.Kind.CANTEEN, "12371500MB00000005"),
+    ("临清市某中学食堂（示例）", BuyingUnit.Kind.CANTEEN, "12371581MB0000000F"),
 ]
+# The union's paid orders the township has invoiced.
+INVOICED_ORDERS = 3
+# A PDF's smallest shape, for the demo's invoice file.
+DEMO_INVOICE_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 DEMO_BUYER_DOMAIN = "demo-buyer.example"
 
@@ -68,8 +79,9 @@ def seed_orders(*, now: datetime | None = None, retail: int = 800, seed: int = 2
             email=f"buyer{index % 97}@{DEMO_BUYER_DOMAIN}",
         )
         created += 1
+    units = _buying_units(buyer)
     for index in range(36):
-        institution, tax_number = INSTITUTIONS[index % len(INSTITUTIONS)]
+        unit = units[index % len(units)]
         placed_at = now - timedelta(days=10 * index + rng.randint(5, 9), hours=rng.randint(8, 17))
         lines = [(variant, rng.randint(8, 20)) for variant in rng.sample(variants, 3)]
         _demo_order(
@@ -78,19 +90,71 @@ def seed_orders(*, now: datetime | None = None, retail: int = 800, seed: int = 2
             placed_at=placed_at,
             now=now,
             email=f"institution{index % 3}@{DEMO_BUYER_DOMAIN}",
-            institution=(institution, tax_number),
+            user=buyer,
+            unit=unit,
         )
         created += 1
     lifecycle.complete_due_orders(now=now)
+    if buyer is not None:
+        _invoice_the_union(units[0], buyer=buyer, now=now)
     return created
 
 
-def _demo_order(rng, lines, *, placed_at, now, email, user=None, institution=None) -> Order:
+def _buying_units(buyer) -> list[BuyingUnit]:
+    """The demo's units; the demo buyer manages the union and orders for all three.
+    Without the demo buyer (a partial seed), the units have no member and no orders."""
+    units = []
+    for index, (name, kind, tax_number) in enumerate(INSTITUTIONS):
+        unit, _created = BuyingUnit.objects.get_or_create(
+            name=name, defaults={"kind": kind, "invoice_title": name, "tax_number": tax_number}
+        )
+        if buyer is not None:
+            UnitMembership.objects.get_or_create(
+                unit=unit,
+                user=buyer,
+                defaults={"role": "manager" if index == 0 else "member"},
+            )
+        units.append(unit)
+    return units
+
+
+def _invoice_the_union(union: BuyingUnit, *, buyer, now: datetime) -> None:
+    """The union's first paid orders invoiced: requested by the buyer, issued by
+    the township's editor (the demo's producers leave their invoices to the township)."""
+    editor = get_user_model().objects.filter(username="editor").first()
+    paid = [
+        order.pk
+        for order in union.orders.filter(
+            status__in=invoice_selectors.INVOICEABLE, refunded_fen=0
+        ).order_by("created_at")[:INVOICED_ORDERS]
+    ]
+    if editor is None or not paid:
+        return
+    requests = invoicing.request_invoice(
+        actor=buyer,
+        order_ids=paid,
+        kind=InvoiceRequest.Kind.NORMAL,
+        title=union.invoice_title,
+        tax_number=union.tax_number,
+        email=f"union@{DEMO_BUYER_DOMAIN}",
+    )
+    for number, request in enumerate(requests, start=1):
+        invoicing.issue_invoice(
+            actor=editor,
+            request_id=request.pk,
+            number=f"{number:08d}",
+            issued_on=timezone.localdate(now),
+            amount_fen=request.amount_fen,
+            pdf=ContentFile(DEMO_INVOICE_PDF, name="invoice.pdf"),
+        )
+
+
+def _demo_order(rng, lines, *, placed_at, now, email, user=None, unit=None) -> Order:
     for variant, quantity in lines:
         inventory.release(variant_id=variant.pk, quantity=quantity)  # demo stock never runs dry
     province, city, district = rng.choice(DEMO_ADDRESS_CITIES)
     address = ShippingAddress(
-        recipient=institution[0] if institution else "示例买家",
+        recipient=unit.name if unit else "示例买家",
         mobile=f"1990000{rng.randint(0, 9999):04d}",
         province=province,
         city=city,
@@ -101,21 +165,24 @@ def _demo_order(rng, lines, *, placed_at, now, email, user=None, institution=Non
         items=[(variant.pk, quantity) for variant, quantity in lines],
         email=email,
         address=address,
-        gateway="offline" if institution else "dummy",
-        channel=Order.Channel.OFFLINE if institution else Order.Channel.ONLINE,
+        gateway="offline" if unit else "dummy",
+        channel=Order.Channel.OFFLINE if unit else Order.Channel.ONLINE,
         user=user,
-        invoice_title=institution[0] if institution else "",
-        tax_number=institution[1] if institution else "",
+        buying_unit_id=unit.pk if unit and user else None,
+        budget_year=timezone.localtime(placed_at).year if unit and user else None,
+        # A unit's order without a member to place it (no demo buyer) keeps the unit's title.
+        invoice_title=unit.invoice_title if unit else "",
+        tax_number=unit.tax_number if unit else "",
     )
-    window = timedelta(days=7) if institution else timedelta(minutes=30)
+    window = timedelta(days=7) if unit else timedelta(minutes=30)
     Order.objects.filter(pk=order.pk).update(created_at=placed_at, expires_at=placed_at + window)
     age = now - placed_at
-    if age < timedelta(minutes=30) or (institution is None and rng.random() < 0.04):
+    if age < timedelta(minutes=30) or (unit is None and rng.random() < 0.04):
         if age > window:
             expiry.expire_unpaid_orders(now=now)
         return order
     paid_at = placed_at + timedelta(minutes=rng.randint(2, 25))
-    if institution:
+    if unit:
         record_offline_payment(
             order_id=order.pk,
             amount_fen=order.total_fen,

@@ -285,6 +285,10 @@ def flag_red_letters(*, line: OrderLine) -> int:
     once open and issued requests hold more than is left. Returns how many
     were newly flagged."""
     order = line.order
+    if not InvoiceRequestOrder.objects.filter(
+        order=order, request__status=InvoiceRequest.Status.ISSUED
+    ).exists():
+        return 0  # most refunds: nothing was invoiced
     paid = selectors.paid_by_producer(order).get(line.producer_id, 0)
     # Open requests are held to what is left when they are issued: only issued ones are flagged.
     issued = selectors.invoiced_fen(
