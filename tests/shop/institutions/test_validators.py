@@ -24,8 +24,38 @@ def test_the_admin_form_of_a_unit_checks_it():
     assert "tax_number" in refused.value.message_dict
 
 
-def test_township_editors_register_units_in_the_admin(client, staff):
+@pytest.mark.parametrize(
+    ("tax_number", "created"), [("91371581MA3C00000R", True), ("91371581MA3C00000X", False)]
+)
+def test_township_editors_register_units_with_members_in_the_admin(
+    client, staff, tax_number, created
+):
+    from shop.institutions.models import BuyingUnit
+    from tests.factories import UserFactory
+    from tests.producers.test_admin import empty_formset
+
     client.force_login(staff)
-    page = client.get("/admin/snippets/shop/buyingunit/add/")
-    assert page.status_code == 200
-    assert "纳税人识别号" in page.content.decode() and "成员" in page.content.decode()
+    assert client.get("/admin/snippets/shop/buyingunit/add/").status_code == 200
+    manager = UserFactory()
+    response = client.post(
+        "/admin/snippets/shop/buyingunit/add/",
+        {
+            "name": "临清市总工会",
+            "kind": "union",
+            "invoice_title": "临清市总工会",
+            "tax_number": tax_number,
+            "is_active": "on",
+            **empty_formset("memberships"),
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-0-user": str(manager.pk),
+            "memberships-0-role": "manager",
+            "memberships-0-ORDER": "1",
+        },
+    )
+    if created:
+        assert response.status_code == 302
+        unit = BuyingUnit.objects.get()
+        assert unit.memberships.get().user == manager
+    else:
+        assert "统一社会信用代码" in response.content.decode()
+        assert not BuyingUnit.objects.exists()

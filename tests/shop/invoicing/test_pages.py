@@ -161,6 +161,9 @@ def test_township_staff_issue_in_the_admin(sale, request_fields, staff):
     assert (
         client.get(f"/admin/snippets/shop/invoicerequest/inspect/{tomatoes.pk}/").status_code == 200
     )
+    listing = client.get("/admin/snippets/shop/invoicerequest/?status=requested")
+    assert listing.status_code == 200 and "临清市总工会" in listing.content.decode()
+    assert client.get("/admin/invoices/export/").status_code == 200
 
     response = client.post(
         f"/admin/invoices/{tomatoes.pk}/issue/",

@@ -427,10 +427,10 @@ def test_sending_a_refund_reads_it_with_its_payment(paid_order, staff, django_as
         execute_refund(refund_id=pending.pk)
 
 
-# Everything a line refund does (stock back, the units sold, the aid reversal, the order,
-# its events and message), pinned: the refund is read with its payment in one query
-# before the gateway.
-QUERIES_TO_SEND_A_LINE_REFUND = 48
+# Everything a line refund does (stock back, the units sold, the aid reversal, whether
+# an issued 发票 needs a red-letter correction, the order, its events and message),
+# pinned: the refund is read with its payment in one query before the gateway.
+QUERIES_TO_SEND_A_LINE_REFUND = 49
 
 
 def test_refunded_units_are_no_longer_counted_as_sold(paid_order, staff):
