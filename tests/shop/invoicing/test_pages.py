@@ -224,3 +224,43 @@ def test_the_export_lists_the_requests_with_inert_cells(sale, request_fields, st
         )
         == 1
     )
+
+
+def test_the_portal_records_the_red_letter_a_refund_calls_for(sale, issued, staff):
+    from shop.payments.refunds import execute_refund, request_refund
+
+    line = sale.order.lines.get(producer=sale.bag_producer)
+    execute_refund(
+        refund_id=request_refund(
+            order_id=sale.order.pk, actor=staff, reason="破损", line_id=line.pk, quantity=1
+        ).pk
+    )
+    client = logged_in(sale.bag_member)
+    assert "因退款需开红字发票" in client.get("/portal/invoices/").content.decode()
+    url = f"/portal/invoices/{issued.pk}/red-letter/"
+
+    refused = client.post(url, {f"x{issued.pk}-red_letter_date": "2026-12-08"})
+    assert refused.status_code == 200
+    assert InvoiceRequest.objects.get(pk=issued.pk).needs_red_letter
+
+    client.post(
+        url,
+        {f"x{issued.pk}-red_letter_number": "R0001", f"x{issued.pk}-red_letter_date": "2026-12-08"},
+    )
+    issued.refresh_from_db()
+    assert (issued.status, issued.needs_red_letter) == ("reversed", False)
+
+
+def test_the_portal_rejects_with_a_reason(sale, request_fields):
+    requests = services.request_invoice(
+        actor=sale.member, order_ids=[sale.order.pk], **request_fields
+    )
+    (bags,) = [r for r in requests if r.producer == sale.bag_producer]
+    client = logged_in(sale.bag_member)
+
+    client.post(f"/portal/invoices/{bags.pk}/reject/", {f"r{bags.pk}-reason": "抬头与税号不符"})
+
+    bags.refresh_from_db()
+    assert (bags.status, bags.reject_reason) == ("rejected", "抬头与税号不符")
+    listing = logged_in(sale.member).get("/account/invoices/").content.decode()
+    assert "抬头与税号不符" in listing
