@@ -67,3 +67,22 @@ REMINDER_SMS = register(
     name="producer_ship_by_reminder",
     text="订单${number}（${items}）须在${ship_by}前发出，还未发货，请尽快处理。详情：${link}",
 )
+
+# After-sales (shop/aftersales/): the producer told of a request to answer and
+# reminded before its deadline; the buyer told of each answer and of their own deadline.
+AFTERSALES_NEW_SMS = register(
+    name="producer_aftersales_new",
+    text="订单${number}有新的售后申请（${kind}），请在${respond_by}前处理，逾期将自动同意退款。详情：${link}",
+)
+AFTERSALES_PRODUCER_REMINDER_SMS = register(
+    name="producer_aftersales_reminder",
+    text="订单${number}的售后申请须在${respond_by}前处理，逾期将自动同意退款。详情：${link}",
+)
+AFTERSALES_ANSWERED_SMS = register(
+    name="buyer_aftersales_answered",
+    text="您的订单${number}的售后申请有新进展：${step}。请在${respond_by}前处理。查看：${link}",
+)
+AFTERSALES_BUYER_REMINDER_SMS = register(
+    name="buyer_aftersales_reminder",
+    text="您的订单${number}的售后申请须在${respond_by}前处理，逾期申请将关闭。查看：${link}",
+)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shop.portal import views
+from shop.portal import aftersales, views
 
 urlpatterns = [
     path("products/", views.product_list, name="products"),
@@ -14,4 +14,11 @@ urlpatterns = [
     path("shipments/", views.shipment_list, name="shipments"),
     path("shipments/<int:shipment_id>/ship/", views.shipment_ship, name="shipment_ship"),
     path("shipments/<int:shipment_id>/deliver/", views.shipment_deliver, name="shipment_deliver"),
+    path("aftersales/", aftersales.request_list, name="aftersales"),
+    path("aftersales/<int:request_id>/", aftersales.request_detail, name="aftersales_detail"),
+    path(
+        "aftersales/<int:request_id>/received/",
+        aftersales.return_received,
+        name="aftersales_received",
+    ),
 ]
