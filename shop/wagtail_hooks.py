@@ -7,7 +7,7 @@ from wagtail.admin.action_menu import WorkflowMenuItem
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 
-from shop.admin import api, statements
+from shop.admin import aftersales, api, statements
 from shop.admin.views import (
     adjust_stock,
     offline_sale,
@@ -20,6 +20,7 @@ from shop.catalogue.models import ProductPage, ProductVariant
 
 register_snippet(CatalogueGroup)
 register_snippet(OrderViewSet)
+register_snippet(aftersales.AfterSalesViewSet)
 
 
 @hooks.register("register_admin_urls")
@@ -35,6 +36,7 @@ def register_shop_admin_urls():
         path("orders/<int:order_id>/payment/", record_payment, name="shop_record_payment"),
         path("orders/offline-sale/", offline_sale, name="shop_offline_sale"),
         *statements.urls(),
+        *aftersales.urls(),
     ]
 
 
@@ -53,6 +55,11 @@ def no_document_links(features):
 @hooks.register("register_admin_menu_item")
 def register_statements_menu_item():
     return statements.menu_item()
+
+
+@hooks.register("register_admin_menu_item")
+def register_aftersales_menu_item():
+    return aftersales.menu_item()
 
 
 @hooks.register("register_snippet_listing_buttons")

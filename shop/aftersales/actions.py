@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.money import format_yuan
-from core.roles import SYSTEM, Actor, acting_user, require_permission
+from core.roles import SYSTEM, Actor, require_permission
 from shop.aftersales import selectors
 from shop.aftersales.models import (
     TRANSITIONS,
@@ -115,7 +115,7 @@ def open_request(
             reason=reason,
             status=Status.OPEN,
             respond_by=now + timedelta(hours=settings.AFTERSALES_PRODUCER_HOURS),
-            created_by=acting_user(actor) if actor is not None and actor.is_authenticated else None,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         for photo in prepared:
             AfterSalesPhoto.objects.create(request=request, file=photo.as_file("photo.jpg"))
@@ -453,7 +453,7 @@ def _step(
     note: str = "",
     amount_fen: int | None = None,
 ) -> None:
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    user = actor if getattr(actor, "is_authenticated", False) else None
     AfterSalesStep.objects.create(
         request=request,
         kind=kind,
@@ -519,7 +519,8 @@ def _refund(request: AfterSalesRequest, *, amount_fen: int, quantity: int, actor
             amount_fen=amount_fen,
             reason=_("售后 %(id)s：%(kind)s")
             % {"id": request.pk, "kind": request.get_kind_display()},
-            actor=actor if actor is not None else SYSTEM,
+            # A guest buyer (查订单) has no account to record: the history names the role.
+            actor=actor if getattr(actor, "is_authenticated", False) else SYSTEM,
         )
     except refunds.RefundError as error:
         raise AfterSalesError(str(error)) from None
