@@ -9,6 +9,7 @@ from PIL import Image
 from aid_accounting.accrual.models import AidReversal, LineAccrual
 from messaging.models import OutboundMessage
 from producers.models import MemberProfile
+from shop import tasks
 from shop.aftersales import actions
 from shop.aftersales.actions import AfterSalesError
 from shop.aftersales.models import AfterSalesPhoto, AfterSalesRequest, Kind, Status
@@ -52,9 +53,11 @@ def test_a_buyer_opens_a_quality_claim_with_a_photo_stripped_of_its_exif(deliver
     assert request.respond_by == at("2026-10-02", 11) + timedelta(hours=48)
     photo = request.photos.get()
     assert photo.file.name.startswith("aftersales/")
+    with Image.open(jpeg_with_gps()) as original:
+        assert original.getexif().get_ifd(0x8825)  # GPSInfo, as a phone writes it
     with Image.open(photo.file) as image:
         assert image.format == "JPEG"
-        assert not image.getexif().get(0x8825)
+        assert not image.getexif().get_ifd(0x8825)
     assert [step.kind for step in request.steps.all()] == ["opened"]
 
 
@@ -372,3 +375,43 @@ def test_an_open_request_keeps_the_order_from_completing(delivered, buyer, membe
     assert lifecycle.complete_due_orders(held=orders_held()) == 1
     delivered.refresh_from_db()
     assert delivered.status == Order.Status.COMPLETED
+
+
+def test_the_beat_tasks_hold_open_orders_and_decide_overdue_steps(delivered, buyer, clock):
+    request = open_claim(delivered, actor=buyer)
+    clock.now = at("2026-11-01")
+    assert tasks.complete_due_orders() == 0
+    assert tasks.decide_overdue_aftersales()["auto_accepted"] == 1
+    assert tasks.complete_due_orders() == 1
+    request.refresh_from_db()
+    assert request.refund.status == Refund.Status.SUCCEEDED
+
+
+def test_a_returned_parcel_not_confirmed_in_time_is_refunded_and_restocked(
+    delivered, buyer, member, clock, tomato
+):
+    MemberProfile.objects.create(user=member, mobile="13800000001")
+    stock = type(tomato).objects.get(pk=tomato.pk).stock
+    request = open_claim(delivered, actor=buyer)
+    actions.answer(request_id=request.pk, step="ask_return", actor=member)
+    request = actions.ship_return(
+        request_id=request.pk, actor=buyer, carrier="中通快递", tracking_number="ZT1"
+    )
+    assert OutboundMessage.objects.filter(
+        key=f"aftersales:{request.pk}:return_shipped:to-answer:sms:13800000001"
+    ).exists()
+    clock.now = request.respond_by
+    assert actions.decide_overdue()["auto_accepted"] == 1
+    request.refresh_from_db()
+    assert (request.status, request.refund.quantity) == (Status.REFUNDED, 1)
+    assert type(tomato).objects.get(pk=tomato.pk).stock == stock + 1
+
+
+def test_an_escalated_request_waits_for_the_editors(delivered, buyer, member, clock):
+    request = open_claim(delivered, actor=buyer)
+    actions.answer(request_id=request.pk, step="decline", actor=member, note="不同意")
+    actions.escalate(request_id=request.pk, actor=buyer)
+    clock.now = at("2026-12-31")
+    assert actions.decide_overdue() == {"auto_accepted": 0, "lapsed": 0, "reminded": 0}
+    request.refresh_from_db()
+    assert request.status == Status.ESCALATED
