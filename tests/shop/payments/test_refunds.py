@@ -614,3 +614,27 @@ def test_a_quantity_refund_below_the_rest_is_its_units_price_while_money_is_left
     execute_refund(refund_id=aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=100).pk)
     assert refund(paid_order, staff, line_id=line.pk, quantity=1).amount_fen == 3980
     assert refund(paid_order, staff, line_id=line.pk, quantity=2).amount_fen == 11940 - 100 - 3980
+
+
+def test_an_aftersales_refund_goes_through_the_succeeded_payment_only(paid_order):
+    line = paid_order.lines.get(quantity=3)
+    Payment.objects.filter(order=paid_order).update(status=Payment.Status.FAILED)
+    with pytest.raises(RefundError) as refused:
+        aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=100)
+    assert str(refused.value) == "找不到该订单的成功付款记录。"
+    assert not Refund.objects.exists()
+
+
+def test_an_aftersales_refunds_reason_is_cut_to_its_field(paid_order):
+    line = paid_order.lines.get(quantity=3)
+    pending = request_aftersales_refund(
+        aftersales_id=7,
+        order_id=paid_order.pk,
+        line_id=line.pk,
+        quantity=0,
+        amount_fen=100,
+        reason="坏" * 300,
+        actor=SYSTEM,
+    )
+    assert pending.reason == "坏" * 255
+    assert OrderEvent.objects.get(kind="refund_requested").note == "坏" * 255
