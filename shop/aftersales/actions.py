@@ -505,11 +505,6 @@ def _goods_back(request: AfterSalesRequest, *, actor: Actor) -> None:
 
 
 def _refund(request: AfterSalesRequest, *, amount_fen: int, quantity: int, actor: Actor) -> None:
-    line = OrderLine.objects.get(pk=request.line_id)
-    # Money back equal to all that is left of the line is the line's last units
-    # too: counted as refunded, so no later refund finds units without money.
-    if amount_fen == line.total_fen - line.refunded_fen:
-        quantity = line.quantity - line.refunded_quantity
     try:
         request.refund = refunds.request_aftersales_refund(
             aftersales_id=request.pk,

@@ -79,6 +79,7 @@ def request_refund(
             # while the goods were kept is not refunded twice.
             left = line.total_fen - line.refunded_fen
             amount = left if quantity == remaining else min(line.unit_price_fen * quantity, left)
+            quantity = _units_with_the_last_money(line, quantity=quantity, amount_fen=amount)
         if amount <= 0:
             raise RefundError(_("没有可退的金额。"))
         refund = Refund.objects.create(
@@ -140,6 +141,7 @@ def request_aftersales_refund(
             raise RefundError(
                 _("退款金额应在 ¥0.01 到 %(left)s 之间。") % {"left": format_yuan(left)}
             )
+        quantity = _units_with_the_last_money(line, quantity=quantity, amount_fen=amount_fen)
         key = f"aftersales-{aftersales_id}"
         if Refund.objects.filter(idempotency_key=key).exists():
             raise RefundError(_("这个售后申请已经退过款。"))
@@ -157,6 +159,15 @@ def request_aftersales_refund(
             order=order, kind="refund_requested", actor=acting_user(actor), note=reason[:255]
         )
         return refund
+
+
+def _units_with_the_last_money(line: OrderLine, *, quantity: int, amount_fen: int) -> int:
+    """A refund of all the money left of a line takes its remaining units with
+    it: no unit is ever left without money (a later whole-order refund would
+    find units to give back and nothing to pay for them)."""
+    if amount_fen == line.total_fen - line.refunded_fen:
+        return _remaining_quantity(line)
+    return quantity
 
 
 def request_surplus_refund(

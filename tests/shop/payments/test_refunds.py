@@ -599,14 +599,31 @@ def test_an_aftersales_refund_needs_the_goods_payment(paid_order):
 def test_a_quantity_refund_after_money_given_back_is_capped_by_what_is_left(paid_order, staff):
     line = paid_order.lines.get(quantity=3)
     execute_refund(refund_id=aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=10000).pk)
-    # 11,940 less 10,000 leaves 1,940: less than one unit's 3,980.
+    # 11,940 less 10,000 leaves 1,940: less than one unit's 3,980. The last of
+    # the money takes the line's last units with it.
     first = refund(paid_order, staff, line_id=line.pk, quantity=1)
-    assert first.amount_fen == 1940
+    assert (first.amount_fen, first.quantity) == (1940, 3)
     line.refresh_from_db()
-    assert (line.refunded_quantity, line.refunded_fen) == (1, 11940)
+    assert (line.refunded_quantity, line.refunded_fen) == (3, 11940)
     with pytest.raises(RefundError) as refused:
         request_refund(order_id=paid_order.pk, actor=staff, reason="x", line_id=line.pk, quantity=1)
-    assert str(refused.value) == "没有可退的金额。"
+    assert str(refused.value) == "退款数量应在 1 到 0 之间。"
+
+
+def test_a_whole_order_refund_after_compensation_refunds_what_money_is_left(
+    paid_order, staff, refunded_lines
+):
+    line = paid_order.lines.get(quantity=3)
+    execute_refund(
+        refund_id=aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=11940).pk
+    )
+    line.refresh_from_db()
+    assert (line.refunded_quantity, line.refunded_fen) == (3, 11940)
+    refund(paid_order, staff)
+    paid_order.refresh_from_db()
+    assert paid_order.status == Order.Status.REFUNDED
+    assert paid_order.refunded_fen == paid_order.total_fen
+    assert all(amount > 0 for _line, _quantity, amount in refunded_lines)
 
 
 def test_a_quantity_refund_below_the_rest_is_its_units_price_while_money_is_left(paid_order, staff):
