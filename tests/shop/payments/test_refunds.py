@@ -614,9 +614,7 @@ def test_a_whole_order_refund_after_compensation_refunds_what_money_is_left(
     paid_order, staff, refunded_lines
 ):
     line = paid_order.lines.get(quantity=3)
-    execute_refund(
-        refund_id=aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=11940).pk
-    )
+    execute_refund(refund_id=aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=11940).pk)
     line.refresh_from_db()
     assert (line.refunded_quantity, line.refunded_fen) == (3, 11940)
     refund(paid_order, staff)
