@@ -14,7 +14,7 @@ from aid_accounting.rules.allocation import aid_reversed_after
 from shop.aftersales.models import AfterSalesRequest, Status
 from shop.payments.models import Refund
 from tests.e2e.conftest import PHONE_360
-from tests.e2e.steps import log_in_to_portal, signed_in_context
+from tests.e2e.steps import blocking_violations, log_in_to_portal, signed_in_context
 from tests.e2e.world import PASSWORD, township
 from tests.factories import UserFactory, jpeg_bytes
 from tests.township import assert_books_check_out, deliver, sell
@@ -44,6 +44,7 @@ def test_a_quality_claim_partly_refunded_on_a_phone(browser, live_server, tmp_pa
     buyer_page.get_by_label("问题描述").fill("一箱番茄压坏了一半")
     buyer_page.get_by_label("照片").set_input_files(photo)
     assert fits_the_screen(buyer_page)
+    assert blocking_violations(buyer_page) == []
     buyer_page.screenshot(path=tmp_path / "claim-form-360.png", full_page=True)
     buyer_page.get_by_role("button", name="提交申请").click()
     buyer_page.wait_for_url(re.compile(r"/aftersales/\d+/$"))
@@ -59,6 +60,7 @@ def test_a_quality_claim_partly_refunded_on_a_phone(browser, live_server, tmp_pa
     portal.get_by_role("link", name="去处理").click()
     expect(portal.get_by_role("img", name="照片 1")).to_be_visible()
     assert fits_the_screen(portal)
+    assert blocking_violations(portal) == []
     portal.screenshot(path=tmp_path / "portal-answer-360.png", full_page=True)
     portal.get_by_label("提议部分退款").check()
     portal.get_by_label("部分退款金额（元）").fill("15.00")
@@ -67,6 +69,8 @@ def test_a_quality_claim_partly_refunded_on_a_phone(browser, live_server, tmp_pa
 
     # The buyer accepts; the money goes back through the order's gateway.
     buyer_page.reload()
+    assert blocking_violations(buyer_page) == []
+    buyer_page.screenshot(path=tmp_path / "request-proposed-360.png", full_page=True)
     buyer_page.get_by_role("button", name="接受部分退款").click()
     expect(buyer_page.locator(".facts")).to_contain_text("已同意退款")
     expect(buyer_page.locator(".facts")).to_contain_text("¥15.00 · 已退款")
