@@ -192,6 +192,16 @@ AID_NOTICE_WINDOW_DAYS = env_int("AID_NOTICE_WINDOW_DAYS", 7)
 # Years a household's personal data is kept after it leaves the register, then anonymised
 # (aid_accounting/privacy/retention.py, docs/privacy.md).
 HOUSEHOLD_RETENTION_YEARS = env_int("HOUSEHOLD_RETENTION_YEARS", 5)
+
+# After-sales (shop/aftersales/): how long after delivery a perishable's quality
+# claim may be made, how long each side has for its step, and whether a producer
+# who does not answer in time is taken to accept (the buyer's favour).
+AFTERSALES_QUALITY_WINDOW_HOURS = env_int("AFTERSALES_QUALITY_WINDOW_HOURS", 48)
+AFTERSALES_PRODUCER_HOURS = env_int("AFTERSALES_PRODUCER_HOURS", 48)
+AFTERSALES_BUYER_DAYS = env_int("AFTERSALES_BUYER_DAYS", 7)
+AFTERSALES_RETURN_RECEIPT_DAYS = env_int("AFTERSALES_RETURN_RECEIPT_DAYS", 10)
+AFTERSALES_EDITOR_DAYS = env_int("AFTERSALES_EDITOR_DAYS", 5)
+AFTERSALES_AUTO_ACCEPT = env_bool("AFTERSALES_AUTO_ACCEPT", True)
 # Objections a visitor may send, as (count, seconds) windows (aid_accounting/notices/limits.py):
 # per client address (counted in the cache) and per notice from all addresses (counted from
 # the stored objections, so it holds with the cache down).
@@ -396,6 +406,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "complete-due-orders": {"task": "shop.tasks.complete_due_orders", "schedule": 3600.0},
+    # After-sales steps past their deadline decided, and reminders before it.
+    "decide-overdue-aftersales": {
+        "task": "shop.tasks.decide_overdue_aftersales",
+        "schedule": 900.0,
+    },
     # Producers who chose one morning message (Beijing time), and the parcels due by
     # tomorrow still unsent: after breakfast, not at night.
     "send-producer-digests": {

@@ -1,8 +1,10 @@
 """Django loads the shop's models from here; each model lives in its domain package
-(``catalogue``, ``documents``, ``orders``, ``payments``, ``accounts``), and code imports
+(``catalogue``, ``documents``, ``orders``, ``payments``, ``accounts``,
+``aftersales``), and code imports
 it from there."""
 
 from shop.accounts.models import BuyerPhone, OrderLookupCode
+from shop.aftersales.models import AfterSalesPhoto, AfterSalesRequest, AfterSalesStep
 from shop.catalogue.models import (
     Category,
     HomePage,
@@ -37,6 +39,9 @@ from shop.payments.models import (
 
 __all__ = [
     "Address",
+    "AfterSalesPhoto",
+    "AfterSalesRequest",
+    "AfterSalesStep",
     "BuyerPhone",
     "BuyerProfile",
     "BuyingUnit",

@@ -77,3 +77,22 @@ RED_LETTER_SMS = register(
     name="producer_invoice_red_letter",
     text="您开具的发票${number}所含订单已退款，请开具红字发票并在生产者平台登记：${link}",
 )
+
+# After-sales (shop/aftersales/): the producer told of a request to answer and
+# reminded before its deadline; the buyer told of each answer and of their own deadline.
+AFTERSALES_NEW_SMS = register(
+    name="producer_aftersales_new",
+    text="订单${number}有新的售后申请（${kind}），请在${respond_by}前处理，逾期将自动同意退款。详情：${link}",
+)
+AFTERSALES_PRODUCER_REMINDER_SMS = register(
+    name="producer_aftersales_reminder",
+    text="订单${number}的售后申请须在${respond_by}前处理，逾期将自动同意退款。详情：${link}",
+)
+AFTERSALES_ANSWERED_SMS = register(
+    name="buyer_aftersales_answered",
+    text="您的订单${number}的售后申请有新进展：${step}。请在${respond_by}前处理。查看：${link}",
+)
+AFTERSALES_BUYER_REMINDER_SMS = register(
+    name="buyer_aftersales_reminder",
+    text="您的订单${number}的售后申请须在${respond_by}前处理，逾期申请将关闭。查看：${link}",
+)

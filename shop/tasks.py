@@ -6,6 +6,8 @@ import logging
 
 from celery import shared_task
 
+from shop.aftersales import actions as aftersales
+from shop.aftersales import selectors as aftersales_selectors
 from shop.orders import lifecycle, producer_notices
 from shop.payments import expiry, reconciliation, refunds
 from shop.payments.models import GatewayStatement
@@ -25,7 +27,13 @@ def execute_pending_refunds() -> int:
 
 @shared_task
 def complete_due_orders() -> int:
-    return lifecycle.complete_due_orders()
+    # An order with an after-sales request waiting stays open until it is settled.
+    return lifecycle.complete_due_orders(held=aftersales_selectors.orders_held())
+
+
+@shared_task
+def decide_overdue_aftersales() -> dict[str, int]:
+    return aftersales.decide_overdue()
 
 
 @shared_task

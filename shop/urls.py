@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.views import account, catalogue, invoices, lookup, purchase
+from shop.views import account, aftersales, catalogue, invoices, lookup, purchase
 
 urlpatterns = [
     path("search/", catalogue.search, name="search"),
@@ -17,6 +17,18 @@ urlpatterns = [
     # PostgreSQL refuses in a query) is not found at the URL already.
     path("orders/<slug:number>/", purchase.order_detail, name="order_detail"),
     path("orders/<slug:number>/pay/", purchase.order_pay, name="order_pay"),
+    path(
+        "orders/<slug:number>/lines/<int:line_id>/aftersales/",
+        aftersales.aftersales_new,
+        name="aftersales_new",
+    ),
+    path("aftersales/<int:request_id>/", aftersales.aftersales_detail, name="aftersales_detail"),
+    path("aftersales/<int:request_id>/act/", aftersales.aftersales_act, name="aftersales_act"),
+    path(
+        "aftersales/<int:request_id>/photos/<int:photo_id>/",
+        aftersales.aftersales_photo,
+        name="aftersales_photo",
+    ),
     path("o/<str:token>/", purchase.order_from_link, name="order_link"),
     path("find-order/", lookup.order_lookup, name="order_lookup"),
     path("find-order/code/", lookup.order_lookup_code, name="order_lookup_code"),

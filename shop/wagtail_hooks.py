@@ -9,7 +9,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from core.admin_policies import ReadOnlyPolicy
-from shop.admin import api, invoices, statements
+from shop.admin import aftersales, api, invoices, statements
 from shop.admin.views import (
     adjust_stock,
     offline_sale,
@@ -27,6 +27,7 @@ register_snippet(CatalogueGroup)
 register_snippet(OrderViewSet)
 register_snippet(BuyingUnitViewSet)
 register_snippet(invoices.InvoiceRequestViewSet)
+register_snippet(aftersales.AfterSalesViewSet)
 
 
 @hooks.register("register_admin_urls")
@@ -43,6 +44,7 @@ def register_shop_admin_urls():
         path("orders/offline-sale/", offline_sale, name="shop_offline_sale"),
         *statements.urls(),
         *invoices.urls(),
+        *aftersales.urls(),
     ]
 
 
@@ -66,6 +68,10 @@ def register_statements_menu_item():
 @hooks.register("register_admin_menu_item")
 def register_invoice_export_menu_item():
     return invoices.menu_item()
+
+
+def register_aftersales_menu_item():
+    return aftersales.menu_item()
 
 
 @hooks.register("register_snippet_listing_buttons")

@@ -7,6 +7,7 @@ same transaction."""
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
@@ -243,8 +244,11 @@ def confirm_overdue_deliveries(*, now: datetime | None = None) -> int:
     return confirmed
 
 
-def complete_due_orders(*, now: datetime | None = None) -> int:
-    """Complete delivered orders whose return windows are over; returns how many."""
+def complete_due_orders(*, now: datetime | None = None, held: QuerySet | None = None) -> int:
+    """Complete delivered orders whose return windows are over; returns how many.
+    ``held``: the ids of orders that must stay open (an after-sales request
+    waiting, ``shop.aftersales.selectors.orders_held``), read under each order's
+    lock, as a request is opened under it too."""
     now = now or timezone.now()
     completed = 0
     delivered = Order.objects.filter(status=Order.Status.DELIVERED).prefetch_related("lines")
@@ -254,6 +258,8 @@ def complete_due_orders(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             order = _locked(candidate.pk)
             if order.status != Order.Status.DELIVERED:
+                continue
+            if held is not None and held.filter(pk=order.pk).exists():
                 continue
             before = order.status
             order.complete()

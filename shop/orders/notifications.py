@@ -14,6 +14,8 @@ from shop.orders.fulfilment import tracking_url
 from shop.orders.links import order_link
 from shop.orders.models import BuyerProfile, NotifyBy, Order, Shipment
 from shop.sms_templates import (
+    AFTERSALES_ANSWERED_SMS,
+    AFTERSALES_BUYER_REMINDER_SMS,
     DELIVERED_SMS,
     DELIVERING_SMS,
     NOT_HONOURED_SMS,
@@ -88,6 +90,37 @@ def surplus_refunded(order: Order, *, refund_id: int, amount_fen: int) -> None:
         kind="surplus_refunded",
         ref=f"refund-{refund_id}",
         sms=(SURPLUS_REFUNDED_SMS, {"amount": yuan_amount(amount_fen)}),
+    )
+
+
+def aftersales_answered(
+    order: Order, *, request_id: int, step: str, step_label: str, respond_by: str
+) -> None:
+    """An after-sales request waits for the buyer (a proposal, a return to send,
+    a refusal they may escalate): one message per step of the request."""
+    _tell(
+        order,
+        kind="aftersales_answered",
+        ref=f"aftersales-{request_id}-{step}",
+        sms=(
+            AFTERSALES_ANSWERED_SMS,
+            {"step": step_label, "respond_by": respond_by, "link": order_link(order)},
+        ),
+        context={"step_label": step_label, "respond_by": respond_by},
+    )
+
+
+def aftersales_reminder(order: Order, *, request_id: int, status: str, respond_by: str) -> None:
+    """The buyer's step is due soon: once per request and step."""
+    _tell(
+        order,
+        kind="aftersales_reminder",
+        ref=f"aftersales-{request_id}-{status}",
+        sms=(
+            AFTERSALES_BUYER_REMINDER_SMS,
+            {"respond_by": respond_by, "link": order_link(order)},
+        ),
+        context={"respond_by": respond_by},
     )
 
 

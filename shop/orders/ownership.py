@@ -4,10 +4,13 @@ a variant's stock. The services call the ``require_`` checks themselves, so a
 task, a command and a view are held to the same rule; the views check first
 only to answer with a proper page."""
 
+from collections.abc import Collection
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from core.roles import Actor, SystemActor, require_permission
+from producers.models import Producer
 from shop.catalogue.models import ProductVariant
 from shop.orders.models import Order
 
@@ -27,9 +30,27 @@ def remember_guest_order(request, order: Order) -> None:
 
 
 def can_view_order(request, order: Order) -> bool:
+    return owns_order(request.user, order, guest_orders=guest_orders(request))
+
+
+def guest_orders(request) -> list[str]:
+    """The numbers of the guest orders this browser's session opened (查订单, checkout)."""
+    return list(request.session.get(SESSION_KEY, []))
+
+
+def owns_order(actor: Actor, order: Order, *, guest_orders: Collection[str] = ()) -> bool:
+    """The order's buyer account; for a guest order, the session that placed or
+    looked it up (its ``guest_orders``). Services the buyer calls check this."""
     if order.user_id is not None:
-        return request.user.is_authenticated and request.user.pk == order.user_id
-    return order.number in request.session.get(SESSION_KEY, [])
+        return bool(actor is not None and actor.is_authenticated and actor.pk == order.user_id)
+    return order.number in guest_orders
+
+
+def is_producer_member(actor: Actor, *, producer_id: int) -> bool:
+    """A member of the producer while it is active (whom the portal lets act for it)."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    return Producer.objects.filter(pk=producer_id, is_active=True, memberships__user=actor).exists()
 
 
 def require_refunder(actor: Actor) -> None:

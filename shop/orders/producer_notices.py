@@ -25,7 +25,13 @@ from messaging.sms.templates import SmsTemplate
 from producers.models import ProducerMembership
 from shop.orders.fulfilment import DUE_SOON
 from shop.orders.models import Order, Shipment
-from shop.sms_templates import DIGEST_SMS, NEW_ORDER_SMS, REMINDER_SMS
+from shop.sms_templates import (
+    AFTERSALES_NEW_SMS,
+    AFTERSALES_PRODUCER_REMINDER_SMS,
+    DIGEST_SMS,
+    NEW_ORDER_SMS,
+    REMINDER_SMS,
+)
 
 # An SMS parameter is short (providers cap each); the page behind the link has the rest.
 ITEMS_MAX_CHARS = 30
@@ -122,6 +128,40 @@ def send_ship_by_reminders(*, now: datetime | None = None) -> int:
     return reminded
 
 
+def aftersales_to_answer(
+    *,
+    producer_id: int,
+    request_id: int,
+    status: str,
+    number: str,
+    kind: str,
+    respond_by: str,
+    link: str,
+    reminder: bool,
+) -> int:
+    """Each member of the producer told that an after-sales request (in
+    ``status``) waits for them, or reminded of it before its deadline: once per
+    request, step and purpose. Returns how many members were newly told."""
+    if is_loading_history():
+        return 0
+    template = AFTERSALES_PRODUCER_REMINDER_SMS if reminder else AFTERSALES_NEW_SMS
+    purpose = "reminder" if reminder else "to-answer"
+    params = {"number": number, "respond_by": respond_by, "link": link}
+    if not reminder:
+        params["kind"] = kind
+    return sum(
+        _tell(
+            recipient,
+            why=f"aftersales:{request_id}:{status}:{purpose}",
+            template=template.name,
+            sms=(template, params),
+            context={"number": number, "kind": kind, "respond_by": respond_by},
+            link=link,
+        )
+        for recipient in recipients(producer_ids=[producer_id])
+    )
+
+
 def open_shipments(producer_ids: Iterable[int] | QuerySet | None) -> QuerySet[Shipment]:
     """Parcels of paid orders still to send (of these producers), the earliest due first."""
     shipments = Shipment.objects.filter(
@@ -178,6 +218,7 @@ def _tell(
     template: str,
     sms: tuple[SmsTemplate, dict[str, str]],
     context: dict,
+    link: str = "",
 ) -> int:
     """Owe ``recipient`` an SMS and an e-mail (where they have each); 1 if
     anything new was owed, else 0."""
@@ -193,7 +234,7 @@ def _tell(
             )
         )
     if recipient.email:
-        context = {**context, "link": _portal_link()}
+        context = {**context, "link": link or _portal_link()}
         # Producers read Chinese: the portal has no other language for them.
         with translation.override(settings.LANGUAGE_CODE):
             subject = render_to_string(f"shop/email/{template}_subject.txt", context).strip()

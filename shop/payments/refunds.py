@@ -1,5 +1,6 @@
 """Refunds by staff: a whole order, a quantity of one line, or money received
-that did not buy the order's goods (a surplus payment).
+that did not buy the order's goods (a surplus payment); and refunds an
+after-sales decision owes the buyer (``request_aftersales_refund``).
 
 A refund is first written as pending (with its idempotency key), then sent to
 the gateway outside any database transaction, then applied; if the process
@@ -74,11 +75,11 @@ def request_refund(
                 raise RefundError(
                     _("退款数量应在 1 到 %(remaining)s 之间。") % {"remaining": remaining}
                 )
-            amount = (
-                line.total_fen - line.refunded_fen
-                if quantity == remaining
-                else line.unit_price_fen * quantity
-            )
+            # Capped by what is left: money an after-sales decision gave back
+            # while the goods were kept is not refunded twice.
+            left = line.total_fen - line.refunded_fen
+            amount = left if quantity == remaining else min(line.unit_price_fen * quantity, left)
+            quantity = _units_with_the_last_money(line, quantity=quantity, amount_fen=amount)
         if amount <= 0:
             raise RefundError(_("没有可退的金额。"))
         refund = Refund.objects.create(
@@ -95,6 +96,78 @@ def request_refund(
             order=order, kind="refund_requested", actor=acting_user(actor), note=reason[:255]
         )
         return refund
+
+
+def request_aftersales_refund(
+    *,
+    aftersales_id: int,
+    order_id: int,
+    line_id: int,
+    quantity: int,
+    amount_fen: int,
+    reason: str,
+    actor: Actor,
+) -> Refund:
+    """Write the pending refund an after-sales decision owes: ``amount_fen`` of
+    one line, with ``quantity`` units coming back (0 when the buyer keeps the
+    goods and only money is given back: partial compensation).
+
+    Authorised by the decision, not by the refund permission: a buyer, a
+    producer's member or the system (a producer who did not answer in time)
+    makes it. So the only caller is ``shop.aftersales.actions``, which checked
+    who may decide and what, under the request's and the order's locks, and
+    calls this in the same transaction. The key is the request's: one request
+    can never produce two refunds (the unique key refuses a second), and the
+    amount can never exceed what is left of the line."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status not in REFUNDABLE:
+            raise RefundError(_("该订单当前状态不能退款。"))
+        if order.refunds.filter(status=Refund.Status.PENDING).exists():
+            raise RefundError(_("该订单有一笔退款正在处理，请稍后再试。"))
+        payment = order.payments.filter(status=Payment.Status.SUCCEEDED, surplus=False).first()
+        if payment is None:
+            raise RefundError(_("找不到该订单的成功付款记录。"))
+        line = order.lines.filter(pk=line_id).first()
+        if line is None:
+            raise RefundError(_("该订单中没有这一行商品。"))
+        remaining = _remaining_quantity(line)
+        if not 0 <= quantity <= remaining:
+            raise RefundError(
+                _("退款数量应在 0 到 %(remaining)s 之间。") % {"remaining": remaining}
+            )
+        left = line.total_fen - line.refunded_fen
+        if not 1 <= amount_fen <= left:
+            raise RefundError(
+                _("退款金额应在 ¥0.01 到 %(left)s 之间。") % {"left": format_yuan(left)}
+            )
+        quantity = _units_with_the_last_money(line, quantity=quantity, amount_fen=amount_fen)
+        key = f"aftersales-{aftersales_id}"
+        if Refund.objects.filter(idempotency_key=key).exists():
+            raise RefundError(_("这个售后申请已经退过款。"))
+        refund = Refund.objects.create(
+            order=order,
+            payment=payment,
+            line=line,
+            quantity=quantity,
+            amount_fen=amount_fen,
+            reason=reason[:255],
+            created_by=acting_user(actor),
+            idempotency_key=key,
+        )
+        OrderEvent.objects.create(
+            order=order, kind="refund_requested", actor=acting_user(actor), note=reason[:255]
+        )
+        return refund
+
+
+def _units_with_the_last_money(line: OrderLine, *, quantity: int, amount_fen: int) -> int:
+    """A refund of all the money left of a line takes its remaining units with
+    it: no unit is ever left without money (a later whole-order refund would
+    find units to give back and nothing to pay for them)."""
+    if amount_fen == line.total_fen - line.refunded_fen:
+        return _remaining_quantity(line)
+    return quantity
 
 
 def request_surplus_refund(
@@ -212,9 +285,13 @@ def _apply(order: Order, refund: Refund) -> None:
         line.refunded_quantity += quantity
         line.refunded_fen += amount
         line.save(update_fields=["refunded_quantity", "refunded_fen"])
-        inventory.count_refunded(variant_id=line.variant_id, quantity=quantity)
-        if line.shipment.status == Shipment.Status.PENDING:
-            inventory.release(variant_id=line.variant_id, quantity=quantity)
+        # Money alone (after-sales compensation, goods kept) counts no unit back.
+        if quantity:
+            inventory.count_refunded(variant_id=line.variant_id, quantity=quantity)
+            # Goods that left come back to stock only when they do: after-sales
+            # releases them when the producer confirms a returned parcel.
+            if line.shipment.status == Shipment.Status.PENDING:
+                inventory.release(variant_id=line.variant_id, quantity=quantity)
         events.line_refunded.send(
             sender=OrderLine, refund=refund, line=line, quantity=quantity, amount_fen=amount
         )

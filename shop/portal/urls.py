@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shop.portal import invoices, views
+from shop.portal import aftersales, invoices, views
 
 urlpatterns = [
     path("products/", views.product_list, name="products"),
@@ -21,5 +21,12 @@ urlpatterns = [
         "invoices/<int:request_id>/red-letter/",
         invoices.invoice_red_letter,
         name="invoice_red_letter",
+    ),
+    path("aftersales/", aftersales.request_list, name="aftersales"),
+    path("aftersales/<int:request_id>/", aftersales.request_detail, name="aftersales_detail"),
+    path(
+        "aftersales/<int:request_id>/received/",
+        aftersales.return_received,
+        name="aftersales_received",
     ),
 ]

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.money import format_yuan
+from shop.aftersales import actions as aftersales
 from shop.institutions.models import BuyingUnit
 from shop.orders import cart as carts
 from shop.orders.checkout import CheckoutError, place_order
@@ -287,11 +288,20 @@ def _viewable_order(request, number: str) -> Order:
 @never_cache
 def order_detail(request, number: str):
     order = _viewable_order(request, number)
-    shipments = order.shipments.select_related("producer").prefetch_related("lines")
+    shipments = list(order.shipments.select_related("producer").prefetch_related("lines"))
+    for shipment in shipments:
+        for line in shipment.lines.all():
+            line.order, line.shipment = order, shipment
+            line.can_claim = bool(aftersales.kinds_open(line))
     return render(
         request,
         "shop/order_detail.html",
-        {"order": order, "shipments": shipments, "surplus": surplus_payments(order=order)},
+        {
+            "order": order,
+            "shipments": shipments,
+            "surplus": surplus_payments(order=order),
+            "aftersales": order.aftersales.select_related("line"),
+        },
     )
 
 

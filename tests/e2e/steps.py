@@ -1,11 +1,16 @@
-"""Steps several browser journeys share: logging in, checking out, auditing with axe."""
+"""Steps several browser journeys share: logging in (or a browser signed in already),
+checking out, auditing with axe."""
 
 import re
+from importlib import import_module
 from pathlib import Path
 
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tests.e2e.conftest import PHONE_360
 from tests.mfa import totp_code
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
@@ -23,6 +28,19 @@ def log_in_to_admin(page, live_server, username: str, password: str) -> None:
     page.locator("input[name=code]").fill(totp_code())
     page.locator("form:has(input[name=code]) button[type=submit]").click()
     page.wait_for_url(re.compile(r"/admin/$"))
+
+
+def signed_in_context(browser, live_server, user):
+    """A phone browser already signed in as ``user`` (the session as log-in leaves it)."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    context = browser.new_context(locale="zh-CN", viewport=PHONE_360, has_touch=True)
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": session.session_key}
+    context.add_cookies([{**cookie, "url": live_server.url}])
+    return context
 
 
 def log_in_to_portal(page, live_server, mobile: str, password: str) -> None:

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from shop.accounts.models import BuyerPhone, OrderLookupCode
+from shop.aftersales.models import AfterSalesPhoto, AfterSalesRequest, AfterSalesStep, Kind
 from shop.catalogue.models import (
     Category,
     HomePage,
@@ -44,7 +45,7 @@ from shop.payments.models import (
     StatementDifference,
     WebhookEvent,
 )
-from tests.factories import ImageFactory, PageFactory, UserFactory
+from tests.factories import ImageFactory, PageFactory, UserFactory, jpeg_bytes
 from tests.producers.factories import ProducerFactory, ProducerPageFactory
 
 # A deliverable address, as the order and address forms take it.
@@ -391,3 +392,34 @@ class InvoiceRequestOrderFactory(factory.django.DjangoModelFactory):
     request = factory.SubFactory(InvoiceRequestFactory)
     order = factory.SubFactory(OrderFactory)
     amount_fen = 5000
+
+
+class AfterSalesRequestFactory(factory.django.DjangoModelFactory):
+    """An open quality claim on one unit of a line (rows only: the rules are in
+    shop.aftersales.actions)."""
+
+    class Meta:
+        model = AfterSalesRequest
+
+    line = factory.SubFactory(OrderLineFactory)
+    order = factory.SelfAttribute("line.order")
+    kind = Kind.QUALITY
+    quantity = 1
+    reason = "番茄压坏了"
+
+
+class AfterSalesPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AfterSalesPhoto
+
+    request = factory.SubFactory(AfterSalesRequestFactory)
+    file = factory.LazyFunction(lambda: ContentFile(jpeg_bytes(), name="photo.jpg"))
+
+
+class AfterSalesStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AfterSalesStep
+
+    request = factory.SubFactory(AfterSalesRequestFactory)
+    kind = "opened"
+    role = "buyer"

@@ -5,7 +5,9 @@ import pytest
 from django.core import mail
 from django.dispatch import receiver
 
+from core.roles import SYSTEM
 from shop import events
+from shop.catalogue.models import ProductVariant
 from shop.orders import lifecycle
 from shop.orders.checkout import place_order
 from shop.orders.models import Order, OrderEvent
@@ -16,9 +18,11 @@ from shop.payments.refunds import (
     RefundError,
     execute_pending_refunds,
     execute_refund,
+    request_aftersales_refund,
     request_refund,
 )
 from shop.payments.services import payment_succeeded, start_payment
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -451,3 +455,201 @@ def test_refunded_units_are_no_longer_counted_as_sold(paid_order, staff):
     assert sold() == (1, 2)
     execute_refund(refund_id=request_refund(order_id=paid_order.pk, actor=staff, reason="x").pk)
     assert sold() == (0, 0)
+
+
+# After-sales refunds: an explicit amount of one line, authorised by the decision ----
+
+
+def aftersales_refund(order, line, *, actor, amount_fen, quantity=0, aftersales_id=7):
+    return request_aftersales_refund(
+        aftersales_id=aftersales_id,
+        order_id=order.pk,
+        line_id=line.pk,
+        quantity=quantity,
+        amount_fen=amount_fen,
+        reason="售后 7：质量问题",
+        actor=actor,
+    )
+
+
+def test_an_aftersales_refund_gives_money_back_and_keeps_the_goods(paid_order, refunded_lines):
+    buyer = UserFactory()  # no refund permission: the decision authorises it
+    line = paid_order.lines.get(quantity=3)
+    lifecycle.ship(shipment_id=line.shipment_id, carrier="顺丰", tracking_number="SF1")
+    sold = ProductVariant.objects.get(pk=line.variant_id).units_sold
+    pending = aftersales_refund(paid_order, line, actor=buyer, amount_fen=2000)
+
+    assert (pending.quantity, pending.amount_fen, pending.line_id) == (0, 2000, line.pk)
+    assert pending.idempotency_key == "aftersales-7"
+    assert (pending.created_by, pending.reason) == (buyer, "售后 7：质量问题")
+    assert pending.payment.surplus is False
+    event = OrderEvent.objects.get(order=paid_order, kind="refund_requested")
+    assert (event.actor, event.note) == (buyer, "售后 7：质量问题")
+    result = execute_refund(refund_id=pending.pk)
+
+    assert result.status == Refund.Status.SUCCEEDED
+    line.refresh_from_db()
+    assert (line.refunded_quantity, line.refunded_fen) == (0, 2000)
+    assert refunded_lines == [(line.pk, 0, 2000)]
+    variant = ProductVariant.objects.get(pk=line.variant_id)
+    assert (variant.stock, variant.units_sold) == (7, sold)
+    paid_order.refresh_from_db()
+    assert paid_order.refunded_fen == 2000
+    assert paid_order.status == Order.Status.PAID
+
+
+def test_an_aftersales_refund_of_units_counts_them_and_releases_only_unshipped_ones(paid_order):
+    line = paid_order.lines.get(quantity=3)
+    sold = ProductVariant.objects.get(pk=line.variant_id).units_sold
+    pending = aftersales_refund(
+        paid_order, line, actor=UserFactory(), amount_fen=3980 * 2, quantity=2
+    )
+    execute_refund(refund_id=pending.pk)
+    variant = ProductVariant.objects.get(pk=line.variant_id)
+    assert (variant.stock, variant.units_sold) == (7 + 2, sold - 2)
+    line.refresh_from_db()
+    assert (line.refunded_quantity, line.refunded_fen) == (2, 7960)
+
+
+def test_one_aftersales_request_refunds_once(paid_order):
+    line = paid_order.lines.get(quantity=3)
+    execute_refund(refund_id=aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=100).pk)
+    with pytest.raises(RefundError) as refused:
+        aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=100)
+    assert str(refused.value) == "这个售后申请已经退过款。"
+    assert Refund.objects.count() == 1
+    other = aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=100, aftersales_id=8)
+    assert other.idempotency_key == "aftersales-8"
+
+
+@pytest.mark.parametrize("amount", [0, -1, 11941])
+def test_an_aftersales_amount_over_the_line_is_refused(paid_order, amount):
+    line = paid_order.lines.get(quantity=3)
+    with pytest.raises(RefundError) as refused:
+        aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=amount)
+    assert str(refused.value) == "退款金额应在 ¥0.01 到 ¥119.40 之间。"
+    assert not Refund.objects.exists()
+    assert not OrderEvent.objects.filter(kind="refund_requested").exists()
+
+
+def test_an_aftersales_amount_is_capped_by_what_is_left(paid_order):
+    line = paid_order.lines.get(quantity=3)
+    execute_refund(refund_id=aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=1).pk)
+    with pytest.raises(RefundError) as refused:
+        aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=11940, aftersales_id=8)
+    assert str(refused.value) == "退款金额应在 ¥0.01 到 ¥119.39 之间。"
+    assert (
+        aftersales_refund(
+            paid_order, line, actor=SYSTEM, amount_fen=11939, quantity=3, aftersales_id=9
+        ).amount_fen
+        == 11939
+    )
+
+
+@pytest.mark.parametrize("quantity", [-1, 4])
+def test_an_aftersales_quantity_over_the_line_is_refused(paid_order, quantity):
+    line = paid_order.lines.get(quantity=3)
+    with pytest.raises(RefundError) as refused:
+        aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=100, quantity=quantity)
+    assert str(refused.value) == "退款数量应在 0 到 3 之间。"
+    assert not Refund.objects.exists()
+
+
+def test_an_aftersales_refund_is_refused_on_a_line_of_another_order(
+    paid_order, two_producers, address
+):
+    tomato, _ = two_producers
+    other = place_order(
+        items=[(tomato.pk, 1)], email="b@example.com", address=address, gateway="dummy"
+    )
+    with pytest.raises(RefundError) as refused:
+        aftersales_refund(paid_order, other.lines.get(), actor=SYSTEM, amount_fen=100)
+    assert str(refused.value) == "该订单中没有这一行商品。"
+    assert not Refund.objects.exists()
+
+
+def test_an_aftersales_refund_of_an_unpaid_order_is_refused(two_producers, address):
+    tomato, _ = two_producers
+    order = place_order(
+        items=[(tomato.pk, 1)], email="a@example.com", address=address, gateway="dummy"
+    )
+    with pytest.raises(RefundError) as refused:
+        aftersales_refund(order, order.lines.get(), actor=SYSTEM, amount_fen=100)
+    assert str(refused.value) == "该订单当前状态不能退款。"
+    assert not Refund.objects.exists()
+
+
+def test_an_aftersales_refund_waits_for_a_pending_one(paid_order, staff):
+    line = paid_order.lines.get(quantity=3)
+    request_refund(order_id=paid_order.pk, actor=staff, reason="x", line_id=line.pk, quantity=1)
+    with pytest.raises(RefundError) as refused:
+        aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=100)
+    assert str(refused.value) == "该订单有一笔退款正在处理，请稍后再试。"
+    assert Refund.objects.count() == 1
+
+
+def test_an_aftersales_refund_needs_the_goods_payment(paid_order):
+    line = paid_order.lines.get(quantity=3)
+    Payment.objects.filter(order=paid_order).update(surplus=True)
+    with pytest.raises(RefundError) as refused:
+        aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=100)
+    assert str(refused.value) == "找不到该订单的成功付款记录。"
+
+
+def test_a_quantity_refund_after_money_given_back_is_capped_by_what_is_left(paid_order, staff):
+    line = paid_order.lines.get(quantity=3)
+    execute_refund(refund_id=aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=10000).pk)
+    # 11,940 less 10,000 leaves 1,940: less than one unit's 3,980. The last of
+    # the money takes the line's last units with it.
+    first = refund(paid_order, staff, line_id=line.pk, quantity=1)
+    assert (first.amount_fen, first.quantity) == (1940, 3)
+    line.refresh_from_db()
+    assert (line.refunded_quantity, line.refunded_fen) == (3, 11940)
+    with pytest.raises(RefundError) as refused:
+        request_refund(order_id=paid_order.pk, actor=staff, reason="x", line_id=line.pk, quantity=1)
+    assert str(refused.value) == "退款数量应在 1 到 0 之间。"
+
+
+def test_a_whole_order_refund_after_compensation_refunds_what_money_is_left(
+    paid_order, staff, refunded_lines
+):
+    line = paid_order.lines.get(quantity=3)
+    execute_refund(refund_id=aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=11940).pk)
+    line.refresh_from_db()
+    assert (line.refunded_quantity, line.refunded_fen) == (3, 11940)
+    refund(paid_order, staff)
+    paid_order.refresh_from_db()
+    assert paid_order.status == Order.Status.REFUNDED
+    assert paid_order.refunded_fen == paid_order.total_fen
+    assert all(amount > 0 for _line, _quantity, amount in refunded_lines)
+
+
+def test_a_quantity_refund_below_the_rest_is_its_units_price_while_money_is_left(paid_order, staff):
+    line = paid_order.lines.get(quantity=3)
+    execute_refund(refund_id=aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=100).pk)
+    assert refund(paid_order, staff, line_id=line.pk, quantity=1).amount_fen == 3980
+    assert refund(paid_order, staff, line_id=line.pk, quantity=2).amount_fen == 11940 - 100 - 3980
+
+
+def test_an_aftersales_refund_goes_through_the_succeeded_payment_only(paid_order):
+    line = paid_order.lines.get(quantity=3)
+    Payment.objects.filter(order=paid_order).update(status=Payment.Status.FAILED)
+    with pytest.raises(RefundError) as refused:
+        aftersales_refund(paid_order, line, actor=SYSTEM, amount_fen=100)
+    assert str(refused.value) == "找不到该订单的成功付款记录。"
+    assert not Refund.objects.exists()
+
+
+def test_an_aftersales_refunds_reason_is_cut_to_its_field(paid_order):
+    line = paid_order.lines.get(quantity=3)
+    pending = request_aftersales_refund(
+        aftersales_id=7,
+        order_id=paid_order.pk,
+        line_id=line.pk,
+        quantity=0,
+        amount_fen=100,
+        reason="坏" * 300,
+        actor=SYSTEM,
+    )
+    assert pending.reason == "坏" * 255
+    assert OrderEvent.objects.get(kind="refund_requested").note == "坏" * 255
