@@ -1,8 +1,8 @@
-"""Who may do what to the shop's rows: see an order (its buyer account, or the
-guest whose session placed it), refund one, record money paid offline, change
-a variant's stock. The services call the ``require_`` checks themselves, so a
-task, a command and a view are held to the same rule; the views check first
-only to answer with a proper page."""
+"""Who may do what to the shop's rows: see an order (its buyer account, the
+members of the unit it was bought for, or the guest whose session placed it),
+refund one, record money paid offline, change a variant's stock. The services
+call the ``require_`` checks themselves, so a task, a command and a view are
+held to the same rule; the views check first only to answer with a proper page."""
 
 from collections.abc import Collection
 
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from core.roles import Actor, SystemActor, require_permission
 from producers.models import Producer
 from shop.catalogue.models import ProductVariant
+from shop.institutions.models import UnitMembership
 from shop.orders.models import Order
 
 SESSION_KEY = "guest_orders"
@@ -39,11 +40,20 @@ def guest_orders(request) -> list[str]:
 
 
 def owns_order(actor: Actor, order: Order, *, guest_orders: Collection[str] = ()) -> bool:
-    """The order's buyer account; for a guest order, the session that placed or
-    looked it up (its ``guest_orders``). Services the buyer calls check this."""
-    if order.user_id is not None:
-        return bool(actor is not None and actor.is_authenticated and actor.pk == order.user_id)
-    return order.number in guest_orders
+    """The order's buyer account, and for an order bought in a unit's name the
+    unit's members now (the canteen's staff who receive the goods, claim and
+    ask for its 发票); for a guest order, the session that placed or looked it
+    up (its ``guest_orders``). Services the buyer calls check this."""
+    if order.user_id is None:
+        return order.number in guest_orders
+    if actor is None or not actor.is_authenticated:
+        return False
+    if actor.pk == order.user_id:
+        return True
+    return (
+        order.buying_unit_id is not None
+        and UnitMembership.objects.filter(unit_id=order.buying_unit_id, user=actor).exists()
+    )
 
 
 def is_producer_member(actor: Actor, *, producer_id: int) -> bool:
