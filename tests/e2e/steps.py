@@ -1,11 +1,15 @@
 """Steps several browser journeys share: logging in, checking out, auditing with axe."""
 
 import re
+from importlib import import_module
 from pathlib import Path
 
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tests.e2e.conftest import PHONE_360
 from tests.mfa import totp_code
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
@@ -158,3 +162,16 @@ def phone_findings(page) -> list[str]:
         f"{page.url} image without width/height: {img}" for img in page.evaluate(UNSIZED_IMAGES)
     ]
     return found
+
+
+def signed_in_context(browser, live_server, user):
+    """A phone browser already signed in as ``user`` (the session as log-in leaves it)."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    context = browser.new_context(locale="zh-CN", viewport=PHONE_360, has_touch=True)
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": session.session_key}
+    context.add_cookies([{**cookie, "url": live_server.url}])
+    return context

@@ -3,16 +3,13 @@ total then asked for is the one shown, the province → city → district lists
 work, and a signed-in buyer with a default address pays in a few taps."""
 
 import re
-from importlib import import_module
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from playwright.sync_api import expect
 
 from shop.orders.models import Cart, CartLine, Order
 from tests.e2e.conftest import PHONE_360
-from tests.e2e.steps import Taps, blocking_violations, choose_region
+from tests.e2e.steps import Taps, blocking_violations, choose_region, signed_in_context
 from tests.factories import UserFactory
 from tests.shop.factories import AddressFactory, ShippingPolicyFactory
 from tests.township import add_variant
@@ -41,19 +38,6 @@ def fits_the_screen(page) -> bool:
 
 def shown_total(page) -> str:
     return page.locator(".checkout-summary .summary-total dd").inner_text()
-
-
-def signed_in_context(browser, live_server, user):
-    """A phone browser already signed in as ``user`` (the session as log-in leaves it)."""
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    context = browser.new_context(locale="zh-CN", viewport=PHONE_360, has_touch=True)
-    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": session.session_key}
-    context.add_cookies([{**cookie, "url": live_server.url}])
-    return context
 
 
 def test_a_signed_in_buyer_with_a_default_address_pays_in_few_taps(
