@@ -18,26 +18,29 @@ from aid_accounting.ledger import chain
 from aid_accounting.periods import seals
 from aid_accounting.periods.models import PeriodSeal
 from core.money import format_yuan
-from core.roles import is_aid_officer
+from core.roles import Actor, SystemActor, acting_user, is_aid_officer
 from shop.institutions.models import BuyingUnit
 
 FIRST_YEAR = 2020
 
 
-def may_issue(*, user, unit: BuyingUnit) -> bool:
-    """A member of the unit (any role), or an aid officer."""
+def may_issue(*, user: Actor, unit: BuyingUnit) -> bool:
+    """A member of the unit (any role), an aid officer, or the system (a command)."""
+    if isinstance(user, SystemActor):
+        return True
     return bool(user and user.is_authenticated and user.is_active) and (
         unit.memberships.filter(user=user).exists() or is_aid_officer(user)
     )
 
 
-def issue_certificate(*, unit: BuyingUnit, year: int, actor) -> AidCertificate:
+def issue_certificate(*, unit: BuyingUnit, year: int, actor: Actor) -> AidCertificate:
     """The certificate of ``unit``'s purchases charged to ``year``, from the
     books as they are now. Idempotent for a day: the same figures on the same
     local day give the certificate issued earlier; any change of a figure (a
     refund, a close) issues a new one, and the earlier stays as it was.
 
-    ``actor`` must be a member of the unit or an aid officer (``PermissionDenied``)."""
+    ``actor`` must be a member of the unit, an aid officer or ``SYSTEM``
+    (``PermissionDenied``)."""
     if not may_issue(user=actor, unit=unit):
         raise PermissionDenied(_("只有本单位成员或帮扶专员可以出具帮扶证明。"))
     now = timezone.now()
@@ -62,7 +65,7 @@ def issue_certificate(*, unit: BuyingUnit, year: int, actor) -> AidCertificate:
             year=year,
             code=secrets.token_urlsafe(18),
             issued_at=now,
-            issued_by=actor,
+            issued_by=acting_user(actor),
             figures=figures,
             digest=digest,
         )

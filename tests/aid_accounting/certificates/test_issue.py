@@ -1,12 +1,14 @@
 """Issuing certificates: who may, idempotency for a day, and verifying one later."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
 from aid_accounting.certificates.issue import issue_certificate, verify_certificate
 from aid_accounting.certificates.models import AidCertificate
 from aid_accounting.exceptions import CertificateError
 from aid_accounting.ledger import chain
+from core.roles import SYSTEM
 from tests.factories import UserFactory
 from tests.township import refund
 
@@ -75,8 +77,12 @@ def test_a_stored_certificate_altered_behind_the_service_no_longer_verifies(cant
     assert not verification.intact and not verification.matches
 
 
+def test_the_system_issues_and_is_recorded_as_nobody(canteen):
+    assert issue_certificate(unit=canteen.unit, year=2026, actor=SYSTEM).issued_by is None
+
+
 def test_someone_outside_the_unit_may_not_issue(canteen, staff):
-    for stranger in (UserFactory(), staff):
+    for stranger in (UserFactory(), staff, AnonymousUser(), None):
         with pytest.raises(PermissionDenied):
             issue_certificate(unit=canteen.unit, year=2026, actor=stranger)
     assert not AidCertificate.objects.exists()
