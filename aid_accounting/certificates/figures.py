@@ -136,7 +136,6 @@ def _reach(distributed: set[tuple[int, int]]) -> tuple[int, int]:
         Entry.objects.filter(
             transaction__in=PoolDistribution.objects.filter(wanted).values("transaction"),
             account__owner_type=Account.OwnerType.HOUSEHOLD,
-            amount_fen__lt=0,
         ).values_list("account__owner_id", flat=True)
     )
     villages = (
@@ -151,9 +150,8 @@ def _periods(period_ids: set[int]) -> list[dict]:
         {
             "period": period.code,
             "status": period.status,
-            "closed_on": timezone.localtime(period.closed_at).date().isoformat()
-            if period.closed_at
-            else "",
+            # Every period here is closed: only a close distributes or nets.
+            "closed_on": timezone.localtime(period.closed_at).date().isoformat(),
             # Periods closed before seals existed have none.
             "seal_hash": seals[period.pk].seal_hash if period.pk in seals else "",
         }

@@ -1,7 +1,7 @@
 """A canteen that buys for the township's budget year 2026: orders in October
 (delivered, closed in November, the households paid), an order in November
-(not closed yet), an order charged to 2025 and a private order that are not
-its 2026 purchases."""
+(not closed yet), an order charged to 2025 and private orders (one of them for
+another village's pool) that are not its 2026 purchases."""
 
 from dataclasses import dataclass
 
@@ -12,8 +12,21 @@ from shop.institutions.models import BuyingUnit
 from shop.orders.models import Order
 from shop.payments.services import payment_succeeded, start_payment
 from tests.factories import UserFactory
+from tests.producers.factories import VillageFactory
 from tests.shop.factories import BuyingUnitFactory, UnitMembershipFactory
-from tests.township import Clock, at, close_and_publish, deliver, pay_out, place, sell
+from tests.township import (
+    Clock,
+    add_households,
+    add_pool,
+    add_rule,
+    add_variant,
+    at,
+    close_and_publish,
+    deliver,
+    pay_out,
+    place,
+    sell,
+)
 
 
 def sell_for_unit(items, *, unit: BuyingUnit, year: int, user, paid_at) -> Order:
@@ -50,9 +63,15 @@ def canteen(
     october_late = sell_for_unit(
         [(tomato, 1)], unit=unit, year=2026, user=member, paid_at=clock.set("2026-10-11")
     )
-    # Not the canteen's 2026 purchases: last year's budget, and a private order.
+    # Not the canteen's 2026 purchases: last year's budget, and a private order;
+    # and eggs for another village's two households, bought by someone else.
     sell_for_unit([(tomato, 4)], unit=unit, year=2025, user=member, paid_at=at("2026-10-11"))
     sell([(tomato, 5)], paid_at=at("2026-10-11"))
+    kongzhuang = VillageFactory(name="孔庄村", code="kongzhuang")
+    add_households(kongzhuang, prefix="LGZ-K", members=(2, 3))
+    eggs = add_variant("土鸡蛋", name="30枚", price_fen=4500, stock=100)
+    add_rule(eggs.product.producer, add_pool(kongzhuang, name="孔庄村帮扶资金池"))
+    sell([(eggs, 2)], paid_at=at("2026-10-11"))
     clock.set("2026-10-12")
     for order in Order.objects.filter(status=Order.Status.PAID):
         deliver(order, at=at("2026-10-12"))

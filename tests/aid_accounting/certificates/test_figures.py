@@ -6,9 +6,12 @@ from django.core.management import call_command
 from aid_accounting.certificates.figures import unit_year
 from aid_accounting.households.models import Household
 from aid_accounting.ledger import chain
+from aid_accounting.periods.close import close_period
 from aid_accounting.periods.models import PeriodSeal
+from core.roles import SYSTEM
 from shop.orders.models import OrderLine
-from tests.township import refund
+from tests.aid_accounting.factories import HouseholdFactory
+from tests.township import at, deliver, refund
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +70,7 @@ def test_figures_match_a_recomputation_from_the_orders(canteen):
     assert figures["reached_households_fen"] == expected["reached_households_fen"] == 4 * 995
     assert figures["awaiting_close_fen"] == 2 * AID_A_BOX
     assert figures["orders"] == 3
+    assert (figures["version"], figures["unit_id"], figures["year"]) == (1, canteen.unit.pk, 2026)
     assert as_dict(figures["by_month"], "month") == {
         "2026-10": [3 * 3980 + 2 * 990 + 3980, 4 * AID_A_BOX],
         "2026-11": [2 * 3980, 2 * AID_A_BOX],
@@ -97,7 +101,25 @@ def test_a_refund_after_the_close_lowers_the_aid_and_what_reached_households(can
     assert figures["aid_fen"] == expected["aid_fen"] == 5 * AID_A_BOX
     assert figures["reached_households_fen"] == 3 * AID_A_BOX
     assert figures["awaiting_close_fen"] == 2 * AID_A_BOX
+    assert as_dict(figures["by_month"], "month")["2026-10"] == [2 * 3980 + 2 * 990 + 3980, 3 * 995]
+    assert as_dict(figures["by_producer"], "producer") == expected["by_producer"]
+    assert as_dict(figures["by_village"], "village") == expected["by_village"]
     call_command("aid_reconcile")
+
+
+def test_households_of_every_close_count_once(canteen, clock, key_village, beneficiaries):
+    """November's close, after one household left the register and another
+    joined, credits a household October's did not: four in all."""
+    Household.objects.filter(pk=beneficiaries[0].pk).update(status=Household.Status.REMOVED)
+    HouseholdFactory(registration_number="LGZ-J-4", village=key_village)
+    deliver(canteen.november, at=at("2026-11-06"))
+    close_period(actor=SYSTEM, period="2026-11", now=clock.set("2026-12-02"))
+
+    figures = unit_year(unit_id=canteen.unit.pk, year=2026)
+
+    assert figures["households"] == 4 and figures["villages"] == 1
+    assert [row["period"] for row in figures["periods"]] == ["2026-10", "2026-11"]
+    assert figures["reached_households_fen"] == figures["aid_fen"] == 6 * AID_A_BOX
 
 
 def test_a_refund_before_the_close_is_not_counted_as_reached(canteen, staff, clock):
@@ -114,6 +136,7 @@ def test_another_year_and_a_unit_without_orders(canteen):
     assert unit_year(unit_id=canteen.unit.pk, year=2025)["purchases_fen"] == 4 * 3980
     empty = unit_year(unit_id=canteen.unit.pk + 1000, year=2026)
     assert empty["purchases_fen"] == empty["aid_fen"] == empty["households"] == 0
+    assert empty["villages"] == 0
     assert empty["periods"] == [] and empty["by_month"] == []
 
 
