@@ -11,7 +11,7 @@ from aid_accounting.periods.models import PeriodSeal
 from core.roles import SYSTEM
 from shop.orders.models import OrderLine
 from tests.aid_accounting.factories import HouseholdFactory
-from tests.township import at, deliver, refund
+from tests.township import at, deliver, refund, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +120,20 @@ def test_households_of_every_close_count_once(canteen, clock, key_village, benef
     assert figures["households"] == 4 and figures["villages"] == 1
     assert [row["period"] for row in figures["periods"]] == ["2026-10", "2026-11"]
     assert figures["reached_households_fen"] == figures["aid_fen"] == 6 * AID_A_BOX
+
+
+def test_the_pools_later_closes_are_not_counted(canteen, clock, tomato, key_village, beneficiaries):
+    """November's close of the same pool, which distributed only a private
+    order's aid, to a household October's close did not credit."""
+    Household.objects.filter(pk=beneficiaries[0].pk).update(status=Household.Status.REMOVED)
+    HouseholdFactory(registration_number="LGZ-J-4", village=key_village)
+    deliver(sell([(tomato, 1)], paid_at=at("2026-11-05")), at=at("2026-11-06"))
+    close_period(actor=SYSTEM, period="2026-11", now=clock.set("2026-12-02"))
+
+    figures = unit_year(unit_id=canteen.unit.pk, year=2026)
+
+    assert figures["households"] == 3
+    assert [row["period"] for row in figures["periods"]] == ["2026-10"]
 
 
 def test_a_refund_before_the_close_is_not_counted_as_reached(canteen, staff, clock):
