@@ -11,6 +11,7 @@ class AidAccountingConfig(AppConfig):
         from django.db.models.signals import post_migrate, pre_migrate
 
         from aid_accounting.accrual import accrue
+        from aid_accounting.certificates import fonts  # noqa: F401  (registers the font check)
         from aid_accounting.ledger import daily_totals
         from aid_accounting.rules.models import AidPool, AidRule
         from shop import events

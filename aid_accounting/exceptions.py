@@ -45,3 +45,7 @@ class NoticeError(AidAccountingError):
 class ObjectionLimitReached(NoticeError):
     """Too many objections from one address, or to one notice, in a while; nothing was
     stored. ``str()`` tells the visitor when to try again."""
+
+
+class CertificateError(AidAccountingError):
+    """A certificate that cannot be issued or printed (a year out of range, no CJK font)."""

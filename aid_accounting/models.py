@@ -5,6 +5,7 @@ never from this module, so the import-linter contracts see the real arrows.
 """
 
 from aid_accounting.accrual.models import AidReversal, LineAccrual
+from aid_accounting.certificates.models import AidCertificate
 from aid_accounting.households.models import Household, PersonalDataAccess
 from aid_accounting.ledger.models import Account, ChainHead, Entry, Transaction
 from aid_accounting.notices.models import Notice, NoticeObjection, NoticeRow
@@ -22,6 +23,7 @@ from aid_accounting.rules.models import AidPool, AidRule
 __all__ = [
     "Account",
     "AccountingPeriod",
+    "AidCertificate",
     "AidPool",
     "AidReversal",
     "AidRule",

@@ -4,7 +4,7 @@ its viewsets, action views, dashboard, audit trail and public notices."""
 from django.urls import path
 from wagtail import hooks
 
-from aid_accounting.admin import audit_views, dashboard_views, staff_mfa_views
+from aid_accounting.admin import audit_views, certificates, dashboard_views, staff_mfa_views
 from aid_accounting.admin import views as admin_views
 from aid_accounting.admin.notices import NoticeGroup
 from aid_accounting.admin.notices import admin_urls as notice_urls
@@ -32,6 +32,16 @@ def register_audit_trail_urls():
 @hooks.register(AidAccountingGroup.submenu_hook)
 def register_audit_trail_menu_item():
     return audit_views.menu_item()
+
+
+@hooks.register("register_admin_viewset")
+def register_certificate_viewset() -> certificates.AidCertificateViewSet:
+    return certificates.AidCertificateViewSet("aid_certificates")
+
+
+@hooks.register("register_admin_urls")
+def register_certificate_urls():
+    return certificates.urls()
 
 
 @hooks.register("register_admin_urls")

@@ -666,6 +666,8 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs each step of printing a certificate at INFO.
+        "weasyprint": {"level": "WARNING"},
         # Eager tasks would log every run; a real worker logs them (at INFO).
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },

@@ -64,6 +64,7 @@ urlpatterns += i18n_patterns(
     path("impact/", impact_view, name="impact"),
     path("impact/open-data/", open_data_html, name="open_data_html"),
     path("", include("shop.urls")),
+    path("", include("aid_accounting.certificates.urls")),
     path("notices/", include("aid_accounting.transparency.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -66,6 +66,37 @@ def seal_hash(seal: PeriodSeal) -> str:
     return chain.sha256(canonical_seal(seal))
 
 
+def seal_breaks(seal: PeriodSeal) -> list[SealBreak]:
+    """What of ``seal`` itself no longer matches the ledger (its link to the
+    previous seal aside: ``verify_seals`` checks the links). One balance query."""
+    breaks = []
+
+    def broken(message: str) -> None:
+        breaks.append(SealBreak(seal.period.code, message))
+
+    if seal_hash(seal) != seal.seal_hash:
+        broken("its fields no longer match its seal hash")
+    if chain.balances_hash(seal.balances) != seal.balances_hash:
+        broken("its stored balances no longer match their hash")
+    ledger_hash = chain.hash_at(seal.head_sequence)
+    if ledger_hash != seal.head_hash:
+        broken(
+            f"the ledger's transaction {seal.head_sequence} "
+            + ("is missing" if ledger_hash is None else f"hashes to {ledger_hash[:12]}…")
+            + f", the seal recorded {seal.head_hash[:12]}…"
+        )
+    now = chain.balances_at(sequence=seal.head_sequence)
+    if now != seal.balances:
+        sealed = dict(seal.balances)
+        current = dict(now)
+        code = min(c for c in sealed.keys() | current.keys() if sealed.get(c) != current.get(c))
+        broken(
+            f"account {code} had {sealed.get(code, 0)} fen at the close; the ledger "
+            f"up to transaction {seal.head_sequence} now gives {current.get(code, 0)}"
+        )
+    return breaks
+
+
 def export_records(*, through: int) -> list[dict]:
     """The seals whose head is at most ``through``, oldest first, as the export
     gives them: canonical content and hash (the balances are recomputed from
@@ -86,32 +117,13 @@ def verify_seals() -> list[SealBreak]:
     previous_hash = chain.GENESIS_HASH
     seals = PeriodSeal.objects.select_related("period").order_by("period__start")
     for seal in seals:
-
-        def broken(message: str, seal: PeriodSeal = seal) -> None:
-            breaks.append(SealBreak(seal.period.code, message))
-
         if seal.previous_hash != previous_hash:
-            broken("its previous hash is not the previous period's seal hash")
-        if seal_hash(seal) != seal.seal_hash:
-            broken("its fields no longer match its seal hash")
-        if chain.balances_hash(seal.balances) != seal.balances_hash:
-            broken("its stored balances no longer match their hash")
-        ledger_hash = chain.hash_at(seal.head_sequence)
-        if ledger_hash != seal.head_hash:
-            broken(
-                f"the ledger's transaction {seal.head_sequence} "
-                + ("is missing" if ledger_hash is None else f"hashes to {ledger_hash[:12]}…")
-                + f", the seal recorded {seal.head_hash[:12]}…"
+            breaks.append(
+                SealBreak(
+                    seal.period.code, "its previous hash is not the previous period's seal hash"
+                )
             )
-        now = chain.balances_at(sequence=seal.head_sequence)
-        if now != seal.balances:
-            sealed = dict(seal.balances)
-            current = dict(now)
-            code = min(c for c in sealed.keys() | current.keys() if sealed.get(c) != current.get(c))
-            broken(
-                f"account {code} had {sealed.get(code, 0)} fen at the close; the ledger "
-                f"up to transaction {seal.head_sequence} now gives {current.get(code, 0)}"
-            )
+        breaks += seal_breaks(seal)
         previous_hash = seal.seal_hash
     first = PeriodSeal.objects.order_by("period__start").values_list("period__start", flat=True)
     if first_start := first.first():

@@ -42,6 +42,8 @@ def test_aid_officer_keeps_register_rules_pools_periods_and_payouts_and_reads_th
         "view_notice",
         "view_noticerow",
         "view_noticeobjection",
+        "add_aidcertificate",
+        "view_aidcertificate",
     }
 
 
@@ -66,5 +68,6 @@ def test_auditor_only_reads():
         "view_payoutaccountchange",
         "view_notice",
         "view_noticerow",
+        "view_aidcertificate",
     }
     assert all(codename.startswith("view_") for codename in permissions)

@@ -13,7 +13,9 @@ from typing import Any
 
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
+from aid_accounting.certificates.issue import issue_certificate
 from aid_accounting.ledger.models import Account, Entry, Transaction
 from aid_accounting.notices.publication import (
     generate_notices,
@@ -37,6 +39,7 @@ from tests.shop.factories import (
     PrivateDocumentFactory,
     ProductPageFactory,
     ProductVariantFactory,
+    UnitMembershipFactory,
 )
 from tests.township import (
     ADDRESS,
@@ -222,6 +225,11 @@ def build_world() -> World:
     objects["category"] = objects["product_a"].category
     objects["document"] = PrivateDocumentFactory(uploaded_by_user=world.users["editor"])
     objects["image"] = ImageFactory()
+    # A buying unit of buyer A's, with this year's aid certificate.
+    objects["buying_unit"] = unit = UnitMembershipFactory(user=world.users["buyer"]).unit
+    objects["aid_certificate"] = issue_certificate(
+        unit=unit, year=timezone.localdate().year, actor=world.users["buyer"]
+    )
     return world
 
 

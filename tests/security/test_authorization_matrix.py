@@ -128,6 +128,15 @@ notices/<int:notice_id>/             ok     ok     ok     ok     ok     ok     o
 [documents/ key=document.key filename=document.filename]
 <uuid:key>/<str:filename>            404    404    404    404    404    ok     ok     ok
 
+# A buying unit's certificates: its members only, nobody else learns the unit exists.
+# The verification page is public: its code is the secret, printed on the certificate.
+[account/units/ unit_id=buying_unit year=aid_certificate.year code=aid_certificate.code]
+<int:unit_id>/certificates/<int:year>/ login ok   404    404    404    404    404    404
+<int:unit_id>/certificates/<int:year>/<slug:code>.pdf login ok 404 404   404    404    404    404
+
+[certificates/ code=aid_certificate.code]
+<slug:code>/                         ok     ok     ok     ok     ok     ok     ok     ok
+
 [account/addresses/]
 .                                    login  ok     ok     ok     ok     ok     ok     ok
 new/                                 login  ok     ok     ok     ok     ok     ok     ok
@@ -453,6 +462,21 @@ history-results/<int:pk>/            login  login  login  portal portal deny   d
 usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
 inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
 
+[admin/aid_certificates/ pk=aid_certificate]
+.                                    login  login  login  portal portal deny   ok     ok
+results/                             login  login  login  portal portal deny   ok     ok
+new/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal deny   ok     ok
+
+[admin/aid/certificates/ certificate_id=aid_certificate]
+issue/                               login  login  login  portal portal deny   ok     deny
+<int:certificate_id>/pdf/            login  login  login  portal portal deny   ok     ok
+
 # Payout accounts change only through requests another officer approves (issue #16).
 [admin/aid_producer_payout_accounts/ pk=payout_account]
 .                                    login  login  login  portal portal deny   ok     ok
@@ -658,6 +682,12 @@ notices/objections/<int:objection_id>/resolve/ login login login portal portal d
 payouts/households/<int:household_id>/decision/ login login login portal portal deny -     deny
 
 # Aid officers and auditors download reports (a purpose for one that lists persons).
+[account/units/ unit_id=buying_unit year=aid_certificate.year]
+<int:unit_id>/certificates/<int:year>/ login -    404    404    404    404    404    404
+
+[admin/aid/certificates/]
+issue/                               login  login  login  portal portal deny   -      deny
+
 [admin/aid/reports/ slug='households-by-village']
 <slug:slug>/download/                login  login  login  portal portal deny   -      -
 """
@@ -686,6 +716,7 @@ POST_DATA = {
         "valid_from": "2026-12-01",
     },
     "admin/aid/periods/close/": {"period": "2026-11"},
+    "admin/aid/certificates/issue/": {"unit": "{buying_unit}", "year": "2026"},
     "admin/aid/payouts/draft/": {"kind": "producer"},
     "admin/aid/accounts/producer/request/": {
         "producer": "{producer_b}",
