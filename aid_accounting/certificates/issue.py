@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from aid_accounting.certificates import figures as unit_figures
 from aid_accounting.certificates.models import AidCertificate
 from aid_accounting.exceptions import CertificateError
+from aid_accounting.households.masking import MIN_HOUSEHOLDS
 from aid_accounting.ledger import chain
 from aid_accounting.periods import seals
 from aid_accounting.periods.models import PeriodSeal
@@ -172,4 +173,15 @@ def changes(certified: dict, now: dict) -> list[Change]:
 def _shown(key: str, value) -> str:
     if value is None:
         return "—"
+    if key == "households":
+        return households_shown(value)
     return format_yuan(value) if key.endswith("_fen") else str(value)
+
+
+def households_shown(count: int) -> str:
+    """A count of households as the public may read it: below MIN_HOUSEHOLDS
+    (one or two households, whose share could be worked out) only that it is
+    fewer, as open data suppresses such cells. The stored figures keep the count."""
+    if 0 < count < MIN_HOUSEHOLDS:
+        return _("不足 %(minimum)s 户") % {"minimum": MIN_HOUSEHOLDS}
+    return _("%(count)s 户") % {"count": count}

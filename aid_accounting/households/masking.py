@@ -9,6 +9,10 @@ ID number, the last four digits of an account.
 
 MASK = "*"
 
+# No published figure may describe fewer households than this (open data's
+# cells, a certificate's count of households reached): fewer could be recognised.
+MIN_HOUSEHOLDS = 3
+
 
 def mask_name(name: str) -> str:
     """孔祥轩 → 孔*轩, 张三 → 张*, 欧阳娜娜 → 欧**娜."""

@@ -4,9 +4,13 @@ shop's template loads this tag, so the shop never imports ``aid_accounting``."""
 from django import template
 from django.utils import timezone
 
+from aid_accounting.certificates.issue import households_shown
 from shop.institutions.models import BuyingUnit
 
 register = template.Library()
+
+# A certificate's count of households reached, as the public may read it.
+register.filter("households_shown", households_shown)
 
 
 @register.inclusion_tag("aid_accounting/certificates/account_units.html")

@@ -39,14 +39,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aid_accounting.accrual.models import AidReversal, LineAccrual
+from aid_accounting.households.masking import MIN_HOUSEHOLDS
 from aid_accounting.households.models import Household
 from aid_accounting.ledger.chain import utc_text
 from aid_accounting.ledger.models import Account, Entry
 from aid_accounting.periods.models import PeriodSeal, PoolDistribution
 from core.spreadsheet import csv_text
 from producers.models import Village
-
-MIN_HOUSEHOLDS = 3
 
 DIMENSIONS = ("village", "producer", "category")
 

@@ -176,16 +176,3 @@ def phone_findings(page) -> list[str]:
         f"{page.url} image without width/height: {img}" for img in page.evaluate(UNSIZED_IMAGES)
     ]
     return found
-
-
-def signed_in_context(browser, live_server, user):
-    """A phone browser already signed in as ``user`` (the session as log-in leaves it)."""
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    context = browser.new_context(locale="zh-CN", viewport=PHONE_360, has_touch=True)
-    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": session.session_key}
-    context.add_cookies([{**cookie, "url": live_server.url}])
-    return context

@@ -4,7 +4,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
-from aid_accounting.certificates.issue import issue_certificate, verify_certificate
+from aid_accounting.certificates.issue import (
+    changes,
+    households_shown,
+    issue_certificate,
+    verify_certificate,
+)
 from aid_accounting.certificates.models import AidCertificate
 from aid_accounting.exceptions import CertificateError
 from aid_accounting.ledger import chain
@@ -93,3 +98,13 @@ def test_a_year_out_of_range_is_refused(canteen, year):
     with pytest.raises(CertificateError, match="预算年度应在"):
         issue_certificate(unit=canteen.unit, year=year, actor=canteen.member)
     assert not AidCertificate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("count", "shown"),
+    [(0, "0 户"), (1, "不足 3 户"), (2, "不足 3 户"), (3, "3 户"), (70, "70 户")],
+)
+def test_one_or_two_households_are_shown_only_as_fewer_than_three(count, shown):
+    # A unit's aid to one or two households would say what each received.
+    assert households_shown(count) == shown
+    assert changes({"households": 5}, {"households": count})[0].now == shown
