@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from aid_accounting import calendar
 from aid_accounting.accrual.models import AidReversal, LineAccrual
+from aid_accounting.certificates.models import AidCertificate
 from aid_accounting.households import masking
 from aid_accounting.households.models import Household, PersonalDataAccess
 from aid_accounting.ledger.models import Account, ChainHead, DailyTotal, Entry, Transaction
@@ -46,7 +47,7 @@ from aid_accounting.rules.versions import set_rule
 from core.roles import SYSTEM
 from tests.factories import UserFactory
 from tests.producers.factories import ProducerFactory, VillageFactory
-from tests.shop.factories import OrderLineFactory, RefundFactory
+from tests.shop.factories import BuyingUnitFactory, OrderLineFactory, RefundFactory
 
 
 def household_account(household: Household) -> Account:
@@ -394,3 +395,17 @@ class NoticeObjectionFactory(factory.django.DjangoModelFactory):
     name = "张三"
     contact = "13800000000"
     message = "有误"
+
+
+class AidCertificateFactory(factory.django.DjangoModelFactory):
+    """A certificate row as stored (``certificates.issue`` computes real figures)."""
+
+    class Meta:
+        model = AidCertificate
+
+    unit = factory.SubFactory(BuyingUnitFactory)
+    year = 2026
+    code = factory.Sequence(lambda n: f"certificate-code-{n}")
+    issued_at = factory.LazyFunction(timezone.now)
+    figures = factory.LazyAttribute(lambda _: {"unit": "", "year": 2026, "aid_fen": 0})
+    digest = "0" * 64
