@@ -542,13 +542,27 @@ def test_a_member_orders_in_the_units_name_charged_to_this_year(two_producers, a
     assert (order.invoice_title, order.tax_number) == ("临清市总工会", "X")
 
 
-@pytest.mark.parametrize("who", ["stranger", "anonymous", "inactive_unit", "no_such_unit"])
-def test_ordering_for_a_unit_one_may_not_writes_nothing(two_producers, address, who):
+NOT_A_MEMBER = "您不是该采购单位的成员，不能以单位名义下单。"
+
+
+@pytest.mark.parametrize(
+    ("who", "message"),
+    [
+        ("stranger", NOT_A_MEMBER),
+        ("member_of_another_unit", NOT_A_MEMBER),
+        ("anonymous", NOT_A_MEMBER),
+        ("no_such_unit", NOT_A_MEMBER),
+        ("inactive_unit", "采购单位“临清市总工会”已停用，不能以单位名义下单。"),
+    ],
+)
+def test_ordering_for_a_unit_one_may_not_writes_nothing(two_producers, address, who, message):
     tomato, _ = two_producers
-    membership = UnitMembershipFactory()
+    membership = UnitMembershipFactory(unit__name="临清市总工会")
     user, unit_id = membership.user, membership.unit.pk
     if who == "stranger":
         user = UserFactory()
+    elif who == "member_of_another_unit":
+        user = UnitMembershipFactory().user
     elif who == "anonymous":
         user = None
     elif who == "inactive_unit":
@@ -567,6 +581,6 @@ def test_ordering_for_a_unit_one_may_not_writes_nothing(two_producers, address, 
             buying_unit_id=unit_id,
         )
 
-    assert "单位" in refused.value.messages[0]
+    assert refused.value.messages == [message]
     assert not Order.objects.exists()
     assert stock(tomato) == before
