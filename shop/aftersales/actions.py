@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from core.money import format_yuan
 from core.roles import SYSTEM, Actor, require_permission
-from shop.aftersales import selectors
+from shop.aftersales import editor_notices, selectors
 from shop.aftersales.models import (
     TRANSITIONS,
     AfterSalesPhoto,
@@ -229,6 +229,7 @@ def escalate(
         _move(request, "escalate", actor=actor, role="buyer", note=note)
         request.respond_by = timezone.now() + timedelta(days=settings.AFTERSALES_EDITOR_DAYS)
         request.save()
+        editor_notices.escalated(request, respond_by=_when(request.respond_by))
         return request
 
 

@@ -270,6 +270,10 @@ def test_decline_needs_a_reason_and_the_buyer_may_escalate(delivered, buyer, mem
     ).exists()
     request = actions.escalate(request_id=request.pk, actor=buyer, note="确实坏了")
     assert request.status == Status.ESCALATED
+    # Each editor who may decide is told, once, with the deadline and where to decide.
+    told = OutboundMessage.objects.filter(key__startswith=f"aftersales:{request.pk}:escalated:")
+    assert [message.recipient for message in told] == [editor.email]
+    assert f"/admin/aftersales/{request.pk}/decide/" in told.get().body
     with pytest.raises(PermissionDenied):
         actions.decide(request_id=request.pk, actor=buyer, amount_fen=1000, note="x")
     request = actions.decide(request_id=request.pk, actor=editor, amount_fen=1000, note="各退一步")
