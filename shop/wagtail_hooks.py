@@ -70,6 +70,7 @@ def register_invoice_export_menu_item():
     return invoices.menu_item()
 
 
+@hooks.register("register_admin_menu_item")
 def register_aftersales_menu_item():
     return aftersales.menu_item()
 

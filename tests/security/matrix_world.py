@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
@@ -28,12 +29,16 @@ from aid_accounting.payouts.models import PayoutBatch
 from aid_accounting.periods.close import close_period
 from core.roles import AID_OFFICER, AUDITOR, BUYER, SYSTEM, TOWNSHIP_EDITOR
 from producers.models import MemberProfile, PortalActivity
+from shop.aftersales.actions import open_request
+from shop.aftersales.models import Kind
 from shop.catalogue.models import ProductCertificate
+from shop.invoicing.models import InvoiceRequest
+from shop.invoicing.services import issue_invoice, request_invoice
 from shop.orders.links import order_token
 from shop.orders.models import Address
 from shop.payments.models import GatewayStatement, Payment, StatementDifference
 from tests.aid_accounting.factories import PayoutAccountChangeFactory, ProducerPayoutAccountFactory
-from tests.factories import ImageFactory, UserFactory
+from tests.factories import ImageFactory, UserFactory, jpeg_bytes
 from tests.producers.factories import ProducerPageFactory
 from tests.shop.factories import (
     PrivateDocumentFactory,
@@ -229,6 +234,38 @@ def build_world() -> World:
     objects["buying_unit"] = unit = UnitMembershipFactory(user=world.users["buyer"]).unit
     objects["aid_certificate"] = issue_certificate(
         unit=unit, year=timezone.localdate().year, actor=world.users["buyer"]
+    )
+    # A quality claim on A's delivered line, with its photo, opened the day after delivery.
+    objects["line_a"] = objects["order_a"].lines.get()
+    objects["aftersales_a"] = open_request(
+        order_id=objects["order_a"].pk,
+        line_id=objects["line_a"].pk,
+        kind=Kind.QUALITY,
+        quantity=1,
+        reason="番茄压坏了",
+        photos=[ContentFile(jpeg_bytes(), name="photo.jpg")],
+        actor=world.users["buyer"],
+        now=at("2026-10-13"),
+    )
+    objects["aftersales_photo_a"] = objects["aftersales_a"].photos.get()
+    # A 发票 over A's order, which producer A issues itself (in the portal): issued, with its PDF.
+    producer_a = objects["producer_a"]
+    producer_a.invoice_issuer = producer_a.InvoiceIssuer.PRODUCER
+    producer_a.save(update_fields=["invoice_issuer"])
+    (invoice,) = request_invoice(
+        actor=world.users["buyer"],
+        order_ids=[objects["order_a"].pk],
+        kind=InvoiceRequest.Kind.NORMAL,
+        title="买家甲",
+        email="buyer@example.com",
+    )
+    objects["invoice_a"] = issue_invoice(
+        actor=world.users["member"],
+        request_id=invoice.pk,
+        number="INV-1",
+        issued_on=datetime.date(2026, 10, 20),
+        amount_fen=invoice.amount_fen,
+        pdf=ContentFile(b"%PDF-1.4 matrix", name="invoice.pdf"),
     )
     return world
 

@@ -137,6 +137,28 @@ notices/<int:notice_id>/             ok     ok     ok     ok     ok     ok     o
 [certificates/ code=aid_certificate.code]
 <slug:code>/                         ok     ok     ok     ok     ok     ok     ok     ok
 
+# After-sales (售后): a claim is its order's buyer's; the claim's photos are also the line's
+# producer's members' and the staff's who read claims. Everyone else: 404, as for the order.
+# The claim window of the world's delivered line is over, so its form sends the buyer back.
+[orders/ line_id=line_a]
+<slug:number>/lines/<int:line_id>/aftersales/ 404 302 404    404    404    404    404    404
+
+[aftersales/ request_id=aftersales_a photo_id=aftersales_photo_a]
+<int:request_id>/                    404    ok     404    404    404    404    404    404
+<int:request_id>/act/                405    405    405    405    405    405    405    405
+<int:request_id>/photos/<int:photo_id>/ 404 ok    404    ok     404    ok     ok     ok
+
+# A buyer's units and 发票: their own. The invoice's PDF: its requester, the unit's members,
+# its issuer (producer A issues its own) and staff who read invoices; nobody else learns of it.
+[account/units/ unit_id=buying_unit]
+.                                    login  ok     ok     ok     ok     ok     ok     ok
+<int:unit_id>/                       login  ok     404    404    404    404    404    404
+
+[account/invoices/ key=invoice_a.key]
+.                                    login  ok     ok     ok     ok     ok     ok     ok
+new/                                 login  ok     ok     ok     ok     ok     ok     ok
+<uuid:key>/invoice.pdf               404    ok     404    ok     404    ok     404    ok
+
 [account/addresses/]
 .                                    login  ok     ok     ok     ok     ok     ok     ok
 new/                                 login  ok     ok     ok     ok     ok     ok     ok
@@ -189,6 +211,18 @@ shipments/<int:shipment_id>/deliver/ login  login  login  405    405    login  l
 earnings/                            login  login  login  ok     ok     login  login  login
 earnings/statement.csv               login  login  login  ok     ok     login  login  login
 
+# A producer's claims and 发票 (for producers that issue their own): another producer's are 404.
+[portal/ request_id=aftersales_a]
+aftersales/                          login  login  login  ok     ok     login  login  login
+aftersales/<int:request_id>/         login  login  login  ok     404    login  login  login
+aftersales/<int:request_id>/received/ login login  login  405    405    login  login  login
+
+[portal/ request_id=invoice_a]
+invoices/                            login  login  login  ok     ok     login  login  login
+invoices/<int:request_id>/issue/     login  login  login  405    405    login  login  login
+invoices/<int:request_id>/reject/    login  login  login  405    405    login  login  login
+invoices/<int:request_id>/red-letter/ login login  login  405    405    login  login  login
+
 # Stock and orders: the editors' desk (they take offline sales and refunds).
 [admin/]
 stock/<int:variant_id>/              login  login  login  portal portal ok     deny   deny
@@ -202,6 +236,17 @@ orders/offline-sale/                 login  login  login  portal portal ok     d
 .                                    login  login  login  portal portal ok     ok     ok
 <int:statement_id>/                  login  login  login  portal portal ok     ok     ok
 differences/<int:difference_id>/explain/ login login login portal portal 405    405    405
+
+# After-sales: editors, aid officers and auditors read the claims rate; editors decide
+# escalated claims (the world's is not escalated: back to the claim's page).
+[admin/aftersales/ request_id=aftersales_a]
+overview/                            login  login  login  portal portal ok     ok     ok
+<int:request_id>/decide/             login  login  login  portal portal 302    deny   deny
+
+# 发票: editors record those the township issues; editors and auditors export them.
+[admin/invoices/ request_id=invoice_a action='issue']
+export/                              login  login  login  portal portal ok     deny   ok
+<int:request_id>/<str:action>/       login  login  login  portal portal ok     deny   deny
 
 # The document chooser (a viewset of shop.PrivateDocument): those who may choose documents;
 # only editors may upload one from it.
@@ -417,6 +462,65 @@ chosen/<str:pk>/                     login  login  login  portal portal ok     o
 chosen-multiple/                     login  login  login  portal portal ok     ok     ok
 create/                              login  login  login  portal portal deny   deny   deny
 
+# Claims change only through the after-sales services (ReadOnlyPolicy).
+[admin/snippets/shop/aftersalesrequest/ pk=aftersales_a]
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+add/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal ok     ok     ok
+
+# Only those who may list it choose from it (ListersOnlyChooserViewSet): no member.
+[admin/snippets/choose/shop/aftersalesrequest/ pk=aftersales_a]
+.                                    login  login  login  portal portal ok     ok     ok
+results/                             login  login  login  portal portal ok     ok     ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     ok     ok
+chosen-multiple/                     login  login  login  portal portal ok     ok     ok
+create/                              login  login  login  portal portal deny   deny   deny
+
+# 发票 requests change only through the invoicing services (ReadOnlyPolicy).
+[admin/snippets/shop/invoicerequest/ pk=invoice_a]
+.                                    login  login  login  portal portal ok     deny   ok
+results/                             login  login  login  portal portal ok     deny   ok
+add/                                 login  login  login  portal portal deny   deny   deny
+edit/<int:pk>/                       login  login  login  portal portal deny   deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal deny   deny   deny
+history/<int:pk>/                    login  login  login  portal portal deny   deny   deny
+history-results/<int:pk>/            login  login  login  portal portal deny   deny   deny
+inspect/<int:pk>/                    login  login  login  portal portal ok     deny   ok
+
+# Only those who may list it choose from it (ListersOnlyChooserViewSet): no member.
+[admin/snippets/choose/shop/invoicerequest/ pk=invoice_a]
+.                                    login  login  login  portal portal ok     deny   ok
+results/                             login  login  login  portal portal ok     deny   ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     deny   ok
+chosen-multiple/                     login  login  login  portal portal ok     deny   ok
+create/                              login  login  login  portal portal deny   deny   deny
+
+# Editors register buying units; auditors read them.
+[admin/snippets/shop/buyingunit/ pk=buying_unit]
+.                                    login  login  login  portal portal ok     deny   ok
+results/                             login  login  login  portal portal ok     deny   ok
+add/                                 login  login  login  portal portal ok     deny   deny
+edit/<int:pk>/                       login  login  login  portal portal ok     deny   deny
+delete/<int:pk>/                     login  login  login  portal portal deny   deny   deny
+usage/<int:pk>/                      login  login  login  portal portal ok     deny   deny
+history/<int:pk>/                    login  login  login  portal portal ok     deny   deny
+history-results/<int:pk>/            login  login  login  portal portal ok     deny   deny
+
+# Only those who may list it choose from it (ListersOnlyChooserViewSet): no member.
+[admin/snippets/choose/shop/buyingunit/ pk=buying_unit]
+.                                    login  login  login  portal portal ok     deny   ok
+results/                             login  login  login  portal portal ok     deny   ok
+chosen/<str:pk>/                     login  login  login  portal portal ok     deny   ok
+chosen-multiple/                     login  login  login  portal portal ok     deny   ok
+create/                              login  login  login  portal portal ok     deny   deny
+
 [admin/households/ pk=household]
 .                                    login  login  login  portal portal deny   ok     ok
 results/                             login  login  login  portal portal deny   ok     ok
@@ -619,6 +723,17 @@ POST_TABLE = """
 [orders/ number=unpaid_order_a.number]
 <slug:number>/pay/                    404    -      404    404    404    404    404    404
 
+[orders/ line_id=line_a]
+<slug:number>/lines/<int:line_id>/aftersales/ 404 -  404    404    404    404    404    404
+
+[aftersales/ request_id=aftersales_a]
+<int:request_id>/act/                404    -      404    404    404    404    404    404
+
+# Another buyer's order offered for a 发票 is no choice of theirs: the form refuses it.
+[account/ unit_id=buying_unit]
+units/<int:unit_id>/                 login  -      404    404    404    404    404    404
+invoices/new/                        login  -      ok     ok     ok     ok     ok     ok
+
 [account/addresses/]
 <int:address_id>/                    login  -      404    404    404    404    404    404
 <int:address_id>/delete/             login  -      404    404    404    404    404    404
@@ -642,6 +757,15 @@ variants/<int:variant_id>/sold-out/  login  login  login  -      404    login  l
 shipments/<int:shipment_id>/ship/    login  login  login  -      404    login  login  login
 shipments/<int:shipment_id>/deliver/ login  login  login  -      404    login  login  login
 
+[portal/ request_id=aftersales_a]
+aftersales/<int:request_id>/         login  login  login  -      404    login  login  login
+aftersales/<int:request_id>/received/ login login  login  -      404    login  login  login
+
+[portal/ request_id=invoice_a]
+invoices/<int:request_id>/issue/     login  login  login  -      404    login  login  login
+invoices/<int:request_id>/reject/    login  login  login  -      404    login  login  login
+invoices/<int:request_id>/red-letter/ login login  login  -      404    login  login  login
+
 [portal/ page_id=draft_product_a]
 products/<int:page_id>/submit/       login  login  login  -      404    login  login  login
 
@@ -656,6 +780,12 @@ orders/<int:order_id>/payment/       login  login  login  portal portal -      d
 
 [admin/statements/]
 differences/<int:difference_id>/explain/ login login login portal portal -      deny   deny
+
+[admin/aftersales/ request_id=aftersales_a]
+<int:request_id>/decide/             login  login  login  portal portal -      deny   deny
+
+[admin/invoices/ request_id=invoice_a action='red-letter']
+<int:request_id>/<str:action>/       login  login  login  portal portal -      deny   deny
 
 [admin/aid/]
 rules/set/                           login  login  login  portal portal deny   -      deny
@@ -698,6 +828,30 @@ POST_DATA = {
     "payments/dummy/<int:payment_id>/": {"outcome": "succeed"},
     "account/addresses/<int:address_id>/": {"recipient": "改掉了"},
     "portal/switch/": {"producer": "{producer_a}"},
+    "orders/<slug:number>/lines/<int:line_id>/aftersales/": {
+        "kind": "missing",
+        "quantity": "1",
+        "reason": "没收到",
+    },
+    "aftersales/<int:request_id>/act/": {"step": "escalate", "note": "请镇里看看"},
+    "account/units/<int:unit_id>/": {"mobile": "13900000000"},
+    "account/invoices/new/": {
+        "orders": "{order_a}",
+        "kind": "normal",
+        "title": "改掉了",
+        "email": "x@example.com",
+    },
+    "portal/aftersales/<int:request_id>/": {"step": "accept"},
+    "portal/invoices/<int:request_id>/reject/": {"r{invoice_a}-reason": "抬头有误"},
+    "portal/invoices/<int:request_id>/red-letter/": {
+        "x{invoice_a}-red_letter_number": "RED-1",
+        "x{invoice_a}-red_letter_date": "2026-11-01",
+    },
+    "admin/aftersales/<int:request_id>/decide/": {"amount": "1.00", "note": "退一元"},
+    "admin/invoices/<int:request_id>/<str:action>/": {
+        "red_letter_number": "RED-1",
+        "red_letter_date": "2026-11-01",
+    },
     "portal/products/<int:page_id>/edit/": {"title": "改掉了"},
     "portal/variants/<int:variant_id>/stock/": {"amount": "5", "direction": "down"},
     "portal/shipments/<int:shipment_id>/ship/": {
@@ -874,10 +1028,18 @@ def test_get(world, row, role, expected):
     check(response, expected, f"{role} GET {url} ({row.label})")
 
 
+PK = re.compile(r"\{(\w+)\}")
+
+
 def post_data(route: str, world: World) -> dict:
     data = POST_DATA.get(route, {})
+
+    def pk(match: re.Match) -> str:
+        return str(world.objects[match.group(1)].pk)
+
+    # A form with a prefix per object names its fields after the object: "r{invoice_a}-reason".
     return {
-        name: str(world.objects[value[1:-1]].pk) if value.startswith("{") else value
+        PK.sub(pk, name): str(world.objects[value[1:-1]].pk) if value.startswith("{") else value
         for name, value in data.items()
     }
 

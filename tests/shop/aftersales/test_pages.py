@@ -203,3 +203,8 @@ def test_the_claims_rate_per_producer(delivered, buyer, bag, clock):
     rows = {row["name"]: row for row in claims_rate(since_days=90)}
     tomato_row = rows[delivered.lines.get().producer.name]
     assert (tomato_row["lines"], tomato_row["claims"], tomato_row["rate_percent"]) == (1, 1, 100.0)
+
+
+def test_the_admin_menu_links_the_claims_rate_for_those_who_read_claims(client):
+    client.force_login(add_staff("auditor"))
+    assert "/admin/aftersales/overview/" in client.get("/admin/").text
