@@ -9,7 +9,7 @@ from shop import events
 from shop.institutions.models import BuyingUnit
 from shop.orders import lifecycle, returns
 from shop.orders.checkout import CheckoutError, place_order
-from shop.orders.models import CartLine, Order, OrderEvent, ShippingPolicy
+from shop.orders.models import CartLine, NotifyBy, Order, OrderEvent, ShippingPolicy
 from tests.factories import UserFactory
 from tests.shop.conftest import ADDRESS
 from tests.shop.factories import (
@@ -536,10 +536,12 @@ def test_a_member_orders_in_the_units_name_charged_to_this_year(two_producers, a
         gateway="dummy",
         user=membership.user,
         buying_unit_id=membership.unit.pk,
+        notify_by=NotifyBy.SMS,
     )
 
     assert (order.buying_unit, order.budget_year) == (membership.unit, timezone.localdate().year)
     assert (order.invoice_title, order.tax_number) == ("临清市总工会", "X")
+    assert order.notify_by == NotifyBy.SMS  # the buyer's other choices kept
 
 
 NOT_A_MEMBER = "您不是该采购单位的成员，不能以单位名义下单。"
