@@ -2,9 +2,10 @@
 checks the services make themselves, so a task, a command and an admin view are
 held to the same rule."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -73,6 +74,18 @@ def require_permission(actor: Actor, permission: str, *, message: str) -> None:
         return
     if actor is None or not actor.has_perm(permission):
         raise PermissionDenied(message)
+
+
+def emails_of_holders(permission: str) -> list[str]:
+    """The e-mail addresses of the active users who hold ``permission``
+    ("app_label.codename") through a role or on their own: the staff a
+    message about work of that kind goes to."""
+    app_label, codename = permission.split(".")
+    held = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    users = get_user_model().objects.filter(
+        Q(groups__permissions__in=held) | Q(user_permissions__in=held), is_active=True
+    )
+    return sorted({email for email in users.values_list("email", flat=True) if email})
 
 
 def is_aid_officer(user: AbstractBaseUser | AnonymousUser | None) -> bool:

@@ -26,6 +26,7 @@ from core.money import format_yuan
 from core.roles import SYSTEM, Actor, require_permission
 from shop.aftersales import editor_notices, selectors
 from shop.aftersales.models import (
+    DECIDE_PERMISSION,
     TRANSITIONS,
     AfterSalesPhoto,
     AfterSalesRequest,
@@ -44,7 +45,6 @@ from shop.payments.models import Refund
 
 logger = logging.getLogger(__name__)
 
-DECIDE_PERMISSION = "shop.decide_aftersales"
 
 MAX_PHOTOS = 6
 

@@ -5,15 +5,13 @@ request and editor. The buyer's and the producer's messages are in
 shop/orders/notifications.py and producer_notices.py."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from core.roles import emails_of_holders
 from messaging.outbox import is_loading_history, owe_email
-from shop.aftersales.models import AfterSalesRequest
+from shop.aftersales.models import DECIDE_PERMISSION, AfterSalesRequest
 
 
 def escalated(request: AfterSalesRequest, *, respond_by: str) -> int:
@@ -34,19 +32,6 @@ def escalated(request: AfterSalesRequest, *, respond_by: str) -> int:
         owe_email(
             key=f"aftersales:{request.pk}:escalated:email:{to}", to=to, subject=subject, body=body
         )
-        for to in deciding_editors()
+        for to in emails_of_holders(DECIDE_PERMISSION)
     ]
     return sum(message is not None for message in owed)
-
-
-def deciding_editors() -> list[str]:
-    """The e-mail addresses of the active staff who may decide after-sales requests."""
-    permission = Permission.objects.filter(
-        content_type__app_label="shop", codename="decide_aftersales"
-    ).first()
-    if permission is None:
-        return []
-    users = get_user_model().objects.filter(
-        Q(groups__permissions=permission) | Q(user_permissions=permission), is_active=True
-    )
-    return sorted({email for email in users.values_list("email", flat=True) if email})

@@ -77,6 +77,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
+# Who decides escalated requests (township editors: shop migration 0027).
+DECIDE_PERMISSION = "shop.decide_aftersales"
+
+
 class AfterSalesRequest(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="aftersales")
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="aftersales")

@@ -7,17 +7,16 @@ request arrives and when a refund calls for a red-letter invoice: a producer's
 members by SMS and e-mail (as of new orders), the township's issuers by e-mail."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from core.money import yuan_amount
+from core.roles import emails_of_holders
 from messaging.outbox import is_loading_history, owe_email, owe_sms
 from producers.models import Producer
 from shop.invoicing.models import InvoiceRequest
+from shop.invoicing.selectors import ISSUE_PERMISSION
 from shop.orders.producer_notices import recipients
 from shop.sms_templates import INVOICE_REQUESTED_SMS, RED_LETTER_SMS
 
@@ -95,18 +94,5 @@ def _tell_issuer(request: InvoiceRequest, *, kind: str, sms) -> None:
                 )
         return
     link = _link("wagtailadmin_home")
-    for to in township_issuers():
+    for to in emails_of_holders(ISSUE_PERMISSION):
         _email(why=why, to=to, template=template, context={"request": request, "link": link})
-
-
-def township_issuers() -> list[str]:
-    """The e-mail addresses of the active staff who issue for the township."""
-    permission = Permission.objects.filter(
-        content_type__app_label="shop", codename="issue_invoice"
-    ).first()
-    if permission is None:
-        return []
-    users = get_user_model().objects.filter(
-        Q(groups__permissions=permission) | Q(user_permissions=permission), is_active=True
-    )
-    return sorted({email for email in users.values_list("email", flat=True) if email})
