@@ -101,7 +101,7 @@ def assert_the_docs_figures_are_the_demos() -> None:
     )
     demo = {
         "orders": str(Order.objects.count()),
-        "orders paid offline (institutions, bank transfer)": str(
+        "orders paid offline (buying units, bank transfer)": str(
             Order.objects.filter(channel="offline").count()
         ),
         "orders cancelled before payment": str(Order.objects.filter(status="cancelled").count()),
